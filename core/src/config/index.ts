@@ -1,0 +1,29 @@
+/**
+ * The process environment, validated once at start-up. Everything optional has a default that
+ * makes `npm start` work on a fresh machine (embedded PostgreSQL, sandbox).
+ */
+import { z } from "zod";
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** An external PostgreSQL; without it an embedded one is started. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where the embedded PostgreSQL and local secrets live. */
+  PROKIP_SYNC_DATA_DIR: z.string().optional(),
+  /** 32 bytes, base64 or hex: the key credentials are encrypted with. Generated locally when absent outside production. */
+  PROKIP_SYNC_ENCRYPTION_KEY: z.string().optional(),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`Invalid environment: ${problems}`);
+  }
+  return parsed.data;
+}

