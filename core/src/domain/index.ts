@@ -20,3 +20,4 @@ export {
   type PlannedOrderMovement,
   type OrderMovementReason,
 } from "./order.ts";
+export { connectionSettingsSchema, readConnectionSettings, type ConnectionSettings } from "./settings.ts";

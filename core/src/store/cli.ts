@@ -13,8 +13,8 @@ const log = createLogger({ level: env.LOG_LEVEL, name: "db" });
 if (command === "migrate") {
   const server = await startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir: env.PROKIP_SYNC_DATA_DIR, log });
   try {
-    const output = await applyMigrations(server.url);
-    log.info({ output: output.trim().split("\n").slice(-1)[0] }, "migrations applied");
+    const outcome = await applyMigrations(server.url);
+    log.info({ outcome }, outcome === "applied" ? "migrations applied" : "database already up to date");
   } finally {
     await server.stop();
   }

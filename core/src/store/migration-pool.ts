@@ -6,50 +6,29 @@ const TEXT_OID = 25;
 /**
  * A pg pool for Prisma's migration engine only.
  *
- * Two adjustments, both confined to the migration process: `@prisma/adapter-pg` 6.x cannot decode
+ * `@prisma/adapter-pg` 6.x cannot decode
  * PostgreSQL's internal `name` type, which migrate's introspection reads
  * (upstream prisma/orm#27403: "Column type 'name' could not be deserialized").
  * `name` is text on the wire, so reporting it as `text` is exact.
- * The CLI also never releases the connection holding migrate's advisory lock, which kept the
- * process alive ~10 s after finishing; sockets are therefore referenced only while a query runs.
  */
 export function migrationPool(connectionString: string): pg.Pool {
-  return new pg.Pool({ connectionString, max: 2, idleTimeoutMillis: 50, allowExitOnIdle: true, Client: NameAsTextClient as unknown as typeof pg.Client });
+  return new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true, Client: NameAsTextClient as unknown as typeof pg.Client });
 }
 
 class NameAsTextClient extends pg.Client {
-  override async connect(...args: any[]): Promise<any> {
-    const result = await (super.connect as (...a: any[]) => any)(...args);
-    this.socket()?.unref();
-    return result;
-  }
-
-  private socket(): { ref(): void; unref(): void } | undefined {
-    return (this as unknown as { connection?: { stream?: { ref(): void; unref(): void } } }).connection?.stream;
-  }
-
   // pg's query() has many overloads (promise, callback, submittable); patch results from each.
   override query(...args: any[]): any {
-    const socket = this.socket();
-    socket?.ref();
-    const done = () => socket?.unref();
     const last = args.length - 1;
     if (typeof args[last] === "function") {
       const callback = args[last] as (err: Error | null, res?: pg.QueryResult) => void;
-      args[last] = (err: Error | null, res?: pg.QueryResult) => (done(), callback(err, res && nameAsText(res)));
+      args[last] = (err: Error | null, res?: pg.QueryResult) => callback(err, res && nameAsText(res));
     } else if (args[0] && typeof args[0] === "object" && typeof args[0].callback === "function") {
       const callback = args[0].callback as (err: Error | null, res?: pg.QueryResult) => void;
-      args[0].callback = (err: Error | null, res?: pg.QueryResult) => (done(), callback(err, res && nameAsText(res)));
+      args[0].callback = (err: Error | null, res?: pg.QueryResult) => callback(err, res && nameAsText(res));
     }
     const result = (super.query as (...a: any[]) => any)(...args);
     if (result && typeof result.then === "function") {
-      return result.then(
-        (res: pg.QueryResult) => (done(), nameAsText(res)),
-        (error: unknown) => {
-          done();
-          throw error;
-        },
-      );
+      return result.then(nameAsText);
     }
     return result;
   }

@@ -1,0 +1,1 @@
+export { applyOrderState, type ApplyOrderResult, type ApplyOrderStatus } from "./orders.ts";

@@ -1,0 +1,296 @@
+/**
+ * REST-style webhook payloads, modelled on the example payloads in Shopify's webhook topic
+ * reference (https://shopify.dev/docs/api/webhooks?reference=toml). Only the fields an inventory
+ * sync can use are filled in with real data; money fields ignore tax, discounts and shipping.
+ * Numeric IDs are the legacy IDs; `admin_graphql_api_id` carries the matching gid.
+ */
+import { gid, inventoryLevelGid } from "./ids.ts";
+import { fromCents, orderTotals, toCents } from "./money.ts";
+import {
+  PLAN_LIMITS,
+  onHand,
+  skuOf,
+  variantTitle,
+  type BulkOperation,
+  type InventoryLevel,
+  type LineItem,
+  type Order,
+  type OrderEdit,
+  type Product,
+  type Refund,
+  type Shop,
+} from "./state.ts";
+import { isoWithOffset } from "./time.ts";
+
+function moneySet(shop: Shop, amount: string): { shop_money: object; presentment_money: object } {
+  const money = { amount, currency_code: shop.currency };
+  return { shop_money: money, presentment_money: money };
+}
+
+function at(shop: Shop, ms: number | null): string | null {
+  return ms === null ? null : isoWithOffset(ms, shop.timezoneOffsetMinutes);
+}
+
+/** `inventory_levels/update`: `{inventory_item_id, location_id, available, updated_at, admin_graphql_api_id}`. */
+export function inventoryLevelPayload(shop: Shop, level: InventoryLevel): object {
+  return {
+    inventory_item_id: level.inventoryItemId,
+    location_id: level.locationId,
+    available: level.quantities.available,
+    updated_at: at(shop, level.updatedAt),
+    admin_graphql_api_id: inventoryLevelGid(level.locationId, level.inventoryItemId),
+  };
+}
+
+function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
+  const fulfillable = order.cancelledAt === null ? line.currentQuantity : 0;
+  return {
+    id: line.id,
+    admin_graphql_api_id: gid("LineItem", line.id),
+    current_quantity: line.currentQuantity,
+    fulfillable_quantity: fulfillable,
+    fulfillment_service: "manual",
+    fulfillment_status: null,
+    gift_card: false,
+    grams: 0,
+    name: line.variantTitle ? `${line.title} - ${line.variantTitle}` : line.title,
+    price: line.price,
+    price_set: moneySet(shop, line.price),
+    product_exists: line.productId !== null && shop.products.has(line.productId),
+    product_id: line.productId,
+    properties: [],
+    quantity: line.quantity,
+    requires_shipping: true,
+    sku: line.sku,
+    taxable: true,
+    title: line.title,
+    total_discount: "0.00",
+    total_discount_set: moneySet(shop, "0.00"),
+    variant_id: line.variantId,
+    variant_inventory_management: line.inventoryItemId === null ? null : "shopify",
+    variant_title: line.variantTitle,
+    vendor: line.vendor,
+    tax_lines: [],
+    duties: [],
+    discount_allocations: [],
+  };
+}
+
+export function refundPayload(shop: Shop, order: Order, refund: Refund): object {
+  const subtotal = refund.lines.reduce((sum, l) => sum + toCents(l.subtotal), 0);
+  return {
+    id: refund.id,
+    admin_graphql_api_id: gid("Refund", refund.id),
+    order_id: order.id,
+    created_at: at(shop, refund.createdAt),
+    processed_at: at(shop, refund.createdAt),
+    note: refund.note,
+    restock: refund.restock,
+    user_id: null,
+    total_duties_set: moneySet(shop, "0.00"),
+    duties: [],
+    order_adjustments: [],
+    transactions:
+      subtotal > 0
+        ? [{ id: refund.id, order_id: order.id, kind: "refund", status: "success", amount: fromCents(subtotal), currency: shop.currency, gateway: "manual" }]
+        : [],
+    refund_line_items: refund.lines.map((rl) => {
+      const line = order.lineItems.find((l) => l.id === rl.lineItemId);
+      return {
+        id: rl.id,
+        line_item_id: rl.lineItemId,
+        location_id: rl.locationId,
+        quantity: rl.quantity,
+        restock_type: rl.restockType.toLowerCase(),
+        subtotal: Number(rl.subtotal),
+        subtotal_set: moneySet(shop, rl.subtotal),
+        total_tax: 0,
+        total_tax_set: moneySet(shop, "0.00"),
+        line_item: line ? lineItemPayload(shop, order, line) : null,
+      };
+    }),
+  };
+}
+
+/** Order topics (orders/create, paid, updated, cancelled). */
+export function orderPayload(shop: Shop, order: Order): object {
+  const totals = orderTotals(order);
+  return {
+    id: order.id,
+    admin_graphql_api_id: gid("Order", order.id),
+    app_id: null,
+    buyer_accepts_marketing: false,
+    cancel_reason: order.cancelReason?.toLowerCase() ?? null,
+    cancelled_at: at(shop, order.cancelledAt),
+    closed_at: at(shop, order.closedAt),
+    confirmation_number: `PRK${order.id}`,
+    confirmed: true,
+    contact_email: order.email,
+    created_at: at(shop, order.createdAt),
+    currency: shop.currency,
+    current_subtotal_price: fromCents(totals.current),
+    current_total_price: fromCents(totals.current),
+    current_total_discounts: "0.00",
+    current_total_tax: "0.00",
+    email: order.email,
+    financial_status: order.financialStatus,
+    fulfillment_status: null,
+    location_id: order.locationId,
+    name: order.name,
+    number: order.number - 1000,
+    order_number: order.number,
+    presentment_currency: shop.currency,
+    processed_at: at(shop, order.processedAt),
+    source_name: order.sourceName,
+    subtotal_price: fromCents(totals.original),
+    tags: "",
+    test: order.test,
+    total_discounts: "0.00",
+    total_line_items_price: fromCents(totals.original),
+    total_price: fromCents(totals.original),
+    total_tax: "0.00",
+    total_weight: 0,
+    updated_at: at(shop, order.updatedAt),
+    line_items: order.lineItems.map((line) => lineItemPayload(shop, order, line)),
+    refunds: order.refunds.map((refund) => refundPayload(shop, order, refund)),
+    fulfillments: [],
+    shipping_lines: [],
+    customer: null,
+  };
+}
+
+/** `orders/edited`: describes the edit, not the whole order. */
+export function orderEditPayload(shop: Shop, order: Order, edit: OrderEdit): object {
+  return {
+    order_edit: {
+      id: edit.id,
+      app_id: null,
+      created_at: at(shop, edit.createdAt),
+      notify_customer: false,
+      order_id: order.id,
+      staff_note: "",
+      user_id: null,
+      line_items: {
+        additions: [],
+        removals: edit.removals.map((r) => ({ id: r.lineItemId, delta: r.delta })),
+      },
+      discounts: { line_item: { additions: [], removals: [] } },
+      shipping_lines: { additions: [], removals: [] },
+    },
+  };
+}
+
+/** products/create and products/update. */
+export function productPayload(shop: Shop, product: Product): object {
+  const variants = product.variantIds.flatMap((id) => {
+    const v = shop.variants.get(id);
+    return v ? [v] : [];
+  });
+  return {
+    id: product.id,
+    admin_graphql_api_id: gid("Product", product.id),
+    title: product.title,
+    body_html: product.descriptionHtml,
+    vendor: product.vendor,
+    product_type: product.productType,
+    handle: product.handle,
+    status: product.status.toLowerCase(),
+    tags: product.tags.join(", "),
+    created_at: at(shop, product.createdAt),
+    updated_at: at(shop, product.updatedAt),
+    published_at: product.status === "ACTIVE" ? at(shop, product.createdAt) : null,
+    published_scope: "global",
+    template_suffix: null,
+    variants: variants.map((v) => {
+      const levels = [...shop.levels.values()].filter((l) => l.inventoryItemId === v.inventoryItemId);
+      return {
+        id: v.id,
+        admin_graphql_api_id: gid("ProductVariant", v.id),
+        product_id: product.id,
+        title: variantTitle(v),
+        price: v.price,
+        sku: skuOf(shop, v),
+        position: v.position,
+        inventory_policy: v.inventoryPolicy.toLowerCase(),
+        compare_at_price: v.compareAtPrice,
+        option1: v.selectedOptions[0]?.value ?? null,
+        option2: v.selectedOptions[1]?.value ?? null,
+        option3: v.selectedOptions[2]?.value ?? null,
+        created_at: at(shop, v.createdAt),
+        updated_at: at(shop, v.updatedAt),
+        taxable: v.taxable,
+        barcode: v.barcode,
+        inventory_item_id: v.inventoryItemId,
+        inventory_quantity: levels.reduce((sum, l) => sum + l.quantities.available, 0),
+        old_inventory_quantity: levels.reduce((sum, l) => sum + l.quantities.available, 0),
+        image_id: null,
+      };
+    }),
+    options: product.options.map((o) => ({ id: o.id, product_id: product.id, name: o.name, position: o.position, values: o.values.map((v) => v.name) })),
+    images: [],
+    image: null,
+    media: [],
+    variant_gids: variants.map((v) => ({ admin_graphql_api_id: gid("ProductVariant", v.id), updated_at: at(shop, v.updatedAt) })),
+    has_variants_that_requires_components: false,
+    category: null,
+  };
+}
+
+/** products/delete carries only the id. */
+export function productDeletePayload(productId: number): object {
+  return { id: productId };
+}
+
+/** app/uninstalled carries the shop resource. */
+export function shopPayload(shop: Shop): object {
+  const location = [...shop.locations.values()][0];
+  return {
+    id: shop.id,
+    name: shop.name,
+    email: shop.email,
+    domain: shop.domain,
+    myshopify_domain: shop.domain,
+    province: null,
+    country: location?.countryCode ?? null,
+    address1: location?.address1 ?? null,
+    city: location?.city ?? null,
+    zip: null,
+    phone: null,
+    latitude: null,
+    longitude: null,
+    primary_locale: "en",
+    created_at: at(shop, shop.createdAt),
+    updated_at: at(shop, shop.createdAt),
+    country_code: location?.countryCode ?? null,
+    country_name: location?.country ?? null,
+    currency: shop.currency,
+    customer_email: shop.email,
+    timezone: shop.ianaTimezone,
+    iana_timezone: shop.ianaTimezone,
+    shop_owner: shop.name,
+    money_format: `${shop.currency} {{amount}}`,
+    weight_unit: "kg",
+    plan_display_name: PLAN_LIMITS[shop.plan].displayName,
+    plan_name: shop.plan === "plus" ? "shopify_plus" : shop.plan === "advanced" ? "unlimited" : "basic",
+    has_storefront: true,
+    password_enabled: false,
+    taxes_included: false,
+  };
+}
+
+/** bulk_operations/finish. */
+export function bulkOperationPayload(shop: Shop, op: BulkOperation): object {
+  return {
+    admin_graphql_api_id: gid("BulkOperation", op.id),
+    completed_at: at(shop, op.completedAt),
+    created_at: at(shop, op.createdAt),
+    error_code: op.errorCode?.toLowerCase() ?? null,
+    status: op.status.toLowerCase(),
+    type: "query",
+  };
+}
+
+/** Used by tests and the control API to show what stock looks like without GraphQL. */
+export function levelSummary(level: InventoryLevel): Record<string, number> {
+  return { ...level.quantities, on_hand: onHand(level) };
+}
