@@ -5,7 +5,7 @@
  */
 import { gid } from "../ids.ts";
 import { fromCents, orderTotals, toCents } from "../money.ts";
-import type { LineItem, Order, Refund, Shop } from "../state.ts";
+import type { LineItem, Order, Refund } from "../state.ts";
 import { paginate, type ConnectionArgs } from "./connection.ts";
 import { emptyConnection, exactCount, legacyId, moneyBag, time, type RequestContext } from "./context.ts";
 import type { FieldReader } from "./search.ts";
@@ -276,4 +276,3 @@ export function orderSortValue(order: Order, sortKey: string): string | number {
   }
 }
 
-export type { Shop };

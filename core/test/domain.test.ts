@@ -1,0 +1,88 @@
+/** Pure domain rules: SKU normalisation and matching, store targets, availability arithmetic. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { centralAvailable, isReadingAmbiguous, matchBySku, normalizeSku, prokipAvailable, storeTarget } from "../src/domain/index.ts";
+
+describe("normalizeSku", () => {
+  const cases: [string | null | undefined, string | null][] = [
+    ["SHIRT-1", "shirt-1"],
+    ["  shirt-1  ", "shirt-1"],
+    ["Shirt   Blue\tXL", "shirt blue xl"],
+    ["ＳＨＩＲＴ１", "shirt1"], // full-width characters typed on some keyboards
+    ["", null],
+    ["   ", null],
+    [null, null],
+    [undefined, null],
+  ];
+  for (const [raw, expected] of cases) it(`${JSON.stringify(raw)} -> ${JSON.stringify(expected)}`, () => assert.equal(normalizeSku(raw), expected));
+});
+
+describe("matchBySku", () => {
+  const prokip = (sku: string | null, id: number) => ({ sku, item: { id } });
+  const store = (sku: string | null, id: string) => ({ sku, item: { id } });
+
+  it("matches across case and whitespace differences", () => {
+    const result = matchBySku([prokip("Shirt-1", 1)], [store(" shirt-1 ", "a")]);
+    assert.deepEqual(result.matched, [{ sku: "shirt-1", prokip: { id: 1 }, store: { id: "a" } }]);
+    assert.deepEqual(result.conflicts, []);
+  });
+
+  it("lists one-sided SKUs as Prokip-only and store-only", () => {
+    const result = matchBySku([prokip("A", 1), prokip("B", 2)], [store("b", "x"), store("C", "y")]);
+    assert.deepEqual(result.prokipOnly, [{ sku: "a", prokip: { id: 1 } }]);
+    assert.deepEqual(result.storeOnly, [{ sku: "c", store: { id: "y" } }]);
+    assert.equal(result.matched.length, 1);
+  });
+
+  it("never guesses between duplicates on either side", () => {
+    const result = matchBySku([prokip("DUP", 1), prokip("dup ", 2), prokip("ONE", 3)], [store("dup", "x"), store("one", "y"), store(" ONE", "z")]);
+    assert.deepEqual(result.matched, []);
+    assert.deepEqual(
+      result.conflicts.map((c) => [c.reason, c.sku, c.prokip.length, c.store.length]),
+      [
+        ["duplicate_in_prokip", "dup", 2, 1],
+        ["duplicate_in_store", "one", 1, 2],
+      ],
+    );
+  });
+
+  it("reports blanks on either side as one conflict", () => {
+    const result = matchBySku([prokip("", 1), prokip(null, 2)], [store("  ", "x")]);
+    assert.deepEqual(result.conflicts, [{ reason: "blank_sku", sku: null, prokip: [{ id: 1 }, { id: 2 }], store: [{ id: "x" }] }]);
+  });
+});
+
+describe("stock arithmetic", () => {
+  it("clamps a store target to zero and holds the buffer back", () => {
+    assert.equal(storeTarget(10, 2), 8);
+    assert.equal(storeTarget(1, 2), 0);
+    assert.equal(storeTarget(-3, 0), 0);
+    assert.equal(storeTarget(5, -1), 5);
+  });
+
+  it("sums movements in central mode", () => assert.equal(centralAvailable([{ delta: 10 }, { delta: -3 }, { delta: 1 }]), 8));
+
+  const T = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+  const sale = (state: "pending" | "posting" | "posted", started: number | null, posted: number | null) => ({
+    delta: -2,
+    postingState: state,
+    postingStartedAt: started === null ? null : T(started),
+    postedAt: posted === null ? null : T(posted),
+  });
+
+  it("adds a sale Prokip has not confirmed before the read to the reading", () => {
+    assert.equal(prokipAvailable(100, T(10), [sale("pending", null, null)]), 98);
+    assert.equal(prokipAvailable(100, T(10), [sale("posted", 11, 12)]), 98);
+    assert.equal(prokipAvailable(98, T(10), [sale("posted", 5, 6)]), 98);
+  });
+
+  it("calls a reading ambiguous only when a posting overlaps it", () => {
+    const read = { startedAt: T(10), finishedAt: T(20) };
+    assert.equal(isReadingAmbiguous(read, [sale("pending", null, null)]), false);
+    assert.equal(isReadingAmbiguous(read, [sale("posted", 1, 5)]), false);
+    assert.equal(isReadingAmbiguous(read, [sale("posting", 25, null)]), false);
+    assert.equal(isReadingAmbiguous(read, [sale("posting", 15, null)]), true);
+    assert.equal(isReadingAmbiguous(read, [sale("posted", 5, 12)]), true);
+    assert.equal(isReadingAmbiguous(read, [sale("posting", 5, null)]), true);
+  });
+});
