@@ -23,6 +23,10 @@ export function dateTime(ms: number): string {
 
 const flag = (b: boolean): 0 | 1 => (b ? 1 : 0);
 
+/** UltimatePOS stores the margin over the purchase price; 0 when there is no purchase price. */
+const profitPercent = (v: Variation): string =>
+  dec(v.defaultPurchasePrice > 0 ? ((v.defaultSellPrice - v.defaultPurchasePrice) / v.defaultPurchasePrice) * 100 : 0);
+
 /** Where links in the payload (invoice_url, image_url) point; the request's own origin. */
 export interface RenderContext {
   origin: string;
@@ -177,7 +181,7 @@ export function productJson(state: ProkipState, p: Product, ctx: RenderContext, 
           variation_value_id: null,
           default_purchase_price: dec(v.defaultPurchasePrice),
           dpp_inc_tax: dec(v.defaultPurchasePrice),
-          profit_percent: dec(v.defaultPurchasePrice > 0 ? ((v.defaultSellPrice - v.defaultPurchasePrice) / v.defaultPurchasePrice) * 100 : 0),
+          profit_percent: profitPercent(v),
           default_sell_price: dec(v.defaultSellPrice),
           sell_price_inc_tax: dec(v.sellPriceIncTax),
           created_at: dateTime(v.createdAt),
@@ -242,7 +246,7 @@ export function variationRowJson(state: ProkipState, p: Product, v: Variation, c
     product_variation_id: v.productVariationId,
     default_purchase_price: dec(v.defaultPurchasePrice),
     dpp_inc_tax: dec(v.defaultPurchasePrice),
-    profit_percent: dec(0),
+    profit_percent: profitPercent(v),
     default_sell_price: dec(v.defaultSellPrice),
     sell_price_inc_tax: dec(v.sellPriceIncTax),
     product_variation_name: single ? "" : p.productVariationName,

@@ -95,6 +95,16 @@ export function createProkipEmulator(options: ProkipEmulatorOptions = {}): Proki
     const loginPath = `${app.prefix}/login`;
     // The host app may already parse forms; registering the parser twice would throw.
     if (!app.hasContentTypeParser("application/x-www-form-urlencoded")) await app.register(formbody);
+    // Laravel reads a JSON body leniently: an empty or malformed body is just empty input
+    // (so a broken POST /sell answers "Invalid form data", not a parse error).
+    app.removeContentTypeParser("application/json");
+    app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+      try {
+        done(null, body === "" ? {} : JSON.parse(body as string));
+      } catch {
+        done(null, {});
+      }
+    });
 
     // Unknown routes: Laravel's router answers before any middleware, so no 401 here.
     app.setNotFoundHandler(async (request, reply) => (await faultGate(request, reply)) ?? routeNotFound(request, reply));
@@ -102,16 +112,6 @@ export function createProkipEmulator(options: ProkipEmulatorOptions = {}): Proki
     // The platform API: OAuth, the Connector routes and the 405 guards, all behind faults.
     await app.register(async (api) => {
       api.addHook("onRequest", async (request, reply) => faultGate(request, reply));
-      // Laravel reads a JSON body leniently: an empty or malformed body is just empty input
-      // (so a broken POST /sell answers "Invalid form data", not a parse error).
-      api.removeContentTypeParser("application/json");
-      api.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
-        try {
-          done(null, body === "" ? {} : JSON.parse(body as string));
-        } catch {
-          done(null, {});
-        }
-      });
       api.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
         // Client errors Fastify detects (e.g. an unsupported content type) keep their status;
         // anything else is an emulator bug, answered like Laravel's 500 but with the cause.

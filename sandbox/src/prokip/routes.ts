@@ -26,7 +26,7 @@ import { listResponse, paginate, readPage, readPerPage } from "./pagination.ts";
 import { type Actor, createSell, deleteSell, phpList, updateSell, upsertSellReturn } from "./sells.ts";
 import { type ProkipState, toId } from "./state.ts";
 import type { RateLimiter } from "./throttle.ts";
-import type { Product, Transaction } from "./types.ts";
+import type { Product } from "./types.ts";
 
 export interface ConnectorDeps {
   state: ProkipState;
@@ -233,7 +233,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
     const q = queryOf(request);
     const { businessId } = actorOf(request);
     const paymentStatuses = q.payment_status ? q.payment_status.split(",") : undefined;
-    let sells = [...state.transactions.values()].filter((t): t is Transaction => t.businessId === businessId && t.type === "sell");
+    let sells = [...state.transactions.values()].filter((t) => t.businessId === businessId && t.type === "sell");
     sells = sells.filter(
       (t) =>
         (!q.location_id || t.locationId === toId(q.location_id)) &&

@@ -160,7 +160,7 @@ function prepareLine(state: ProkipState, businessId: number, p: Obj, sell?: Tran
 
   // unit_price defaults to the variation's sell_price_inc_tax.
   const unitPriceBeforeDiscount = num(p.unit_price) ?? existing?.unitPriceBeforeDiscount ?? variation.sellPriceIncTax;
-  const lineDiscountType = p.discount_type === "percentage" ? "percentage" : (existing?.lineDiscountType ?? "fixed");
+  const lineDiscountType = p.discount_type === "percentage" || p.discount_type === "fixed" ? p.discount_type : (existing?.lineDiscountType ?? "fixed");
   const lineDiscountAmount = num(p.discount_amount) ?? existing?.lineDiscountAmount ?? 0;
   const unitPriceIncTax = unitPriceBeforeDiscount - discountOf(lineDiscountAmount, lineDiscountType, unitPriceBeforeDiscount);
 

