@@ -27,7 +27,7 @@ async function freePort(): Promise<number> {
 async function startBackend(databaseUrl: string) {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);

@@ -1,0 +1,83 @@
+/**
+ * "Input arguments that accept an array have a maximum size of 250 for all APIs. Requests return
+ * an error if an input array exceeds 250 items." (https://shopify.dev/docs/api/usage/limits#input-limits)
+ *
+ * The error is a top-level one and nothing runs:
+ *   {"message":"The input array size of 251 is greater than the maximum allowed of 250.",
+ *    "locations":[...],"path":["inventorySetQuantities","input","quantities"],
+ *    "extensions":{"code":"MAX_INPUT_SIZE_EXCEEDED"}}
+ * (wording and code as captured from the live API in public Shopify emulators' parity fixtures).
+ */
+import {
+  getArgumentValues,
+  getNamedType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  Kind,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLInputType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
+import type { ShopifyGraphqlError } from "./errors.ts";
+
+export const MAX_INPUT_ARRAY = 250;
+
+function oversizedArrays(value: unknown, type: GraphQLInputType, path: string[], found: { path: string[]; size: number }[]): void {
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (isListType(inner)) {
+    if (!Array.isArray(value)) return;
+    if (value.length > MAX_INPUT_ARRAY) found.push({ path, size: value.length });
+    for (const item of value) oversizedArrays(item, inner.ofType as GraphQLInputType, path, found);
+    return;
+  }
+  const named = getNamedType(inner);
+  if (isInputObjectType(named) && value && typeof value === "object") {
+    for (const [name, field] of Object.entries(named.getFields())) {
+      oversizedArrays((value as Record<string, unknown>)[name], field.type, [...path, name], found);
+    }
+  }
+}
+
+export function checkInputArrayLimits(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+): ShopifyGraphqlError[] {
+  const errors: ShopifyGraphqlError[] = [];
+  const root = operation.operation === "mutation" ? schema.getMutationType() : schema.getQueryType();
+  const walk = (parent: GraphQLCompositeType, set: SelectionSetNode, responsePath: string[]): void => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.INLINE_FRAGMENT || sel.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = sel.kind === Kind.INLINE_FRAGMENT ? sel : fragments[sel.name.value];
+        const typeName = fragment?.typeCondition?.name.value;
+        const type = (typeName ? schema.getType(typeName) : parent) as GraphQLCompositeType | undefined;
+        if (fragment && type) walk(type, fragment.selectionSet, responsePath);
+        continue;
+      }
+      if (!("getFields" in parent)) continue;
+      const def = (parent as GraphQLObjectType).getFields()[sel.name.value];
+      if (!def) continue;
+      const key = sel.alias?.value ?? sel.name.value;
+      const args = getArgumentValues(def, sel, variables);
+      const found: { path: string[]; size: number }[] = [];
+      for (const arg of def.args) oversizedArrays(args[arg.name], arg.type, [...responsePath, key, arg.name], found);
+      for (const f of found) {
+        errors.push({
+          message: `The input array size of ${f.size} is greater than the maximum allowed of ${MAX_INPUT_ARRAY}.`,
+          locations: sel.loc ? [{ line: sel.loc.startToken.line, column: sel.loc.startToken.column }] : [],
+          path: f.path,
+          extensions: { code: "MAX_INPUT_SIZE_EXCEEDED" },
+        });
+      }
+      if (sel.selectionSet) walk(getNamedType(def.type) as GraphQLCompositeType, sel.selectionSet, [...responsePath, key]);
+    }
+  };
+  if (root) walk(root, operation.selectionSet, []);
+  return errors;
+}
