@@ -79,8 +79,8 @@ export interface DispatcherDeps {
   routes: WpRoute[];
   /** Whether every request counts as HTTPS (e.g. behind a TLS-terminating proxy). */
   https: boolean;
-  /** Site home URL for a request (configured public URL or derived from Host and prefix). */
-  siteUrl: (site: SiteRecord, request: FastifyRequest, isSsl: boolean) => string;
+  /** A site's home URL (configured public URL, or derived from the latest request). */
+  siteUrl: (site: SiteRecord) => string;
   versions: { wc: string; wp: string };
 }
 
@@ -225,7 +225,7 @@ export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, re
     params: { ...query, ...body, ...matched.url },
     key: auth.key,
     isSsl,
-    ctx: { siteUrl: deps.siteUrl(site, request, isSsl), wcVersion: deps.versions.wc, wpVersion: deps.versions.wp },
+    ctx: { siteUrl: deps.siteUrl(site), wcVersion: deps.versions.wc, wpVersion: deps.versions.wp },
   };
   const permission = typeof matched.route.permission === "function" ? matched.route.permission(req) : matched.route.permission;
   if (permission !== "public" && !auth.key) {
@@ -244,11 +244,11 @@ export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, re
   }
 }
 
-/** `X-WP-Total`, `X-WP-TotalPages` and `Link` headers plus the requested page of `items`. */
-export function paginate<T>(req: WpRequest, items: T[], perPageDefault = 10): { page: T[]; headers: Record<string, string> } {
-  const perPage = typeof req.params.per_page === "number" ? req.params.per_page : perPageDefault;
-  const page = typeof req.params.page === "number" ? req.params.page : 1;
-  const offset = typeof req.params.offset === "number" ? req.params.offset : (page - 1) * perPage;
+/** `X-WP-Total`, `X-WP-TotalPages` and `Link` headers plus the requested page of `items` (validated `args`). */
+export function paginate<T>(req: WpRequest, items: T[], args: Record<string, unknown>): { page: T[]; headers: Record<string, string> } {
+  const perPage = typeof args.per_page === "number" ? args.per_page : 10;
+  const page = typeof args.page === "number" ? args.page : 1;
+  const offset = typeof args.offset === "number" ? args.offset : (page - 1) * perPage;
   const total = items.length;
   const totalPages = Math.ceil(total / perPage);
   const headers: Record<string, string> = { "x-wp-total": String(total), "x-wp-totalpages": String(totalPages) };

@@ -101,7 +101,7 @@ export function orderRoutes(store: Store): WpRoute[] {
       permission: "list",
       handler: (req) => {
         const a = validateArgs(req.params, listArgs);
-        const { page, headers } = paginate(req, filterOrders([...req.site.orders.values()], a));
+        const { page, headers } = paginate(req, filterOrders([...req.site.orders.values()], a), a);
         return { body: page.map((o) => renderOrder(req.ctx, req.site, o)), headers };
       },
     },
@@ -154,7 +154,7 @@ export function orderRoutes(store: Store): WpRoute[] {
           .map((id) => req.site.refunds.get(id))
           .filter((r): r is RefundRecord => r !== undefined)
           .sort((x, y) => (a.order === "asc" ? 1 : -1) * (x.dateCreated - y.dateCreated || x.id - y.id));
-        const { page, headers } = paginate(req, refunds);
+        const { page, headers } = paginate(req, refunds, a);
         return { body: page.map((r) => renderRefund(req.ctx, r)), headers };
       },
     },

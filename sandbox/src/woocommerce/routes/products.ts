@@ -194,7 +194,7 @@ export function productRoutes(store: Store): WpRoute[] {
         const a = validateArgs(req.params, listArgs);
         // Without a SKU filter only products are listed; with one, variations match too.
         const pool = [...req.site.catalog.values()].filter((r) => (typeof a.sku === "string" && a.sku !== "") || r.kind === "product");
-        const { page, headers } = paginate(req, filterAndSort(pool, a, req.site));
+        const { page, headers } = paginate(req, filterAndSort(pool, a, req.site), a);
         return { body: page.map((r) => renderProduct(req.ctx, req.site, r)), headers };
       },
     },
@@ -248,7 +248,7 @@ export function productRoutes(store: Store): WpRoute[] {
         const a = validateArgs(req.params, variationListArgs);
         const parentId = Number(req.url.product_id);
         const pool = [...req.site.catalog.values()].filter((r) => r.kind === "variation" && r.parentId === parentId);
-        const { page, headers } = paginate(req, filterAndSort(pool, a, req.site));
+        const { page, headers } = paginate(req, filterAndSort(pool, a, req.site), a);
         return { body: page.map((v) => renderVariation(req.ctx, req.site, v as VariationRecord)), headers };
       },
     },

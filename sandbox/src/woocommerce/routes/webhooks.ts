@@ -158,7 +158,7 @@ export function webhookRoutes(store: Store, engine: WebhookEngine): WpRoute[] {
           .filter((w) => !Array.isArray(a.exclude) || !(a.exclude as number[]).includes(w.id))
           .filter((w) => typeof a.search !== "string" || w.name.toLowerCase().includes(a.search.toLowerCase()))
           .sort((x, y) => (a.orderby === "title" ? x.name.localeCompare(y.name) : a.orderby === "id" ? x.id - y.id : x.dateCreated - y.dateCreated || x.id - y.id) * dir);
-        const { page, headers } = paginate(req, items);
+        const { page, headers } = paginate(req, items, a);
         return { body: page.map((w) => renderWebhook(req.ctx, w)), headers };
       },
     },
