@@ -66,7 +66,7 @@ const REWRITES: [RegExp, Rewrite][] = [
     (m) => ({ message: `Field '${m[2]}' doesn't accept argument '${m[1]}'`, extensions: { code: "argumentNotAccepted", name: m[2], typeName: "Field", argumentName: m[1] } }),
   ],
   [
-    /^Field "\w+\.(\w+)" argument "(\w+)" of type "([^"]+)" is required, but it was not provided\./,
+    /^Field "(?:\w+\.)?(\w+)" argument "(\w+)" of type "([^"]+)" is required, but it was not provided\./,
     (m) => ({ message: `Field '${m[1]}' is missing required arguments: ${m[2]}`, extensions: { code: "missingRequiredArguments", className: "Field", name: m[1], arguments: m[2] } }),
   ],
   [
