@@ -11,7 +11,8 @@ import { applyOrderState } from "../src/sync/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { addConnection, available, createShop, createVariant, orderNet } from "./support/fixtures.ts";
 
-const { prisma } = await testDatabase({ poolSize: 16 });
+const db = await testDatabase({ poolSize: 16 });
+const { prisma, pool } = db;
 
 type Line = NormalizedOrder["lines"][number];
 function order(connectionId: string, externalId: string, minute: number, lines: Partial<Line>[], flags: Partial<NormalizedOrder> = {}): NormalizedOrder {
@@ -30,10 +31,10 @@ function order(connectionId: string, externalId: string, minute: number, lines: 
 describe("the same order delivered many times", () => {
   it("deducts exactly once when 10 copies arrive concurrently", async () => {
     const shop = await createShop(prisma);
-    const shirt = await createVariant(prisma, shop, "SHIRT-1", 100);
+    const shirt = await createVariant(db, shop, "SHIRT-1", 100);
     const placed = order(shop.connectionId, "1001", 0, [{ sku: "shirt-1", quantity: 2 }]);
 
-    const results = await Promise.all(Array.from({ length: 10 }, () => applyOrderState(prisma, placed)));
+    const results = await Promise.all(Array.from({ length: 10 }, () => applyOrderState(pool, placed)));
 
     assert.equal(results.filter((r) => r.status === "applied").length, 1);
     assert.equal(results.filter((r) => r.status === "unchanged").length, 9);
@@ -47,8 +48,8 @@ describe("the same order delivered many times", () => {
   it("marks the listings of every store on the location dirty in the same transaction", async () => {
     const shop = await createShop(prisma);
     await addConnection(prisma, shop, { platform: "woocommerce" });
-    const shirt = await createVariant(prisma, shop, "SHIRT-2", 10);
-    await applyOrderState(prisma, order(shop.connectionId, "1002", 0, [{ sku: "SHIRT-2", quantity: 1 }]));
+    const shirt = await createVariant(db, shop, "SHIRT-2", 10);
+    await applyOrderState(pool, order(shop.connectionId, "1002", 0, [{ sku: "SHIRT-2", quantity: 1 }]));
     const listings = await prisma.listing.findMany({ where: { variantId: shirt } });
     assert.equal(listings.length, 2);
     assert.ok(listings.every((listing) => listing.dirty && listing.dirtySince !== null));
@@ -79,8 +80,8 @@ describe("every order of an order's states converges", () => {
 
   async function runPermutations(stateCount: number) {
     const shop = await createShop(prisma);
-    const jacket = await createVariant(prisma, shop, A, 1000);
-    const cap = await createVariant(prisma, shop, B, 1000);
+    const jacket = await createVariant(db, shop, A, 1000);
+    const cap = await createVariant(db, shop, B, 1000);
     const permutations = permute([...Array(stateCount).keys()]);
     let run = 0;
     // Several orders at a time: they share the two stock levels, as real orders do.
@@ -92,7 +93,7 @@ describe("every order of an order's states converges", () => {
           let newest = -1;
           let orderId = "";
           for (const index of permutation) {
-            const result = await applyOrderState(prisma, snapshots[index]);
+            const result = await applyOrderState(pool, snapshots[index]);
             orderId = result.orderId;
             if (index < newest) assert.equal(result.status, "stale", `state ${index} after ${newest} must be ignored`);
             newest = Math.max(newest, index);
@@ -122,19 +123,19 @@ describe("every order of an order's states converges", () => {
 
   it("labels restocks by their cause", async () => {
     const shop = await createShop(prisma);
-    const jacket = await createVariant(prisma, shop, A, 50);
-    await createVariant(prisma, shop, B, 50);
-    for (const snapshot of states(shop.connectionId, "labels")) await applyOrderState(prisma, snapshot);
+    const jacket = await createVariant(db, shop, A, 50);
+    await createVariant(db, shop, B, 50);
+    for (const snapshot of states(shop.connectionId, "labels")) await applyOrderState(pool, snapshot);
     const reasons = (await prisma.stockMovement.findMany({ where: { variantId: jacket, orderId: { not: null } }, orderBy: { id: "asc" } })).map((m) => `${m.reason}:${m.delta}`);
     assert.deepEqual(reasons, ["sale:-3", "refund:1", "cancel:2"]);
   });
 
   it("does not take stock for an unpaid order when the store deducts on payment", async () => {
     const shop = await createShop(prisma, { settings: { deductOn: "paid" } });
-    const jacket = await createVariant(prisma, shop, A, 10);
-    await applyOrderState(prisma, order(shop.connectionId, "unpaid", 1, [{ sku: A, quantity: 4 }], { paid: false }));
+    const jacket = await createVariant(db, shop, A, 10);
+    await applyOrderState(pool, order(shop.connectionId, "unpaid", 1, [{ sku: A, quantity: 4 }], { paid: false }));
     assert.equal(await available(prisma, shop, jacket), 10);
-    await applyOrderState(prisma, order(shop.connectionId, "unpaid", 2, [{ sku: A, quantity: 4 }], { paid: true }));
+    await applyOrderState(pool, order(shop.connectionId, "unpaid", 2, [{ sku: A, quantity: 4 }], { paid: true }));
     assert.equal(await available(prisma, shop, jacket), 6);
   });
 });
@@ -143,11 +144,11 @@ describe("two orders race for the last unit", () => {
   it("records both, lets the ledger go negative, clamps every store to 0 and records the oversell", async () => {
     const shop = await createShop(prisma);
     const woo = await addConnection(prisma, shop, { platform: "woocommerce", buffer: 2 });
-    const lamp = await createVariant(prisma, shop, "LAMP", 1);
+    const lamp = await createVariant(db, shop, "LAMP", 1);
 
     const results = await Promise.all([
-      applyOrderState(prisma, order(shop.connectionId, "race-1", 0, [{ sku: "LAMP", quantity: 1 }])),
-      applyOrderState(prisma, order(woo, "race-2", 0, [{ sku: "LAMP", quantity: 1 }])),
+      applyOrderState(pool, order(shop.connectionId, "race-1", 0, [{ sku: "LAMP", quantity: 1 }])),
+      applyOrderState(pool, order(woo, "race-2", 0, [{ sku: "LAMP", quantity: 1 }])),
     ]);
 
     assert.deepEqual(results.map((r) => r.status), ["applied", "applied"]);
@@ -179,8 +180,8 @@ describe("bad input", () => {
   for (const [what, build] of cases) {
     it(`rejects ${what} with invalid_order and writes nothing`, async () => {
       const shop = await createShop(prisma);
-      const x = await createVariant(prisma, shop, "X", 5);
-      await assert.rejects(applyOrderState(prisma, build(shop.connectionId)), (error: unknown) => {
+      const x = await createVariant(db, shop, "X", 5);
+      await assert.rejects(applyOrderState(pool, build(shop.connectionId)), (error: unknown) => {
         assert.ok(error instanceof SyncError);
         assert.equal(error.code, "invalid_order");
         assert.ok(Array.isArray(error.details) && error.details.length > 0);
@@ -195,7 +196,7 @@ describe("bad input", () => {
   it("rejects an unknown connection with unknown_connection and writes nothing", async () => {
     const before = await prisma.stockMovement.count();
     await assert.rejects(
-      applyOrderState(prisma, order("00000000-0000-4000-8000-000000000000", "ghost", 0, [{ sku: "X", quantity: 1 }])),
+      applyOrderState(pool, order("00000000-0000-4000-8000-000000000000", "ghost", 0, [{ sku: "X", quantity: 1 }])),
       (error: unknown) => error instanceof SyncError && error.code === "unknown_connection",
     );
     assert.equal(await prisma.stockMovement.count(), before);
@@ -204,7 +205,7 @@ describe("bad input", () => {
 
   it("records an order whose SKU is not in the catalogue without touching stock, and says so", async () => {
     const shop = await createShop(prisma);
-    const result = await applyOrderState(prisma, order(shop.connectionId, "stranger", 0, [{ sku: "NOT-HERE", quantity: 1 }]));
+    const result = await applyOrderState(pool, order(shop.connectionId, "stranger", 0, [{ sku: "NOT-HERE", quantity: 1 }]));
     assert.deepEqual(result.unmatchedSkus, ["not-here"]);
     assert.equal(await prisma.stockMovement.count({ where: { businessId: shop.businessId } }), 0);
     const received = await prisma.activityEvent.findFirstOrThrow({ where: { businessId: shop.businessId, type: "order_received" } });

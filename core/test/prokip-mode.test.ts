@@ -6,11 +6,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { markPosted, markPostingRejected, markPostingStarted, recordProkipReadings } from "../src/ledger/index.ts";
+import { withTransaction } from "../src/store/index.ts";
 import { applyOrderState } from "../src/sync/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { available, createShop, createVariant, type Shop } from "./support/fixtures.ts";
 
-const { prisma } = await testDatabase({ poolSize: 8 });
+const db = await testDatabase({ poolSize: 8 });
+const { prisma, pool } = db;
 
 type Step = "sale" | "postSent" | "prokipApplies" | "postConfirmed" | "readSent" | "prokipCounts" | "readAnswered";
 const posting: Step[] = ["sale", "postSent", "prokipApplies", "postConfirmed"];
@@ -24,8 +26,8 @@ function interleavings(a: Step[], b: Step[]): Step[][] {
 }
 
 async function read(shop: Shop, variantId: string, startedAt: Date, quantity: number, finishedAt: Date) {
-  return prisma.$transaction((tx) =>
-    recordProkipReadings(tx, { businessId: shop.businessId, locationId: shop.locationId, startedAt, finishedAt, readings: [{ variantId, quantity }] }),
+  return withTransaction(pool, (sql) =>
+    recordProkipReadings(sql, { businessId: shop.businessId, locationId: shop.locationId, startedAt, finishedAt, readings: [{ variantId, quantity }] }),
   );
 }
 
@@ -38,7 +40,7 @@ describe("Prokip mode: sale, post and re-read in every interleaving", () => {
     it(`counts the sale once: ${sequence.join(" > ")}`, async () => {
       const shop = await createShop(prisma, { mode: "prokip" });
       const sku = `SHIRT-${sequence.map((s) => s[0]).join("")}-${Math.random().toString(36).slice(2, 7)}`;
-      const shirt = await createVariant(prisma, shop, sku, 100);
+      const shirt = await createVariant(db, shop, sku, 100);
       let prokipStock = 100; // the figure inside Prokip
       const t0 = Date.now();
       const at = (i: number) => new Date(t0 + (i + 1) * 1000);
@@ -50,7 +52,7 @@ describe("Prokip mode: sale, post and re-read in every interleaving", () => {
       for (const [i, step] of sequence.entries()) {
         switch (step) {
           case "sale":
-            orderId = (await applyOrderState(prisma, {
+            orderId = (await applyOrderState(pool, {
               connectionId: shop.connectionId,
               externalId: "5001",
               updatedAt: at(i),
@@ -61,13 +63,13 @@ describe("Prokip mode: sale, post and re-read in every interleaving", () => {
             sold = true;
             break;
           case "postSent":
-            await prisma.$transaction((tx) => markPostingStarted(tx, shop.businessId, orderId, at(i)));
+            await withTransaction(pool, (sql) => markPostingStarted(sql, shop.businessId, orderId, at(i)));
             break;
           case "prokipApplies":
             prokipStock -= 2;
             break;
           case "postConfirmed":
-            await prisma.$transaction((tx) => markPosted(tx, shop.businessId, orderId, at(i)));
+            await withTransaction(pool, (sql) => markPosted(sql, shop.businessId, orderId, at(i)));
             break;
           case "readSent":
             readStartedAt = at(i);
@@ -95,7 +97,7 @@ describe("Prokip mode: sale, post and re-read in every interleaving", () => {
 describe("Prokip readings", () => {
   it("ignores a reading older than the one already held", async () => {
     const shop = await createShop(prisma, { mode: "prokip" });
-    const mug = await createVariant(prisma, shop, "MUG", 10);
+    const mug = await createVariant(db, shop, "MUG", 10);
     const now = Date.now();
     await read(shop, mug, new Date(now), 7, new Date(now + 100));
     const outcome = await read(shop, mug, new Date(now - 5_000), 12, new Date(now - 4_000));
@@ -105,8 +107,8 @@ describe("Prokip readings", () => {
 
   it("treats a rejected posting as never sent", async () => {
     const shop = await createShop(prisma, { mode: "prokip" });
-    const mug = await createVariant(prisma, shop, "MUG-2", 10);
-    const { orderId } = await applyOrderState(prisma, {
+    const mug = await createVariant(db, shop, "MUG-2", 10);
+    const { orderId } = await applyOrderState(pool, {
       connectionId: shop.connectionId,
       externalId: "7001",
       updatedAt: new Date(),
@@ -115,8 +117,8 @@ describe("Prokip readings", () => {
       lines: [{ lineId: "1", sku: "MUG-2", quantity: 3 }],
     });
     const t = Date.now() + 1_000;
-    await prisma.$transaction((tx) => markPostingStarted(tx, shop.businessId, orderId, new Date(t)));
-    await prisma.$transaction((tx) => markPostingRejected(tx, shop.businessId, orderId));
+    await withTransaction(pool, (sql) => markPostingStarted(sql, shop.businessId, orderId, new Date(t)));
+    await withTransaction(pool, (sql) => markPostingRejected(sql, shop.businessId, orderId));
     // Prokip still says 10: the sale is not in it, so it is added on top.
     const outcome = await read(shop, mug, new Date(t + 1_000), 10, new Date(t + 1_500));
     assert.deepEqual(outcome.accepted, [mug]);
@@ -127,7 +129,7 @@ describe("Prokip readings", () => {
 
   it("marks listings dirty only when a reading changes availability", async () => {
     const shop = await createShop(prisma, { mode: "prokip" });
-    const cap = await createVariant(prisma, shop, "CAP-9", 10);
+    const cap = await createVariant(db, shop, "CAP-9", 10);
     const now = Date.now();
     const same = await read(shop, cap, new Date(now), 10, new Date(now + 10));
     assert.deepEqual(same.changed, []);

@@ -1,4 +1,4 @@
-export { applyMovements, markListingsDirty, type MovementInput, type AppliedMovements, type StockChange, type Transaction } from "./movements.ts";
+export { applyMovements, markListingsDirty, type MovementInput, type AppliedMovements, type StockChange } from "./movements.ts";
 export {
   recordProkipReadings,
   markPostingStarted,

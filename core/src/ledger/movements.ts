@@ -1,13 +1,10 @@
 /**
- * Applying movements to the ledger. Everything happens inside the caller's transaction:
- * the movement rows (unique idempotency key: a replay inserts nothing), the stock level they
- * change, the listings that must be told, and an activity event when stock goes below zero.
- * Either all of it is committed or none of it.
+ * Applying movements to the ledger. Everything happens inside the caller's transaction, in one
+ * statement: the movement rows (unique idempotency key: a replay inserts nothing), the stock
+ * levels they change, the listings that must be told (dirty), and an activity event when stock
+ * goes below zero. Either all of it is committed or none of it.
  */
-import { Prisma } from "../store/index.ts";
-import type { MovementReason, PostingState } from "../store/index.ts";
-
-export type Transaction = Prisma.TransactionClient;
+import type { MovementReason, PostingState, Sql } from "../store/index.ts";
 
 export interface MovementInput {
   businessId: string;
@@ -38,96 +35,91 @@ export interface AppliedMovements {
   oversold: StockChange[];
 }
 
-export async function applyMovements(tx: Transaction, movements: readonly MovementInput[]): Promise<AppliedMovements> {
+const APPLY_MOVEMENTS = `
+WITH input AS (
+  SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::"MovementReason"[], $6::text[], $7::"PostingState"[], $8::uuid[], $9::uuid[], $10::text[])
+    AS t("locationId", "variantId", "delta", "reason", "idempotencyKey", "postingState", "connectionId", "orderId", "externalRef")
+),
+inserted AS (
+  INSERT INTO "StockMovement" ("businessId", "locationId", "variantId", "delta", "reason", "idempotencyKey", "postingState", "connectionId", "orderId", "externalRef")
+  SELECT $1::uuid, "locationId", "variantId", "delta", "reason", "idempotencyKey", "postingState", "connectionId", "orderId", "externalRef" FROM input
+  ON CONFLICT ("businessId", "idempotencyKey") DO NOTHING
+  RETURNING "locationId", "variantId", "delta"
+),
+totals AS (
+  SELECT "locationId", "variantId", sum("delta")::int AS "delta" FROM inserted GROUP BY 1, 2 HAVING sum("delta") <> 0
+),
+levels AS (
+  -- Rows are locked in (location, variant) order: two transactions never wait on each other in a cycle.
+  INSERT INTO "StockLevel" ("businessId", "locationId", "variantId", "available", "updatedAt")
+  SELECT $1::uuid, "locationId", "variantId", "delta", now() FROM totals ORDER BY "locationId", "variantId"
+  ON CONFLICT ("businessId", "locationId", "variantId")
+  DO UPDATE SET "available" = "StockLevel"."available" + EXCLUDED."available", "updatedAt" = now()
+  RETURNING "locationId", "variantId", "available"
+),
+changes AS (
+  SELECT l."locationId", l."variantId", t."delta", l."available" FROM levels l JOIN totals t USING ("locationId", "variantId")
+),
+dirty AS (
+  UPDATE "Listing" AS li
+  SET "dirty" = true, "dirtySince" = COALESCE(li."dirtySince", now()), "updatedAt" = now()
+  FROM "Connection" AS c, changes
+  WHERE li."businessId" = $1::uuid AND c."id" = li."connectionId" AND c."businessId" = li."businessId"
+    AND c."status" <> 'disconnected' AND c."locationId" = changes."locationId"
+    AND li."variantId" = changes."variantId" AND li."matchStatus" = 'matched'
+  RETURNING li."id"
+),
+oversold AS (
+  INSERT INTO "ActivityEvent" ("businessId", "variantId", "type", "severity", "message", "data")
+  SELECT $1::uuid, "variantId", 'oversell', 'warning',
+         'Sold more than was in stock: available is now ' || "available" || '. Stores are shown 0 until stock arrives.',
+         jsonb_build_object('locationId', "locationId", 'available', "available", 'delta', "delta")
+  FROM changes WHERE "delta" < 0 AND "available" < 0
+  RETURNING "id"
+)
+SELECT (SELECT count(*)::int FROM inserted) AS "inserted",
+       COALESCE((SELECT json_agg(json_build_object('locationId', "locationId", 'variantId', "variantId", 'delta', "delta", 'available', "available")) FROM changes), '[]') AS "changes"`;
+
+export async function applyMovements(sql: Sql, movements: readonly MovementInput[]): Promise<AppliedMovements> {
   if (movements.length === 0) return { inserted: 0, duplicates: 0, changes: [], oversold: [] };
   const businessId = movements[0]!.businessId;
   if (movements.some((movement) => movement.businessId !== businessId)) throw new Error("applyMovements: one business per call");
-
-  // A stable order for every lock this transaction takes (stock levels), so two transactions
-  // touching the same variants never wait on each other in a cycle.
-  const sorted = [...movements].sort((a, b) => compareKeys(a, b) || a.idempotencyKey.localeCompare(b.idempotencyKey));
-  const inserted = await tx.stockMovement.createManyAndReturn({
-    data: sorted.map((movement) => ({
-      businessId,
-      locationId: movement.locationId,
-      variantId: movement.variantId,
-      delta: movement.delta,
-      reason: movement.reason,
-      idempotencyKey: movement.idempotencyKey,
-      postingState: movement.postingState,
-      connectionId: movement.connectionId ?? null,
-      orderId: movement.orderId ?? null,
-      externalRef: movement.externalRef ?? null,
-    })),
-    skipDuplicates: true,
-    select: { locationId: true, variantId: true, delta: true },
-  });
-
-  const totals = new Map<string, { locationId: string; variantId: string; delta: number }>();
-  for (const row of inserted) {
-    const key = `${row.locationId}/${row.variantId}`;
-    const total = totals.get(key) ?? { locationId: row.locationId, variantId: row.variantId, delta: 0 };
-    total.delta += row.delta;
-    totals.set(key, total);
-  }
-
-  const changes: StockChange[] = [];
-  for (const total of [...totals.values()].sort(compareKeys)) {
-    if (total.delta === 0) continue;
-    const available = await bumpStockLevel(tx, businessId, total.locationId, total.variantId, total.delta);
-    changes.push({ ...total, available });
-  }
-  await markListingsDirty(tx, businessId, changes);
-
-  const oversold = changes.filter((change) => change.delta < 0 && change.available < 0);
-  if (oversold.length > 0) {
-    await tx.activityEvent.createMany({
-      data: oversold.map((change) => ({
-        businessId,
-        variantId: change.variantId,
-        type: "oversell",
-        severity: "warning" as const,
-        message: `Sold more than was in stock: available is now ${change.available}. Stores are shown 0 until stock arrives.`,
-        data: { locationId: change.locationId, available: change.available, delta: change.delta },
-      })),
-    });
-  }
-  return { inserted: inserted.length, duplicates: movements.length - inserted.length, changes, oversold };
-}
-
-/** Adds delta to the materialised `available` of a stock level (creating it) and returns the new figure. */
-async function bumpStockLevel(tx: Transaction, businessId: string, locationId: string, variantId: string, delta: number): Promise<number> {
-  const rows = await tx.$queryRaw<{ available: number }[]>`
-    INSERT INTO "StockLevel" ("businessId", "locationId", "variantId", "available", "updatedAt")
-    VALUES (${businessId}::uuid, ${locationId}::uuid, ${variantId}::uuid, ${delta}, now())
-    ON CONFLICT ("businessId", "locationId", "variantId")
-    DO UPDATE SET "available" = "StockLevel"."available" + EXCLUDED."available", "updatedAt" = now()
-    RETURNING "available"`;
-  return rows[0]!.available;
+  const column = <K extends keyof MovementInput>(key: K) => movements.map((movement) => movement[key] ?? null);
+  const { rows } = await sql.query<{ inserted: number; changes: StockChange[] }>(APPLY_MOVEMENTS, [
+    businessId,
+    column("locationId"),
+    column("variantId"),
+    column("delta"),
+    column("reason"),
+    column("idempotencyKey"),
+    column("postingState"),
+    column("connectionId"),
+    column("orderId"),
+    column("externalRef"),
+  ]);
+  const { inserted, changes } = rows[0]!;
+  return {
+    inserted,
+    duplicates: movements.length - inserted,
+    changes,
+    oversold: changes.filter((change) => change.delta < 0 && change.available < 0),
+  };
 }
 
 /**
- * Flags every listing of the changed variants, on every live connection selling from that
- * location, so the next drain writes them. Done in the same transaction as the change: if the
- * change commits, the flag does too.
+ * Flags every matched listing of the changed variants, on every live connection selling from
+ * that location, so the next drain writes them. Call in the transaction that changed them.
  */
-export async function markListingsDirty(tx: Transaction, businessId: string, changes: readonly { locationId: string; variantId: string }[]): Promise<number> {
+export async function markListingsDirty(sql: Sql, businessId: string, changes: readonly { locationId: string; variantId: string }[]): Promise<number> {
   if (changes.length === 0) return 0;
-  const locationIds = changes.map((change) => change.locationId);
-  const variantIds = changes.map((change) => change.variantId);
-  return tx.$executeRaw`
-    UPDATE "Listing" AS l
-    SET "dirty" = true, "dirtySince" = COALESCE(l."dirtySince", now()), "updatedAt" = now()
-    FROM "Connection" AS c, unnest(${locationIds}::uuid[], ${variantIds}::uuid[]) AS changed("locationId", "variantId")
-    WHERE l."businessId" = ${businessId}::uuid
-      AND c."id" = l."connectionId"
-      AND c."businessId" = l."businessId"
-      AND c."status" <> 'disconnected'
-      AND c."locationId" = changed."locationId"
-      AND l."variantId" = changed."variantId"
-      AND l."matchStatus" = 'matched'`;
-}
-
-function compareKeys(a: { locationId: string; variantId: string }, b: { locationId: string; variantId: string }): number {
-  return a.locationId.localeCompare(b.locationId) || a.variantId.localeCompare(b.variantId);
+  const result = await sql.query(
+    `UPDATE "Listing" AS l
+     SET "dirty" = true, "dirtySince" = COALESCE(l."dirtySince", now()), "updatedAt" = now()
+     FROM "Connection" AS c, unnest($2::uuid[], $3::uuid[]) AS changed("locationId", "variantId")
+     WHERE l."businessId" = $1::uuid AND c."id" = l."connectionId" AND c."businessId" = l."businessId"
+       AND c."status" <> 'disconnected' AND c."locationId" = changed."locationId"
+       AND l."variantId" = changed."variantId" AND l."matchStatus" = 'matched'`,
+    [businessId, changes.map((change) => change.locationId), changes.map((change) => change.variantId)],
+  );
+  return result.rowCount ?? 0;
 }

@@ -3,7 +3,6 @@
  */
 import { storeTarget } from "../domain/index.ts";
 import type { PrismaClient } from "../store/index.ts";
-import type { Transaction } from "./movements.ts";
 
 export interface ListingTarget {
   listingId: string;
@@ -15,7 +14,7 @@ export interface ListingTarget {
 }
 
 /** Targets for a connection's matched listings (all of them, or only the dirty ones). */
-export async function listingTargets(db: PrismaClient | Transaction, businessId: string, connectionId: string, options: { onlyDirty?: boolean; limit?: number } = {}): Promise<ListingTarget[]> {
+export async function listingTargets(db: PrismaClient, businessId: string, connectionId: string, options: { onlyDirty?: boolean; limit?: number } = {}): Promise<ListingTarget[]> {
   const connection = await db.connection.findFirstOrThrow({ where: { id: connectionId, businessId }, select: { locationId: true, buffer: true } });
   const listings = await db.listing.findMany({
     where: { businessId, connectionId, matchStatus: "matched", variantId: { not: null }, ...(options.onlyDirty ? { dirty: true } : {}) },

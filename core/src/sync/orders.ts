@@ -6,19 +6,24 @@
  * compute the stock the order should hold now, compare it with what the ledger already holds
  * for the order, and write only the difference. Replaying any subset of deliveries in any
  * order converges to the same ledger.
+ *
+ * Cost: a duplicate or stale delivery is one query; a new state is seven round trips in one
+ * transaction (the ledger write itself is one statement, see ledger/movements.ts).
  */
 import { createHash } from "node:crypto";
+import type pg from "pg";
 import {
   SyncError,
   normalizedOrderSchema,
+  normalizeSku,
   orderSoldBySku,
   planOrderMovements,
   readConnectionSettings,
   type NormalizedOrder,
   type PlannedOrderMovement,
 } from "../domain/index.ts";
-import { applyMovements, type AppliedMovements, type Transaction } from "../ledger/index.ts";
-import type { PrismaClient } from "../store/index.ts";
+import { applyMovements, type AppliedMovements } from "../ledger/index.ts";
+import { withTransaction, type Sql } from "../store/index.ts";
 
 export type ApplyOrderStatus = "applied" | "unchanged" | "stale";
 
@@ -31,119 +36,183 @@ export interface ApplyOrderResult {
   unmatchedSkus: string[];
 }
 
+interface ConnectionRow {
+  id: string;
+  businessId: string;
+  locationId: string;
+  platform: "shopify" | "woocommerce";
+  status: string;
+  settings: unknown;
+  authorityMode: "prokip" | "central";
+  knownOrderId: string | null;
+  knownUpdatedAt: Date | null;
+  knownDigest: string | null;
+}
+
+interface ExistingOrder {
+  id: string;
+  storeUpdatedAt: Date;
+  payloadDigest: string;
+  lines: NormalizedOrder["lines"];
+  cancelled: boolean;
+  paid: boolean;
+  recorded: { variantId: string; delta: number; count: number }[];
+}
+
 /**
  * Validates `input` as a normalised order and brings the ledger in line with it.
- * Throws SyncError `invalid_order` (nothing written) or `unknown_connection`.
+ * Throws SyncError `invalid_order` (nothing written), `unknown_connection` or `connection_not_active`.
  */
-export async function applyOrderState(prisma: PrismaClient, input: unknown): Promise<ApplyOrderResult> {
+export async function applyOrderState(pool: pg.Pool, input: unknown): Promise<ApplyOrderResult> {
   const parsed = normalizedOrderSchema.safeParse(input);
   if (!parsed.success) {
     throw new SyncError("invalid_order", "The order is not valid", parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })));
   }
   const order = parsed.data;
-  const connection = await prisma.connection.findUnique({
-    where: { id: order.connectionId },
-    select: { id: true, businessId: true, locationId: true, platform: true, settings: true, business: { select: { authorityMode: true } } },
-  });
-  if (!connection) throw new SyncError("unknown_connection", `No connection ${order.connectionId}`);
-  const { deductOn } = readConnectionSettings(connection.settings);
-  const postsToProkip = connection.business.authorityMode === "prokip";
+  const digest = orderDigest(order);
 
-  return prisma.$transaction(
-    async (tx) => {
-      // One order at a time: concurrent deliveries of the same order queue here.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`order:${connection.id}:${order.externalId}`}, 0))`;
-      const existing = await tx.order.findUnique({
-        where: { businessId_connectionId_externalId: { businessId: connection.businessId, connectionId: connection.id, externalId: order.externalId } },
-        select: { id: true, storeUpdatedAt: true, payloadDigest: true, lines: true, cancelled: true, paid: true },
-      });
-      const digest = orderDigest(order);
-      if (existing && order.updatedAt < existing.storeUpdatedAt) return noChange("stale", existing.id);
-      if (existing && existing.payloadDigest === digest) return noChange("unchanged", existing.id);
-
-      const now = orderSoldBySku(order, deductOn);
-      const before = existing ? orderSoldBySku({ cancelled: existing.cancelled, paid: existing.paid, lines: existing.lines as NormalizedOrder["lines"] }, deductOn) : null;
-      const variantBySku = await variantsForSkus(tx, connection.businessId, [...now.sold.keys(), ...(before?.sold.keys() ?? [])]);
-
-      const row = await tx.order.upsert({
-        where: { businessId_connectionId_externalId: { businessId: connection.businessId, connectionId: connection.id, externalId: order.externalId } },
-        create: {
-          businessId: connection.businessId,
-          connectionId: connection.id,
-          externalId: order.externalId,
-          number: order.number ?? null,
-          cancelled: order.cancelled,
-          paid: order.paid,
-          storeStatus: order.storeStatus ?? null,
-          lines: order.lines,
-          storeUpdatedAt: order.updatedAt,
-          payloadDigest: digest,
-        },
-        update: {
-          number: order.number ?? null,
-          cancelled: order.cancelled,
-          paid: order.paid,
-          storeStatus: order.storeStatus ?? null,
-          lines: order.lines,
-          storeUpdatedAt: order.updatedAt,
-          payloadDigest: digest,
-        },
-        select: { id: true },
-      });
-
-      const recorded = await tx.stockMovement.groupBy({
-        by: ["variantId"],
-        where: { businessId: connection.businessId, orderId: row.id },
-        _sum: { delta: true },
-        _count: { _all: true },
-      });
-      const recordedByVariant = new Map(recorded.map((group) => [group.variantId, group._sum.delta ?? 0]));
-      const countByVariant = new Map(recorded.map((group) => [group.variantId, group._count._all]));
-
-      const planned = planOrderMovements(byVariant(now.sold, variantBySku), recordedByVariant, {
-        cancelled: order.cancelled,
-        restockedNow: byVariant(now.restocked, variantBySku),
-        restockedBefore: before ? byVariant(before.restocked, variantBySku) : new Map(),
-      });
-      const ledger = await applyMovements(
-        tx,
-        planned.map((movement) => ({
-          businessId: connection.businessId,
-          locationId: connection.locationId,
-          variantId: movement.variantId,
-          delta: movement.delta,
-          reason: movement.reason,
-          connectionId: connection.id,
-          orderId: row.id,
-          externalRef: order.number ?? order.externalId,
-          // The n-th movement of this order for this variant: unique under the order lock,
-          // and the database's unique constraint refuses a second copy even without it.
-          idempotencyKey: `order:${row.id}:${movement.variantId}:${(countByVariant.get(movement.variantId) ?? 0) + 1}`,
-          postingState: postsToProkip ? "pending" : "not_required",
-        })),
-      );
-
-      if (planned.length > 0 && postsToProkip) {
-        await tx.order.update({ where: { id: row.id }, data: { postingState: "pending" } });
-      }
-      const unmatchedSkus = [...now.sold.keys()].filter((sku) => !variantBySku.has(sku));
-      if (!existing) {
-        await tx.activityEvent.create({
-          data: {
-            businessId: connection.businessId,
-            connectionId: connection.id,
-            orderId: row.id,
-            type: "order_received",
-            message: `Order ${order.number ?? order.externalId} received from ${connection.platform === "shopify" ? "Shopify" : "WooCommerce"}`,
-            severity: unmatchedSkus.length > 0 ? "warning" : "info",
-            data: { lines: order.lines.length, unmatchedSkus },
-          },
-        });
-      }
-      return { status: "applied" as const, orderId: row.id, movements: planned, ledger, unmatchedSkus };
-    },
-    { maxWait: 10_000, timeout: 20_000 },
+  // The connection and, if we have seen this order, its last applied state: duplicates and
+  // stale states stop here without a transaction (both only ever move forward).
+  const { rows } = await pool.query<ConnectionRow>(
+    `SELECT c."id", c."businessId", c."locationId", c."platform", c."status", c."settings", b."authorityMode",
+            o."id" AS "knownOrderId", o."storeUpdatedAt" AS "knownUpdatedAt", o."payloadDigest" AS "knownDigest"
+     FROM "Connection" c
+     JOIN "Business" b ON b."id" = c."businessId"
+     LEFT JOIN "Order" o ON o."businessId" = c."businessId" AND o."connectionId" = c."id" AND o."externalId" = $2
+     WHERE c."id" = $1`,
+    [order.connectionId, order.externalId],
   );
+  const connection = rows[0];
+  if (!connection) throw new SyncError("unknown_connection", `No connection ${order.connectionId}`);
+  if (connection.status === "disconnected") throw new SyncError("connection_not_active", "The store is disconnected");
+  if (connection.knownOrderId && connection.knownUpdatedAt && order.updatedAt < connection.knownUpdatedAt) return noChange("stale", connection.knownOrderId);
+  if (connection.knownOrderId && connection.knownDigest === digest) return noChange("unchanged", connection.knownOrderId);
+
+  const lockKey = `order:${connection.id}:${order.externalId}`;
+  return withTransaction(
+    pool,
+    (sql) => applyLocked(sql, connection, order, digest),
+    // One order at a time: concurrent deliveries of the same order queue on this lock.
+    `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${escapeLiteral(lockKey)}, 0))`,
+  );
+}
+
+async function applyLocked(sql: Sql, connection: ConnectionRow, order: NormalizedOrder, digest: string): Promise<ApplyOrderResult> {
+  const { deductOn } = readConnectionSettings(connection.settings);
+  const now = orderSoldBySku(order, deductOn);
+  const { existing, variantBySku } = await readOrderAndVariants(sql, connection, order, [...now.sold.keys()]);
+  if (existing && order.updatedAt < existing.storeUpdatedAt) return noChange("stale", existing.id);
+  if (existing && existing.payloadDigest === digest) return noChange("unchanged", existing.id);
+
+  const before = existing ? orderSoldBySku({ cancelled: existing.cancelled, paid: existing.paid, lines: existing.lines }, deductOn) : null;
+  const missingBefore = before ? [...before.restocked.keys()].filter((sku) => !variantBySku.has(sku)) : [];
+  if (missingBefore.length > 0) for (const [sku, id] of await variantsForSkus(sql, connection.businessId, missingBefore)) variantBySku.set(sku, id);
+
+  const recorded = existing?.recorded ?? [];
+  const planned = planOrderMovements(byVariant(now.sold, variantBySku), new Map(recorded.map((r) => [r.variantId, r.delta])), {
+    cancelled: order.cancelled,
+    restockedNow: byVariant(now.restocked, variantBySku),
+    restockedBefore: before ? byVariant(before.restocked, variantBySku) : new Map(),
+  });
+  const postsToProkip = connection.authorityMode === "prokip";
+  const unmatchedSkus = [...now.sold.keys()].filter((sku) => !variantBySku.has(sku));
+  const orderId = await saveOrder(sql, connection, order, digest, { needsPosting: postsToProkip && planned.length > 0, isNew: !existing, unmatchedSkus });
+
+  const countByVariant = new Map(recorded.map((r) => [r.variantId, r.count]));
+  const ledger = await applyMovements(
+    sql,
+    planned.map((movement) => ({
+      businessId: connection.businessId,
+      locationId: connection.locationId,
+      variantId: movement.variantId,
+      delta: movement.delta,
+      reason: movement.reason,
+      connectionId: connection.id,
+      orderId,
+      externalRef: order.number ?? order.externalId,
+      // The n-th movement of this order for this variant: unique under the order lock, and the
+      // database's unique constraint refuses a second copy even without it.
+      idempotencyKey: `order:${orderId}:${movement.variantId}:${(countByVariant.get(movement.variantId) ?? 0) + 1}`,
+      postingState: postsToProkip ? "pending" : "not_required",
+    })),
+  );
+  return { status: "applied", orderId, movements: planned, ledger, unmatchedSkus };
+}
+
+/** The order as last applied (with what the ledger holds for it) and the variants of its SKUs, in one query. */
+async function readOrderAndVariants(sql: Sql, connection: ConnectionRow, order: NormalizedOrder, skus: string[]) {
+  const { rows } = await sql.query<{ existing: (Omit<ExistingOrder, "storeUpdatedAt"> & { storeUpdatedAt: string }) | null; variants: { id: string; sku: string }[] | null }>(
+    `SELECT
+       (SELECT json_build_object('id', o."id", 'storeUpdatedAt', o."storeUpdatedAt", 'payloadDigest', o."payloadDigest", 'lines', o."lines",
+                                 'cancelled', o."cancelled", 'paid', o."paid",
+                                 'recorded', COALESCE((SELECT json_agg(json_build_object('variantId', m."variantId", 'delta', m."delta", 'count', m."count"))
+                                                       FROM (SELECT "variantId", sum("delta")::int AS "delta", count(*)::int AS "count"
+                                                             FROM "StockMovement" WHERE "businessId" = $1 AND "orderId" = o."id" GROUP BY 1) m), '[]'))
+        FROM "Order" o WHERE o."businessId" = $1 AND o."connectionId" = $2 AND o."externalId" = $3) AS "existing",
+       (SELECT json_agg(json_build_object('id', v."id", 'sku', v."normalizedSku"))
+        FROM "Variant" v WHERE v."businessId" = $1 AND v."normalizedSku" = ANY($4::text[])) AS "variants"`,
+    [connection.businessId, connection.id, order.externalId, skus],
+  );
+  const row = rows[0]!;
+  const existing: ExistingOrder | null = row.existing ? { ...row.existing, storeUpdatedAt: new Date(row.existing.storeUpdatedAt) } : null;
+  return { existing, variantBySku: new Map((row.variants ?? []).map((variant) => [variant.sku, variant.id])) };
+}
+
+async function variantsForSkus(sql: Sql, businessId: string, skus: string[]): Promise<Map<string, string>> {
+  const { rows } = await sql.query<{ id: string; sku: string }>(
+    `SELECT "id", "normalizedSku" AS "sku" FROM "Variant" WHERE "businessId" = $1 AND "normalizedSku" = ANY($2::text[])`,
+    [businessId, skus],
+  );
+  return new Map(rows.map((row) => [row.sku, row.id]));
+}
+
+/** Upserts the order row (and, the first time, the "order received" activity) and returns its id. */
+async function saveOrder(
+  sql: Sql,
+  connection: ConnectionRow,
+  order: NormalizedOrder,
+  digest: string,
+  context: { needsPosting: boolean; isNew: boolean; unmatchedSkus: string[] },
+): Promise<string> {
+  const store = connection.platform === "shopify" ? "Shopify" : "WooCommerce";
+  const { rows } = await sql.query<{ id: string }>(
+    `WITH saved AS (
+       INSERT INTO "Order" ("businessId", "connectionId", "externalId", "number", "cancelled", "paid", "storeStatus", "lines",
+                            "storeUpdatedAt", "payloadDigest", "postingState", "updatedAt")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11 THEN 'pending'::"OrderPostingState" ELSE 'not_required'::"OrderPostingState" END, now())
+       ON CONFLICT ("businessId", "connectionId", "externalId") DO UPDATE SET
+         "number" = EXCLUDED."number", "cancelled" = EXCLUDED."cancelled", "paid" = EXCLUDED."paid",
+         "storeStatus" = EXCLUDED."storeStatus", "lines" = EXCLUDED."lines", "storeUpdatedAt" = EXCLUDED."storeUpdatedAt",
+         "payloadDigest" = EXCLUDED."payloadDigest", "updatedAt" = now(),
+         "postingState" = CASE WHEN $11 THEN 'pending'::"OrderPostingState" ELSE "Order"."postingState" END
+       RETURNING "id"
+     ),
+     received AS (
+       INSERT INTO "ActivityEvent" ("businessId", "connectionId", "orderId", "type", "severity", "message", "data")
+       SELECT $1, $2, saved."id", 'order_received', CASE WHEN cardinality($13::text[]) > 0 THEN 'warning'::"Severity" ELSE 'info'::"Severity" END,
+              $14, jsonb_build_object('lines', $15::int, 'unmatchedSkus', to_jsonb($13::text[]))
+       FROM saved WHERE $12
+     )
+     SELECT "id" FROM saved`,
+    [
+      connection.businessId,
+      connection.id,
+      order.externalId,
+      order.number ?? null,
+      order.cancelled,
+      order.paid,
+      order.storeStatus ?? null,
+      JSON.stringify(order.lines),
+      order.updatedAt,
+      digest,
+      context.needsPosting,
+      context.isNew,
+      context.unmatchedSkus,
+      `Order ${order.number ?? order.externalId} received from ${store}`,
+      order.lines.length,
+    ],
+  );
+  return rows[0]!.id;
 }
 
 function noChange(status: "stale" | "unchanged", orderId: string): ApplyOrderResult {
@@ -154,17 +223,8 @@ function noChange(status: "stale" | "unchanged", orderId: string): ApplyOrderRes
 function orderDigest(order: NormalizedOrder): string {
   const lines = [...order.lines]
     .sort((a, b) => a.lineId.localeCompare(b.lineId))
-    .map((line) => [line.lineId, line.sku, line.quantity, line.refundedQuantity, line.restockedQuantity]);
+    .map((line) => [line.lineId, normalizeSku(line.sku), line.quantity, line.refundedQuantity, line.restockedQuantity]);
   return createHash("sha256").update(JSON.stringify([order.paid, order.cancelled, lines])).digest("hex");
-}
-
-async function variantsForSkus(tx: Transaction, businessId: string, skus: string[]): Promise<Map<string, string>> {
-  if (skus.length === 0) return new Map();
-  const variants = await tx.variant.findMany({
-    where: { businessId, normalizedSku: { in: [...new Set(skus)] } },
-    select: { id: true, normalizedSku: true },
-  });
-  return new Map(variants.map((variant) => [variant.normalizedSku, variant.id]));
 }
 
 function byVariant(bySku: ReadonlyMap<string, number>, variantBySku: ReadonlyMap<string, string>): Map<string, number> {
@@ -174,4 +234,9 @@ function byVariant(bySku: ReadonlyMap<string, number>, variantBySku: ReadonlyMap
     if (variantId) result.set(variantId, (result.get(variantId) ?? 0) + units);
   }
   return result;
+}
+
+/** SQL string literal (the lock statement runs without parameters, in the same round trip as BEGIN). */
+function escapeLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }

@@ -4,7 +4,7 @@
  */
 import { normalizeSku } from "../../src/domain/index.ts";
 import { applyMovements, recordProkipReadings } from "../../src/ledger/index.ts";
-import type { AuthorityMode, Platform, PrismaClient } from "../../src/store/index.ts";
+import { withTransaction, type AuthorityMode, type Database, type Platform, type PrismaClient } from "../../src/store/index.ts";
 
 let counter = 0;
 const unique = () => `${process.pid}-${++counter}`;
@@ -48,7 +48,7 @@ export async function addConnection(prisma: PrismaClient, shop: Shop, options: {
 }
 
 /** A variant with a matched listing on every connection of the business, and its opening stock. */
-export async function createVariant(prisma: PrismaClient, shop: Shop, sku: string, stock: number): Promise<string> {
+export async function createVariant({ prisma, pool }: Pick<Database, "prisma" | "pool">, shop: Shop, sku: string, stock: number): Promise<string> {
   const variant = await prisma.variant.create({
     data: { businessId: shop.businessId, sku, normalizedSku: normalizeSku(sku)!, title: sku, productTitle: `Product ${sku}` },
   });
@@ -68,14 +68,14 @@ export async function createVariant(prisma: PrismaClient, shop: Shop, sku: strin
       },
     });
   }
-  await prisma.$transaction(async (tx) => {
+  await withTransaction(pool, async (sql) => {
     if (shop.mode === "central") {
-      await applyMovements(tx, [
+      await applyMovements(sql, [
         { businessId: shop.businessId, locationId: shop.locationId, variantId: variant.id, delta: stock, reason: "import", idempotencyKey: `import:${variant.id}`, postingState: "not_required" },
       ]);
     } else {
       const at = new Date(Date.now() - 60_000);
-      await recordProkipReadings(tx, { businessId: shop.businessId, locationId: shop.locationId, startedAt: at, finishedAt: at, readings: [{ variantId: variant.id, quantity: stock }] });
+      await recordProkipReadings(sql, { businessId: shop.businessId, locationId: shop.locationId, startedAt: at, finishedAt: at, readings: [{ variantId: variant.id, quantity: stock }] });
     }
   });
   await prisma.listing.updateMany({ where: { variantId: variant.id }, data: { dirty: false, dirtySince: null } });

@@ -49,8 +49,8 @@ CREATE TABLE "Business" (
     "prokipBusinessId" INTEGER,
     "prokipCredentials" TEXT,
     "defaultContactId" INTEGER,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "Business_pkey" PRIMARY KEY ("id")
 );
@@ -62,8 +62,8 @@ CREATE TABLE "Location" (
     "prokipLocationId" INTEGER,
     "name" TEXT NOT NULL,
     "isActive" BOOLEAN NOT NULL DEFAULT true,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "Location_pkey" PRIMARY KEY ("id")
 );
@@ -82,12 +82,12 @@ CREATE TABLE "Connection" (
     "credentials" TEXT,
     "webhookSecret" TEXT,
     "settings" JSONB NOT NULL DEFAULT '{}',
-    "orderCursor" TIMESTAMP(3),
-    "lastSyncAt" TIMESTAMP(3),
+    "orderCursor" TIMESTAMPTZ(3),
+    "lastSyncAt" TIMESTAMPTZ(3),
     "lastError" TEXT,
-    "disconnectedAt" TIMESTAMP(3),
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "disconnectedAt" TIMESTAMPTZ(3),
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "Connection_pkey" PRIMARY KEY ("id")
 );
@@ -99,7 +99,7 @@ CREATE TABLE "Session" (
     "state" TEXT NOT NULL,
     "isOnline" BOOLEAN NOT NULL DEFAULT false,
     "scope" TEXT,
-    "expires" TIMESTAMP(3),
+    "expires" TIMESTAMPTZ(3),
     "accessToken" TEXT NOT NULL,
     "userId" BIGINT,
     "firstName" TEXT,
@@ -110,7 +110,7 @@ CREATE TABLE "Session" (
     "collaborator" BOOLEAN DEFAULT false,
     "emailVerified" BOOLEAN DEFAULT false,
     "refreshToken" TEXT,
-    "refreshTokenExpires" TIMESTAMP(3),
+    "refreshTokenExpires" TIMESTAMPTZ(3),
     "businessId" UUID,
 
     CONSTRAINT "Session_pkey" PRIMARY KEY ("id")
@@ -128,8 +128,8 @@ CREATE TABLE "Variant" (
     "prokipVariationId" INTEGER,
     "price" DECIMAL(14,4),
     "imageUrl" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "Variant_pkey" PRIMARY KEY ("id")
 );
@@ -148,12 +148,12 @@ CREATE TABLE "Listing" (
     "title" TEXT NOT NULL,
     "matchStatus" "MatchStatus" NOT NULL DEFAULT 'unmatched',
     "lastPushedQuantity" INTEGER,
-    "lastPushedAt" TIMESTAMP(3),
+    "lastPushedAt" TIMESTAMPTZ(3),
     "storeQuantity" INTEGER,
     "dirty" BOOLEAN NOT NULL DEFAULT false,
-    "dirtySince" TIMESTAMP(3),
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "dirtySince" TIMESTAMPTZ(3),
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "Listing_pkey" PRIMARY KEY ("id")
 );
@@ -166,8 +166,8 @@ CREATE TABLE "StockLevel" (
     "variantId" UUID NOT NULL,
     "available" INTEGER NOT NULL DEFAULT 0,
     "prokipQuantity" INTEGER,
-    "prokipReadAt" TIMESTAMP(3),
-    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "prokipReadAt" TIMESTAMPTZ(3),
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "StockLevel_pkey" PRIMARY KEY ("id")
 );
@@ -185,9 +185,9 @@ CREATE TABLE "StockMovement" (
     "externalRef" TEXT,
     "idempotencyKey" TEXT NOT NULL,
     "postingState" "PostingState" NOT NULL DEFAULT 'not_required',
-    "postingStartedAt" TIMESTAMP(3),
-    "postedAt" TIMESTAMP(3),
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "postingStartedAt" TIMESTAMPTZ(3),
+    "postedAt" TIMESTAMPTZ(3),
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "StockMovement_pkey" PRIMARY KEY ("id")
 );
@@ -203,15 +203,15 @@ CREATE TABLE "Order" (
     "paid" BOOLEAN NOT NULL DEFAULT false,
     "storeStatus" TEXT,
     "lines" JSONB NOT NULL DEFAULT '[]',
-    "storeUpdatedAt" TIMESTAMP(3) NOT NULL,
+    "storeUpdatedAt" TIMESTAMPTZ(3) NOT NULL,
     "payloadDigest" TEXT NOT NULL,
     "prokipSellId" INTEGER,
     "prokipInvoiceNo" TEXT,
     "postingState" "OrderPostingState" NOT NULL DEFAULT 'not_required',
     "postingAttempts" INTEGER NOT NULL DEFAULT 0,
     "postingError" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "Order_pkey" PRIMARY KEY ("id")
 );
@@ -226,12 +226,12 @@ CREATE TABLE "WebhookEvent" (
     "deliveryId" TEXT NOT NULL,
     "webhookId" TEXT,
     "payload" JSONB NOT NULL,
-    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "triggeredAt" TIMESTAMP(3),
+    "receivedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "triggeredAt" TIMESTAMPTZ(3),
     "state" "WebhookState" NOT NULL DEFAULT 'received',
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "error" TEXT,
-    "processedAt" TIMESTAMP(3),
+    "processedAt" TIMESTAMPTZ(3),
 
     CONSTRAINT "WebhookEvent_pkey" PRIMARY KEY ("id")
 );
@@ -250,9 +250,9 @@ CREATE TABLE "SyncRun" (
     "options" JSONB NOT NULL DEFAULT '{}',
     "counts" JSONB NOT NULL DEFAULT '{}',
     "errors" JSONB NOT NULL DEFAULT '[]',
-    "startedAt" TIMESTAMP(3),
-    "finishedAt" TIMESTAMP(3),
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "startedAt" TIMESTAMPTZ(3),
+    "finishedAt" TIMESTAMPTZ(3),
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "SyncRun_pkey" PRIMARY KEY ("id")
 );
@@ -268,7 +268,7 @@ CREATE TABLE "ActivityEvent" (
     "severity" "Severity" NOT NULL DEFAULT 'info',
     "message" TEXT NOT NULL,
     "data" JSONB NOT NULL DEFAULT '{}',
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "ActivityEvent_pkey" PRIMARY KEY ("id")
 );
@@ -281,9 +281,9 @@ CREATE TABLE "ApiKey" (
     "prefix" TEXT NOT NULL,
     "hash" TEXT NOT NULL,
     "role" "ApiKeyRole" NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "lastUsedAt" TIMESTAMP(3),
-    "revokedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lastUsedAt" TIMESTAMPTZ(3),
+    "revokedAt" TIMESTAMPTZ(3),
 
     CONSTRAINT "ApiKey_pkey" PRIMARY KEY ("id")
 );
