@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { after, before, beforeEach, describe, it } from "node:test";
 import Fastify, { type FastifyInstance } from "fastify";
 import type WooCommerceRestApiModule from "@woocommerce/woocommerce-rest-api";
+import { seededRandom } from "../src/shared/faults.ts";
 import { type WooCommerceEmulator, createWooCommerceEmulator } from "../src/woocommerce/index.ts";
 
 // Under ESM the package's default import is not a constructor; use the CommonJS export.
@@ -163,6 +164,12 @@ describe("WooCommerce emulator: authentication", () => {
     const stale = await fetch(signedUrl(`${h.siteUrl}/wp-json/wc/v3/products`, "GET", h.key, h.secret, { timestamp: Math.floor(Date.now() / 1000) - 16 * 60 }));
     assert.equal(stale.status, 401);
     assert.equal((await wpError(stale)).message, "Invalid timestamp.");
+
+    // The same parameters in an `Authorization: OAuth` header instead of the query string.
+    const signed = new URL(signedUrl(`${h.siteUrl}/wp-json/wc/v3/products`, "GET", h.key, h.secret));
+    const header = `OAuth ${[...signed.searchParams.entries()].map(([k, v]) => `${k}="${encodeURIComponent(v)}"`).join(", ")}`;
+    const viaHeader = await fetch(`${signed.origin}${signed.pathname}`, { headers: { authorization: header } });
+    assert.equal(viaHeader.status, 200);
 
     const sha1 = await fetch(signedUrl(`${h.siteUrl}/wp-json/wc/v3/products`, "GET", h.key, h.secret, { algorithm: "sha1" }));
     assert.equal(sha1.status, 200, "HMAC-SHA1 is accepted too");
@@ -452,6 +459,73 @@ describe("WooCommerce emulator: webhooks", () => {
   });
 });
 
+describe("WooCommerce emulator: which changes fire which webhooks", () => {
+  let h: Harness;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  const topics = ["product.created", "product.updated", "product.deleted", "product.restored", "order.created", "order.updated", "order.deleted"];
+  before(async () => {
+    h = await startHarness();
+    receiver = await startReceiver();
+    for (const topic of topics) await h.emulator.control.createWebhook("shop", { topic, deliveryUrl: receiver.url, secret: "k" });
+  });
+  after(async () => {
+    await receiver.close();
+    await stopHarness(h);
+  });
+  /** Runs `fn`, waits for delivery and returns "topic:id" for what arrived. */
+  const firedBy = async (fn: () => Promise<unknown> | unknown): Promise<string[]> => {
+    const start = receiver.deliveries().length;
+    await fn();
+    await h.emulator.control.flushWebhooks();
+    return receiver
+      .deliveries()
+      .slice(start)
+      .map((d) => `${d.headers["x-wc-webhook-topic"]}:${JSON.parse(d.body).id}`)
+      .sort();
+  };
+
+  it("a paid checkout of a variation: order.created + order.updated, product.updated for variation and parent", async () => {
+    const tee = h.emulator.control.createProduct("shop", { name: "Tee", optionName: "Size", variations: [{ sku: "tee-s", option: "S", price: "5", stock: 3 }] });
+    const variationId = (tee.variations as number[])[0];
+    await h.emulator.control.flushWebhooks();
+    let orderId = 0;
+    const fired = await firedBy(() => {
+      orderId = h.emulator.control.placeOrder("shop", { lines: [{ sku: "tee-s", quantity: 1 }] }).id as number;
+    });
+    assert.deepEqual(fired, [`order.created:${orderId}`, `order.updated:${orderId}`, `product.updated:${tee.id}`, `product.updated:${variationId}`].sort());
+    const variation = JSON.parse(receiver.deliveries().findLast((d) => JSON.parse(d.body).id === variationId)?.body ?? "{}");
+    assert.equal(variation.type, "variation");
+    assert.equal(variation.stock_quantity, 2);
+  });
+
+  it("refunds fire order.updated; trashing fires *.deleted with only the id; forced deletes fire nothing", async () => {
+    h.emulator.control.createProduct("shop", { name: "Lamp", sku: "lamp", price: "9", stock: 5 });
+    const order = h.emulator.control.placeOrder("shop", { lines: [{ sku: "lamp", quantity: 2 }] });
+    await h.emulator.control.flushWebhooks();
+    const lampId = (await api(h, "GET", "/products?sku=lamp")).json[0].id as number;
+    assert.deepEqual(await firedBy(() => h.emulator.control.refundOrder("shop", order.id as number, { restock: false, lines: [{ sku: "lamp", quantity: 1 }] })), [`order.updated:${order.id}`]);
+
+    const start = receiver.deliveries().length;
+    assert.deepEqual(await firedBy(() => api(h, "DELETE", `/orders/${order.id}`)), [`order.deleted:${order.id}`]);
+    assert.equal(receiver.deliveries()[start]?.body, `{"id":${order.id}}`);
+    assert.deepEqual(await firedBy(() => api(h, "DELETE", `/products/${lampId}`)), [`product.deleted:${lampId}`]);
+    assert.deepEqual(await firedBy(() => h.emulator.control.restoreProduct("shop", lampId)), [`product.restored:${lampId}`]);
+    assert.deepEqual(await firedBy(() => api(h, "DELETE", `/products/${lampId}?force=true`)), [], "product.deleted only listens to wp_trash_post");
+  });
+
+  it("coalesces changes made before a pending delivery runs (one Action Scheduler action per resource)", async () => {
+    h.emulator.control.createProduct("shop", { name: "Bottle", sku: "bottle", price: "2", stock: 10 });
+    await h.emulator.control.flushWebhooks();
+    const start = receiver.deliveries().length;
+    h.emulator.control.setStock("shop", { sku: "bottle", quantity: 9 });
+    h.emulator.control.setStock("shop", { sku: "bottle", quantity: 8 });
+    await h.emulator.control.flushWebhooks();
+    const sent = receiver.deliveries().slice(start);
+    assert.equal(sent.length, 1);
+    assert.equal(JSON.parse(sent[0]?.body ?? "{}").stock_quantity, 8, "the payload is built when the delivery runs");
+  });
+});
+
 describe("WooCommerce emulator: fault injection and control API", () => {
   it("replays the same faults for the same seed", async () => {
     const run = async (seed: number) => {
@@ -485,10 +559,26 @@ describe("WooCommerce emulator: fault injection and control API", () => {
       await control.flushWebhooks();
       assert.equal(receiver.deliveries().length, 2, "each delivery sent twice");
 
-      control.setFaultPlan({ seed: 3, webhookDropRate: 1 });
-      control.setStock("shop", { sku: "pen", quantity: 48 });
+      // Pick a seed whose first delivery is held back and whose second is not (0.5 reorder rate).
+      const seed = Array.from({ length: 100 }, (_, i) => i + 1).find((candidate) => {
+        const random = seededRandom(candidate);
+        return random() < 0.5 && random() >= 0.5;
+      });
+      control.createProduct("shop", { name: "Ink", sku: "ink", price: "1", stock: 5 });
       await control.flushWebhooks();
-      assert.equal(receiver.deliveries().length, 2, "dropped");
+      const before = receiver.deliveries().length;
+      control.setFaultPlan({ seed, webhookReorderRate: 0.5 });
+      control.setStock("shop", { sku: "pen", quantity: 47 });
+      control.setStock("shop", { sku: "ink", quantity: 4 });
+      await control.flushWebhooks();
+      const order = receiver.deliveries().slice(before).map((d) => JSON.parse(d.body).sku);
+      assert.deepEqual(order, ["ink", "pen"], "the held-back delivery arrives after the next one");
+
+      control.setFaultPlan({ seed: 3, webhookDropRate: 1 });
+      const beforeDrop = receiver.deliveries().length;
+      control.setStock("shop", { sku: "pen", quantity: 46 });
+      await control.flushWebhooks();
+      assert.equal(receiver.deliveries().length, beforeDrop, "dropped");
       assert.equal(control.deliveries({ site: "shop" }).at(-1)?.outcome, "dropped");
     } finally {
       await receiver.close();

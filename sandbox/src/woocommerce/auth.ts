@@ -15,7 +15,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { ApiKeyRecord, SiteRecord } from "./types.ts";
-import { type PhpArray, type PhpValue, WpError, rawurlencode } from "./util.ts";
+import { type PhpArray, type PhpValue, WpError, phpUrldecode, rawurldecode, rawurlencode } from "./util.ts";
 
 export interface AuthRequest {
   method: string;
@@ -84,8 +84,7 @@ function parseOAuthHeader(header: string): Record<string, string> {
   const re = /(oauth_[a-z_-]*)=(:?"([^"]*)"|([^,]*))/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(header)) !== null) {
-    const raw = m[3] ? m[3] : (m[4] ?? "");
-    params[m[1] ?? ""] = decodeURIComponent(raw.replace(/\+/g, " "));
+    params[m[1] ?? ""] = phpUrldecode(m[3] ? m[3] : (m[4] ?? ""));
   }
   return params;
 }
@@ -150,7 +149,7 @@ function oauth(site: SiteRecord, req: AuthRequest): AuthResult {
   const signatureMethod = str(params.oauth_signature_method);
   if (signatureMethod !== "HMAC-SHA1" && signatureMethod !== "HMAC-SHA256") return fail("Invalid signature - signature method is invalid.");
   // $_GET decoding turned '+' into ' '; WooCommerce puts it back before comparing.
-  const consumerSignature = decodeURIComponent(str(params.oauth_signature).replace(/ /g, "+"));
+  const consumerSignature = rawurldecode(str(params.oauth_signature).replace(/ /g, "+"));
   const expected = oauthSignature(oauthBaseString(req.method, req.baseUri, params), key.consumerSecret, signatureMethod);
   if (!hashEquals(expected, consumerSignature)) return fail("Invalid signature - provided signature does not match.");
 

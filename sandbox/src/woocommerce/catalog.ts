@@ -19,7 +19,7 @@ import type {
   StockStatus,
   VariationRecord,
 } from "./types.ts";
-import { WpError, slugify, toCents } from "./util.ts";
+import { WpError, parseWpDate, slugify, toCents, toSeconds } from "./util.ts";
 
 const stockStatuses = ["instock", "outofstock", "onbackorder"] as const;
 const backorderValues = ["no", "notify", "yes"] as const;
@@ -253,7 +253,8 @@ export function applyProductArgs(store: Store, site: SiteRecord, product: Produc
   if (product.type === "grouped" && Array.isArray(a.grouped_products)) product.groupedProducts = a.grouped_products as number[];
   upsertMeta(store, site, product.metaData, a.meta_data);
   const created = typeof a.date_created_gmt === "string" ? a.date_created_gmt : a.date_created;
-  if (typeof created === "string") product.dateCreated = Date.parse(`${created.replace(/Z$/i, "")}Z`) || product.dateCreated;
+  const createdMs = typeof created === "string" ? parseWpDate(created) : null;
+  if (createdMs !== null) product.dateCreated = toSeconds(createdMs);
 }
 
 export function applyVariationArgs(store: Store, site: SiteRecord, variation: VariationRecord, a: Record<string, unknown>): void {

@@ -185,7 +185,7 @@ export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, re
 
   // WP_REST_Server::serve_request honours the method override header and `_method`.
   const override = request.headers["x-http-method-override"] ?? (typeof queryPhp._method === "string" ? queryPhp._method : undefined);
-  const method = request.method === "POST" && typeof override === "string" ? override.toUpperCase() : request.method;
+  const method = typeof override === "string" && override !== "" ? override.toUpperCase() : request.method;
 
   const auth = authenticate(site, {
     method: request.method,

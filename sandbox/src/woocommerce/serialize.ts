@@ -40,15 +40,16 @@ function dates(prefix: string, ms: number | null): Record<string, string | null>
   return { [prefix]: wcDate(ms), [`${prefix}_gmt`]: wcDate(ms) };
 }
 
+/** `get_price()`: the sale price while on sale, else the regular price, as stored. */
 function priceString(record: CatalogRecord): string {
-  const raw = record.salePrice !== "" ? record.salePrice : record.regularPrice;
-  return raw;
+  return record.salePrice !== "" ? record.salePrice : record.regularPrice;
 }
 
-function variablePrices(site: SiteRecord, product: ProductRecord): number[] {
+/** Purchasable variations, cheapest first: a variable product's price is its cheapest child's. */
+function pricedChildren(site: SiteRecord, product: ProductRecord): VariationRecord[] {
   return childrenOf(site, product)
-    .filter((v) => v.status === "publish" && (v.regularPrice !== "" || v.salePrice !== ""))
-    .map((v) => activePriceCents(v));
+    .filter((v) => v.status === "publish" && priceString(v) !== "")
+    .sort((a, b) => activePriceCents(a) - activePriceCents(b));
 }
 
 function priceHtml(site: SiteRecord, cents: number[]): string {
@@ -88,8 +89,9 @@ export function renderProduct(ctx: RenderContext, site: SiteRecord, record: Cata
   if (record.kind === "variation") return renderVariationAsProduct(ctx, site, record);
   const p = record;
   const isVariable = p.type === "variable";
-  const prices = isVariable ? variablePrices(site, p) : [activePriceCents(p)];
-  const price = isVariable ? (prices.length > 0 ? formatCents(Math.min(...prices)).replace(/\.00$/, "") : "") : priceString(p);
+  const children = isVariable ? pricedChildren(site, p) : [];
+  const prices = isVariable ? children.map(activePriceCents) : priceString(p) === "" ? [] : [activePriceCents(p)];
+  const price = isVariable ? (children[0] ? priceString(children[0]) : "") : priceString(p);
   return {
     id: p.id,
     name: p.name,
@@ -146,7 +148,7 @@ export function renderProduct(ctx: RenderContext, site: SiteRecord, record: Cata
     variations: isVariable ? childrenOf(site, p).map((v) => v.id) : [],
     grouped_products: p.groupedProducts,
     menu_order: p.menuOrder,
-    price_html: priceHtml(site, prices.filter((c) => c > 0 || price !== "")),
+    price_html: priceHtml(site, prices),
     related_ids: [],
     meta_data: p.metaData,
     stock_status: effectiveStockStatus(site, p),

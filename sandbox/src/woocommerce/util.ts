@@ -81,6 +81,11 @@ export function phpUrldecode(value: string): string {
   }
 }
 
+/** PHP `rawurldecode`: like `urldecode` but `+` stays a plus. */
+export function rawurldecode(value: string): string {
+  return phpUrldecode(value.replace(/\+/g, "%2B"));
+}
+
 /** A parsed PHP request variable: a string or a (possibly nested) array. */
 export type PhpValue = string | PhpArray;
 export interface PhpArray {

@@ -68,7 +68,7 @@ export function filterAndSort(records: CatalogRecord[], a: Record<string, unknow
   if (typeof a.stock_status === "string") items = items.filter((r) => effectiveStockStatus(site, r) === a.stock_status);
   if (typeof a.featured === "boolean") items = items.filter((r) => r.kind === "product" && r.featured === a.featured);
   if (typeof a.on_sale === "boolean") items = items.filter((r) => (r.salePrice !== "") === a.on_sale);
-  if (Array.isArray(a.parent) && a.parent.length > 0) items = items.filter((r) => (a.parent as number[]).includes(r.kind === "product" ? r.parentId : r.parentId));
+  if (Array.isArray(a.parent) && a.parent.length > 0) items = items.filter((r) => (a.parent as number[]).includes(r.parentId));
   if (Array.isArray(a.parent_exclude) && a.parent_exclude.length > 0) items = items.filter((r) => !(a.parent_exclude as number[]).includes(r.parentId));
   if (Array.isArray(a.include) && a.include.length > 0) items = items.filter((r) => (a.include as number[]).includes(r.id));
   if (Array.isArray(a.exclude) && a.exclude.length > 0) items = items.filter((r) => !(a.exclude as number[]).includes(r.id));
