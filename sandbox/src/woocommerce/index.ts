@@ -7,7 +7,8 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Emulator } from "../shared/emulator.ts";
 import { Faults, type FaultPlanInput } from "../shared/faults.ts";
-import { type WooCommerceControl, createControl, registerControlRoutes } from "./control.ts";
+import { type WooCommerceControl, createControl } from "./control.ts";
+import { registerControlRoutes } from "./control-http.ts";
 import { type ParsedBody, type WpRoute, dispatch, isSslRequest, requestHost } from "./http.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";

@@ -98,6 +98,7 @@ export class WebhookEngine {
   private held: Job[] = [];
   private holdTimer: NodeJS.Timeout | null = null;
   private running = false;
+  private draining = false;
   private closed = false;
   private seq = 0;
   private idleWaiters: (() => void)[] = [];
@@ -126,6 +127,19 @@ export class WebhookEngine {
   idle(): Promise<void> {
     if (!this.running && this.queue.length === 0 && this.held.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Sends everything, including deliveries held back with no later delivery to wait for (which
+   * would otherwise wait `holdBackMaxMs`), and resolves when done.
+   */
+  drain(): Promise<void> {
+    this.draining = true;
+    this.releaseHeld();
+    if (!this.running) this.kick();
+    return this.idle().finally(() => {
+      this.draining = false;
+    });
   }
 
   /** Sends anything held back right away (tests use it to end a run). */
@@ -194,7 +208,8 @@ export class WebhookEngine {
       }
     } finally {
       this.running = false;
-      if (this.queue.length > 0 && !this.closed) this.kick();
+      if (this.draining && this.queue.length === 0 && this.held.length > 0) this.releaseHeld();
+      else if (this.queue.length > 0 && !this.closed) this.kick();
       else this.notifyIdle();
     }
   }
