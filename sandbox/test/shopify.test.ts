@@ -392,7 +392,7 @@ describe("webhooks", () => {
   });
 
   it("retries a failing receiver with exponential backoff and the same webhook id", async () => {
-    receiver.failNext(3, 500);
+    receiver.failNext(3, 500, "inventory_levels/update");
     server.emulator.control.setStock({ shop: demo.shop, sku: "shirt2", available: 13 });
     const attempts = await receiver.waitFor(4, "inventory_levels/update");
     assert.equal(new Set(attempts.map((a) => a.headers["x-shopify-webhook-id"])).size, 1);
@@ -408,7 +408,7 @@ describe("webhooks", () => {
   });
 
   it("gives up after 8 retries", async () => {
-    receiver.failNext(100, 503);
+    receiver.failNext(100, 503, "inventory_levels/update");
     server.emulator.control.setStock({ shop: demo.shop, sku: "shirt2", available: 14 });
     await server.emulator.control.waitForDeliveries();
     const [record] = server.emulator.control.listDeliveries({ topic: "inventory_levels/update" });

@@ -1,11 +1,11 @@
 /**
  * Stock rules. Every change to an inventory level goes through `applyInventoryChanges`, which
  * keeps the derived `on_hand` consistent, stamps update times and fires `inventory_levels/update`
- * once per touched level, the way Shopify reports any stock movement (including an app's own
- * writes, which is why sync apps see their changes echoed back).
+ * once per touched level (plus `products/update` when `available` moved), the way Shopify
+ * reports any stock movement, including an app's own writes: sync apps see their changes echoed.
  */
 import type { EventSink } from "./events.ts";
-import { inventoryLevelPayload } from "./payloads.ts";
+import { inventoryLevelPayload, productPayload } from "./payloads.ts";
 import {
   emptyQuantities,
   levelKey,
@@ -104,21 +104,36 @@ export function applyInventoryChanges(
     }
   }
 
+  const productsWithNewAvailable = new Set<number>();
   for (const { level, availableBefore, onHandBefore } of touched.values()) {
     if (level.quantities.available === availableBefore && onHand(level) === onHandBefore) continue;
-    touchItem(shop, level.inventoryItemId, now);
+    const productId = touchItem(shop, level.inventoryItemId, now);
+    if (productId !== undefined && level.quantities.available !== availableBefore) productsWithNewAvailable.add(productId);
     events.emit({ shop, topic: "inventory_levels/update", payload: inventoryLevelPayload(shop, level) });
+  }
+  // Shopify also sends products/update whenever a variant's available quantity changes (orders,
+  // admin edits and API writes alike), which is a second echo source for sync apps.
+  for (const productId of productsWithNewAvailable) {
+    const product = shop.products.get(productId);
+    if (!product) continue;
+    product.updatedAt = now;
+    events.emit({ shop, topic: "products/update", payload: productPayload(shop, product) });
   }
   return applied;
 }
 
-/** Stock changes bump the item's and the variant's `updatedAt`, so `updated_at:>` polling sees them. */
-function touchItem(shop: Shop, inventoryItemId: number, now: number): void {
+/**
+ * Stock changes bump the item's and the variant's `updatedAt`, so `updated_at:>` polling sees
+ * them. Returns the product the item belongs to.
+ */
+function touchItem(shop: Shop, inventoryItemId: number, now: number): number | undefined {
   const item = shop.inventoryItems.get(inventoryItemId);
-  if (!item) return;
+  if (!item) return undefined;
   item.updatedAt = now;
   const variant = shop.variants.get(item.variantId);
-  if (variant) variant.updatedAt = now;
+  if (!variant) return undefined;
+  variant.updatedAt = now;
+  return variant.productId;
 }
 
 /** Absolute set of `available` or `on_hand` (moving `available` by the difference), as Shopify does. */

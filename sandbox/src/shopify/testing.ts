@@ -44,8 +44,8 @@ export interface ReceivedWebhook {
 export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];
-  /** Answer the next `count` requests with `status` (e.g. 500) before answering 200 again. */
-  failNext(count: number, status?: number): void;
+  /** Answer the next `count` requests (of `topic`, if given) with `status` (e.g. 500), then 200 again. */
+  failNext(count: number, status?: number, topic?: string): void;
   /** Resolves once `count` webhooks (optionally of one topic) have arrived. */
   waitFor(count: number, topic?: string, timeoutMs?: number): Promise<ReceivedWebhook[]>;
   close(): Promise<void>;
@@ -53,7 +53,7 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
-  let failures: { left: number; status: number } = { left: 0, status: 500 };
+  let failures: { left: number; status: number; topic?: string } = { left: 0, status: 500 };
   const waiters: (() => void)[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -66,9 +66,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       } catch {
         body = rawBody;
       }
-      received.push({ at: Date.now(), topic: String(request.headers["x-shopify-topic"] ?? ""), headers: request.headers, rawBody, body, request, response });
-      const status = failures.left > 0 ? failures.status : 200;
-      if (failures.left > 0) failures.left -= 1;
+      const topic = String(request.headers["x-shopify-topic"] ?? "");
+      received.push({ at: Date.now(), topic, headers: request.headers, rawBody, body, request, response });
+      const fail = failures.left > 0 && (!failures.topic || failures.topic === topic);
+      if (fail) failures.left -= 1;
+      const status = fail ? failures.status : 200;
       response.writeHead(status, { "Content-Type": "text/plain" }).end(status === 200 ? "ok" : "failed");
       waiters.splice(0).forEach((w) => w());
     });
@@ -78,8 +80,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${port}/webhooks`,
     received,
-    failNext(count, status = 500) {
-      failures = { left: count, status };
+    failNext(count, status = 500, topic) {
+      failures = { left: count, status, topic };
     },
     async waitFor(count, topic, timeoutMs = 5_000) {
       const matching = () => received.filter((r) => !topic || r.topic === topic);

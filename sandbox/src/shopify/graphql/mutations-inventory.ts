@@ -18,7 +18,7 @@ import type { RequestContext } from "./context.ts";
 import { idempotencyKey, MISMATCH_MESSAGE, withIdempotency } from "./idempotency.ts";
 import { adjustmentGroupView } from "./views-platform.ts";
 
-/** https://shopify.dev/docs/apps/build/orders-fulfillment/inventory-management-apps/manage-quantities-states#set-inventory-quantities-on-hand */
+/** Valid `reason` values (https://shopify.dev/docs/apps/fulfillment/inventory-management-apps/quantities-states#set-inventory-quantities-on-hand). */
 export const INVENTORY_REASONS = new Set([
   "correction",
   "cycle_count_available",
