@@ -182,7 +182,10 @@ export interface OrderInfo {
 }
 
 export interface ShopifyControl {
-  /** Forgets everything (shops, apps, tokens, deliveries) and stops pending deliveries. */
+  /**
+   * Forgets everything (shops, apps, tokens, deliveries; the fault plan stays) at once and stops
+   * pending deliveries; await the promise to know they have wound down.
+   */
   reset(): Promise<void>;
   createShop(input: CreateShopInput): ShopInfo;
   registerApp(input: RegisterAppInput): { apiKey: string; scopes: string };
@@ -253,12 +256,14 @@ export function createControl(deps: ControlDeps): ShopifyControl {
   const lineId = (ref: string | number | undefined) => (ref === undefined ? undefined : idOf(ref, "LineItem"));
 
   const control: ShopifyControl = {
-    async reset() {
-      await webhooks.cancelAll();
-      webhooks.clear();
+    reset() {
+      // State is cleared synchronously; the returned promise waits for cancelled deliveries.
       deps.bulk.cancelAll();
       deps.limiter.reset();
       state.reset();
+      const stopped = webhooks.cancelAll();
+      webhooks.clear();
+      return stopped;
     },
 
     createShop(input) {

@@ -60,9 +60,13 @@ export function createShopifyEmulator(options: ShopifyEmulatorOptions = {}): Sho
 
   async function routes(app: FastifyInstance): Promise<void> {
     const schema = options.schema ?? (await loadAdminSchema());
-    await app.register(formbody);
+    // Token exchange may be form encoded. The host server may already parse forms (a parent
+    // context's parser is inherited and may not be added twice).
+    if (!app.hasContentTypeParser("application/x-www-form-urlencoded")) await app.register(formbody);
     // Shopify also accepts a bare GraphQL document with Content-Type: application/graphql.
-    app.addContentTypeParser("application/graphql", { parseAs: "string" }, (_request, text, done) => done(null, text));
+    if (!app.hasContentTypeParser("application/graphql")) {
+      app.addContentTypeParser("application/graphql", { parseAs: "string" }, (_request, text, done) => done(null, text));
+    }
     const prefix = app.prefix;
 
     app.post(

@@ -160,6 +160,8 @@ export class WebhookDispatcher implements EventSink {
       return;
     }
     record.copies = fault.copies;
+    // Captured now, so cancelAll() stops this delivery even after a fresh controller is in place.
+    const signal = this.abort.signal;
     const run = async (): Promise<void> => {
       if (fault.holdBack) {
         record.status = "held";
@@ -169,7 +171,7 @@ export class WebhookDispatcher implements EventSink {
         // A normal delivery going out is what lets held-back ones follow, so they arrive late.
         queueMicrotask(() => this.releaseHeld());
       }
-      const results = await Promise.allSettled(Array.from({ length: fault.copies }, (_, copy) => this.sendWithRetries(record, copy + 1)));
+      const results = await Promise.allSettled(Array.from({ length: fault.copies }, (_, copy) => this.sendWithRetries(record, copy + 1, signal)));
       record.status = results.some((r) => r.status === "fulfilled") ? "delivered" : "failed";
     };
     const promise = run().catch((error: unknown) => {
@@ -199,13 +201,13 @@ export class WebhookDispatcher implements EventSink {
     setTimeout(() => waiting.forEach((release) => release()), 10).unref?.();
   }
 
-  private async sendWithRetries(record: DeliveryRecord, copy: number): Promise<void> {
+  private async sendWithRetries(record: DeliveryRecord, copy: number, signal: AbortSignal): Promise<void> {
     const { retries, firstRetryDelayMs, timeScale, timeoutMs } = this.options;
     let attempt = 0;
     await pRetry(
       async () => {
         attempt += 1;
-        if (this.abort.signal.aborted) throw new AbortError("emulator closed");
+        if (signal.aborted) throw new AbortError("emulator closed");
         const entry: DeliveryAttempt = { copy, attempt, at: new Date().toISOString(), status: null, error: null };
         record.attempts.push(entry);
         try {
@@ -214,13 +216,13 @@ export class WebhookDispatcher implements EventSink {
             headers: record.headers,
             body: record.body,
             redirect: "manual",
-            signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.abort.signal]),
+            signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]),
           });
           entry.status = response.status;
           await response.body?.cancel().catch(() => undefined);
           if (response.status < 200 || response.status >= 300) throw new Error(`receiver answered ${response.status}`);
         } catch (error) {
-          if (this.abort.signal.aborted) throw new AbortError("emulator closed");
+          if (signal.aborted) throw new AbortError("emulator closed");
           entry.error ??= error instanceof Error ? error.message : String(error);
           throw error instanceof Error ? error : new Error(String(error));
         }
@@ -230,9 +232,9 @@ export class WebhookDispatcher implements EventSink {
         factor: 2,
         minTimeout: Math.max(1, firstRetryDelayMs * timeScale),
         randomize: false,
-        signal: this.abort.signal,
+        signal,
         // fetch reports network failures as TypeError; p-retry only retries those it recognises.
-        shouldRetry: () => !this.abort.signal.aborted,
+        shouldRetry: () => !signal.aborted,
         onFailedAttempt: ({ error, retriesLeft }) => {
           this.logger.debug({ topic: record.topic, uri: record.uri, retriesLeft, err: error.message }, "webhook attempt failed");
         },
@@ -255,11 +257,16 @@ export class WebhookDispatcher implements EventSink {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Stops all pending deliveries and retries; the dispatcher keeps working for new events. */
+  /**
+   * Stops all pending deliveries and retries. New events are accepted straight away (they get a
+   * fresh abort signal); the returned promise settles when the cancelled ones have wound down.
+   */
   async cancelAll(): Promise<void> {
-    this.abort.abort();
-    this.held.splice(0).forEach((release) => release());
-    await this.idle();
+    const previous = this.abort;
     this.abort = new AbortController();
+    const stopping = [...this.inFlight];
+    previous.abort();
+    this.held.splice(0).forEach((release) => release());
+    await Promise.allSettled(stopping);
   }
 }

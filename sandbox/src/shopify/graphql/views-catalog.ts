@@ -45,7 +45,9 @@ export function shopView(ctx: RequestContext, shop: Shop): object {
       const m = Math.abs(shop.timezoneOffsetMinutes);
       return `${shop.timezoneOffsetMinutes < 0 ? "-" : "+"}${String(Math.floor(m / 60)).padStart(2, "0")}${String(m % 60).padStart(2, "0")}`;
     })(),
-    timezoneAbbreviation: shop.ianaTimezone === "UTC" ? "UTC" : shop.ianaTimezone.split("/").pop() ?? "UTC",
+    timezoneAbbreviation: () =>
+      new Intl.DateTimeFormat("en-US", { timeZone: shop.ianaTimezone, timeZoneName: "short" }).formatToParts(new Date(ctx.core.state.now())).find((p) => p.type === "timeZoneName")
+        ?.value ?? "UTC",
     plan: { __typename: "ShopPlan", publicDisplayName: limits.displayName, displayName: limits.displayName, partnerDevelopment: false, shopifyPlus: shop.plan === "plus" },
     weightUnit: "KILOGRAMS",
     unitSystem: "METRIC_SYSTEM",
