@@ -67,6 +67,7 @@ dirty AS (
   WHERE li."businessId" = $1::uuid AND c."id" = li."connectionId" AND c."businessId" = li."businessId"
     AND c."status" <> 'disconnected' AND c."locationId" = changes."locationId"
     AND li."variantId" = changes."variantId" AND li."matchStatus" = 'matched'
+    AND NOT li."dirty" -- already waiting for the drain: a burst on one variant coalesces here
   RETURNING li."id"
 ),
 oversold AS (
@@ -85,7 +86,8 @@ export async function applyMovements(sql: Sql, movements: readonly MovementInput
   const businessId = movements[0]!.businessId;
   if (movements.some((movement) => movement.businessId !== businessId)) throw new Error("applyMovements: one business per call");
   const column = <K extends keyof MovementInput>(key: K) => movements.map((movement) => movement[key] ?? null);
-  const { rows } = await sql.query<{ inserted: number; changes: StockChange[] }>(APPLY_MOVEMENTS, [
+  // Named: PostgreSQL parses and plans this statement once per connection, not per call.
+  const { rows } = await sql.query<{ inserted: number; changes: StockChange[] }>({ name: "ledger.apply-movements", text: APPLY_MOVEMENTS, values: [
     businessId,
     column("locationId"),
     column("variantId"),
@@ -96,7 +98,7 @@ export async function applyMovements(sql: Sql, movements: readonly MovementInput
     column("connectionId"),
     column("orderId"),
     column("externalRef"),
-  ]);
+  ] });
   const { inserted, changes } = rows[0]!;
   return {
     inserted,
@@ -118,7 +120,7 @@ export async function markListingsDirty(sql: Sql, businessId: string, changes: r
      FROM "Connection" AS c, unnest($2::uuid[], $3::uuid[]) AS changed("locationId", "variantId")
      WHERE l."businessId" = $1::uuid AND c."id" = l."connectionId" AND c."businessId" = l."businessId"
        AND c."status" <> 'disconnected' AND c."locationId" = changed."locationId"
-       AND l."variantId" = changed."variantId" AND l."matchStatus" = 'matched'`,
+       AND l."variantId" = changed."variantId" AND l."matchStatus" = 'matched' AND NOT l."dirty"`,
     [businessId, changes.map((change) => change.locationId), changes.map((change) => change.variantId)],
   );
   return result.rowCount ?? 0;

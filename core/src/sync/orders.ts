@@ -7,8 +7,9 @@
  * for the order, and write only the difference. Replaying any subset of deliveries in any
  * order converges to the same ledger.
  *
- * Cost: a duplicate or stale delivery is one query; a new state is seven round trips in one
- * transaction (the ledger write itself is one statement, see ledger/movements.ts).
+ * Cost: a duplicate or stale delivery is one query; a new state is five round trips in one
+ * transaction (the ledger write itself is one statement, see ledger/movements.ts). The
+ * statements are named so PostgreSQL plans them once per connection.
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
@@ -73,15 +74,16 @@ export async function applyOrderState(pool: pg.Pool, input: unknown): Promise<Ap
 
   // The connection and, if we have seen this order, its last applied state: duplicates and
   // stale states stop here without a transaction (both only ever move forward).
-  const { rows } = await pool.query<ConnectionRow>(
-    `SELECT c."id", c."businessId", c."locationId", c."platform", c."status", c."settings", b."authorityMode",
+  const { rows } = await pool.query<ConnectionRow>({
+    name: "orders.connection-and-known-state",
+    text: `SELECT c."id", c."businessId", c."locationId", c."platform", c."status", c."settings", b."authorityMode",
             o."id" AS "knownOrderId", o."storeUpdatedAt" AS "knownUpdatedAt", o."payloadDigest" AS "knownDigest"
      FROM "Connection" c
      JOIN "Business" b ON b."id" = c."businessId"
      LEFT JOIN "Order" o ON o."businessId" = c."businessId" AND o."connectionId" = c."id" AND o."externalId" = $2
      WHERE c."id" = $1`,
-    [order.connectionId, order.externalId],
-  );
+    values: [order.connectionId, order.externalId],
+  });
   const connection = rows[0];
   if (!connection) throw new SyncError("unknown_connection", `No connection ${order.connectionId}`);
   if (connection.status === "disconnected") throw new SyncError("connection_not_active", "The store is disconnected");
@@ -141,8 +143,9 @@ async function applyLocked(sql: Sql, connection: ConnectionRow, order: Normalize
 
 /** The order as last applied (with what the ledger holds for it) and the variants of its SKUs, in one query. */
 async function readOrderAndVariants(sql: Sql, connection: ConnectionRow, order: NormalizedOrder, skus: string[]) {
-  const { rows } = await sql.query<{ existing: (Omit<ExistingOrder, "storeUpdatedAt"> & { storeUpdatedAt: string }) | null; variants: { id: string; sku: string }[] | null }>(
-    `SELECT
+  const { rows } = await sql.query<{ existing: (Omit<ExistingOrder, "storeUpdatedAt"> & { storeUpdatedAt: string }) | null; variants: { id: string; sku: string }[] | null }>({
+    name: "orders.read-order-and-variants",
+    text: `SELECT
        (SELECT json_build_object('id', o."id", 'storeUpdatedAt', o."storeUpdatedAt", 'payloadDigest', o."payloadDigest", 'lines', o."lines",
                                  'cancelled', o."cancelled", 'paid', o."paid",
                                  'recorded', COALESCE((SELECT json_agg(json_build_object('variantId', m."variantId", 'delta', m."delta", 'count', m."count"))
@@ -151,8 +154,8 @@ async function readOrderAndVariants(sql: Sql, connection: ConnectionRow, order: 
         FROM "Order" o WHERE o."businessId" = $1 AND o."connectionId" = $2 AND o."externalId" = $3) AS "existing",
        (SELECT json_agg(json_build_object('id', v."id", 'sku', v."normalizedSku"))
         FROM "Variant" v WHERE v."businessId" = $1 AND v."normalizedSku" = ANY($4::text[])) AS "variants"`,
-    [connection.businessId, connection.id, order.externalId, skus],
-  );
+    values: [connection.businessId, connection.id, order.externalId, skus],
+  });
   const row = rows[0]!;
   const existing: ExistingOrder | null = row.existing ? { ...row.existing, storeUpdatedAt: new Date(row.existing.storeUpdatedAt) } : null;
   return { existing, variantBySku: new Map((row.variants ?? []).map((variant) => [variant.sku, variant.id])) };
@@ -175,8 +178,9 @@ async function saveOrder(
   context: { needsPosting: boolean; isNew: boolean; unmatchedSkus: string[] },
 ): Promise<string> {
   const store = connection.platform === "shopify" ? "Shopify" : "WooCommerce";
-  const { rows } = await sql.query<{ id: string }>(
-    `WITH saved AS (
+  const { rows } = await sql.query<{ id: string }>({
+    name: "orders.save",
+    text: `WITH saved AS (
        INSERT INTO "Order" ("businessId", "connectionId", "externalId", "number", "cancelled", "paid", "storeStatus", "lines",
                             "storeUpdatedAt", "payloadDigest", "postingState", "updatedAt")
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11 THEN 'pending'::"OrderPostingState" ELSE 'not_required'::"OrderPostingState" END, now())
@@ -194,7 +198,7 @@ async function saveOrder(
        FROM saved WHERE $12
      )
      SELECT "id" FROM saved`,
-    [
+    values: [
       connection.businessId,
       connection.id,
       order.externalId,
@@ -211,7 +215,7 @@ async function saveOrder(
       `Order ${order.number ?? order.externalId} received from ${store}`,
       order.lines.length,
     ],
-  );
+  });
   return rows[0]!.id;
 }
 
