@@ -94,6 +94,14 @@ describe("request handling", () => {
     assert.match((syntax.body.errors as any[])[0].message, /^syntax error/);
   });
 
+  it("answers NOT_IMPLEMENTED for valid mutations and non-null fields the emulator does not model", async () => {
+    const mutation = await gql(`mutation { tagsAdd(id: "gid://shopify/Product/1", tags: ["x"]) { userErrors { message } } }`);
+    assert.equal((mutation.body.errors as any[])[0].extensions.code, "NOT_IMPLEMENTED");
+    const field = await gql(`{ shop { name customerAccountsV2 { url } } }`);
+    assert.equal((field.body.errors as any[])[0].extensions.code, "NOT_IMPLEMENTED");
+    assert.match((field.body.errors as any[])[0].message, /Shop\.customerAccountsV2/);
+  });
+
   it("returns extensions.cost on successful, failed and rejected responses", async () => {
     for (const query of [`{ shop { name } }`, `{ shop { nope } }`, `{ product(id: "gid://shopify/Product/1") { id } }`]) {
       const cost = (await gql(query)).body.extensions?.cost;

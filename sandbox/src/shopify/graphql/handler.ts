@@ -36,7 +36,8 @@ import { actualQueryCost, requestedQueryCost, SINGLE_QUERY_MAX_COST } from "./co
 import { formatSyntaxError, formatValidationError, formatVariableError, type ShopifyGraphqlError } from "./errors.ts";
 import { checkInputArrayLimits } from "./input-limits.ts";
 import { queryRoot } from "./query-root.ts";
-import { fieldResolver, mutationRoot, typeResolver } from "./resolvers.ts";
+import { mutationRoot } from "./mutation-root.ts";
+import { fieldResolver, typeResolver } from "./resolvers.ts";
 import type { RateLimiter, ThrottleStatus } from "./throttle.ts";
 
 export const INVALID_TOKEN_BODY = { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" };

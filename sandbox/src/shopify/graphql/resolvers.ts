@@ -1,14 +1,11 @@
 /**
- * How graphql-js finds values: the root value (query-root.ts / mutationRoot below) and every view
+ * How graphql-js finds values: the root value (query-root.ts / mutation-root.ts) and every view
  * object are plain objects whose properties are either values or resolver functions. Fields the
  * emulator does not model resolve to null; when the schema marks such a field non-null the
  * response carries a clear NOT_IMPLEMENTED error instead of a confusing null-propagation message.
  */
 import { GraphQLError, isNonNullType, type GraphQLFieldResolver, type GraphQLTypeResolver } from "graphql";
 import type { RequestContext } from "./context.ts";
-import { inventoryAdjustQuantities, inventorySetQuantities } from "./mutations-inventory.ts";
-import { bulkOperationRunQuery, webhookSubscriptionCreate, webhookSubscriptionDelete } from "./mutations-platform.ts";
-import { productCreate, productDelete, productSet, productVariantsBulkCreate, productVariantsBulkUpdate } from "./mutations-products.ts";
 
 export const fieldResolver: GraphQLFieldResolver<unknown, RequestContext> = (source, args, context, info) => {
   if (source === null || typeof source !== "object") return null;
@@ -34,20 +31,3 @@ export const typeResolver: GraphQLTypeResolver<unknown, RequestContext> = (value
   const name = value && typeof value === "object" ? (value as { __typename?: unknown }).__typename : undefined;
   return typeof name === "string" ? name : undefined;
 };
-
-/** Mutations the emulator implements; any other mutation field answers NOT_IMPLEMENTED. */
-export function mutationRoot(): Record<string, unknown> {
-  return {
-    inventorySetQuantities,
-    inventoryAdjustQuantities,
-    productSet,
-    productCreate,
-    productVariantsBulkCreate,
-    productVariantsBulkUpdate,
-    productDelete,
-    bulkOperationRunQuery,
-    webhookSubscriptionCreate,
-    webhookSubscriptionDelete,
-  };
-}
-
