@@ -364,6 +364,21 @@ describe("faults", () => {
   });
 });
 
+describe("fault: held-back webhooks", () => {
+  it("delivers held-back webhooks after later ones (seeded, reproducible)", async () => {
+    const control = server.emulator.control;
+    control.setFaultPlan({ seed: 3, webhookReorderRate: 0.5 });
+    for (let i = 1; i <= 8; i++) {
+      control.setStock({ shop: demo.shop, sku: "shirt1", available: i });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await control.waitForDeliveries();
+    const order = receiver.received.filter((r) => r.topic === "inventory_levels/update").map((r) => (r.body as { available: number }).available);
+    assert.deepEqual([...order].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.notDeepEqual(order, [1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
 describe("control API over HTTP", () => {
   const post = (path: string, body: unknown) =>
     fetch(`${server.url}/_control/${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
