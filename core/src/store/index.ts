@@ -4,4 +4,4 @@ export { projectRoot } from "./migrate.ts";
 export { PrismaClient, Prisma } from "./generated/client.ts";
 export * from "./generated/enums.ts";
 export type * from "./generated/models.ts";
-export { withTransaction, type Sql } from "./sql.ts";
+export { withTransaction, literal, type Sql } from "./sql.ts";

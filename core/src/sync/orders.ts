@@ -7,11 +7,11 @@
  * for the order, and write only the difference. Replaying any subset of deliveries in any
  * order converges to the same ledger.
  *
- * Cost: a duplicate or stale delivery is one query; a new state is five round trips in one
- * transaction (the ledger write itself is one statement, see ledger/movements.ts). The
- * statements are named so PostgreSQL plans them once per connection.
+ * Cost, because every event pays it: a duplicate or stale delivery is one query. A new state
+ * is five round trips: the known-state check; `BEGIN` with the order lock; the read; the ledger
+ * write (one statement, see ledger/movements.ts); the order row with `COMMIT`.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type pg from "pg";
 import {
   SyncError,
@@ -24,7 +24,7 @@ import {
   type PlannedOrderMovement,
 } from "../domain/index.ts";
 import { applyMovements, type AppliedMovements } from "../ledger/index.ts";
-import { withTransaction, type Sql } from "../store/index.ts";
+import { literal, type Sql } from "../store/index.ts";
 
 export type ApplyOrderStatus = "applied" | "unchanged" | "stale";
 
@@ -90,21 +90,24 @@ export async function applyOrderState(pool: pg.Pool, input: unknown): Promise<Ap
   if (connection.knownOrderId && connection.knownUpdatedAt && order.updatedAt < connection.knownUpdatedAt) return noChange("stale", connection.knownOrderId);
   if (connection.knownOrderId && connection.knownDigest === digest) return noChange("unchanged", connection.knownOrderId);
 
-  const lockKey = `order:${connection.id}:${order.externalId}`;
-  return withTransaction(
-    pool,
-    (sql) => applyLocked(sql, connection, order, digest),
-    // One order at a time: concurrent deliveries of the same order queue on this lock.
-    `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${escapeLiteral(lockKey)}, 0))`,
-  );
+  const client = await pool.connect();
+  try {
+    return await applyLocked(client, connection, order, digest);
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
+/** Runs the order's transaction on `sql`: opened here, committed here on success. */
 async function applyLocked(sql: Sql, connection: ConnectionRow, order: NormalizedOrder, digest: string): Promise<ApplyOrderResult> {
   const { deductOn } = readConnectionSettings(connection.settings);
   const now = orderSoldBySku(order, deductOn);
-  const { existing, variantBySku } = await readOrderAndVariants(sql, connection, order, [...now.sold.keys()]);
-  if (existing && order.updatedAt < existing.storeUpdatedAt) return noChange("stale", existing.id);
-  if (existing && existing.payloadDigest === digest) return noChange("unchanged", existing.id);
+  const { existing, variantBySku } = await lockAndRead(sql, connection, order, [...now.sold.keys()]);
+  if (existing && order.updatedAt < existing.storeUpdatedAt) return finishUnchanged(sql, "stale", existing.id);
+  if (existing && existing.payloadDigest === digest) return finishUnchanged(sql, "unchanged", existing.id);
 
   const before = existing ? orderSoldBySku({ cancelled: existing.cancelled, paid: existing.paid, lines: existing.lines }, deductOn) : null;
   const missingBefore = before ? [...before.restocked.keys()].filter((sku) => !variantBySku.has(sku)) : [];
@@ -118,7 +121,8 @@ async function applyLocked(sql: Sql, connection: ConnectionRow, order: Normalize
   });
   const postsToProkip = connection.authorityMode === "prokip";
   const unmatchedSkus = [...now.sold.keys()].filter((sku) => !variantBySku.has(sku));
-  const orderId = await saveOrder(sql, connection, order, digest, { needsPosting: postsToProkip && planned.length > 0, isNew: !existing, unmatchedSkus });
+  // A new order's id is chosen here so its movements can name it before the row is written.
+  const orderId = existing?.id ?? randomUUID();
 
   const countByVariant = new Map(recorded.map((r) => [r.variantId, r.count]));
   const ledger = await applyMovements(
@@ -138,11 +142,22 @@ async function applyLocked(sql: Sql, connection: ConnectionRow, order: Normalize
       postingState: postsToProkip ? "pending" : "not_required",
     })),
   );
+  await sql.query(`${saveOrderStatement(connection, order, digest, { orderId, needsPosting: postsToProkip && planned.length > 0, isNew: !existing, unmatchedSkus })}; COMMIT`);
   return { status: "applied", orderId, movements: planned, ledger, unmatchedSkus };
 }
 
-/** The order as last applied (with what the ledger holds for it) and the variants of its SKUs, in one query. */
-async function readOrderAndVariants(sql: Sql, connection: ConnectionRow, order: NormalizedOrder, skus: string[]) {
+async function finishUnchanged(sql: Sql, status: "stale" | "unchanged", orderId: string): Promise<ApplyOrderResult> {
+  await sql.query("COMMIT");
+  return noChange(status, orderId);
+}
+
+/**
+ * Opens the transaction and takes the order's lock (one round trip), then reads the order as
+ * last applied, with what the ledger holds for it, and the variants of its SKUs. The read is a
+ * named statement: planned once per connection (planning it per call cost more than running it).
+ */
+async function lockAndRead(sql: Sql, connection: ConnectionRow, order: NormalizedOrder, skus: string[]) {
+  await sql.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${literal(`order:${connection.id}:${order.externalId}`)}, 0))`);
   const { rows } = await sql.query<{ existing: (Omit<ExistingOrder, "storeUpdatedAt"> & { storeUpdatedAt: string }) | null; variants: { id: string; sku: string }[] | null }>({
     name: "orders.read-order-and-variants",
     text: `SELECT
@@ -169,54 +184,31 @@ async function variantsForSkus(sql: Sql, businessId: string, skus: string[]): Pr
   return new Map(rows.map((row) => [row.sku, row.id]));
 }
 
-/** Upserts the order row (and, the first time, the "order received" activity) and returns its id. */
-async function saveOrder(
-  sql: Sql,
+/** The statement that upserts the order row (and, the first time, its "order received" activity). */
+function saveOrderStatement(
   connection: ConnectionRow,
   order: NormalizedOrder,
   digest: string,
-  context: { needsPosting: boolean; isNew: boolean; unmatchedSkus: string[] },
-): Promise<string> {
+  context: { orderId: string; needsPosting: boolean; isNew: boolean; unmatchedSkus: string[] },
+): string {
   const store = connection.platform === "shopify" ? "Shopify" : "WooCommerce";
-  const { rows } = await sql.query<{ id: string }>({
-    name: "orders.save",
-    text: `WITH saved AS (
-       INSERT INTO "Order" ("businessId", "connectionId", "externalId", "number", "cancelled", "paid", "storeStatus", "lines",
-                            "storeUpdatedAt", "payloadDigest", "postingState", "updatedAt")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11 THEN 'pending'::"OrderPostingState" ELSE 'not_required'::"OrderPostingState" END, now())
-       ON CONFLICT ("businessId", "connectionId", "externalId") DO UPDATE SET
-         "number" = EXCLUDED."number", "cancelled" = EXCLUDED."cancelled", "paid" = EXCLUDED."paid",
-         "storeStatus" = EXCLUDED."storeStatus", "lines" = EXCLUDED."lines", "storeUpdatedAt" = EXCLUDED."storeUpdatedAt",
-         "payloadDigest" = EXCLUDED."payloadDigest", "updatedAt" = now(),
-         "postingState" = CASE WHEN $11 THEN 'pending'::"OrderPostingState" ELSE "Order"."postingState" END
-       RETURNING "id"
-     ),
-     received AS (
-       INSERT INTO "ActivityEvent" ("businessId", "connectionId", "orderId", "type", "severity", "message", "data")
-       SELECT $1, $2, saved."id", 'order_received', CASE WHEN cardinality($13::text[]) > 0 THEN 'warning'::"Severity" ELSE 'info'::"Severity" END,
-              $14, jsonb_build_object('lines', $15::int, 'unmatchedSkus', to_jsonb($13::text[]))
-       FROM saved WHERE $12
-     )
-     SELECT "id" FROM saved`,
-    values: [
-      connection.businessId,
-      connection.id,
-      order.externalId,
-      order.number ?? null,
-      order.cancelled,
-      order.paid,
-      order.storeStatus ?? null,
-      JSON.stringify(order.lines),
-      order.updatedAt,
-      digest,
-      context.needsPosting,
-      context.isNew,
-      context.unmatchedSkus,
-      `Order ${order.number ?? order.externalId} received from ${store}`,
-      order.lines.length,
-    ],
-  });
-  return rows[0]!.id;
+  const posting = context.needsPosting ? `'pending'::"OrderPostingState"` : `'not_required'::"OrderPostingState"`;
+  const saved = `INSERT INTO "Order" ("id", "businessId", "connectionId", "externalId", "number", "cancelled", "paid", "storeStatus", "lines",
+                                "storeUpdatedAt", "payloadDigest", "postingState", "updatedAt")
+      VALUES (${literal(context.orderId)}::uuid, ${literal(connection.businessId)}::uuid, ${literal(connection.id)}::uuid, ${literal(order.externalId)},
+              ${literal(order.number ?? null)}, ${literal(order.cancelled)}, ${literal(order.paid)}, ${literal(order.storeStatus ?? null)},
+              ${literal(JSON.stringify(order.lines))}::jsonb, ${literal(order.updatedAt)}::timestamptz, ${literal(digest)}, ${posting}, now())
+      ON CONFLICT ("businessId", "connectionId", "externalId") DO UPDATE SET
+        "number" = EXCLUDED."number", "cancelled" = EXCLUDED."cancelled", "paid" = EXCLUDED."paid",
+        "storeStatus" = EXCLUDED."storeStatus", "lines" = EXCLUDED."lines", "storeUpdatedAt" = EXCLUDED."storeUpdatedAt",
+        "payloadDigest" = EXCLUDED."payloadDigest", "updatedAt" = now()${context.needsPosting ? `, "postingState" = ${posting}` : ""}`;
+  if (!context.isNew) return saved;
+  const severity = context.unmatchedSkus.length > 0 ? "warning" : "info";
+  const data = JSON.stringify({ lines: order.lines.length, unmatchedSkus: context.unmatchedSkus });
+  return `${saved};
+    INSERT INTO "ActivityEvent" ("businessId", "connectionId", "orderId", "type", "severity", "message", "data")
+    VALUES (${literal(connection.businessId)}::uuid, ${literal(connection.id)}::uuid, ${literal(context.orderId)}::uuid, 'order_received',
+            '${severity}', ${literal(`Order ${order.number ?? order.externalId} received from ${store}`)}, ${literal(data)}::jsonb)`;
 }
 
 function noChange(status: "stale" | "unchanged", orderId: string): ApplyOrderResult {
@@ -238,9 +230,4 @@ function byVariant(bySku: ReadonlyMap<string, number>, variantBySku: ReadonlyMap
     if (variantId) result.set(variantId, (result.get(variantId) ?? 0) + units);
   }
   return result;
-}
-
-/** SQL string literal (the lock statement runs without parameters, in the same round trip as BEGIN). */
-function escapeLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }
