@@ -34,13 +34,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (process.getuid?.() === 0) chmodSync(options.dataDir, 0o755);
   const password = readOrCreatePassword(path.join(options.dataDir, "postgres.password"));
   const port = options.port ?? (await freePort());
-  // Local clients use a Unix socket in the data directory: the same server, without loopback
-  // TCP's per-query system-call cost (measured: see docs/architecture.md, "Performance").
-  // TCP on 127.0.0.1 stays available for tools such as psql.
-  const socketDir = path.join(options.dataDir, "socket");
-  mkdirSync(socketDir, { recursive: true });
-  if (process.getuid?.() === 0) chmodSync(socketDir, 0o777);
-  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${socketDir}`, "-c", "max_connections=200"];
+  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
   if (options.fast) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
 
   const server = new EmbeddedPostgres({
@@ -63,8 +57,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   await server.start();
 
-  const urlFor = (database: string) =>
-    `postgresql://postgres:${encodeURIComponent(password)}@localhost:${port}/${database}?host=${encodeURIComponent(socketDir)}`;
+  const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   return {
     adminUrl: urlFor("postgres"),
     urlFor,
