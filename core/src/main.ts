@@ -7,8 +7,8 @@ import exitHook from "async-exit-hook";
 import pRetry from "p-retry";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { buildServer, Health } from "./api/index.ts";
-import { readEnvironment } from "./config/index.ts";
+import { buildServer, Health, registerSandbox } from "./api/index.ts";
+import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
 import { createLogger } from "./log/index.ts";
 import { applyMigrations, connectDatabase, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "./store/index.ts";
 
@@ -17,6 +17,10 @@ const log = createLogger({ level: env.LOG_LEVEL });
 const version = (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version?: string }).version ?? "0.0.0";
 const health = new Health(version);
 const app = buildServer({ log, health });
+
+// Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.
+const sandbox = sandboxEnabled(env) ? (await import("@prokip-sync/sandbox")).createSandbox({ publicUrl: publicUrl(env) }) : null;
+if (sandbox) await registerSandbox(app, sandbox, sandbox.seedDemo());
 
 let databaseServer: DatabaseServer | null = null;
 let database: Database | null = null;
@@ -29,6 +33,7 @@ exitHook((done) => {
   log.info("shutting down");
   void (async () => {
     await app.close().catch((error: unknown) => log.error({ err: error }, "closing the HTTP server failed"));
+    await sandbox?.close().catch((error: unknown) => log.error({ err: error }, "closing the sandbox failed"));
     await database?.close().catch((error: unknown) => log.error({ err: error }, "closing the database pool failed"));
     await databaseServer?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the embedded PostgreSQL failed"));
     log.info("stopped");
@@ -48,7 +53,7 @@ await pRetry(
     database = connectDatabase(databaseServer.url);
     await database.ping();
     health.ready(database);
-    log.info({ port: env.PORT, embeddedDatabase: databaseServer.embedded !== null }, "ready");
+    log.info({ url: publicUrl(env), embeddedDatabase: databaseServer.embedded !== null, sandbox: sandbox ? `${publicUrl(env)}/sandbox` : "off" }, "ready");
   },
   {
     retries: Number.POSITIVE_INFINITY,

@@ -1,2 +1,3 @@
 export { buildServer, type ServerDependencies } from "./server.ts";
 export { Health, type HealthReport, type DatabasePhase } from "./health.ts";
+export { registerSandbox } from "./sandbox.ts";

@@ -15,7 +15,22 @@ const environmentSchema = z.object({
   PROKIP_SYNC_DATA_DIR: z.string().optional(),
   /** 32 bytes, base64 or hex: the key credentials are encrypted with. Generated locally when absent outside production. */
   PROKIP_SYNC_ENCRYPTION_KEY: z.string().optional(),
+  /** Where people and webhooks reach this server; defaults to http://localhost:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Sandbox mode: the Shopify, WooCommerce and Prokip emulators served under /sandbox/*.
+   * "auto" turns it on everywhere but production (no real platform credentials exist yet).
+   */
+  PROKIP_SYNC_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
 });
+
+export function sandboxEnabled(env: Environment): boolean {
+  return env.PROKIP_SYNC_SANDBOX === "on" || (env.PROKIP_SYNC_SANDBOX === "auto" && env.NODE_ENV !== "production");
+}
+
+export function publicUrl(env: Environment): string {
+  return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/u, "");
+}
 
 export type Environment = z.infer<typeof environmentSchema>;
 
