@@ -24,10 +24,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startBackend(databaseUrl: string) {
+async function startBackend(databaseUrl: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", NODE_ENV: "development", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -71,6 +71,65 @@ describe("npm start", () => {
     // 128 + SIGTERM(15): the Unix convention for "ended by the signal it was sent", after a clean shutdown.
     assert.equal(code, 143, backend.logs());
     assert.match(backend.logs(), /"msg":"stopped"/u);
+  });
+
+  it("serves the emulators and the demo credentials in sandbox mode", async () => {
+    const database = await testDatabase({ poolSize: 1 });
+    const backend = await startBackend(database.url);
+    await healthUntil(backend.url, (status) => status === 200);
+
+    const page = await fetch(`${backend.url}/sandbox`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /everything on this page is emulated/u);
+    assert.match(html, /prokip-demo\.myshopify\.com/u);
+
+    const credentials = (await (await fetch(`${backend.url}/sandbox/api/credentials`)).json()) as {
+      shopify: { shop: string; adminApiUrl: string; accessToken: string };
+      woocommerce: { siteUrl: string; consumerKey: string };
+      prokip: { baseUrl: string; clientId: string; clientSecret: string; username: string; password: string; locations: { id: number }[] };
+    };
+    assert.equal(credentials.shopify.shop, "prokip-demo.myshopify.com");
+    assert.equal(credentials.prokip.locations.length, 2);
+    assert.match(credentials.woocommerce.consumerKey, /^ck_[0-9a-f]{40}$/u);
+
+    // The mounted Shopify emulator answers the demo token with the demo catalogue.
+    const graphql = await fetch(credentials.shopify.adminApiUrl.replace("http://localhost:", "http://127.0.0.1:"), {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-shopify-access-token": credentials.shopify.accessToken },
+      body: JSON.stringify({ query: '{ productVariants(first: 1, query: "sku:shirt1") { nodes { sku inventoryQuantity } } }' }),
+    });
+    assert.equal(graphql.status, 200);
+    const variants = ((await graphql.json()) as { data: { productVariants: { nodes: { sku: string; inventoryQuantity: number }[] } } }).data.productVariants.nodes;
+    assert.deepEqual(variants, [{ sku: "shirt1", inventoryQuantity: 100 }]);
+
+    // The mounted Prokip emulator logs the demo user in and serves its 15-row stock report.
+    const prokipBase = credentials.prokip.baseUrl.replace("http://localhost:", "http://127.0.0.1:");
+    const token = (await (
+      await fetch(`${prokipBase}/oauth/token`, {
+        method: "POST",
+        headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "password", client_id: credentials.prokip.clientId, client_secret: credentials.prokip.clientSecret, username: credentials.prokip.username, password: credentials.prokip.password, scope: "" }),
+      })
+    ).json()) as { access_token: string };
+    const report = await fetch(`${prokipBase}/connector/api/product-stock-report?location_id=${credentials.prokip.locations[0]!.id}`, {
+      headers: { accept: "application/json", authorization: `Bearer ${token.access_token}` },
+    });
+    assert.equal(report.status, 200);
+    assert.equal(((await report.json()) as { data: unknown[] }).data.length, 15);
+
+    backend.child.kill("SIGTERM");
+    await once(backend.child, "exit");
+  });
+
+  it("serves no sandbox when it is turned off", async () => {
+    const database = await testDatabase({ poolSize: 1 });
+    const backend = await startBackend(database.url, { PROKIP_SYNC_SANDBOX: "off" });
+    await healthUntil(backend.url, (status) => status === 200);
+    assert.equal((await fetch(`${backend.url}/sandbox`)).status, 404);
+    assert.equal((await fetch(`${backend.url}/sandbox/api/credentials`)).status, 404);
+    backend.child.kill("SIGTERM");
+    await once(backend.child, "exit");
   });
 
   it("answers 503 with a reason while the database is unreachable", async () => {
