@@ -1,0 +1,1 @@
+export { recordDelivery, connectionByStoreDomain, connectionById, type Delivery, type ReceivingConnection } from "./deliveries.ts";

@@ -1,0 +1,217 @@
+/**
+ * Propagation: push a connection's dirty listings to its store.
+ *
+ * Availability changes mark listings dirty in the transaction that changes them (ledger).
+ * A drain (one at a time per connection, see jobs/) reads the dirty listings with their current
+ * availability, writes `max(0, available - buffer)` to the store in batches, and clears the
+ * flags. Bursts coalesce: ten sales of one SKU before the drain runs are one write.
+ *
+ * The race that matters: availability can change while a batch is in flight. A flag is cleared
+ * only if the listing's target is still the quantity just written, checked while holding a
+ * share lock on the stock level, which every availability change locks exclusively before it
+ * marks listings dirty. So a change either lands before the check (the flag stays, the next
+ * round writes it) or after the clear (it marks the listing dirty again).
+ */
+import type pg from "pg";
+import type { Channel, QuantityWrite, QuantityWriteResult } from "../channels/index.ts";
+import { storeTarget } from "../domain/index.ts";
+import type { Logger } from "../log/index.ts";
+import { withTransaction, type Sql } from "../store/index.ts";
+
+export interface DrainOptions {
+  /** Listings per round (Shopify takes 250 per call; the adapter splits further if needed). */
+  batchSize?: number;
+  /** Stop after this many rounds even if listings stay dirty (they wait for the next drain). */
+  maxRounds?: number;
+  /** Names the writes in the store's history (Shopify referenceDocumentUri). */
+  reference: string;
+}
+
+export interface DrainResult {
+  written: number;
+  /** Listings whose store already showed the target: flag cleared without a write. */
+  unchanged: number;
+  /** The store had moved since we last saw it: re-read, written in a later round. */
+  stale: number;
+  failed: number;
+  rounds: number;
+  /** Listings still dirty when the drain stopped. */
+  remaining: number;
+}
+
+interface DirtyListing {
+  id: string;
+  variantId: string;
+  externalProductId: string;
+  externalVariantId: string;
+  externalInventoryItemId: string | null;
+  lastPushedQuantity: number | null;
+  storeQuantity: number | null;
+  available: number;
+  buffer: number;
+}
+
+export async function drainConnection(
+  pool: pg.Pool,
+  connection: { id: string; businessId: string },
+  channel: Channel,
+  options: DrainOptions,
+  log?: Logger,
+): Promise<DrainResult> {
+  const batchSize = options.batchSize ?? 250;
+  const maxRounds = options.maxRounds ?? 20;
+  const result: DrainResult = { written: 0, unchanged: 0, stale: 0, failed: 0, rounds: 0, remaining: 0 };
+  const failedIds = new Set<string>();
+
+  while (result.rounds < maxRounds) {
+    const dirty = (await dirtyListings(pool, connection, batchSize + failedIds.size)).filter((listing) => !failedIds.has(listing.id)).slice(0, batchSize);
+    if (dirty.length === 0) break;
+    result.rounds += 1;
+
+    const writes: (QuantityWrite & { listingId: string })[] = [];
+    const alreadyThere: { listingId: string; quantity: number }[] = [];
+    for (const listing of dirty) {
+      const target = storeTarget(listing.available, listing.buffer);
+      const known = listing.storeQuantity ?? listing.lastPushedQuantity;
+      if (known === target && listing.lastPushedQuantity === target) alreadyThere.push({ listingId: listing.id, quantity: target });
+      else writes.push({ ...refOf(listing), listingId: listing.id, quantity: target, expected: known });
+    }
+
+    const outcome: QuantityWriteResult = writes.length > 0 ? await channel.writeQuantities(writes, { reference: options.reference }) : { written: [], stale: [], failed: [] };
+    const listingByVariant = new Map(writes.map((write) => [write.externalVariantId, write.listingId]));
+    const pushed = [
+      ...alreadyThere,
+      ...outcome.written.flatMap((w) => {
+        const listingId = listingByVariant.get(w.externalVariantId);
+        return listingId ? [{ listingId, quantity: w.quantity }] : [];
+      }),
+    ];
+    await recordPushed(pool, connection.businessId, pushed);
+    result.written += outcome.written.length;
+    result.unchanged += alreadyThere.length;
+
+    if (outcome.stale.length > 0) {
+      // Learn what the store has now; the next round writes the target against it.
+      result.stale += outcome.stale.length;
+      const staleRefs = writes.filter((write) => outcome.stale.some((s) => s.externalVariantId === write.externalVariantId));
+      const actual = await channel.readQuantities(staleRefs);
+      await recordStoreQuantities(
+        pool,
+        connection.businessId,
+        staleRefs.map((write) => ({ listingId: write.listingId, quantity: actual.get(write.externalVariantId) ?? null })),
+      );
+    }
+    for (const failure of outcome.failed) {
+      const listingId = listingByVariant.get(failure.externalVariantId);
+      if (listingId) failedIds.add(listingId);
+      log?.warn({ connectionId: connection.id, externalVariantId: failure.externalVariantId, code: failure.code }, `stock write failed: ${failure.message}`);
+    }
+    result.failed = failedIds.size;
+    if (pushed.length === 0 && outcome.stale.length === 0) break; // no progress this round
+  }
+
+  result.remaining = await countDirty(pool, connection);
+  if (result.written > 0 || result.failed > 0) {
+    await pool.query(
+      `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message", "data")
+       VALUES ($1, $2, 'stock_pushed', $3, $4, $5::jsonb)`,
+      [
+        connection.businessId,
+        connection.id,
+        result.failed > 0 ? "warning" : "info",
+        result.failed > 0 ? `Stock sent for ${result.written} products; ${result.failed} could not be updated` : `Stock sent for ${result.written} products`,
+        JSON.stringify({ ...result, reference: options.reference }),
+      ],
+    );
+  }
+  return result;
+}
+
+function refOf(listing: DirtyListing) {
+  return {
+    externalProductId: listing.externalProductId,
+    externalVariantId: listing.externalVariantId,
+    externalInventoryItemId: listing.externalInventoryItemId,
+  };
+}
+
+async function dirtyListings(pool: pg.Pool, connection: { id: string; businessId: string }, limit: number): Promise<DirtyListing[]> {
+  const { rows } = await pool.query<DirtyListing>({
+    name: "drain.dirty-listings",
+    text: `SELECT l."id", l."variantId", l."externalProductId", l."externalVariantId", l."externalInventoryItemId",
+                  l."lastPushedQuantity", l."storeQuantity", COALESCE(s."available", 0) AS "available", c."buffer"
+           FROM "Listing" l
+           JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
+           LEFT JOIN "StockLevel" s ON s."businessId" = l."businessId" AND s."locationId" = c."locationId" AND s."variantId" = l."variantId"
+           WHERE l."businessId" = $1 AND l."connectionId" = $2 AND l."dirty" AND l."matchStatus" = 'matched' AND l."variantId" IS NOT NULL
+           ORDER BY l."dirtySince", l."id"
+           LIMIT $3`,
+    values: [connection.businessId, connection.id, limit],
+  });
+  return rows;
+}
+
+async function countDirty(pool: pg.Pool, connection: { id: string; businessId: string }): Promise<number> {
+  const { rows } = await pool.query<{ count: number }>(
+    `SELECT count(*)::int AS "count" FROM "Listing" WHERE "businessId" = $1 AND "connectionId" = $2 AND "dirty" AND "matchStatus" = 'matched'`,
+    [connection.businessId, connection.id],
+  );
+  return rows[0]?.count ?? 0;
+}
+
+/**
+ * Records what the store now shows and clears each flag whose target is still that quantity.
+ * The share locks on the stock levels hold off any availability change until this commits.
+ */
+async function recordPushed(pool: pg.Pool, businessId: string, pushed: { listingId: string; quantity: number }[]): Promise<void> {
+  if (pushed.length === 0) return;
+  await withTransaction(pool, async (sql) => {
+    const current = await currentTargets(sql, businessId, pushed.map((p) => p.listingId));
+    const stillCurrent = pushed.map((p) => current.get(p.listingId) === p.quantity);
+    await sql.query(
+      `UPDATE "Listing" AS l
+       SET "lastPushedQuantity" = p."quantity", "storeQuantity" = p."quantity", "lastPushedAt" = now(), "updatedAt" = now(),
+           "dirty" = CASE WHEN p."current" THEN false ELSE l."dirty" END,
+           "dirtySince" = CASE WHEN p."current" THEN NULL ELSE l."dirtySince" END
+       FROM unnest($2::uuid[], $3::int[], $4::boolean[]) AS p("id", "quantity", "current")
+       WHERE l."businessId" = $1 AND l."id" = p."id"`,
+      [businessId, pushed.map((p) => p.listingId), pushed.map((p) => p.quantity), stillCurrent],
+    );
+  });
+}
+
+/**
+ * Current store targets of listings, with their stock levels share-locked until commit.
+ * A listing whose stock level does not exist yet has nothing to lock: the change that creates
+ * it marks the listing dirty after this transaction, or is seen by the read below.
+ */
+async function currentTargets(sql: Sql, businessId: string, listingIds: string[]): Promise<Map<string, number>> {
+  await sql.query(
+    `SELECT 1 FROM "StockLevel" s
+     JOIN "Connection" c ON c."locationId" = s."locationId" AND c."businessId" = s."businessId"
+     JOIN "Listing" l ON l."connectionId" = c."id" AND l."variantId" = s."variantId" AND l."businessId" = s."businessId"
+     WHERE s."businessId" = $1 AND l."id" = ANY($2::uuid[])
+     ORDER BY s."locationId", s."variantId"
+     FOR SHARE OF s`,
+    [businessId, listingIds],
+  );
+  const { rows } = await sql.query<{ id: string; available: number; buffer: number }>(
+    `SELECT l."id", COALESCE(s."available", 0) AS "available", c."buffer"
+     FROM "Listing" l
+     JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
+     LEFT JOIN "StockLevel" s ON s."businessId" = l."businessId" AND s."locationId" = c."locationId" AND s."variantId" = l."variantId"
+     WHERE l."businessId" = $1 AND l."id" = ANY($2::uuid[])`,
+    [businessId, listingIds],
+  );
+  return new Map(rows.map((row) => [row.id, storeTarget(row.available, row.buffer)]));
+}
+
+async function recordStoreQuantities(pool: pg.Pool, businessId: string, quantities: { listingId: string; quantity: number | null }[]): Promise<void> {
+  if (quantities.length === 0) return;
+  await pool.query(
+    `UPDATE "Listing" AS l SET "storeQuantity" = q."quantity", "updatedAt" = now()
+     FROM unnest($2::uuid[], $3::int[]) AS q("id", "quantity")
+     WHERE l."businessId" = $1 AND l."id" = q."id"`,
+    [businessId, quantities.map((q) => q.listingId), quantities.map((q) => q.quantity)],
+  );
+}
