@@ -6,23 +6,15 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../src/store/index.ts";
 import { testDatabase } from "./support/database.ts";
 
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.ts");
 const children: ChildProcess[] = [];
 after(() => children.forEach((child) => child.kill("SIGKILL")));
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  return port;
-}
 
 async function startBackend(databaseUrl: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();

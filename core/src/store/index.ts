@@ -1,5 +1,5 @@
 export { connectDatabase, startDatabaseServer, ensureDatabase, dropDatabase, applyMigrations, defaultDataDir, type Database, type DatabaseServer } from "./database.ts";
-export { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded.ts";
+export { startEmbeddedPostgres, freePort, type EmbeddedPostgresHandle } from "./embedded.ts";
 export { projectRoot } from "./migrate.ts";
 export { PrismaClient, Prisma } from "./generated/client.ts";
 export * from "./generated/enums.ts";
