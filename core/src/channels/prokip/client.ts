@@ -97,7 +97,7 @@ export class ProkipClient {
     if (spec.body !== undefined) headers["Content-Type"] = "application/json";
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     // The path and query are logged, never the URL's origin or the headers.
-    const logPath = spec.query ? `${spec.path}?${new URLSearchParams(spec.query).toString()}` : spec.path;
+    const logPath = joinUrl("", spec.path, spec.query);
 
     return withRetries(
       async () => {
