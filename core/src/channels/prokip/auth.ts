@@ -171,10 +171,11 @@ export class TokenKeeper {
 
   async accessToken(): Promise<string> {
     if (!this.current) {
-      this.current = this.store.load();
+      const loading = this.store.load();
+      this.current = loading;
       // A failed load is not cached: the next request tries the store again.
-      this.current.catch(() => {
-        this.current = null;
+      loading.catch(() => {
+        if (this.current === loading) this.current = null;
       });
     }
     return (await this.current).accessToken;

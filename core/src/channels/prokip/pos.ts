@@ -128,9 +128,11 @@ export function createProkipPos(options: ProkipPosOptions): PosSystem {
 
     defaultContactId(): Promise<number> {
       if (!walkInCustomer) {
-        walkInCustomer = findWalkInCustomer();
-        walkInCustomer.catch(() => {
-          walkInCustomer = null;
+        const finding = findWalkInCustomer();
+        walkInCustomer = finding;
+        // A failed lookup is not remembered: the next sell asks again.
+        finding.catch(() => {
+          if (walkInCustomer === finding) walkInCustomer = null;
         });
       }
       return walkInCustomer;
