@@ -334,6 +334,12 @@ describe("WooCommerce emulator: orders, stock and refunds", () => {
       const order = await api(h, "POST", "/orders", { payment_method: "bacs", set_paid: true, line_items: [{ sku: "shirt1", quantity: 4 }] });
       const lineId = order.json.line_items[0].id;
       assert.equal(await stockOf("shirt1"), 6);
+      // WooCommerce's stock bookkeeping is ordinary line item meta, so REST shows it (values as stored: strings).
+      const stockMeta = async () =>
+        ((await api(h, "GET", `/orders/${order.json.id}`)).json.line_items[0].meta_data as { key: string; value: unknown; display_key: string }[])
+          .filter((m) => m.key === "_reduced_stock" || m.key === "_restock_refunded_items")
+          .map((m) => [m.key, m.value, m.display_key === m.key]);
+      assert.deepEqual(await stockMeta(), [["_reduced_stock", "4", true]]);
 
       const gateway = await api(h, "POST", `/orders/${order.json.id}/refunds`, { amount: "1500", line_items: [{ id: lineId, quantity: 1, refund_total: 1500 }] });
       assert.equal(gateway.status, 500, "api_refund defaults to true and bank transfers cannot refund automatically");
@@ -344,10 +350,12 @@ describe("WooCommerce emulator: orders, stock and refunds", () => {
       assert.equal(restocked.json.amount, "1500.00", "amount is computed from refund_total");
       assert.equal(restocked.json.line_items[0].quantity, -1);
       assert.equal(await stockOf("shirt1"), 7);
+      assert.deepEqual(await stockMeta(), [["_reduced_stock", "3", true], ["_restock_refunded_items", "1", true]]);
 
       const kept = await api(h, "POST", `/orders/${order.json.id}/refunds`, { api_refund: false, api_restock: false, line_items: [{ id: lineId, quantity: 1, refund_total: 1500 }] });
       assert.equal(kept.status, 201);
       assert.equal(await stockOf("shirt1"), 7);
+      assert.deepEqual(await stockMeta(), [["_reduced_stock", "3", true], ["_restock_refunded_items", "1", true]], "no restock, no bookkeeping");
 
       const full = await api(h, "GET", `/orders/${order.json.id}`);
       assert.deepEqual(full.json.refunds, [
@@ -360,6 +368,7 @@ describe("WooCommerce emulator: orders, stock and refunds", () => {
       // Cancelling afterwards gives back only what the lines still hold (4 taken, 1 restocked).
       await api(h, "PUT", `/orders/${order.json.id}`, { status: "cancelled" });
       assert.equal(await stockOf("shirt1"), 10);
+      assert.deepEqual(await stockMeta(), [["_restock_refunded_items", "1", true]], "wc_increase_stock_levels deletes _reduced_stock");
     } finally {
       await stopHarness(h);
     }

@@ -120,6 +120,7 @@ function applyLine(store: Store, site: SiteRecord, posted: Record<string, unknow
     taxClass: "",
     reducedStock: null,
     restockedRefunded: 0,
+    stockMetaIds: { reducedStock: null, restockedRefunded: null },
     metaData: [],
   };
   const product = resolveProduct(site, posted, creating);
@@ -200,6 +201,7 @@ function reduceStock(store: Store, site: SiteRecord, order: OrderRecord): void {
     if (line.reducedStock || !product) continue;
     if (changeStock(store, site, product, -line.quantity) === null) continue;
     line.reducedStock = line.quantity;
+    line.stockMetaIds.reducedStock ??= store.nextMetaId(site);
     product.totalSales += line.quantity;
   }
   order.stockReduced = true;
@@ -211,7 +213,9 @@ function restoreStock(store: Store, site: SiteRecord, order: OrderRecord): void 
     const product = lineProduct(site, line);
     if (!line.reducedStock || !product) continue;
     changeStock(store, site, product, line.reducedStock);
+    // `$item->delete_meta_data( '_reduced_stock' )`: the meta row goes away.
     line.reducedStock = null;
+    line.stockMetaIds.reducedStock = null;
   }
   order.stockReduced = false;
 }
@@ -417,6 +421,7 @@ function restockRefunded(store: Store, site: SiteRecord, order: OrderRecord, lin
     if (changeStock(store, site, product, wanted.quantity) === null) continue;
     line.reducedStock -= wanted.quantity;
     line.restockedRefunded += wanted.quantity;
+    line.stockMetaIds.restockedRefunded ??= store.nextMetaId(site);
   }
 }
 

@@ -12,7 +12,7 @@ import {
   stockOwner,
 } from "./catalog.ts";
 import { orderTotalCents } from "./orders.ts";
-import type { CatalogRecord, OrderRecord, ProductRecord, RefundRecord, SiteRecord, VariationRecord, WebhookRecord } from "./types.ts";
+import type { CatalogRecord, OrderLineRecord, OrderRecord, ProductRecord, RefundRecord, SiteRecord, VariationRecord, WebhookRecord } from "./types.ts";
 import { formatCents, wcDate } from "./util.ts";
 
 export interface RenderContext {
@@ -223,6 +223,22 @@ function renderVariationAsProduct(ctx: RenderContext, site: SiteRecord, v: Varia
   };
 }
 
+/**
+ * An order line's `meta_data` as `WC_REST_Orders_V2_Controller::get_order_item_data` builds it:
+ * `$item->get_data()['meta_data']`, i.e. every meta row that is not one of the data store's
+ * internal keys (`_product_id`, `_qty`, `_line_total`...), underscore-prefixed ones included, each
+ * with `display_key`/`display_value`. So WooCommerce's stock bookkeeping, `_reduced_stock`
+ * (`wc_reduce_stock_levels`, lowered by `wc_restock_refunded_items`, deleted by
+ * `wc_increase_stock_levels`) and `_restock_refunded_items` (`wc_restock_refunded_items`), is
+ * visible to REST clients. Values are strings, as read back from the meta table; rows in id order.
+ */
+function lineMeta(l: OrderLineRecord): Record<string, unknown>[] {
+  const rows: { id: number; key: string; value: unknown }[] = [...l.metaData];
+  if (l.stockMetaIds.reducedStock !== null && l.reducedStock !== null) rows.push({ id: l.stockMetaIds.reducedStock, key: "_reduced_stock", value: String(l.reducedStock) });
+  if (l.stockMetaIds.restockedRefunded !== null) rows.push({ id: l.stockMetaIds.restockedRefunded, key: "_restock_refunded_items", value: String(l.restockedRefunded) });
+  return rows.sort((a, b) => a.id - b.id).map((m) => ({ id: m.id, key: m.key, value: m.value, display_key: m.key, display_value: m.value }));
+}
+
 /** `GET /orders/{id}`. */
 export function renderOrder(ctx: RenderContext, site: SiteRecord, o: OrderRecord): Record<string, unknown> {
   const total = orderTotalCents(o);
@@ -271,7 +287,7 @@ export function renderOrder(ctx: RenderContext, site: SiteRecord, o: OrderRecord
       total: formatCents(l.totalCents),
       total_tax: "0.00",
       taxes: [],
-      meta_data: l.metaData,
+      meta_data: lineMeta(l),
       sku: l.sku,
       price: l.quantity !== 0 ? l.totalCents / 100 / l.quantity : 0,
       image: { id: "", src: "" },

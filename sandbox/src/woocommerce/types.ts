@@ -108,6 +108,11 @@ export interface OrderLineRecord {
   reducedStock: number | null;
   /** The `_restock_refunded_items` item meta. */
   restockedRefunded: number;
+  /**
+   * Meta row ids of `_reduced_stock` / `_restock_refunded_items` while they exist. WooCommerce keeps
+   * both as ordinary (non-internal) item meta, so REST shows them in `line_items[].meta_data`.
+   */
+  stockMetaIds: { reducedStock: number | null; restockedRefunded: number | null };
   metaData: MetaEntry[];
 }
 
