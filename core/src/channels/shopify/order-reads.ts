@@ -97,7 +97,10 @@ interface OrdersPage {
  */
 export async function* ordersChangedSince(ctx: OrderReadContext, since: Date): AsyncGenerator<StoreOrderState[]> {
   // Search syntax (https://shopify.dev/docs/api/usage/search-syntax): quoted ISO timestamp.
-  const query = `updated_at:>='${since.toISOString()}'`;
+  // Shopify keeps updated_at to the second, so `since` is rounded down: an order changed in the
+  // same second must not be missed (seeing one twice is harmless, orders are state).
+  const second = new Date(Math.floor(since.getTime() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  const query = `updated_at:>='${second}'`;
   let after: string | null = null;
   do {
     const page: OrdersPage = await ctx.client.request<OrdersPage>(ORDERS_CHANGED, { query, after }, { operation: "OrdersChanged", expectedCost: ORDERS_CHANGED_COST });

@@ -41,6 +41,7 @@ const UNKNOWN_BUCKET: ThrottleStatus = { maximumAvailable: 1_000, currentlyAvail
 
 /** A little headroom: Shopify rounds `currentlyAvailable` down and its clock is not ours. */
 const SAFETY_POINTS = 5;
+const MAX_SLEEP_SLICE_MS = 250;
 
 export class CostBudget {
   private maximum = UNKNOWN_BUCKET.maximumAvailable;
@@ -73,7 +74,8 @@ export class CostBudget {
   /** Waits until `cost` points are available, then takes them. */
   reserve(cost: number): Promise<Reservation> {
     const turn = this.queue.then(async () => {
-      for (let wait = this.waitFor(cost); wait > 0; wait = this.waitFor(cost)) await this.clock.sleep(wait);
+      // Sleep in slices: an answer arriving meanwhile may show more room than we assumed.
+      for (let wait = this.waitFor(cost); wait > 0; wait = this.waitFor(cost)) await this.clock.sleep(Math.min(wait, MAX_SLEEP_SLICE_MS));
       this.available -= cost;
       this.inFlight += cost;
       return { cost };

@@ -24,6 +24,7 @@ export const MAX_QUANTITIES_PER_CALL = 250;
 /** Calls per batch before the leftovers are reported stale (each round removes stale items). */
 const MAX_ROUNDS = 5;
 const MAX_CONCURRENT_REQUEST_WAITS = 5;
+const MAX_KEY_RENEWALS = 3;
 
 export interface QuantitiesContext {
   client: ShopifyGraphqlClient;
@@ -83,9 +84,12 @@ interface SetResult {
   inventorySetQuantities: { inventoryAdjustmentGroup: { id: string } | null; userErrors: UserError[] } | null;
 }
 
-/** Deterministic: the same reference, location, round and writes always give the same key. */
-export function idempotencyKey(reference: string, locationId: string, round: number, writes: readonly ItemWrite[]): string {
-  const content = JSON.stringify([1, reference, locationId, round, writes.map((w) => [w.externalInventoryItemId, w.quantity, w.expected])]);
+/**
+ * Deterministic: the same reference, location, round and writes always give the same key.
+ * `renewal` counts keys Shopify told us to replace (IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED).
+ */
+export function idempotencyKey(reference: string, locationId: string, round: number, writes: readonly ItemWrite[], renewal = 0): string {
+  const content = JSON.stringify([1, reference, locationId, round, renewal, writes.map((w) => [w.externalInventoryItemId, w.quantity, w.expected])]);
   return `prokip-sync-${createHash("sha256").update(content).digest("hex")}`;
 }
 
@@ -176,24 +180,33 @@ async function writeBatch(ctx: QuantitiesContext, batch: ItemWrite[], locationId
   for (const write of pending) result.stale.push({ externalVariantId: write.externalVariantId });
 }
 
-/** One inventorySetQuantities call; returns its userErrors. */
+/** One inventorySetQuantities call (as Shopify sees it); returns its userErrors. */
 async function sendSet(ctx: QuantitiesContext, writes: ItemWrite[], locationId: string, reference: string, round: number): Promise<UserError[]> {
-  const variables = {
-    key: idempotencyKey(reference, locationId, round, writes),
-    input: {
-      name: "available",
-      reason: "correction",
-      referenceDocumentUri: referenceDocumentUri(reference),
-      quantities: writes.map((w) => ({ inventoryItemId: w.externalInventoryItemId, locationId, quantity: w.quantity, changeFromQuantity: w.expected })),
-    },
+  const input = {
+    name: "available",
+    reason: "correction",
+    referenceDocumentUri: referenceDocumentUri(reference),
+    quantities: writes.map((w) => ({ inventoryItemId: w.externalInventoryItemId, locationId, quantity: w.quantity, changeFromQuantity: w.expected })),
   };
-  for (let wait = 0; ; wait++) {
-    const data = await ctx.client.request<SetResult>(SET_QUANTITIES, variables, { operation: "InventorySetQuantities", expectedCost: MUTATION_COST });
+  let renewal = 0;
+  let waits = 0;
+  for (;;) {
+    const key = idempotencyKey(reference, locationId, round, writes, renewal);
+    const data = await ctx.client.request<SetResult>(SET_QUANTITIES, { key, input }, { operation: "InventorySetQuantities", expectedCost: MUTATION_COST });
     const errors = data.inventorySetQuantities?.userErrors ?? [];
+    const codes = new Set(errors.map((e) => e.code));
     // The same key is still being processed (our own earlier attempt): wait for it, then the
     // same request gets its result.
-    if (errors.some((e) => e.code === "IDEMPOTENCY_CONCURRENT_REQUEST") && wait < MAX_CONCURRENT_REQUEST_WAITS) {
-      await ctx.clock.sleep(1_000 * (wait + 1));
+    if (codes.has("IDEMPOTENCY_CONCURRENT_REQUEST") && waits < MAX_CONCURRENT_REQUEST_WAITS) {
+      waits += 1;
+      await ctx.clock.sleep(1_000 * waits);
+      continue;
+    }
+    // "A previous request with this idempotency key failed. Retry with a new idempotency key."
+    // (the error code's description in the 2026-10 schema): it changed nothing, so sending the
+    // same writes under the next key cannot apply them twice.
+    if (codes.has("IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED") && renewal < MAX_KEY_RENEWALS) {
+      renewal += 1;
       continue;
     }
     return errors;
