@@ -177,7 +177,7 @@ export class ShopifyGraphqlClient {
           const failure = error instanceof RetryableFailure ? error : null;
           this.log.warn(
             { operation: options.operation, attempt: attemptNumber, retriesLeft, status: failure?.status ?? null, reason: failure?.kind ?? "error", message: error.message },
-            "Shopify request failed; retrying",
+            retriesLeft > 0 ? "Shopify request failed; retrying" : "Shopify request failed",
           );
           // Retry-After is Shopify telling us how long: wait at least that.
           if (failure?.retryAfterMs && failure.retryAfterMs > retryDelay) await this.clock.sleep(failure.retryAfterMs - retryDelay);
@@ -188,7 +188,7 @@ export class ShopifyGraphqlClient {
       if (error instanceof RetryableFailure) {
         throw new ChannelError("unavailable", `Shopify ${options.operation} failed after retries: ${error.message}`, { status: error.status, cause: error });
       }
-      throw new ChannelError("unavailable", `Shopify ${options.operation} failed: ${(error as Error).message}`, { cause: error });
+      throw error; // a bug here, not Shopify: let it show as what it is
     }
   }
 

@@ -4,21 +4,25 @@
  * (`files` with `originalSource` URLs; Shopify fetches them).
  *
  * productSet is declarative and has no idempotency key, so running it twice would create two
- * products. When we cannot tell whether a call went through (5xx, connection lost), we look
- * for the product's SKUs before trying again.
+ * products. It is therefore never retried blindly: when we cannot tell whether a call went
+ * through (5xx, connection lost), we look for the product's SKUs before sending it once more.
  */
 import type { Logger } from "pino";
 import { ChannelError, type CreatedProduct, type CreateProductsResult, type ProductDraft } from "../types.ts";
 import type { ShopifyGraphqlClient } from "./client.ts";
+import type { Clock } from "./pacing.ts";
 import { MUTATION_COST, PRODUCT_SET, PRODUCT_VARIANTS_PAGE, PRODUCT_VARIANTS_PAGE_COST, VARIANTS_BY_SKU, VARIANTS_BY_SKU_COST } from "./queries.ts";
 
 /** A product without options has one option "Title" with the value "Default Title". */
 const DEFAULT_OPTION = { name: "Title", value: "Default Title" };
+/** Shopify's search index trails writes a little: look once more after this before re-creating. */
+const SEARCH_SETTLE_MS = 2_000;
 
 export interface ProductsContext {
   client: ShopifyGraphqlClient;
   locationId: () => Promise<string>;
   log: Logger;
+  clock: Clock;
 }
 
 interface CreatedVariantNode {
@@ -110,8 +114,13 @@ async function createOne(ctx: ProductsContext, draft: ProductDraft, locationId: 
     data = await ctx.client.request<ProductSetResult>(PRODUCT_SET, { input }, { operation: "ProductSet", expectedCost: MUTATION_COST, ambiguousIsFatal: true });
   } catch (error) {
     if (!(error instanceof ChannelError) || error.code !== "unavailable") throw error;
-    // We do not know whether Shopify created it: look before creating again.
-    const existing = await findBySkus(ctx, draft);
+    // We do not know whether Shopify created it: look before creating again. SKU search goes
+    // through Shopify's search index, which can lag a write, so a miss is checked once more.
+    let existing = await findBySkus(ctx, draft);
+    if (!existing) {
+      await ctx.clock.sleep(SEARCH_SETTLE_MS);
+      existing = await findBySkus(ctx, draft);
+    }
     if (existing) {
       ctx.log.info({ product: existing.externalProductId }, "productSet outcome was unknown; the product exists");
       return { created: existing };

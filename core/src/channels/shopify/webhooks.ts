@@ -2,8 +2,9 @@
  * Shopify webhooks: signature check, what a delivery is about, and keeping subscriptions in place.
  *
  * - Signature: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body keyed with the
- *   app's API secret (https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook).
- *   Compared in constant time; any other encoding or length is a mismatch.
+ *   app's API secret (https://shopify.dev/docs/apps/build/webhooks/subscribe/https; the same check
+ *   as @shopify/shopify-api's `webhooks.validate`, which the tests compare against). Compared in
+ *   constant time; any other encoding or length is a mismatch.
  * - Orders are state: a delivery only tells us which order to look at. Payloads of orders/* are the
  *   order (normalise them, orders.ts), except orders/edited (`order_edit.order_id`); refunds/create
  *   is the refund (`order_id`), so the order is read again.
@@ -76,7 +77,12 @@ function parsed<S extends z.ZodType>(schema: S, payload: unknown, topic: string)
  * Accepts `orders/create` and `ORDERS_CREATE` spellings.
  */
 export function orderIdFromShopifyWebhook(topic: string, payload: unknown): string | null {
-  const normalized = toSubscriptionTopic(topic);
+  let normalized: string;
+  try {
+    normalized = toSubscriptionTopic(topic);
+  } catch {
+    throw new ShopifyPayloadError("invalid_payload", `Not a Shopify webhook topic: ${topic}`);
+  }
   if (normalized === "ORDERS_EDITED") return toGid("Order", parsed(editPayload, payload, topic).order_edit.order_id);
   if (normalized === "REFUNDS_CREATE") return toGid("Order", parsed(refundPayload, payload, topic).order_id);
   if (normalized.startsWith("ORDERS_")) {
