@@ -433,12 +433,19 @@ describe("order normalisation (pure)", () => {
       ["shipped", "2025-05-01T08:01:00", true, false],
       ["shipped", null, false, false],
       ["cancelled", "2025-05-01T08:01:00", false, true],
-      ["failed", null, false, true],
       ["checkout-draft", null, false, true],
+      // trash/failed: whether WooCommerce still holds stock for a line (_reduced_stock > 0) decides.
+      ["failed", null, true, false],
+      ["trash", "2025-05-01T08:01:00", true, false],
     ];
     for (const [status, datePaid, paid, cancelled] of cases) {
       const state = normalizeWooCommerceOrder(order({ status, date_paid_gmt: datePaid, refunds: [] }), []);
       assert.deepEqual({ status, paid: state.paid, cancelled: state.cancelled }, { status, paid, cancelled });
+    }
+    const nothingHeld = order({ refunds: [], line_items: [{ id: 7, sku: "kettle", quantity: 3, meta_data: [{ id: 1, key: "_reduced_stock", value: "0" }] }] });
+    for (const status of ["failed", "trash"]) {
+      const state = normalizeWooCommerceOrder({ ...nothingHeld, status }, []);
+      assert.deepEqual({ status, paid: state.paid, cancelled: state.cancelled }, { status, paid: false, cancelled: true });
     }
   });
 
@@ -567,6 +574,41 @@ describe("failures", () => {
         assert.ok(statuses.filter((s) => s === 200).length >= 4);
         assert.ok(statuses.some(fault), `${JSON.stringify(plan)}: statuses ${statuses.join(",")}`);
       }
+    } finally {
+      emulator.faults.configure({});
+    }
+  });
+
+  it("retries quantity writes through 5xx, but sends a creation again only after a 429", async () => {
+    const site = newSite("retry-writes");
+    emulator.control.createProduct("retry-writes", { name: "Jar", sku: "jar", price: "3", stock: 1 });
+    const channel = channelFor(site, { retries: 8 });
+    const [jar] = await collect(channel.listVariants());
+    assert.ok(jar);
+    const draft = (sku: string) => ({ title: sku, descriptionHtml: null, imageUrls: [], status: "active" as const, optionName: null, variants: [{ sku, optionValue: null, price: "1", quantity: 1 }] });
+    const batchPosts = () => requests.filter((r) => r.method === "POST" && r.url.endsWith("/retry-writes/wp-json/wc/v3/products/batch")).length;
+    try {
+      emulator.faults.configure({ seed: 7, errorRate: 0.5 });
+      requests.length = 0;
+      const written = await channel.writeQuantities([{ ...jar, quantity: 33, expected: 1 }], { reference: "retry" });
+      assert.deepEqual(written.written, [{ externalVariantId: jar.externalVariantId, quantity: 33 }]);
+      assert.equal(emulator.control.getProduct("retry-writes", "jar").stock_quantity, 33);
+
+      // Every request fails: the creation may or may not have happened, so it is not sent twice.
+      emulator.faults.configure({ errorRate: 1 });
+      requests.length = 0;
+      const failed = await channel.createProducts([draft("lid")]);
+      assert.deepEqual(failed.created, []);
+      assert.equal(failed.failed[0]?.code, "unavailable");
+      assert.equal(batchPosts(), 1);
+
+      // Seed 7 starts with two one-request 429 bursts: the host refused before WordPress ran, so sending again is safe.
+      emulator.faults.configure({ seed: 7, throttleBurstRate: 0.4, throttleBurstLength: 1 });
+      requests.length = 0;
+      const created = await channel.createProducts([draft("spoon")]);
+      assert.deepEqual(created.failed, []);
+      assert.equal(created.created[0]?.variants[0]?.sku, "spoon");
+      assert.equal(batchPosts(), 3);
     } finally {
       emulator.faults.configure({});
     }

@@ -129,7 +129,7 @@ async function createSimple(client: WooCommerceClient, drafts: ProductDraft[]): 
     chunks.map(async (chunk) => {
       try {
         const body = { create: chunk.map((d) => ({ ...commonProductFields(d), type: "simple", ...stockFields(d.variants[0]!) })) };
-        const answer = parseAnswer(batchResponseSchema, (await client.request("post", "products/batch", { data: body, retry: "throttle-only" })).data, "a products batch");
+        const answer = parseAnswer(batchResponseSchema, (await client.request("post", "products/batch", { data: body, retry: "throttle-only", slow: true })).data, "a products batch");
         chunk.forEach((draft, i) => {
           const item = answer.create?.[i];
           const failure = item ? itemFailure(item) : { code: "unavailable", message: "missing from the batch answer" };
@@ -178,7 +178,7 @@ async function createVariable(client: WooCommerceClient, draft: ProductDraft): P
     try {
       const answer = parseAnswer(
         batchResponseSchema,
-        (await client.request("post", `products/${parentId}/variations/batch`, { data: body, retry: "throttle-only" })).data,
+        (await client.request("post", `products/${parentId}/variations/batch`, { data: body, retry: "throttle-only", slow: true })).data,
         "a variations batch",
       );
       chunk.forEach((variant, j) => {

@@ -135,20 +135,18 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export class WooCommerceClient {
   readonly siteUrl: string;
-  private readonly api: InstanceType<typeof WooCommerceRestApi>;
+  private readonly credentials: { consumerKey: string; consumerSecret: string };
+  private readonly timeoutMs: number;
+  /** One npm client per timeout: the client takes its timeout at construction. */
+  private readonly apis = new Map<number, InstanceType<typeof WooCommerceRestApi>>();
   private readonly limiter: Bottleneck;
   private readonly log: Logger;
   private readonly retry: RetryOptions;
 
   constructor(options: WooCommerceClientOptions) {
     this.siteUrl = options.siteUrl.replace(/\/+$/u, "");
-    this.api = new WooCommerceRestApi({
-      url: this.siteUrl,
-      consumerKey: options.consumerKey,
-      consumerSecret: options.consumerSecret,
-      version: "wc/v3",
-      timeout: options.timeoutMs ?? 30_000,
-    });
+    this.credentials = { consumerKey: options.consumerKey, consumerSecret: options.consumerSecret };
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.limiter = limiterFor(this.siteUrl, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.log = options.log;
     this.retry = { ...defaultRetryOptions, ...options.retry };
@@ -156,18 +154,21 @@ export class WooCommerceClient {
 
   /**
    * One REST call, paced and retried. `endpoint` is relative to `/wp-json/wc/v3/` and never
-   * carries a query string (params go in `params`, so the client signs them).
+   * carries a query string (params go in `params`, so the client signs them). `slow` allows
+   * four times the usual timeout, for batches: WooCommerce saves 100 products one by one, with
+   * all their hooks, and a timeout would only make us send the same batch again.
    */
   async request(
     method: "get" | "post" | "put" | "delete",
     endpoint: string,
-    options: { params?: QueryParams; data?: unknown; retry?: RetryPolicy } = {},
+    options: { params?: QueryParams; data?: unknown; retry?: RetryPolicy; slow?: boolean } = {},
   ): Promise<WooResponse> {
     const policy = options.retry ?? "idempotent";
     const label = `${method.toUpperCase()} /${endpoint}`;
+    const api = this.apiFor(options.slow ? this.timeoutMs * 4 : this.timeoutMs);
     const attempt = async (): Promise<WooResponse> => {
       try {
-        const response = await this.limiter.schedule(() => this.send(method, endpoint, options.params ?? {}, options.data));
+        const response = await this.limiter.schedule(() => this.send(api, method, endpoint, options.params ?? {}, options.data));
         return { status: response.status, data: response.data, headers: flattenHeaders(response.headers) };
       } catch (error) {
         throw this.classify(error, label, policy);
@@ -184,7 +185,7 @@ export class WooCommerceClient {
           const failure = error instanceof TransientFailure ? error : null;
           this.log.warn(
             { platform: "woocommerce", request: label, status: failure?.status ?? null, attempt: attemptNumber, retriesLeft },
-            "WooCommerce request failed; retrying",
+            retriesLeft > 0 ? "WooCommerce request failed; retrying" : "WooCommerce request failed; giving up",
           );
           // Honour the host's Retry-After on top of our own backoff.
           if (retriesLeft > 0 && failure?.retryAfterMs) await sleep(Math.min(failure.retryAfterMs, this.retry.maxRetryAfterMs));
@@ -213,16 +214,25 @@ export class WooCommerceClient {
     }
   }
 
-  private send(method: "get" | "post" | "put" | "delete", endpoint: string, params: QueryParams, data: unknown) {
+  private apiFor(timeoutMs: number): InstanceType<typeof WooCommerceRestApi> {
+    let api = this.apis.get(timeoutMs);
+    if (!api) {
+      api = new WooCommerceRestApi({ url: this.siteUrl, ...this.credentials, version: "wc/v3", timeout: timeoutMs });
+      this.apis.set(timeoutMs, api);
+    }
+    return api;
+  }
+
+  private send(api: InstanceType<typeof WooCommerceRestApi>, method: "get" | "post" | "put" | "delete", endpoint: string, params: QueryParams, data: unknown) {
     switch (method) {
       case "get":
-        return this.api.get(endpoint, params);
+        return api.get(endpoint, params);
       case "delete":
-        return this.api.delete(endpoint, params);
+        return api.delete(endpoint, params);
       case "post":
-        return this.api.post(endpoint, data ?? {}, params);
+        return api.post(endpoint, data ?? {}, params);
       case "put":
-        return this.api.put(endpoint, data ?? {}, params);
+        return api.put(endpoint, data ?? {}, params);
     }
   }
 

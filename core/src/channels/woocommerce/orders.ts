@@ -24,13 +24,16 @@
  *   restocked. Other statuses (plugins add their own, e.g. "shipped") count as paid once
  *   `date_paid` is set. `pending` is never paid: moving back to pending restores the stock
  *   (`wc_maybe_increase_stock_levels`), even when `date_paid` remains from before.
- * - `cancelled` ("holds nothing"): cancelled (stock restored by WooCommerce); failed (payment
- *   failed: no stock was taken and the order stays on record; a later successful payment moves it
- *   to processing, which this maps back to paid); checkout-draft (an unfinished block checkout,
- *   not an order yet). A trashed order keeps whatever stock it held - WordPress's trash does not
- *   run the status hooks - and REST no longer shows its previous status, so it is treated as
- *   holding stock (paid, not cancelled) exactly while some line still has `_reduced_stock` > 0,
- *   i.e. while WooCommerce itself still holds units for it; otherwise as cancelled.
+ * - `cancelled` ("holds nothing"): cancelled (stock restored by WooCommerce) and checkout-draft
+ *   (an unfinished block checkout, not an order yet).
+ * - trash and failed: WooCommerce runs no stock hook for them (the trash bypasses the status
+ *   transitions; failed restores nothing), so such an order keeps whatever stock it held, and its
+ *   status no longer says what that was. The line meta does: the order is treated as holding
+ *   stock (paid, not cancelled) exactly while some line still has `_reduced_stock` > 0, i.e. while
+ *   WooCommerce itself still holds units for it, and as cancelled otherwise. The usual failed
+ *   order (payment declined at checkout) never took stock, so it holds nothing; a later successful
+ *   payment moves it to processing, which maps back to paid. (A trashed or failed order of products
+ *   whose stock WooCommerce does not manage has no such meta and counts as holding nothing.)
  * - `updatedAt`: `date_modified_gmt` (WooCommerce's `*_gmt` fields are UTC without an offset).
  */
 import { z } from "zod";
@@ -54,8 +57,10 @@ export class WooCommerceOrderError extends Error {
 }
 
 const PAID_STATUSES = new Set(["processing", "completed", "on-hold", "refunded"]);
-const NEVER_PAID_STATUSES = new Set(["pending", "failed", "cancelled", "checkout-draft", "auto-draft"]);
-const HOLDS_NOTHING_STATUSES = new Set(["cancelled", "failed", "checkout-draft", "auto-draft"]);
+const NEVER_PAID_STATUSES = new Set(["pending", "cancelled", "checkout-draft", "auto-draft"]);
+const HOLDS_NOTHING_STATUSES = new Set(["cancelled", "checkout-draft", "auto-draft"]);
+/** Statuses WooCommerce reaches without touching stock: what the lines still hold tells the state. */
+const STOCK_AS_RECORDED_STATUSES = new Set(["trash", "failed"]);
 
 /** A WooCommerce `*_gmt` date ("2025-01-31T10:00:00", UTC without an offset) as a Date. */
 export function parseGmtDate(value: string): Date | null {
@@ -83,7 +88,7 @@ function describeIssues(error: z.ZodError): string {
 
 function stateOf(order: WooOrder): { paid: boolean; cancelled: boolean } {
   const status = order.status;
-  if (status === "trash") {
+  if (STOCK_AS_RECORDED_STATUSES.has(status)) {
     const stillReduced = order.line_items.some((line) => (metaNumber(line.meta_data, "_reduced_stock") ?? 0) > 0);
     return { paid: stillReduced, cancelled: !stillReduced };
   }

@@ -124,7 +124,7 @@ async function writeBatch(client: WooCommerceClient, endpoint: string, part: Qua
   const body = { update: part.map((w) => ({ id: Number(w.externalVariantId), manage_stock: true, stock_quantity: w.quantity })) };
   let items;
   try {
-    items = parseAnswer(batchResponseSchema, (await client.request("post", endpoint, { data: body })).data, "a batch update").update ?? [];
+    items = parseAnswer(batchResponseSchema, (await client.request("post", endpoint, { data: body, slow: true })).data, "a batch update").update ?? [];
   } catch (error) {
     if (!(error instanceof ChannelError) || error.code === "unauthorized") throw error;
     for (const w of part) result.failed.push({ externalVariantId: w.externalVariantId, code: error.code, message: error.message });
