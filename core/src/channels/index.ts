@@ -1,1 +1,4 @@
 export * from "./types.ts";
+export * as shopify from "./shopify/index.ts";
+export * as woocommerce from "./woocommerce/index.ts";
+export * as prokip from "./prokip/index.ts";

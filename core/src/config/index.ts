@@ -15,6 +15,8 @@ const environmentSchema = z.object({
   PROKIP_SYNC_DATA_DIR: z.string().optional(),
   /** 32 bytes, base64 or hex: the key credentials are encrypted with. Generated locally when absent outside production. */
   PROKIP_SYNC_ENCRYPTION_KEY: z.string().optional(),
+  /** The Shopify app's API secret: verifies Shopify webhooks (the demo app's in sandbox mode). */
+  SHOPIFY_API_SECRET: z.string().min(1).optional(),
   /** Where people and webhooks reach this server; defaults to http://localhost:PORT. */
   PUBLIC_URL: z.string().url().optional(),
   /**
