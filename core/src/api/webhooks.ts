@@ -21,6 +21,8 @@ export interface WebhookDependencies {
   /** The Shopify app's API secret (the sandbox's demo app in sandbox mode). */
   shopifyApiSecret: string | null;
   encryptionKey: Buffer;
+  /** Called once a new delivery is stored (not for duplicates): asks for it to be processed. */
+  onStored?: (connectionId: string) => Promise<void>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
@@ -46,7 +48,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
       if (!database) return error(reply, 503, "starting", "The service is starting; deliver again shortly");
       const connection = await connectionByStoreDomain(database.pool, "shopify", shop);
       if (!connection) return error(reply, 404, "unknown_connection", `No connection for ${shop}`);
-      return store(reply, database, deps.metrics, "shopify", {
+      return store(reply, database, deps, "shopify", {
         connection,
         topic,
         deliveryId,
@@ -74,7 +76,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
       const topic = headerValue(request, "x-wc-webhook-topic");
       const deliveryId = headerValue(request, "x-wc-webhook-delivery-id");
       if (!topic || !deliveryId) return error(reply, 400, "missing_headers", "The delivery lacks the topic or delivery id header");
-      return store(reply, database, deps.metrics, "woocommerce", {
+      return store(reply, database, deps, "woocommerce", {
         connection,
         topic,
         deliveryId,
@@ -89,7 +91,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
 async function store(
   reply: FastifyReply,
   database: Database,
-  metrics: Metrics,
+  deps: Pick<WebhookDependencies, "metrics" | "onStored">,
   platform: Platform,
   delivery: { connection: { id: string; businessId: string }; topic: string; deliveryId: string; webhookId: string | null; rawBody: Buffer; triggeredAt: Date | null },
 ) {
@@ -109,7 +111,12 @@ async function store(
     throw failure;
   });
   if (!result) return error(reply, 400, "invalid_payload", "The delivery body is not JSON");
-  metrics.webhookDeliveries.inc({ platform, outcome: result.status });
+  deps.metrics.webhookDeliveries.inc({ platform, outcome: result.status });
+  if (result.status === "stored" && deps.onStored) {
+    // Failing to ask is not failing to receive: the delivery is stored, and the worker's
+    // start-up sweep (or the next delivery) picks it up.
+    await deps.onStored(delivery.connection.id).catch(() => undefined);
+  }
   return reply.code(200).send({ status: result.status });
 }
 

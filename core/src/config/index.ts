@@ -24,6 +24,8 @@ const environmentSchema = z.object({
    * "auto" turns it on everywhere but production (no real platform credentials exist yet).
    */
   PROKIP_SYNC_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
+  /** Run the job workers in the web process ("on"), or only in `npm run worker` processes ("off"). */
+  PROKIP_SYNC_WORKERS: z.enum(["on", "off"]).default("on"),
 });
 
 export function sandboxEnabled(env: Environment): boolean {

@@ -1,0 +1,2 @@
+export { storeCredentialsSchema, sealStoreCredentials, openStoreCredentials, type StoreCredentials } from "./credentials.ts";
+export { channelForConnection, type ChannelEnvironment, type ConnectionForChannel } from "./channels.ts";

@@ -1,0 +1,40 @@
+/**
+ * The job queue lives in PostgreSQL (pg-boss), next to the data it works on. Queues are
+ * "stately" with the connection id as singleton key: per connection at most one job runs and
+ * one waits, so a burst of deliveries or changes coalesces into one more run.
+ */
+import { PgBoss } from "pg-boss";
+import type { Logger } from "../log/index.ts";
+
+export const QUEUES = {
+  /** Turn a connection's stored webhook deliveries into ledger changes. */
+  inbox: "inbox",
+  /** Push a connection's dirty listings to its store. */
+  drain: "drain",
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface ConnectionJob {
+  connectionId: string;
+}
+
+export async function startQueue(connectionString: string, log: Logger): Promise<PgBoss> {
+  const boss = new PgBoss({ connectionString, useListenNotify: true, max: 4 });
+  boss.on("error", (error: unknown) => log.error({ err: error }, "job queue error"));
+  await boss.start();
+  for (const name of Object.values(QUEUES)) {
+    if (!(await boss.getQueue(name))) {
+      await boss.createQueue(name, { policy: "stately", notify: true, retryLimit: 8, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60 });
+    }
+  }
+  return boss;
+}
+
+/** Asks for a run of `queue` for a connection; coalesces with one already waiting. */
+export async function requestRun(boss: PgBoss, queue: QueueName, connectionId: string, options: { startAfterSeconds?: number } = {}): Promise<void> {
+  await boss.send(queue, { connectionId } satisfies ConnectionJob, {
+    singletonKey: connectionId,
+    ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * `npm run worker`: the job workers alone, for scaling out next to web processes started with
+ * PROKIP_SYNC_WORKERS=off. Needs DATABASE_URL (an embedded database belongs to one process).
+ */
+import exitHook from "async-exit-hook";
+import { readEnvironment } from "./config/index.ts";
+import { startQueue, startWorkers } from "./jobs/index.ts";
+import { createLogger } from "./log/index.ts";
+import { loadEncryptionKey } from "./security/index.ts";
+import { connectDatabase, defaultDataDir } from "./store/index.ts";
+
+const env = readEnvironment();
+const log = createLogger({ level: env.LOG_LEVEL, name: "prokip-sync-worker" });
+if (!env.DATABASE_URL) {
+  log.error("npm run worker needs DATABASE_URL; with the embedded database, npm start runs the workers itself");
+  process.exit(2);
+}
+const encryptionKey = loadEncryptionKey({ configured: env.PROKIP_SYNC_ENCRYPTION_KEY, dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir, production: env.NODE_ENV === "production" });
+const database = connectDatabase(env.DATABASE_URL);
+const boss = await startQueue(env.DATABASE_URL, log);
+await startWorkers({ pool: database.pool, boss, log, channels: { encryptionKey, log } });
+log.info("workers started");
+
+exitHook((done) => {
+  void (async () => {
+    await boss.stop({ graceful: true, timeout: 10_000 }).catch((error: unknown) => log.error({ err: error }, "stopping the job queue failed"));
+    await database.close();
+    done();
+  })();
+});

@@ -1,0 +1,154 @@
+/**
+ * A sale travels: the emulated Shopify shop and WooCommerce site send real signed webhooks to
+ * the backend over HTTP; the inbox, the ledger (PostgreSQL), the job queue (pg-boss) and the
+ * drain carry the change to the other store through the real adapters.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import type { PgBoss } from "pg-boss";
+import { shopify as shopifyEmulator, woocommerce as wooEmulator } from "@prokip-sync/sandbox";
+import { buildServer, Health, Metrics, registerWebhookRoutes } from "../src/api/index.ts";
+import { shopify, woocommerce, type Channel } from "../src/channels/index.ts";
+import { channelForConnection, sealStoreCredentials } from "../src/connections/index.ts";
+import { matchBySku, normalizeSku } from "../src/domain/index.ts";
+import { QUEUES, requestRun, startQueue, startWorkers } from "../src/jobs/index.ts";
+import { createLogger } from "../src/log/index.ts";
+import { encryptSecret, generateEncryptionKey, parseEncryptionKey } from "../src/security/index.ts";
+import { testDatabase } from "./support/database.ts";
+
+const database = await testDatabase({ poolSize: 12 });
+const { prisma, pool } = database;
+const log = createLogger({ level: "silent" });
+const key = parseEncryptionKey(generateEncryptionKey());
+
+const shopifyStore = await shopifyEmulator.startShopifyEmulator({ port: 0, webhooks: { timeScale: 0.001 } });
+const wooStore = await wooEmulator.startWooCommerceEmulator({ port: 0 });
+const shopDemo = shopifyStore.emulator.control.seedDemo();
+const siteDemo = wooStore.emulator.control.seedDemo();
+const shopifyFetch = shopify.routeShopifyFetch(shopifyStore.url);
+
+const metrics = new Metrics();
+const health = new Health("test");
+health.ready(database);
+let boss: PgBoss | null = null;
+const app = buildServer({ log, health, metrics });
+await registerWebhookRoutes(app, {
+  database: () => database,
+  metrics,
+  shopifyApiSecret: shopDemo.apiSecret,
+  encryptionKey: key,
+  onStored: async (connectionId) => {
+    if (boss) await requestRun(boss, QUEUES.inbox, connectionId);
+  },
+});
+
+let shopifyChannel: Channel;
+let wooChannel: Channel;
+let shopifyConnectionId = "";
+let wooConnectionId = "";
+
+before(async () => {
+  const base = await app.listen({ port: 0, host: "127.0.0.1" });
+  const business = await prisma.business.create({ data: { name: "E2E", authorityMode: "central" } });
+  const location = await prisma.location.create({ data: { businessId: business.id, name: "Main" } });
+  const wooSecret = randomBytes(24).toString("hex");
+  const shopifyConnection = await prisma.connection.create({
+    data: { businessId: business.id, platform: "shopify", storeDomain: shopDemo.shop, locationId: location.id, credentials: sealStoreCredentials({ platform: "shopify", accessToken: shopDemo.accessToken }, key) },
+  });
+  const wooConnection = await prisma.connection.create({
+    data: {
+      businessId: business.id,
+      platform: "woocommerce",
+      storeDomain: siteDemo.url,
+      locationId: location.id,
+      credentials: sealStoreCredentials({ platform: "woocommerce", consumerKey: siteDemo.consumerKey, consumerSecret: siteDemo.consumerSecret }, key),
+      webhookSecret: encryptSecret(wooSecret, key),
+    },
+  });
+  shopifyConnectionId = shopifyConnection.id;
+  wooConnectionId = wooConnection.id;
+  shopifyChannel = channelForConnection(shopifyConnection, { encryptionKey: key, log, shopifyFetch });
+  wooChannel = channelForConnection(wooConnection, { encryptionKey: key, log });
+
+  // Link the two catalogues by SKU; opening stock = what the stores show (they agree in the demo).
+  const shopVariants = (await collect(shopifyChannel.listVariants())).flat();
+  const siteVariants = (await collect(wooChannel.listVariants())).flat();
+  const matched = matchBySku(shopVariants.map((v) => ({ sku: v.sku, item: v })), siteVariants.map((v) => ({ sku: v.sku, item: v })));
+  for (const { sku, prokip: shopVariant, store: siteVariant } of matched.matched) {
+    const variant = await prisma.variant.create({ data: { businessId: business.id, sku, normalizedSku: normalizeSku(sku)!, title: shopVariant.title, productTitle: shopVariant.productTitle } });
+    for (const [connectionId, item] of [[shopifyConnection.id, shopVariant], [wooConnection.id, siteVariant]] as const) {
+      await prisma.listing.create({
+        data: {
+          businessId: business.id, connectionId, variantId: variant.id, externalProductId: item.externalProductId, externalVariantId: item.externalVariantId,
+          externalInventoryItemId: item.externalInventoryItemId, sku, normalizedSku: sku, title: item.title, matchStatus: "matched",
+          storeQuantity: item.quantity, lastPushedQuantity: item.quantity,
+        },
+      });
+    }
+    await prisma.stockMovement.create({ data: { businessId: business.id, locationId: location.id, variantId: variant.id, delta: shopVariant.quantity ?? 0, reason: "import", idempotencyKey: `import:${variant.id}` } });
+    await prisma.stockLevel.create({ data: { businessId: business.id, locationId: location.id, variantId: variant.id, available: shopVariant.quantity ?? 0 } });
+  }
+
+  await shopifyChannel.ensureWebhooks({ url: `${base}/webhooks/shopify`, topics: shopify.SHOPIFY_WEBHOOK_TOPICS, secret: "unused" });
+  await wooChannel.ensureWebhooks({ url: `${base}/webhooks/woocommerce/${wooConnection.id}`, topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS, secret: wooSecret });
+
+  boss = await startQueue(database.url, log);
+  await startWorkers({ pool, boss, log, channels: { encryptionKey: key, log, shopifyFetch } });
+});
+
+after(async () => {
+  await boss?.stop({ graceful: false, timeout: 2_000 });
+  await app.close();
+  await shopifyStore.close();
+  await wooStore.close();
+});
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+async function quantityIn(channel: Channel, sku: string): Promise<number | null> {
+  for await (const page of channel.listVariants()) {
+    const found = page.find((item) => item.sku === sku);
+    if (found) return found.quantity;
+  }
+  return null;
+}
+
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`timed out waiting for: ${what}`);
+}
+
+describe("a sale on one store reaches the other", () => {
+  it("Shopify sells 2, WooCommerce sells 3, Shopify refunds 1 with restock: both stores follow", async () => {
+    assert.equal(await quantityIn(wooChannel, "shirt1"), 100);
+
+    const order = shopifyStore.emulator.control.placeOrder({ shop: shopDemo.shop, lines: [{ sku: "shirt1", quantity: 2 }] });
+    await eventually("WooCommerce shows 98", async () => (await quantityIn(wooChannel, "shirt1")) === 98);
+    assert.equal(await quantityIn(shopifyChannel, "shirt1"), 98);
+
+    wooStore.emulator.control.placeOrder("demo", { lines: [{ sku: "shirt1", quantity: 3 }] });
+    await eventually("Shopify shows 95", async () => (await quantityIn(shopifyChannel, "shirt1")) === 95);
+    assert.equal(await quantityIn(wooChannel, "shirt1"), 95);
+
+    shopifyStore.emulator.control.refundOrder({ shop: shopDemo.shop, order: order.id, restock: true, lines: [{ sku: "shirt1", quantity: 1 }] });
+    await eventually("WooCommerce shows 96", async () => (await quantityIn(wooChannel, "shirt1")) === 96);
+    assert.equal(await quantityIn(shopifyChannel, "shirt1"), 96);
+
+    // The ledger holds exactly those movements, and every store order is recorded once.
+    const movements = await prisma.stockMovement.findMany({ where: { reason: { not: "import" } }, orderBy: { id: "asc" } });
+    assert.deepEqual(movements.map((m) => `${m.reason}:${m.delta}`), ["sale:-2", "sale:-3", "refund:1"]);
+    assert.equal(await prisma.order.count(), 2);
+    const deliveries = await prisma.webhookEvent.groupBy({ by: ["connectionId", "state"], where: { topic: { in: ["orders/create", "orders/paid", "orders/updated", "refunds/create", "order.created", "order.updated"] } }, _count: { _all: true } });
+    assert.ok(deliveries.every((d) => d.state === "processed"), JSON.stringify(deliveries));
+    assert.ok(deliveries.some((d) => d.connectionId === shopifyConnectionId) && deliveries.some((d) => d.connectionId === wooConnectionId));
+  });
+});
