@@ -147,6 +147,13 @@ export interface PosVariation {
   managesStock: boolean;
   /** Whole units per location id (fractions are rounded down). */
   stockByLocation: Map<number, number>;
+  // Filled when asked for with `listVariations({ details: true })`.
+  /** Variable products: the name of the variation template ("Size"); null for single products. */
+  optionName?: string | null;
+  /** The product's own image; null when it has none (Prokip's placeholder picture is not one). */
+  imageUrl?: string | null;
+  /** The product description as entered in the POS (HTML). */
+  description?: string | null;
 }
 
 /** A read of stock at one location, timed so the ledger can tell what it reflects. */
@@ -179,8 +186,11 @@ export type PosResult<T> = { ok: true; value: T } | { ok: false; code: "rejected
 export interface PosSystem {
   readonly capabilities: PosCapabilities;
   listLocations(): Promise<PosLocation[]>;
-  /** Every variation with its stock, in as few calls as the API allows. */
-  listVariations(): Promise<PosVariation[]>;
+  /**
+   * Every variation with its stock, in as few calls as the API allows. With `details`, also the
+   * option name, image and description a store product is created from (product setup).
+   */
+  listVariations(options?: { details?: boolean }): Promise<PosVariation[]>;
   readStock(locationId: number): Promise<PosStockReading>;
   /** The walk-in customer sells are recorded against. */
   defaultContactId(): Promise<number>;

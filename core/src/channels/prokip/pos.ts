@@ -102,11 +102,11 @@ export function createProkipPos(options: ProkipPosOptions): PosSystem {
       return data.data.map((l) => ({ id: l.id, code: l.location_id ?? "", name: l.name, active: l.is_active ?? true }));
     },
 
-    async listVariations(): Promise<PosVariation[]> {
+    async listVariations(options = {}): Promise<PosVariation[]> {
       // The variation list is flat and carries every location's stock rows: one call for all.
       const { data } = await client.getAll("/connector/api/variation", {}, variationRowSchema);
       const variations = data.flatMap((row) => {
-        const variation = toVariation(row);
+        const variation = toVariation(row, options.details ?? false);
         return variation ? [variation] : [];
       });
       if (variations.length < data.length) log.debug({ skipped: data.length - variations.length }, "prokip variations of other product types skipped");
@@ -217,7 +217,7 @@ function toSell(row: SellRow): PosSell {
   };
 }
 
-function toVariation(row: VariationRow): PosVariation | null {
+function toVariation(row: VariationRow, details: boolean): PosVariation | null {
   const type = row.type as PosVariation["type"];
   // Modifiers and any future product type are not stock the stores sell.
   if (!VARIATION_TYPES.has(type)) return null;
@@ -228,7 +228,7 @@ function toVariation(row: VariationRow): PosVariation | null {
   // A single product's only variation is "DUMMY" (blanked to "" by the Connector's resource).
   const dummy = type === "single" || !row.variation_name || row.variation_name === "DUMMY";
   const sku = row.sub_sku || (type === "single" ? row.sku : null) || null;
-  return {
+  const variation: PosVariation = {
     productId: row.product_id,
     variationId: row.variation_id,
     productName: row.product_name,
@@ -238,6 +238,14 @@ function toVariation(row: VariationRow): PosVariation | null {
     price: row.sell_price_inc_tax ?? null,
     managesStock: row.enable_stock,
     stockByLocation,
+  };
+  if (!details) return variation;
+  return {
+    ...variation,
+    optionName: dummy ? null : row.product_variation_name?.trim() || null,
+    // product_image_url is never empty: without an uploaded image it is the placeholder picture.
+    imageUrl: row.product_image ? (row.product_image_url ?? null) : null,
+    description: row.product_description?.trim() || null,
   };
 }
 

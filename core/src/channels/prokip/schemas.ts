@@ -86,6 +86,13 @@ export const variationRowSchema = z.object({
   type: z.string(),
   enable_stock: flagSchema,
   sell_price_inc_tax: decimalSchema.nullish(),
+  /** The variation template's name ("Size"); "" for single products. */
+  product_variation_name: z.string().nullish(),
+  product_description: z.string().nullish(),
+  /** The uploaded file's name; null when the product has no image. */
+  product_image: z.string().nullish(),
+  /** Its URL, or the placeholder `/img/default.png` when there is no image. */
+  product_image_url: z.string().nullish(),
   variation_location_details: z
     .array(stockRowSchema)
     .nullish()
