@@ -396,6 +396,9 @@ export async function postOrderToProkip(deps: PostingDependencies, order: { busi
   }
 }
 
+/** Thrown (and the transaction rolled back) when the order's movements changed under a plan. */
+class OrderChanged extends Error {}
+
 /** A request whose outcome is known: applied, or refused without effect. */
 type StepResult = { ok: true } | { ok: false; message: string; unknown: boolean };
 
@@ -420,6 +423,17 @@ class OrderPosting {
   }
 
   async run(businessId: string, orderId: string): Promise<PostingOutcome> {
+    // A new state of the order applied between reading it and starting the round: plan again.
+    for (let tries = 1; ; tries += 1) {
+      try {
+        return await this.attempt(businessId, orderId);
+      } catch (error) {
+        if (!(error instanceof OrderChanged) || tries >= 5) throw error;
+      }
+    }
+  }
+
+  private async attempt(businessId: string, orderId: string): Promise<PostingOutcome> {
     let order = await this.load(businessId, orderId);
     if (order.authorityMode !== "prokip") return this.outcome(order, "not_required", null);
     if (order.pending + order.posting > 0 && order.prokipLocationId === null) {
@@ -453,15 +467,21 @@ class OrderPosting {
     }
 
     // Recorded before the first request: a reading overlapping it is ambiguous from here on.
+    // Exactly the movements the plan was made from may be marked: a movement committed since
+    // (a refund arriving now) is not in the plan and must stay pending for the next round.
     this.applied = false;
     await inTransaction(this.sql, async () => {
-      await markPostingStarted(this.sql, order.businessId, order.orderId, this.now());
+      const marked = await markPostingStarted(this.sql, order.businessId, order.orderId, this.now());
+      if (marked !== order.pending) throw new OrderChanged();
       await saveRecord(this.sql, order);
       await saveState(this.sql, order, "posting", order.attempts, order.postingError);
     });
     for (const step of steps) {
       const result = await this.send(order, step, contactId);
-      if (result.ok) continue;
+      if (result.ok) {
+        this.applied = true;
+        continue;
+      }
       const status = result.unknown && step.kind === "sell" ? "in_doubt" : "failed";
       return this.failed(order, result.message, { status, sent: true, unknown: result.unknown });
     }
@@ -597,7 +617,6 @@ class OrderPosting {
     };
     order.record.sells.push(record);
     order.record.unconfirmedSell = null;
-    this.applied = true;
     const units = record.lines.reduce((sum, line) => sum + line.quantity, 0);
     this.actions.push({ kind: "sell", sellId: record.sellId, invoiceNo: record.invoiceNo, lines: record.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })), foundByInvoiceNo });
     const message =
