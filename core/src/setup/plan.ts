@@ -95,7 +95,10 @@ export function planSetup(input: PlanInput): SetupPlan {
       ...match.matched.map((m) => m.prokip.productId),
       ...match.conflicts.filter((c) => c.store.length > 0).flatMap((c) => c.prokip.map((p) => p.productId)),
     ]);
-    for (const [productId, items] of groupByProduct(match.prokipOnly)) {
+    // Variations in Prokip's own order (Small, Medium, Large), not the SKU order matching uses.
+    const position = new Map(input.prokip.map((variation, index) => [variation, index]));
+    const prokipOnly = [...match.prokipOnly].sort((a, b) => position.get(a.prokip)! - position.get(b.prokip)!);
+    for (const [productId, items] of groupByProduct(prokipOnly)) {
       if (inStore.has(productId)) {
         for (const { sku, prokip } of items) plan.links.push(prokipConflict("partly_in_store", prokip, sku, quantities.atProkip));
         continue;
