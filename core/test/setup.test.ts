@@ -15,6 +15,7 @@ import { generateEncryptionKey, parseEncryptionKey } from "../src/security/index
 import {
   adjustedPrice,
   csvField,
+  executeSetupRun,
   getSyncRun,
   previewSetup,
   runSetup,
@@ -34,6 +35,10 @@ const shopifyStore = await shopifyEmulator.startShopifyEmulator({ port: 0 });
 const wooStore = await wooEmulator.startWooCommerceEmulator({ port: 0 });
 const shopifyFetch = shopify.routeShopifyFetch(shopifyStore.url);
 const prokipEmulators: { close(): Promise<void> }[] = [];
+const once = (close: () => Promise<void>) => {
+  let closing: Promise<void> | null = null;
+  return () => (closing ??= close());
+};
 
 after(async () => {
   await shopifyStore.close();
@@ -72,7 +77,9 @@ interface ExtraProkipProduct {
 
 async function startProkip(extras: ExtraProkipProduct[] = []) {
   const started = await prokipEmulator.startProkipEmulator({ port: 0 });
-  prokipEmulators.push(started);
+  // Closed by the test that makes Prokip unreachable, and at the end: once.
+  const close = once(() => started.close());
+  prokipEmulators.push({ close });
   const { emulator, url } = started;
   const demo = emulator.control.seedDemo();
   const cbd = demo.locations[CBD]!;
@@ -95,7 +102,7 @@ async function startProkip(extras: ExtraProkipProduct[] = []) {
     log,
     retry: { minDelayMs: 5, maxDelayMs: 20 },
   });
-  return { emulator, url, pos, cbd };
+  return { emulator, url, pos, cbd, close };
 }
 
 let shopifyAppRegistered = false;
@@ -643,5 +650,23 @@ describe("one item failing does not stop the run", () => {
     assert.equal(created.length, new Set(demoVariants.filter(({ product }) => !product.inShopify).map(({ product }) => product.name)).size);
     assert.ok(created.every((p) => p.status === "DRAFT"));
     assert.equal(await prisma.listing.count({ where: { connectionId: scenario.connectionId, sku: { in: ["wrap-1", "wrap-2"] } } }), 0);
+  });
+});
+
+describe("a run that cannot read Prokip fails as a whole", () => {
+  it("is marked failed with the reason in the merchant's words, and is not carried out twice", async () => {
+    const prokip = await startProkip();
+    const shop = seedShop("setup-unreachable.myshopify.com");
+    const scenario = await connect({ mode: "prokip", prokip, store: { platform: "shopify", ...shop } });
+    await prokip.close();
+
+    const run = await runSetup(scenario.deps, { connectionId: scenario.connectionId, strategy: "push" });
+    assert.equal(run.state, "failed");
+    assert.ok(run.finishedAt);
+    assert.equal(run.errors.length, 1);
+    assert.match(run.errors[0]!.message, /not reachable right now/);
+    assert.deepEqual(await written(scenario.businessId), { listings: 0, variants: 0, levels: 0, movements: 0 });
+    // Running it again is a no-op: a run is carried out once.
+    assert.deepEqual(await executeSetupRun(scenario.deps, run.id), run);
   });
 });

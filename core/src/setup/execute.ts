@@ -21,9 +21,9 @@ import { alignStoreQuantities, writeListings, type ListingWrite } from "./listin
 import { parseSetupRequest, type SetupRequest } from "./options.ts";
 import type { CreateWork, LinkWork } from "./plan.ts";
 import { buildPlan } from "./preview.ts";
-import { claimRun, createQueuedRun, finishRun, getSyncRun, RunProgress } from "./runs.ts";
+import { claimRun, createQueuedRun, finishRun, getSyncRun, RunProgress, type StoredCounts } from "./runs.ts";
 import { recordOpeningStock } from "./stock.ts";
-import type { ActionCounts, PreviewRow, SetupDeps, SetupItemError, SetupResults, SyncRunView } from "./types.ts";
+import type { PreviewRow, SetupDeps, SetupItemError, SetupResults, SyncRunView } from "./types.ts";
 
 /** Rows whose listings are written in one transaction. */
 const LISTING_BATCH = 250;
@@ -51,7 +51,7 @@ export async function executeSetupRun(deps: SetupDeps, runId: string): Promise<S
 
   const log = deps.log.child({ syncRunId: runId, connectionId: run.connectionId });
   const progress = new RunProgress(deps.prisma, runId);
-  const stored: { actions?: ActionCounts; results?: SetupResults; missingInProkipCsv?: string } = {};
+  const stored: StoredCounts = {};
   try {
     const request = parseSetupRequest({ connectionId: run.connectionId, strategy: run.kind, options: run.options });
     const context = await loadSetupContext(deps, request.connectionId);
@@ -72,7 +72,7 @@ async function carryOut(
   context: SetupContext,
   request: SetupRequest,
   progress: RunProgress,
-  stored: { actions?: ActionCounts; results?: SetupResults; missingInProkipCsv?: string },
+  stored: StoredCounts,
   log: Logger,
 ): Promise<void> {
   const catalogues = await readCatalogues(deps, context);

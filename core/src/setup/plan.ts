@@ -8,7 +8,7 @@
  * existing product), and a Prokip variation without a selling price.
  */
 import type { PosVariation, ProductDraft, StoreVariant } from "../channels/index.ts";
-import { matchBySku, normalizeSku, storeTarget, type SkuConflict } from "../domain/index.ts";
+import { matchBySku, normalizeSku, storeTarget, type SkuConflict, type SkuMatch } from "../domain/index.ts";
 import { productDraft, type DraftLine } from "./drafts.ts";
 import { conflictFix, prokipLabel, storeLabel } from "./labels.ts";
 import type { PushOptions } from "./options.ts";
@@ -43,11 +43,10 @@ export interface LinkWork {
   listings: PlannedListing[];
 }
 
-/** A product to create in the store, and the rows it settles. */
+/** A product to create in the store, and its rows (in the order of the draft's variants). */
 export interface CreateWork {
   draft: ProductDraft;
   rows: PreviewRow[];
-  variations: PosVariation[];
 }
 
 export interface SetupPlan {
@@ -57,7 +56,7 @@ export interface SetupPlan {
   creates: CreateWork[];
   /** Store variants Prokip lacks: the import file of a pull. */
   missingInProkip: StoreVariant[];
-  /** Central mode: the opening quantity of each matched or created SKU. */
+  /** The opening quantity of each matched or created SKU (central mode imports it once). */
   opening: Map<string, number>;
 }
 
@@ -89,48 +88,59 @@ export function planSetup(input: PlanInput): SetupPlan {
     plan.links.push(...conflictWork(conflict, input.strategy, quantities.atProkip));
   }
 
-  if (input.strategy === "push" && input.pushOptions) {
-    // Products the store already holds a variation of, matched or in conflict.
-    const inStore = new Set([
-      ...match.matched.map((m) => m.prokip.productId),
-      ...match.conflicts.filter((c) => c.store.length > 0).flatMap((c) => c.prokip.map((p) => p.productId)),
-    ]);
-    // Variations in Prokip's own order (Small, Medium, Large), not the SKU order matching uses.
-    const position = new Map(input.prokip.map((variation, index) => [variation, index]));
-    const prokipOnly = [...match.prokipOnly].sort((a, b) => position.get(a.prokip)! - position.get(b.prokip)!);
-    for (const [productId, items] of groupByProduct(prokipOnly)) {
-      if (inStore.has(productId)) {
-        for (const { sku, prokip } of items) plan.links.push(prokipConflict("partly_in_store", prokip, sku, quantities.atProkip));
-        continue;
-      }
-      const lines: (DraftLine & { row: PreviewRow })[] = [];
-      for (const { sku, prokip } of items) {
-        const price = adjustedPrice(prokip.price, input.pushOptions.priceAdjustmentPercent);
-        if (price === null) {
-          plan.links.push(prokipConflict("missing_price", prokip, sku, quantities.atProkip));
-          continue;
-        }
-        const opening = quantities.opening(sku, prokip, null);
-        plan.opening.set(sku, opening);
-        const quantity = storeTarget(opening, input.buffer);
-        const row = baseRow("create_in_store", prokip.sku, prokipLabel(prokip), null, quantities.atProkip(prokip));
-        row.quantityToWrite = quantity;
-        row.price = price;
-        lines.push({ variation: prokip, price, quantity, row });
-      }
-      if (lines.length > 0) {
-        plan.creates.push({ draft: productDraft(lines, input.pushOptions), rows: lines.map((l) => l.row), variations: lines.map((l) => l.variation) });
-      }
-    }
-  }
+  if (input.strategy === "push" && input.pushOptions) planCreates(input, input.pushOptions, match, quantities, plan);
 
   plan.rows = [...plan.links.map((work) => work.row), ...plan.creates.flatMap((work) => work.rows)].sort(byRowOrder);
   for (const row of plan.rows) plan.counts[row.action] += 1;
   return plan;
 }
 
-export function emptyCounts(): ActionCounts {
+function emptyCounts(): ActionCounts {
   return Object.fromEntries(SETUP_ACTIONS.map((action) => [action, 0])) as ActionCounts;
+}
+
+/**
+ * Push: Prokip's products the store lacks become store products, one per Prokip product with
+ * its variations in Prokip's own order (Small, Medium, Large), not the SKU order of matching.
+ */
+function planCreates(input: PlanInput, options: PushOptions, match: SkuMatch<PosVariation, StoreVariant>, quantities: QuantityRules, plan: SetupPlan): void {
+  // Products the store already holds a variation of, matched or in conflict.
+  const inStore = new Set([
+    ...match.matched.map((m) => m.prokip.productId),
+    ...match.conflicts.filter((c) => c.store.length > 0).flatMap((c) => c.prokip.map((p) => p.productId)),
+  ]);
+  const position = new Map(input.prokip.map((variation, index) => [variation, index]));
+  const prokipOnly = [...match.prokipOnly].sort((a, b) => position.get(a.prokip)! - position.get(b.prokip)!);
+  for (const [productId, items] of groupByProduct(prokipOnly)) {
+    if (inStore.has(productId)) {
+      for (const { prokip } of items) plan.links.push(prokipConflict("partly_in_store", prokip, quantities.atProkip));
+      continue;
+    }
+    const lines: (DraftLine & { row: PreviewRow })[] = [];
+    for (const { sku, prokip } of items) {
+      const price = adjustedPrice(prokip.price, options.priceAdjustmentPercent);
+      if (price === null) {
+        plan.links.push(prokipConflict("missing_price", prokip, quantities.atProkip));
+        continue;
+      }
+      const opening = quantities.opening(sku, prokip, null);
+      plan.opening.set(sku, opening);
+      const row = baseRow("create_in_store", prokip.sku, prokipLabel(prokip), null, quantities.atProkip(prokip));
+      row.quantityToWrite = storeTarget(opening, input.buffer);
+      row.price = price;
+      lines.push({ variation: prokip, price, quantity: row.quantityToWrite, row });
+    }
+    if (lines.length > 0) {
+      plan.creates.push({ draft: productDraft(lines, options), rows: lines.map((l) => l.row) });
+    }
+  }
+}
+
+interface QuantityRules {
+  /** Units at the connection's Prokip location. */
+  atProkip(variation: PosVariation): number | null;
+  /** What the ledger will hold for the SKU once set up. */
+  opening(sku: string, prokip: PosVariation, store: StoreVariant | null): number;
 }
 
 /**
@@ -138,7 +148,7 @@ export function emptyCounts(): ActionCounts {
  * mode: what the ledger already holds, else the source of the catalogue (Prokip for a push, the
  * store for a pull), imported once.
  */
-function quantityRules(input: PlanInput) {
+function quantityRules(input: PlanInput): QuantityRules {
   const atProkip = (variation: PosVariation): number | null =>
     input.prokipLocationId === null ? null : (variation.stockByLocation.get(input.prokipLocationId) ?? 0);
   const opening = (sku: string, prokip: PosVariation, store: StoreVariant | null): number => {
@@ -166,7 +176,7 @@ function conflictWork(conflict: SkuConflict<PosVariation, StoreVariant>, strateg
       listings: [{ store, matchStatus: "conflict" as const, variantSku: null }],
     }));
     if (strategy === "pull") return storeRows;
-    return [...storeRows, ...conflict.prokip.map((prokip) => prokipConflict("blank_sku", prokip, null, atProkip))];
+    return [...storeRows, ...conflict.prokip.map((prokip) => prokipConflict("blank_sku", prokip, atProkip))];
   }
   const storeProducts = conflict.store.map(storeLabel);
   const prokipProducts = conflict.prokip.map(prokipLabel);
@@ -188,9 +198,9 @@ function conflictWork(conflict: SkuConflict<PosVariation, StoreVariant>, strateg
   ];
 }
 
-function prokipConflict(reason: ConflictReason, prokip: PosVariation, sku: string | null, atProkip: (v: PosVariation) => number | null): LinkWork {
+function prokipConflict(reason: ConflictReason, prokip: PosVariation, atProkip: (v: PosVariation) => number | null): LinkWork {
   const row = baseRow("conflict", prokip.sku, prokipLabel(prokip), null, atProkip(prokip));
-  return { row: withConflict(row, reason, conflictFix(reason, { sku: sku === null ? null : prokip.sku, storeProducts: [], prokipProducts: [prokipLabel(prokip)] })), listings: [] };
+  return { row: withConflict(row, reason, conflictFix(reason, { sku: row.sku, storeProducts: [], prokipProducts: [row.product] })), listings: [] };
 }
 
 function groupByProduct<T extends { prokip: PosVariation }>(items: readonly T[]): Map<number, T[]> {

@@ -12,7 +12,7 @@ import type { Prisma, PrismaClient } from "../store/index.ts";
 import type { SetupContext } from "./context.ts";
 import type { ActionCounts, PreviewRow, SetupItemError, SetupResults, SetupStrategy, SyncRunView } from "./types.ts";
 
-interface StoredCounts {
+export interface StoredCounts {
   actions?: ActionCounts;
   results?: SetupResults;
   preview?: PreviewRow[];
