@@ -147,7 +147,7 @@ describe("the reference flow in Prokip mode", () => {
     assert.deepEqual(await movementStates(first), ["posted"]);
     const [postedEvent] = await activities(first, "order_posted");
     assert.match(postedEvent?.message ?? "", /SHOP-1001/);
-    assert.deepEqual(postedEvent?.data, { sellId: sell!.id, invoiceNo: "SHOP-1001", foundByInvoiceNo: false });
+    assert.deepEqual(postedEvent?.data, { sellId: sell!.id, invoiceNo: "SHOP-1001" });
     assert.equal((await prisma.business.findUniqueOrThrow({ where: { id: shop.businessId } })).defaultContactId, WALK_IN, "walk-in contact cached");
 
     // Reading Prokip again counts the sale once.

@@ -16,6 +16,10 @@
  *   replaces the whole sell and its lines, which is a bigger change to get wrong than a second,
  *   small sell the merchant can read in Prokip as "added later".
  *
+ * A sell goes to the connection's Prokip location, against the business's walk-in customer
+ * (asked of Prokip once, kept in Business.defaultContactId), at the order line's price (Prokip's
+ * own when the store gave none), dated when it is posted: that is when Prokip's stock moves.
+ *
  * Prokip has no idempotency: a sell sent twice is recorded twice. So a sell is written into
  * the order's record as "unconfirmed" before it is sent; when its answer is lost (timeout, 5xx
  * after sending) it is looked up by invoice number with `findSells`, at once and again before
@@ -33,6 +37,10 @@
  *
  * Concurrency: everything for one order happens under a session advisory lock on its id, so two
  * workers never create two sells for it; the second waits and then finds nothing left to do.
+ * The lock is held on one pooled connection for the whole posting, Prokip requests included.
+ * Store notifications are not blocked by it: a new state of the order applied while a round is
+ * being planned is noticed when the round starts (it marks exactly the movements it planned)
+ * and the round is planned again.
  */
 import type pg from "pg";
 import { z } from "zod";
@@ -397,7 +405,11 @@ export async function postOrderToProkip(deps: PostingDependencies, order: { busi
 }
 
 /** Thrown (and the transaction rolled back) when the order's movements changed under a plan. */
-class OrderChanged extends Error {}
+class OrderChanged extends Error {
+  constructor() {
+    super("The order kept changing while it was being posted to Prokip; post it again");
+  }
+}
 
 /** A request whose outcome is known: applied, or refused without effect. */
 type StepResult = { ok: true } | { ok: false; message: string; unknown: boolean };
@@ -625,7 +637,7 @@ class OrderPosting {
         : `Order ${order.label}: ${units} more ${units === 1 ? "unit" : "units"} recorded in Prokip as sale ${record.invoiceNo}`;
     await inTransaction(this.sql, async () => {
       await saveRecord(this.sql, order);
-      await addActivity(this.sql, order, "order_posted", "info", message, { sellId: record.sellId, invoiceNo: record.invoiceNo, foundByInvoiceNo });
+      await addActivity(this.sql, order, "order_posted", "info", message, { sellId: record.sellId, invoiceNo: record.invoiceNo });
     });
   }
 
@@ -772,9 +784,10 @@ class OrderPosting {
   private async failed(order: OrderState, message: string, how: { status: "failed" | "in_doubt"; sent: boolean; unknown?: boolean }): Promise<PostingOutcome> {
     const attempts = order.attempts + 1;
     const giveUp = attempts >= this.maxAttempts;
-    const soleUnconfirmedSell = how.unknown && order.record.unconfirmedSell !== null && !this.applied;
-    if (how.sent && (this.applied || (how.unknown && !soleUnconfirmedSell))) order.record.mixed = true;
-    const backToPending = how.sent && !how.unknown && !this.applied && !order.record.mixed;
+    // Part of the round may be in Prokip when an earlier request of it was applied, or when a
+    // return or delete has an unknown outcome (a sell in doubt is tracked by `unconfirmedSell`).
+    if (how.sent && (this.applied || (how.unknown === true && order.record.unconfirmedSell === null))) order.record.mixed = true;
+    const backToPending = how.sent && how.unknown !== true && !order.record.mixed;
     const state = giveUp ? "needs_attention" : how.status === "in_doubt" ? "posting" : "failed";
     await inTransaction(this.sql, async () => {
       if (backToPending) await markPostingRejected(this.sql, order.businessId, order.orderId);
