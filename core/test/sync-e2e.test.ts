@@ -19,7 +19,7 @@ import { testDatabase } from "./support/database.ts";
 
 const database = await testDatabase({ poolSize: 12 });
 const { prisma, pool } = database;
-const log = createLogger({ level: "silent" });
+const log = createLogger({ level: process.env.E2E_LOG ?? "silent" });
 const key = parseEncryptionKey(generateEncryptionKey());
 
 const shopifyStore = await shopifyEmulator.startShopifyEmulator({ port: 0, webhooks: { timeScale: 0.001 } });
@@ -150,5 +150,24 @@ describe("a sale on one store reaches the other", () => {
     const deliveries = await prisma.webhookEvent.groupBy({ by: ["connectionId", "state"], where: { topic: { in: ["orders/create", "orders/paid", "orders/updated", "refunds/create", "order.created", "order.updated"] } }, _count: { _all: true } });
     assert.ok(deliveries.every((d) => d.state === "processed"), JSON.stringify(deliveries));
     assert.ok(deliveries.some((d) => d.connectionId === shopifyConnectionId) && deliveries.some((d) => d.connectionId === wooConnectionId));
+  });
+
+  it("sets back a stock edit made by hand in Shopify admin and records it as drift with its cause", async () => {
+    assert.equal(await quantityIn(shopifyChannel, "mug-ceramic"), 90);
+    shopifyStore.emulator.control.setStock({ shop: shopDemo.shop, sku: "mug-ceramic", available: 5 });
+    await eventually("Shopify is set back to 90", async () => (await quantityIn(shopifyChannel, "mug-ceramic")) === 90);
+    const drift = await prisma.activityEvent.findFirstOrThrow({ where: { type: "drift", connectionId: shopifyConnectionId } });
+    assert.deepEqual(drift.data, { storeQuantity: 5, target: 90, cause: "changed in Shopify admin or by another app, not by an order" });
+    assert.match(drift.message, /mug-ceramic showed 5 in Shopify instead of 90; set back to 90/u);
+    assert.equal(await quantityIn(wooChannel, "mug-ceramic"), 90, "the other store never saw the edit");
+    const movements = await prisma.stockMovement.count({ where: { reason: "edit" } });
+    assert.equal(movements, 0, "an edit in the store is not trusted as stock");
+  });
+
+  it("ignores the notifications our own writes cause (echoes)", async () => {
+    const echoes = await prisma.webhookEvent.count({ where: { topic: { in: ["inventory_levels/update", "product.updated"] }, state: "ignored" } });
+    assert.ok(echoes > 0, "writes we made came back as notifications and were recognised");
+    const drift = await prisma.activityEvent.count({ where: { type: "drift" } });
+    assert.equal(drift, 1, "only the edit made by hand is drift");
   });
 });

@@ -6,19 +6,23 @@
  * That is safe because the ledger is convergent ("orders are state"): handling an order twice
  * changes nothing the second time.
  *
- * Order topics are handled. Inventory and product topics stay in the inbox, unprocessed, until
- * echo detection and store-edit correction are built (they are recorded, not lost).
+ * Order topics go through the order logic. Inventory notifications (Shopify
+ * inventory_levels/update, WooCommerce product.updated) are checked for our own echo; other
+ * changes ask for a store-edit check (sync/store-edits.ts). Other topics stay in the inbox,
+ * recorded, for the features that will use them.
  */
 import type pg from "pg";
 import { shopify, type Channel, type StoreOrderState } from "../channels/index.ts";
 import type { Logger } from "../log/index.ts";
 import { withTransaction } from "../store/index.ts";
-import { applyOrderState } from "../sync/index.ts";
+import { applyOrderState, recordStoreQuantity } from "../sync/index.ts";
 
 const HANDLED_TOPICS = {
-  shopify: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/edited", "refunds/create"],
-  woocommerce: ["order.created", "order.updated", "order.deleted", "order.restored"],
+  shopify: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/edited", "refunds/create", "inventory_levels/update"],
+  woocommerce: ["order.created", "order.updated", "order.deleted", "order.restored", "product.updated"],
 } as const;
+
+const INVENTORY_TOPICS = new Set(["inventory_levels/update", "product.updated"]);
 
 /** Give up on a delivery after this many attempts; it stays in the inbox as failed. */
 const MAX_ATTEMPTS = 5;
@@ -27,6 +31,8 @@ export interface InboxConnection {
   id: string;
   businessId: string;
   platform: "shopify" | "woocommerce";
+  /** Shopify: the location we sync; notifications about other locations are not ours. */
+  storeLocationId?: string | null;
 }
 
 export interface InboxRunResult {
@@ -35,10 +41,12 @@ export interface InboxRunResult {
   failed: number;
   /** Orders whose state changed the ledger. */
   ordersChanged: number;
+  /** Store quantities that were not our own echo: a store-edit check is needed. */
+  storeChanges: number;
 }
 
 export async function processInbox(pool: pg.Pool, connection: InboxConnection, channel: Channel, log: Logger): Promise<InboxRunResult> {
-  const result: InboxRunResult = { processed: 0, ignored: 0, failed: 0, ordersChanged: 0 };
+  const result: InboxRunResult = { processed: 0, ignored: 0, failed: 0, ordersChanged: 0, storeChanges: 0 };
   const skipped: string[] = [];
   for (;;) {
     const handled = await withTransaction(pool, async (sql) => {
@@ -52,6 +60,14 @@ export async function processInbox(pool: pg.Pool, connection: InboxConnection, c
       const delivery = rows[0];
       if (!delivery) return false;
       try {
+        if (INVENTORY_TOPICS.has(delivery.topic)) {
+          const outcome = await handleStoreQuantity(pool, connection, delivery.topic, delivery.payload);
+          if (outcome === "changed") result.storeChanges += 1;
+          const state = outcome === "changed" ? "processed" : "ignored";
+          result[state] += 1;
+          await sql.query(`UPDATE "WebhookEvent" SET "state" = $2, "attempts" = "attempts" + 1, "processedAt" = now(), "error" = NULL WHERE "id" = $1`, [delivery.id, state]);
+          return true;
+        }
         const state = await orderStateFor(connection.platform, delivery.topic, delivery.payload, channel);
         if (state === null) {
           result.ignored += 1;
@@ -74,6 +90,19 @@ export async function processInbox(pool: pg.Pool, connection: InboxConnection, c
     });
     if (!handled) return result;
   }
+}
+
+/** A store quantity notification: our echo, a change to check, or not about a listing we sync. */
+async function handleStoreQuantity(pool: pg.Pool, connection: InboxConnection, topic: string, payload: unknown): Promise<"echo" | "changed" | "unknown"> {
+  if (topic === "inventory_levels/update") {
+    const level = shopify.parseInventoryLevelWebhook(payload);
+    if (connection.storeLocationId && level.locationId !== connection.storeLocationId) return "unknown";
+    if (level.available === null) return "unknown";
+    return recordStoreQuantity(pool, connection, { externalInventoryItemId: level.inventoryItemId, quantity: level.available });
+  }
+  const product = payload as { id?: unknown; manage_stock?: unknown; stock_quantity?: unknown; type?: unknown } | null;
+  if (typeof product?.id !== "number" || product.manage_stock !== true || typeof product.stock_quantity !== "number") return "unknown";
+  return recordStoreQuantity(pool, connection, { externalVariantId: String(product.id), quantity: Math.floor(product.stock_quantity) });
 }
 
 /**

@@ -11,6 +11,8 @@ export const QUEUES = {
   inbox: "inbox",
   /** Push a connection's dirty listings to its store. */
   drain: "drain",
+  /** Check store-side quantity changes (after a short delay, so late order webhooks land first). */
+  check: "check",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

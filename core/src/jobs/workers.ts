@@ -6,7 +6,7 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import { channelForConnection, type ChannelEnvironment } from "../connections/index.ts";
 import type { Logger } from "../log/index.ts";
-import { drainConnection } from "../sync/index.ts";
+import { checkStoreEdits, drainConnection } from "../sync/index.ts";
 import { processInbox } from "./inbox.ts";
 import { QUEUES, requestRun, type ConnectionJob } from "./queue.ts";
 
@@ -29,14 +29,26 @@ interface ConnectionRow {
 
 /** Seconds before a run that left work behind (failures) is tried again. */
 const RETRY_AFTER_SECONDS = 30;
+/** Seconds a store-side change waits before it is checked: order webhooks usually land first. */
+export const STORE_EDIT_CHECK_DELAY_SECONDS = 5;
 
 export async function startWorkers(deps: WorkerDependencies): Promise<void> {
-  await deps.boss.work<ConnectionJob>(QUEUES.inbox, { pollingIntervalSeconds: 2 }, async ([job]) => {
-    if (job) await runInbox(deps, job.data.connectionId);
-  });
-  await deps.boss.work<ConnectionJob>(QUEUES.drain, { pollingIntervalSeconds: 2 }, async ([job]) => {
-    if (job) await runDrain(deps, job.data.connectionId, job.id);
-  });
+  const handle = (queue: string, run: (connectionId: string, jobId: string) => Promise<void>) =>
+    // NOTIFY wakes a worker at once for new jobs; deferred ones (startAfter) and any missed
+    // wake-up are found by polling, whose default backstop with NOTIFY on is 30 s.
+    deps.boss.work<ConnectionJob>(queue, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async ([job]) => {
+      if (!job) return;
+      try {
+        await run(job.data.connectionId, job.id);
+      } catch (error) {
+        // pg-boss retries the job; the log says why it failed.
+        deps.log.error({ err: error, queue, connectionId: job.data.connectionId, retry: job.retryCount }, "job failed");
+        throw error;
+      }
+    });
+  await handle(QUEUES.inbox, (connectionId) => runInbox(deps, connectionId));
+  await handle(QUEUES.drain, (connectionId, jobId) => runDrain(deps, connectionId, jobId));
+  await handle(QUEUES.check, (connectionId) => runStoreEditCheck(deps, connectionId));
   // Deliveries stored while no worker ran (a restart, an outage) are picked up now.
   const { rows } = await deps.pool.query<{ connectionId: string }>(`SELECT DISTINCT "connectionId" FROM "WebhookEvent" WHERE "state" = 'received'`);
   for (const row of rows) await requestRun(deps.boss, QUEUES.inbox, row.connectionId);
@@ -49,6 +61,7 @@ export async function runInbox(deps: WorkerDependencies, connectionId: string): 
   const result = await processInbox(deps.pool, connection, channelForConnection(connection, deps.channels), log);
   if (result.processed + result.failed + result.ignored > 0) log.info(result, "inbox processed");
   if (result.ordersChanged > 0) await requestDrains(deps, connection.businessId);
+  if (result.storeChanges > 0) await requestRun(deps.boss, QUEUES.check, connectionId, { startAfterSeconds: STORE_EDIT_CHECK_DELAY_SECONDS });
   if (result.failed > 0) await requestRun(deps.boss, QUEUES.inbox, connectionId, { startAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
@@ -60,6 +73,14 @@ export async function runDrain(deps: WorkerDependencies, connectionId: string, j
   const result = await drainConnection(deps.pool, connection, channelForConnection(connection, deps.channels), { reference: `drain-${jobId}` }, log);
   if (result.written + result.failed + result.stale > 0) log.info(result, "drain finished");
   if (result.remaining > 0) await requestRun(deps.boss, QUEUES.drain, connectionId, { startAfterSeconds: result.failed > 0 ? RETRY_AFTER_SECONDS : 1 });
+}
+
+export async function runStoreEditCheck(deps: WorkerDependencies, connectionId: string): Promise<void> {
+  const connection = await loadConnection(deps.pool, connectionId);
+  if (!connection || connection.status === "disconnected") return;
+  const log = deps.log.child({ job: "check", connectionId });
+  const result = await checkStoreEdits(deps.pool, connection, channelForConnection(connection, deps.channels), { log });
+  if (result.ordersReread > 0 || result.drift + result.accepted > 0) await requestDrains(deps, connection.businessId);
 }
 
 /** Every live store of the business may now have dirty listings. */

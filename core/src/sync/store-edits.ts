@@ -1,0 +1,138 @@
+/**
+ * Store-side stock changes: echoes, sales whose order webhook has not arrived yet, and edits
+ * made by hand in the store's admin (or by another app).
+ *
+ * An inventory notification equal to what we last pushed is our own echo and is ignored.
+ * Anything else is recorded as the store's quantity and checked a little later: the store's
+ * recent orders are read again first (a sale lowers the store's stock before its order webhook
+ * may arrive), then a listing whose store quantity still differs from its target is drift: it
+ * is recorded with its likely cause and the target is pushed back. In central mode a connection
+ * may instead accept store edits as stock adjustments.
+ */
+import type pg from "pg";
+import type { Channel } from "../channels/index.ts";
+import { readConnectionSettings, storeTarget } from "../domain/index.ts";
+import { applyMovements } from "../ledger/index.ts";
+import type { Logger } from "../log/index.ts";
+import { withTransaction } from "../store/index.ts";
+import { applyOrderState } from "./orders.ts";
+
+export interface StoreQuantityReport {
+  /** The listing, by the store's ids: Shopify reports inventory items, WooCommerce variants. */
+  externalInventoryItemId?: string;
+  externalVariantId?: string;
+  quantity: number;
+}
+
+/**
+ * Records a quantity the store reported. Returns "echo" (what we pushed), "changed" (a check is
+ * needed) or "unknown" (no such listing on this connection).
+ */
+export async function recordStoreQuantity(pool: pg.Pool, connection: { id: string; businessId: string }, report: StoreQuantityReport): Promise<"echo" | "changed" | "unknown"> {
+  const { rows } = await pool.query<{ echo: boolean }>(
+    `UPDATE "Listing" SET "storeQuantity" = $3, "updatedAt" = now()
+     WHERE "businessId" = $1 AND "connectionId" = $2 AND "matchStatus" = 'matched'
+       AND (("externalInventoryItemId" = $4) OR ($4 IS NULL AND "externalVariantId" = $5))
+     RETURNING ("lastPushedQuantity" IS NOT DISTINCT FROM $3::int) AS "echo"`,
+    [connection.businessId, connection.id, report.quantity, report.externalInventoryItemId ?? null, report.externalVariantId ?? null],
+  );
+  if (rows.length === 0) return "unknown";
+  return rows.every((row) => row.echo) ? "echo" : "changed";
+}
+
+export interface StoreEditCheck {
+  ordersReread: number;
+  /** Listings whose store quantity differed from the target and are being corrected. */
+  drift: number;
+  /** Store edits taken as stock adjustments (central mode, "accept" policy). */
+  accepted: number;
+}
+
+/**
+ * Checks the listings whose store quantity differs from what we last pushed.
+ * @param sinceMinutes how far back store orders are read again first
+ */
+export async function checkStoreEdits(
+  pool: pg.Pool,
+  connection: { id: string; businessId: string; platform: "shopify" | "woocommerce" },
+  channel: Channel,
+  options: { sinceMinutes?: number; log?: Logger } = {},
+): Promise<StoreEditCheck> {
+  const result: StoreEditCheck = { ordersReread: 0, drift: 0, accepted: 0 };
+  const since = new Date(Date.now() - (options.sinceMinutes ?? 30) * 60_000);
+  for await (const page of channel.ordersChangedSince(since)) {
+    for (const order of page) {
+      await applyOrderState(pool, { ...order, connectionId: connection.id });
+      result.ordersReread += 1;
+    }
+  }
+
+  const { rows } = await pool.query<{
+    id: string;
+    variantId: string;
+    locationId: string;
+    sku: string | null;
+    storeQuantity: number;
+    available: number;
+    buffer: number;
+    settings: unknown;
+    authorityMode: "prokip" | "central";
+  }>(
+    `SELECT l."id", l."variantId", c."locationId", l."sku", l."storeQuantity", COALESCE(s."available", 0) AS "available", c."buffer", c."settings", b."authorityMode"
+     FROM "Listing" l
+     JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
+     JOIN "Business" b ON b."id" = l."businessId"
+     LEFT JOIN "StockLevel" s ON s."businessId" = l."businessId" AND s."locationId" = c."locationId" AND s."variantId" = l."variantId"
+     WHERE l."businessId" = $1 AND l."connectionId" = $2 AND l."matchStatus" = 'matched' AND l."variantId" IS NOT NULL
+       AND l."storeQuantity" IS NOT NULL AND l."storeQuantity" IS DISTINCT FROM l."lastPushedQuantity"`,
+    [connection.businessId, connection.id],
+  );
+  const store = connection.platform === "shopify" ? "Shopify" : "WooCommerce";
+  for (const row of rows) {
+    const target = storeTarget(row.available, row.buffer);
+    if (row.storeQuantity === target) {
+      // The store agrees with us (a sale it counted, now in our ledger too): nothing to fix.
+      await pool.query(`UPDATE "Listing" SET "lastPushedQuantity" = "storeQuantity", "updatedAt" = now() WHERE "id" = $1`, [row.id]);
+      continue;
+    }
+    const accept = row.authorityMode === "central" && readConnectionSettings(row.settings).storeEditPolicy === "accept";
+    await withTransaction(pool, async (sql) => {
+      if (accept) {
+        // The merchant's edit in the store becomes the new stock figure everywhere.
+        await applyMovements(sql, [
+          {
+            businessId: connection.businessId,
+            locationId: row.locationId,
+            variantId: row.variantId,
+            delta: row.storeQuantity + row.buffer - row.available,
+            reason: "edit",
+            connectionId: connection.id,
+            idempotencyKey: `store-edit:${row.id}:${Date.now()}`,
+            postingState: "not_required",
+          },
+        ]);
+        await sql.query(`UPDATE "Listing" SET "lastPushedQuantity" = "storeQuantity", "updatedAt" = now() WHERE "id" = $1`, [row.id]);
+      } else {
+        await sql.query(`UPDATE "Listing" SET "dirty" = true, "dirtySince" = COALESCE("dirtySince", now()), "updatedAt" = now() WHERE "id" = $1`, [row.id]);
+      }
+      await sql.query(
+        `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "variantId", "type", "severity", "message", "data")
+         VALUES ($1, $2, $3, $4, 'warning', $5, $6::jsonb)`,
+        [
+          connection.businessId,
+          connection.id,
+          row.variantId,
+          accept ? "store_edit_accepted" : "drift",
+          accept
+            ? `${row.sku ?? "A product"} was set to ${row.storeQuantity} in ${store}; taken as the new stock figure`
+            : `${row.sku ?? "A product"} showed ${row.storeQuantity} in ${store} instead of ${target}; set back to ${target}`,
+          JSON.stringify({ storeQuantity: row.storeQuantity, target, cause: `changed in ${store} admin or by another app, not by an order` }),
+        ],
+      );
+    });
+    if (accept) result.accepted += 1;
+    else result.drift += 1;
+  }
+  if (result.drift + result.accepted > 0) options.log?.info({ connectionId: connection.id, ...result }, "store edits checked");
+  return result;
+}
