@@ -11,6 +11,7 @@ import { buildServer, Health, Metrics, registerSandbox, registerWebhookRoutes } 
 import { shopify } from "./channels/index.ts";
 import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
 import { createLogger } from "./log/index.ts";
+import { connectDemoBusiness, type DemoBusiness } from "./demo/index.ts";
 import { QUEUES, requestRun, startQueue, startWorkers } from "./jobs/index.ts";
 import { loadEncryptionKey } from "./security/index.ts";
 import { applyMigrations, connectDatabase, defaultDataDir, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "./store/index.ts";
@@ -27,6 +28,7 @@ let databaseServer: DatabaseServer | null = null;
 let database: Database | null = null;
 let stopping = false;
 let boss: Awaited<ReturnType<typeof startQueue>> | null = null;
+let demo: DemoBusiness | null = null;
 
 // Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.
 const sandbox = sandboxEnabled(env) ? (await import("@prokip-sync/sandbox")).createSandbox({ publicUrl: publicUrl(env) }) : null;
@@ -76,6 +78,19 @@ await pRetry(
     if (env.PROKIP_SYNC_WORKERS === "on") {
       boss = await startQueue(databaseServer.url, log);
       await startWorkers({ pool: database.pool, boss, log, channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) } });
+    }
+    if (sandbox && sandboxCredentials) {
+      demo = await connectDemoBusiness({
+        prisma: database.prisma,
+        pool: database.pool,
+        log,
+        encryptionKey,
+        publicUrl: publicUrl(env),
+        credentials: sandboxCredentials,
+        channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) },
+        prokipClient: { clientId: sandboxCredentials.prokip.clientId, clientSecret: sandboxCredentials.prokip.clientSecret },
+      });
+      log.info({ businessId: demo.businessId }, "sandbox demo business connected to the demo shop and site");
     }
     health.ready(database);
     log.info({ url: publicUrl(env), embeddedDatabase: databaseServer.embedded !== null, sandbox: sandbox ? `${publicUrl(env)}/sandbox` : "off" }, "ready");

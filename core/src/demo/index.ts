@@ -1,0 +1,104 @@
+/**
+ * The sandbox's demo business: a Prokip business (Prokip is the authority, one location)
+ * connected to the demo Shopify shop and the demo WooCommerce site, through the real adapters
+ * and real webhooks, exactly as a merchant's would be. The emulators keep their state in
+ * memory, so the demo business is rebuilt from scratch at every start.
+ */
+import { randomBytes } from "node:crypto";
+import type pg from "pg";
+import type { SandboxCredentials } from "@prokip-sync/sandbox";
+import { shopify, woocommerce } from "../channels/index.ts";
+import { channelForConnection, posForBusiness, sealStoreCredentials, signInBusiness, type ChannelEnvironment, type ProkipClientConfig } from "../connections/index.ts";
+import type { Logger } from "../log/index.ts";
+import { encryptSecret } from "../security/index.ts";
+import { runSetup, type SetupDeps } from "../setup/index.ts";
+import type { PrismaClient } from "../store/index.ts";
+
+export const DEMO_BUSINESS_NAME = "Prokip Sync demo (sandbox)";
+
+export interface DemoBusiness {
+  businessId: string;
+  locationId: string;
+  prokipLocationId: number;
+  shopifyConnectionId: string;
+  wooConnectionId: string;
+}
+
+export interface DemoDependencies {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  log: Logger;
+  encryptionKey: Buffer;
+  /** Where the backend receives webhooks, e.g. http://localhost:3000. */
+  publicUrl: string;
+  credentials: SandboxCredentials;
+  channels: ChannelEnvironment;
+  prokipClient: ProkipClientConfig;
+}
+
+export async function connectDemoBusiness(deps: DemoDependencies): Promise<DemoBusiness> {
+  const { prisma, credentials } = deps;
+  for (const old of await prisma.business.findMany({ where: { name: DEMO_BUSINESS_NAME }, select: { id: true } })) {
+    await eraseBusiness(deps.pool, old.id);
+  }
+
+  const business = await prisma.business.create({ data: { name: DEMO_BUSINESS_NAME, authorityMode: "prokip" } });
+  await signInBusiness(prisma, business.id, {
+    baseUrl: credentials.prokip.baseUrl,
+    username: credentials.prokip.username,
+    password: credentials.prokip.password,
+    client: deps.prokipClient,
+    encryptionKey: deps.encryptionKey,
+  });
+  const prokipLocation = credentials.prokip.locations[0]!;
+  const location = await prisma.location.create({ data: { businessId: business.id, name: prokipLocation.name, prokipLocationId: prokipLocation.id } });
+
+  const shopifyConnection = await prisma.connection.create({
+    data: {
+      businessId: business.id,
+      platform: "shopify",
+      storeDomain: credentials.shopify.shop,
+      locationId: location.id,
+      setupStrategy: "push",
+      credentials: sealStoreCredentials({ platform: "shopify", accessToken: credentials.shopify.accessToken }, deps.encryptionKey),
+    },
+  });
+  const wooSecret = randomBytes(24).toString("hex");
+  const wooConnection = await prisma.connection.create({
+    data: {
+      businessId: business.id,
+      platform: "woocommerce",
+      storeDomain: credentials.woocommerce.siteUrl,
+      locationId: location.id,
+      setupStrategy: "push",
+      credentials: sealStoreCredentials({ platform: "woocommerce", consumerKey: credentials.woocommerce.consumerKey, consumerSecret: credentials.woocommerce.consumerSecret }, deps.encryptionKey),
+      webhookSecret: encryptSecret(wooSecret, deps.encryptionKey),
+    },
+  });
+
+  // "Use my Prokip products" on both stores: every Prokip product appears in both, linked.
+  const setup: SetupDeps = {
+    prisma,
+    pool: deps.pool,
+    log: deps.log,
+    channelFor: (connection) => channelForConnection(connection, deps.channels),
+    posFor: (businessId) => posForBusiness(prisma, businessId, { client: deps.prokipClient, encryptionKey: deps.encryptionKey, log: deps.log }),
+  };
+  for (const connectionId of [shopifyConnection.id, wooConnection.id]) {
+    const run = await runSetup(setup, { connectionId, strategy: "push", options: { status: "active" } });
+    deps.log.info({ connectionId, state: run.state, counts: run.counts }, "demo store set up");
+  }
+
+  await channelForConnection(shopifyConnection, deps.channels).ensureWebhooks({ url: `${deps.publicUrl}/webhooks/shopify`, topics: shopify.SHOPIFY_WEBHOOK_TOPICS, secret: "signed-with-the-app-secret" });
+  await channelForConnection(wooConnection, deps.channels).ensureWebhooks({ url: `${deps.publicUrl}/webhooks/woocommerce/${wooConnection.id}`, topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS, secret: wooSecret });
+
+  return { businessId: business.id, locationId: location.id, prokipLocationId: prokipLocation.id, shopifyConnectionId: shopifyConnection.id, wooConnectionId: wooConnection.id };
+}
+
+/** Every row of one tenant, in an order the foreign keys accept. */
+async function eraseBusiness(pool: pg.Pool, businessId: string): Promise<void> {
+  for (const table of ["WebhookEvent", "ActivityEvent", "SyncRun", "StockMovement", "Order", "Listing", "StockLevel", "Variant", "Connection", "Location"]) {
+    await pool.query(`DELETE FROM "${table}" WHERE "businessId" = $1`, [businessId]);
+  }
+  await pool.query(`DELETE FROM "Business" WHERE "id" = $1`, [businessId]);
+}
