@@ -12,7 +12,7 @@ import { shopify } from "./channels/index.ts";
 import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
 import { createLogger } from "./log/index.ts";
 import { connectDemoBusiness, type DemoBusiness } from "./demo/index.ts";
-import { QUEUES, requestRun, startQueue, startWorkers } from "./jobs/index.ts";
+import { QUEUES, requestRun, runReconcile, startQueue, startWorkers, type WorkerDependencies } from "./jobs/index.ts";
 import { loadEncryptionKey } from "./security/index.ts";
 import { applyMigrations, connectDatabase, defaultDataDir, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "./store/index.ts";
 
@@ -29,13 +29,37 @@ let database: Database | null = null;
 let stopping = false;
 let boss: Awaited<ReturnType<typeof startQueue>> | null = null;
 let demo: DemoBusiness | null = null;
+let workers: WorkerDependencies | null = null;
 
 // Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.
 const sandbox = sandboxEnabled(env) ? (await import("@prokip-sync/sandbox")).createSandbox({ publicUrl: publicUrl(env) }) : null;
 const sandboxCredentials = sandbox?.seedDemo() ?? null;
 // In sandbox mode Shopify's API calls go to the emulator mounted in this server.
 const sandboxShopifyFetch = sandbox ? shopify.routeShopifyFetch(`${publicUrl(env)}/sandbox/shopify`) : null;
-if (sandbox && sandboxCredentials) await registerSandbox(app, sandbox, sandboxCredentials);
+// The deployment's Prokip OAuth client; in sandbox mode, the emulated Prokip's demo client.
+const prokipClient =
+  env.PROKIP_CLIENT_ID && env.PROKIP_CLIENT_SECRET
+    ? { clientId: env.PROKIP_CLIENT_ID, clientSecret: env.PROKIP_CLIENT_SECRET }
+    : sandboxCredentials
+      ? { clientId: sandboxCredentials.prokip.clientId, clientSecret: sandboxCredentials.prokip.clientSecret }
+      : null;
+if (sandbox && sandboxCredentials) {
+  await registerSandbox(app, sandbox, sandboxCredentials, () =>
+    demo && database && workers
+      ? {
+          pool: database.pool,
+          businessId: demo.businessId,
+          locationId: demo.locationId,
+          prokipLocationId: demo.prokipLocationId,
+          syncNow: async () => {
+            const ready = workers!;
+            const connections = [demo!.shopifyConnectionId, demo!.wooConnectionId];
+            return Object.fromEntries(await Promise.all(connections.map(async (id) => [id, await runReconcile(ready, id)])));
+          },
+        }
+      : null,
+  );
+}
 
 await registerWebhookRoutes(app, {
   database: () => database,
@@ -77,7 +101,16 @@ await pRetry(
     // Workers run in this process by default; PROKIP_SYNC_WORKERS=off leaves them to `npm run worker`.
     if (env.PROKIP_SYNC_WORKERS === "on") {
       boss = await startQueue(databaseServer.url, log);
-      await startWorkers({ pool: database.pool, boss, log, channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) } });
+      workers = {
+        pool: database.pool,
+        prisma: database.prisma,
+        boss,
+        log,
+        publicUrl: publicUrl(env),
+        prokipClient,
+        channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) },
+      };
+      await startWorkers(workers);
     }
     if (sandbox && sandboxCredentials) {
       demo = await connectDemoBusiness({
@@ -88,7 +121,7 @@ await pRetry(
         publicUrl: publicUrl(env),
         credentials: sandboxCredentials,
         channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) },
-        prokipClient: { clientId: sandboxCredentials.prokip.clientId, clientSecret: sandboxCredentials.prokip.clientSecret },
+        prokipClient: prokipClient!,
       });
       log.info({ businessId: demo.businessId }, "sandbox demo business connected to the demo shop and site");
     }

@@ -3,7 +3,7 @@
  * PROKIP_SYNC_WORKERS=off. Needs DATABASE_URL (an embedded database belongs to one process).
  */
 import exitHook from "async-exit-hook";
-import { readEnvironment } from "./config/index.ts";
+import { publicUrl, readEnvironment } from "./config/index.ts";
 import { startQueue, startWorkers } from "./jobs/index.ts";
 import { createLogger } from "./log/index.ts";
 import { loadEncryptionKey } from "./security/index.ts";
@@ -18,7 +18,8 @@ if (!env.DATABASE_URL) {
 const encryptionKey = loadEncryptionKey({ configured: env.PROKIP_SYNC_ENCRYPTION_KEY, dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir, production: env.NODE_ENV === "production" });
 const database = connectDatabase(env.DATABASE_URL);
 const boss = await startQueue(env.DATABASE_URL, log);
-await startWorkers({ pool: database.pool, boss, log, channels: { encryptionKey, log } });
+const prokipClient = env.PROKIP_CLIENT_ID && env.PROKIP_CLIENT_SECRET ? { clientId: env.PROKIP_CLIENT_ID, clientSecret: env.PROKIP_CLIENT_SECRET } : null;
+await startWorkers({ pool: database.pool, prisma: database.prisma, boss, log, publicUrl: publicUrl(env), prokipClient, channels: { encryptionKey, log } });
 log.info("workers started");
 
 exitHook((done) => {

@@ -94,7 +94,7 @@ before(async () => {
   await wooChannel.ensureWebhooks({ url: `${base}/webhooks/woocommerce/${wooConnection.id}`, topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS, secret: wooSecret });
 
   boss = await startQueue(database.url, log);
-  await startWorkers({ pool, boss, log, channels: { encryptionKey: key, log, shopifyFetch } });
+  await startWorkers({ pool, prisma, boss, log, publicUrl: base, prokipClient: null, channels: { encryptionKey: key, log, shopifyFetch } });
 });
 
 after(async () => {

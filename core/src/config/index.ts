@@ -15,6 +15,9 @@ const environmentSchema = z.object({
   PROKIP_SYNC_DATA_DIR: z.string().optional(),
   /** 32 bytes, base64 or hex: the key credentials are encrypted with. Generated locally when absent outside production. */
   PROKIP_SYNC_ENCRYPTION_KEY: z.string().optional(),
+  /** This deployment's Prokip OAuth client (merchants sign in with their own username and password). */
+  PROKIP_CLIENT_ID: z.string().min(1).optional(),
+  PROKIP_CLIENT_SECRET: z.string().min(1).optional(),
   /** The Shopify app's API secret: verifies Shopify webhooks (the demo app's in sandbox mode). */
   SHOPIFY_API_SECRET: z.string().min(1).optional(),
   /** Where people and webhooks reach this server; defaults to http://localhost:PORT. */

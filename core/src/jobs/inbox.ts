@@ -43,10 +43,12 @@ export interface InboxRunResult {
   ordersChanged: number;
   /** Store quantities that were not our own echo: a store-edit check is needed. */
   storeChanges: number;
+  /** Orders whose ledger movements changed (to post to Prokip in Prokip mode). */
+  changedOrderIds: string[];
 }
 
 export async function processInbox(pool: pg.Pool, connection: InboxConnection, channel: Channel, log: Logger): Promise<InboxRunResult> {
-  const result: InboxRunResult = { processed: 0, ignored: 0, failed: 0, ordersChanged: 0, storeChanges: 0 };
+  const result: InboxRunResult = { processed: 0, ignored: 0, failed: 0, ordersChanged: 0, storeChanges: 0, changedOrderIds: [] };
   const skipped: string[] = [];
   for (;;) {
     const handled = await withTransaction(pool, async (sql) => {
@@ -75,7 +77,10 @@ export async function processInbox(pool: pg.Pool, connection: InboxConnection, c
           return true;
         }
         const applied = await applyOrderState(pool, { ...state, connectionId: connection.id });
-        if (applied.movements.length > 0) result.ordersChanged += 1;
+        if (applied.movements.length > 0) {
+          result.ordersChanged += 1;
+          result.changedOrderIds.push(applied.orderId);
+        }
         result.processed += 1;
         await sql.query(`UPDATE "WebhookEvent" SET "state" = 'processed', "attempts" = "attempts" + 1, "processedAt" = now(), "error" = NULL WHERE "id" = $1`, [delivery.id]);
       } catch (error) {

@@ -1,3 +1,3 @@
-export { startQueue, requestRun, QUEUES, type QueueName, type ConnectionJob } from "./queue.ts";
-export { startWorkers, runInbox, runDrain, requestDrains, type WorkerDependencies } from "./workers.ts";
+export { startQueue, requestRun, requestPosting, QUEUES, type QueueName, type ConnectionJob, type PostingJob } from "./queue.ts";
+export { startWorkers, runInbox, runDrain, runPosting, runReconcile, requestDrains, type WorkerDependencies } from "./workers.ts";
 export { processInbox, type InboxRunResult, type InboxConnection } from "./inbox.ts";

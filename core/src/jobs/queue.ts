@@ -13,12 +13,21 @@ export const QUEUES = {
   drain: "drain",
   /** Check store-side quantity changes (after a short delay, so late order webhooks land first). */
   check: "check",
+  /** Post one order's sale / return / cancellation to Prokip (singleton key: the order). */
+  posting: "posting",
+  /** Reconcile one connection: Prokip stock, store orders, store quantities, webhooks, postings. */
+  reconcile: "reconcile",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface ConnectionJob {
   connectionId: string;
+}
+
+export interface PostingJob {
+  businessId: string;
+  orderId: string;
 }
 
 export async function startQueue(connectionString: string, log: Logger): Promise<PgBoss> {
@@ -31,6 +40,14 @@ export async function startQueue(connectionString: string, log: Logger): Promise
     }
   }
   return boss;
+}
+
+/** Asks for an order to be posted to Prokip; coalesces with a posting of that order already waiting. */
+export async function requestPosting(boss: PgBoss, job: PostingJob, options: { startAfterSeconds?: number } = {}): Promise<void> {
+  await boss.send(QUEUES.posting, job satisfies PostingJob, {
+    singletonKey: job.orderId,
+    ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+  });
 }
 
 /** Asks for a run of `queue` for a connection; coalesces with one already waiting. */

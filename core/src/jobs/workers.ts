@@ -4,17 +4,26 @@
  */
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
-import { channelForConnection, type ChannelEnvironment } from "../connections/index.ts";
+import { shopify, woocommerce, type PosSystem } from "../channels/index.ts";
+import { channelForConnection, posForBusiness, type ChannelEnvironment, type ProkipClientConfig } from "../connections/index.ts";
+import { readConnectionSettings } from "../domain/index.ts";
 import type { Logger } from "../log/index.ts";
-import { checkStoreEdits, drainConnection } from "../sync/index.ts";
+import { decryptSecret } from "../security/index.ts";
+import type { PrismaClient } from "../store/index.ts";
+import { checkStoreEdits, drainConnection, postOrderToProkip, reconcileConnection, type ReconcileResult } from "../sync/index.ts";
 import { processInbox } from "./inbox.ts";
-import { QUEUES, requestRun, type ConnectionJob } from "./queue.ts";
+import { QUEUES, requestPosting, requestRun, type ConnectionJob, type PostingJob } from "./queue.ts";
 
 export interface WorkerDependencies {
   pool: pg.Pool;
+  prisma: PrismaClient;
   boss: PgBoss;
   channels: ChannelEnvironment;
   log: Logger;
+  /** Where stores deliver webhooks (reconciliation re-registers them there). */
+  publicUrl: string;
+  /** The Prokip OAuth client of this deployment; null when Prokip is not configured. */
+  prokipClient: ProkipClientConfig | null;
 }
 
 interface ConnectionRow {
@@ -25,7 +34,17 @@ interface ConnectionRow {
   storeDomain: string;
   storeLocationId: string | null;
   credentials: string | null;
+  webhookSecret: string | null;
+  locationId: string;
+  orderCursor: Date | null;
+  settings: unknown;
+  lastSyncAt: Date | null;
+  prokipLocationId: number | null;
+  authorityMode: "prokip" | "central";
 }
+
+/** A tick every minute decides which connections are due for their scheduled reconciliation. */
+const RECONCILE_TICK = "reconcile-tick";
 
 /** Seconds before a run that left work behind (failures) is tried again. */
 const RETRY_AFTER_SECONDS = 30;
@@ -49,6 +68,23 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
   await handle(QUEUES.inbox, (connectionId) => runInbox(deps, connectionId));
   await handle(QUEUES.drain, (connectionId, jobId) => runDrain(deps, connectionId, jobId));
   await handle(QUEUES.check, (connectionId) => runStoreEditCheck(deps, connectionId));
+  await handle(QUEUES.reconcile, async (connectionId) => {
+    await runReconcile(deps, connectionId);
+  });
+  await deps.boss.work<PostingJob>(QUEUES.posting, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async ([job]) => {
+    if (!job) return;
+    try {
+      await runPosting(deps, job.data);
+    } catch (error) {
+      deps.log.error({ err: error, queue: QUEUES.posting, orderId: job.data.orderId, retry: job.retryCount }, "job failed");
+      throw error;
+    }
+  });
+  if (!(await deps.boss.getQueue(RECONCILE_TICK))) await deps.boss.createQueue(RECONCILE_TICK, { policy: "stately" });
+  await deps.boss.schedule(RECONCILE_TICK, "* * * * *");
+  await deps.boss.work(RECONCILE_TICK, { pollingIntervalSeconds: 5 }, async () => {
+    await requestDueReconciliations(deps);
+  });
   // Deliveries stored while no worker ran (a restart, an outage) are picked up now.
   const { rows } = await deps.pool.query<{ connectionId: string }>(`SELECT DISTINCT "connectionId" FROM "WebhookEvent" WHERE "state" = 'received'`);
   for (const row of rows) await requestRun(deps.boss, QUEUES.inbox, row.connectionId);
@@ -61,6 +97,9 @@ export async function runInbox(deps: WorkerDependencies, connectionId: string): 
   const result = await processInbox(deps.pool, connection, channelForConnection(connection, deps.channels), log);
   if (result.processed + result.failed + result.ignored > 0) log.info(result, "inbox processed");
   if (result.ordersChanged > 0) await requestDrains(deps, connection.businessId);
+  if (connection.authorityMode === "prokip") {
+    for (const orderId of result.changedOrderIds) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
+  }
   if (result.storeChanges > 0) await requestRun(deps.boss, QUEUES.check, connectionId, { startAfterSeconds: STORE_EDIT_CHECK_DELAY_SECONDS });
   if (result.failed > 0) await requestRun(deps.boss, QUEUES.inbox, connectionId, { startAfterSeconds: RETRY_AFTER_SECONDS });
 }
@@ -83,6 +122,61 @@ export async function runStoreEditCheck(deps: WorkerDependencies, connectionId: 
   if (result.ordersReread > 0 || result.drift + result.accepted > 0) await requestDrains(deps, connection.businessId);
 }
 
+/** Posts one order to Prokip; a run that could not finish is asked for again later. */
+export async function runPosting(deps: WorkerDependencies, job: PostingJob): Promise<void> {
+  const pos = await prokipFor(deps, job.businessId);
+  if (!pos) return;
+  const outcome = await postOrderToProkip({ pool: deps.pool, pos, log: deps.log.child({ job: "posting", orderId: job.orderId }) }, job);
+  if (outcome.status === "failed" || outcome.status === "in_doubt") await requestPosting(deps.boss, job, { startAfterSeconds: RETRY_AFTER_SECONDS });
+}
+
+/** Reconciles one connection now; drains and postings it calls for are asked for. */
+export async function runReconcile(deps: WorkerDependencies, connectionId: string): Promise<ReconcileResult | null> {
+  const connection = await loadConnection(deps.pool, connectionId);
+  if (!connection || connection.status === "disconnected") return null;
+  const log = deps.log.child({ job: "reconcile", connectionId });
+  const pos = connection.authorityMode === "prokip" ? await prokipFor(deps, connection.businessId) : null;
+  const webhooks = webhookTarget(deps, connection);
+  let result: ReconcileResult;
+  try {
+    result = await reconcileConnection({ pool: deps.pool, log }, { ...connection, webhooks }, channelForConnection(connection, deps.channels), pos);
+  } catch (error) {
+    await deps.pool.query(`UPDATE "Connection" SET "lastError" = $2, "updatedAt" = now() WHERE "id" = $1`, [connectionId, error instanceof Error ? error.message : String(error)]);
+    throw error;
+  }
+  log.info(result, "reconciled");
+  await requestDrains(deps, connection.businessId);
+  for (const orderId of result.postingsToRetry) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
+  return result;
+}
+
+/** Connections whose reconciliation interval has passed since their last sync. */
+async function requestDueReconciliations(deps: WorkerDependencies): Promise<void> {
+  const { rows } = await deps.pool.query<{ id: string; settings: unknown; lastSyncAt: Date | null }>(
+    `SELECT "id", "settings", "lastSyncAt" FROM "Connection" WHERE "status" IN ('active', 'needs_attention')`,
+  );
+  const now = Date.now();
+  for (const row of rows) {
+    const interval = readConnectionSettings(row.settings).reconcileIntervalMinutes * 60_000;
+    if (!row.lastSyncAt || now - row.lastSyncAt.getTime() >= interval) await requestRun(deps.boss, QUEUES.reconcile, row.id);
+  }
+}
+
+function webhookTarget(deps: WorkerDependencies, connection: ConnectionRow) {
+  if (connection.platform === "shopify") return { url: `${deps.publicUrl}/webhooks/shopify`, topics: shopify.SHOPIFY_WEBHOOK_TOPICS, secret: "signed-with-the-app-secret" };
+  if (!connection.webhookSecret) return null;
+  return {
+    url: `${deps.publicUrl}/webhooks/woocommerce/${connection.id}`,
+    topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS,
+    secret: decryptSecret(connection.webhookSecret, deps.channels.encryptionKey),
+  };
+}
+
+async function prokipFor(deps: WorkerDependencies, businessId: string): Promise<PosSystem | null> {
+  if (!deps.prokipClient) return null;
+  return posForBusiness(deps.prisma, businessId, { client: deps.prokipClient, encryptionKey: deps.channels.encryptionKey, log: deps.log });
+}
+
 /** Every live store of the business may now have dirty listings. */
 export async function requestDrains(deps: Pick<WorkerDependencies, "pool" | "boss">, businessId: string): Promise<void> {
   const { rows } = await deps.pool.query<{ id: string }>(`SELECT "id" FROM "Connection" WHERE "businessId" = $1 AND "status" = 'active'`, [businessId]);
@@ -91,7 +185,10 @@ export async function requestDrains(deps: Pick<WorkerDependencies, "pool" | "bos
 
 async function loadConnection(pool: pg.Pool, connectionId: string): Promise<ConnectionRow | null> {
   const { rows } = await pool.query<ConnectionRow>(
-    `SELECT "id", "businessId", "platform", "status", "storeDomain", "storeLocationId", "credentials" FROM "Connection" WHERE "id" = $1`,
+    `SELECT c."id", c."businessId", c."platform", c."status", c."storeDomain", c."storeLocationId", c."credentials", c."webhookSecret",
+            c."locationId", c."orderCursor", c."settings", c."lastSyncAt", l."prokipLocationId", b."authorityMode"
+     FROM "Connection" c JOIN "Location" l ON l."id" = c."locationId" JOIN "Business" b ON b."id" = c."businessId"
+     WHERE c."id" = $1`,
     [connectionId],
   );
   return rows[0] ?? null;

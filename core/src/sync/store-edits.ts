@@ -56,14 +56,16 @@ export async function checkStoreEdits(
   pool: pg.Pool,
   connection: { id: string; businessId: string; platform: "shopify" | "woocommerce" },
   channel: Channel,
-  options: { sinceMinutes?: number; log?: Logger } = {},
+  options: { sinceMinutes?: number; rereadOrders?: boolean; log?: Logger } = {},
 ): Promise<StoreEditCheck> {
   const result: StoreEditCheck = { ordersReread: 0, drift: 0, accepted: 0 };
-  const since = new Date(Date.now() - (options.sinceMinutes ?? 30) * 60_000);
-  for await (const page of channel.ordersChangedSince(since)) {
-    for (const order of page) {
-      await applyOrderState(pool, { ...order, connectionId: connection.id });
-      result.ordersReread += 1;
+  if (options.rereadOrders !== false) {
+    const since = new Date(Date.now() - (options.sinceMinutes ?? 30) * 60_000);
+    for await (const page of channel.ordersChangedSince(since)) {
+      for (const order of page) {
+        await applyOrderState(pool, { ...order, connectionId: connection.id });
+        result.ordersReread += 1;
+      }
     }
   }
 
