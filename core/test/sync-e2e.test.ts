@@ -10,9 +10,9 @@ import type { PgBoss } from "pg-boss";
 import { shopify as shopifyEmulator, woocommerce as wooEmulator } from "@prokip-sync/sandbox";
 import { buildServer, Health, Metrics, registerWebhookRoutes } from "../src/api/index.ts";
 import { shopify, woocommerce, type Channel } from "../src/channels/index.ts";
-import { channelForConnection, sealStoreCredentials } from "../src/connections/index.ts";
+import { channelForConnection, disconnectConnection, pauseConnection, resumeConnection, sealStoreCredentials } from "../src/connections/index.ts";
 import { matchBySku, normalizeSku } from "../src/domain/index.ts";
-import { QUEUES, requestRun, startQueue, startWorkers } from "../src/jobs/index.ts";
+import { QUEUES, requestRun, runReconcile, startQueue, startWorkers, type WorkerDependencies } from "../src/jobs/index.ts";
 import { createLogger } from "../src/log/index.ts";
 import { encryptSecret, generateEncryptionKey, parseEncryptionKey } from "../src/security/index.ts";
 import { testDatabase } from "./support/database.ts";
@@ -47,9 +47,12 @@ let shopifyChannel: Channel;
 let wooChannel: Channel;
 let shopifyConnectionId = "";
 let wooConnectionId = "";
+let baseUrl = "";
+let workers: WorkerDependencies;
 
 before(async () => {
   const base = await app.listen({ port: 0, host: "127.0.0.1" });
+  baseUrl = base;
   const business = await prisma.business.create({ data: { name: "E2E", authorityMode: "central" } });
   const location = await prisma.location.create({ data: { businessId: business.id, name: "Main" } });
   const wooSecret = randomBytes(24).toString("hex");
@@ -94,7 +97,8 @@ before(async () => {
   await wooChannel.ensureWebhooks({ url: `${base}/webhooks/woocommerce/${wooConnection.id}`, topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS, secret: wooSecret });
 
   boss = await startQueue(database.url, log);
-  await startWorkers({ pool, prisma, boss, log, publicUrl: base, prokipClient: null, channels: { encryptionKey: key, log, shopifyFetch } });
+  workers = { pool, prisma, boss, log, publicUrl: base, prokipClient: null, channels: { encryptionKey: key, log, shopifyFetch } };
+  await startWorkers(workers);
 });
 
 after(async () => {
@@ -169,5 +173,40 @@ describe("a sale on one store reaches the other", () => {
     assert.ok(echoes > 0, "writes we made came back as notifications and were recognised");
     const drift = await prisma.activityEvent.count({ where: { type: "drift" } });
     assert.equal(drift, 1, "only the edit made by hand is drift");
+  });
+
+  it("while a store is paused records its orders but writes nothing to it; resuming catches up", async () => {
+    await pauseConnection(pool, wooConnectionId);
+    const before = await quantityIn(wooChannel, "bag-tote");
+    shopifyStore.emulator.control.placeOrder({ shop: shopDemo.shop, lines: [{ sku: "bag-tote", quantity: 4 }] });
+    await eventually("the sale is in the ledger", async () => (await prisma.stockMovement.count({ where: { reason: "sale", delta: -4 } })) === 1);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(await quantityIn(wooChannel, "bag-tote"), before, "a paused store is not written to");
+    assert.equal((await prisma.listing.findFirstOrThrow({ where: { connectionId: wooConnectionId, sku: "bag-tote" } })).dirty, true, "the change waits");
+
+    await resumeConnection(pool, wooConnectionId);
+    await runReconcile(workers, wooConnectionId);
+    await eventually("WooCommerce catches up", async () => (await quantityIn(wooChannel, "bag-tote")) === before! - 4);
+    const activity = await prisma.activityEvent.findMany({ where: { connectionId: wooConnectionId, type: { in: ["connection_paused", "connection_resumed"] } }, orderBy: { id: "asc" } });
+    assert.deepEqual(activity.map((a) => a.type), ["connection_paused", "connection_resumed"]);
+  });
+
+  it("disconnecting removes the store's webhooks and credentials and keeps its history", async () => {
+    const orders = await prisma.order.count({ where: { connectionId: shopifyConnectionId } });
+    const outcome = await disconnectConnection(pool, shopifyConnectionId, { channel: shopifyChannel, webhookUrl: `${baseUrl}/webhooks/shopify` });
+    assert.equal(outcome.webhookError, null);
+    assert.ok(outcome.webhooksRemoved >= 5, `removed ${outcome.webhooksRemoved}`);
+    assert.equal(await shopifyChannel.removeWebhooks(`${baseUrl}/webhooks/shopify`), 0, "none left");
+
+    const deliveries = await prisma.webhookEvent.count({ where: { connectionId: shopifyConnectionId } });
+    shopifyStore.emulator.control.placeOrder({ shop: shopDemo.shop, lines: [{ sku: "bag-tote", quantity: 1 }] });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(await prisma.webhookEvent.count({ where: { connectionId: shopifyConnectionId } }), deliveries, "no more deliveries");
+
+    const connection = await prisma.connection.findUniqueOrThrow({ where: { id: shopifyConnectionId } });
+    assert.equal(connection.status, "disconnected");
+    assert.equal(connection.credentials, null);
+    assert.ok(connection.disconnectedAt);
+    assert.equal(await prisma.order.count({ where: { connectionId: shopifyConnectionId } }), orders, "history kept");
   });
 });

@@ -1,3 +1,4 @@
 export { storeCredentialsSchema, sealStoreCredentials, openStoreCredentials, type StoreCredentials } from "./credentials.ts";
 export { channelForConnection, type ChannelEnvironment, type ConnectionForChannel } from "./channels.ts";
 export { signInBusiness, posForBusiness, type ProkipClientConfig } from "./prokip.ts";
+export { pauseConnection, resumeConnection, disconnectConnection, markUninstalled } from "./lifecycle.ts";

@@ -14,11 +14,12 @@
 import type pg from "pg";
 import { shopify, type Channel, type StoreOrderState } from "../channels/index.ts";
 import type { Logger } from "../log/index.ts";
+import { markUninstalled } from "../connections/index.ts";
 import { withTransaction } from "../store/index.ts";
 import { applyOrderState, recordStoreQuantity } from "../sync/index.ts";
 
 const HANDLED_TOPICS = {
-  shopify: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/edited", "refunds/create", "inventory_levels/update"],
+  shopify: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/edited", "refunds/create", "inventory_levels/update", "app/uninstalled"],
   woocommerce: ["order.created", "order.updated", "order.deleted", "order.restored", "product.updated"],
 } as const;
 
@@ -62,6 +63,12 @@ export async function processInbox(pool: pg.Pool, connection: InboxConnection, c
       const delivery = rows[0];
       if (!delivery) return false;
       try {
+        if (delivery.topic === "app/uninstalled") {
+          await markUninstalled(pool, connection.id);
+          result.processed += 1;
+          await sql.query(`UPDATE "WebhookEvent" SET "state" = 'processed', "attempts" = "attempts" + 1, "processedAt" = now() WHERE "id" = $1`, [delivery.id]);
+          return true;
+        }
         if (INVENTORY_TOPICS.has(delivery.topic)) {
           const outcome = await handleStoreQuantity(pool, connection, delivery.topic, delivery.payload);
           if (outcome === "changed") result.storeChanges += 1;
