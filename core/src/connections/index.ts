@@ -2,3 +2,4 @@ export { storeCredentialsSchema, sealStoreCredentials, openStoreCredentials, typ
 export { channelForConnection, type ChannelEnvironment, type ConnectionForChannel } from "./channels.ts";
 export { signInBusiness, posForBusiness, type ProkipClientConfig } from "./prokip.ts";
 export { pauseConnection, resumeConnection, disconnectConnection, markUninstalled } from "./lifecycle.ts";
+export { connectStore, redactShop, type ConnectResult } from "./connect.ts";
