@@ -112,6 +112,12 @@ describe("the sandbox run", () => {
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { code: string } }).error.code, "invalid_input");
     assert.equal((await post("/sandbox/api/prokip-stock", { sku: "no-such-sku", quantity: 1 })).status, 404);
+    // The platform's own refusals are the person's to fix: 4xx with the platform's code, not 500.
+    const tooMany = await post("/sandbox/api/orders", { store: "shopify", lines: [{ sku: "shirt1", quantity: 999 }] });
+    assert.ok(tooMany.status >= 400 && tooMany.status < 500, `status ${tooMany.status}`);
+    assert.notEqual(((await tooMany.json()) as { error: { code: string } }).error.code, "internal");
+    const unknownOrder = await post("/sandbox/api/cancellations", { store: "woocommerce", orderId: 999999 });
+    assert.ok(unknownOrder.status >= 400 && unknownOrder.status < 500, `status ${unknownOrder.status}`);
     assert.deepEqual(await state("shirt1"), before);
   });
 });

@@ -61,27 +61,33 @@ export async function registerSandbox(app: FastifyInstance, sandbox: Sandbox, cr
   app.post("/sandbox/api/orders", async (request, reply) => {
     const input = parse(orderRequest, request.body, reply);
     if (!input) return reply;
-    const order =
-      input.store === "shopify"
-        ? sandbox.shopify.control.placeOrder({ shop, lines: input.lines })
-        : (sandbox.woocommerce.control.placeOrder(site, { lines: input.lines, paid: true }) as { id: number });
-    return reply.code(201).send({ store: input.store, orderId: String(order.id) });
+    return storeAction(reply, () => {
+      const order =
+        input.store === "shopify"
+          ? sandbox.shopify.control.placeOrder({ shop, lines: input.lines })
+          : (sandbox.woocommerce.control.placeOrder(site, { lines: input.lines, paid: true }) as { id: number });
+      return reply.code(201).send({ store: input.store, orderId: String(order.id) });
+    });
   });
 
   app.post("/sandbox/api/refunds", async (request, reply) => {
     const input = parse(refundRequest, request.body, reply);
     if (!input) return reply;
-    if (input.store === "shopify") sandbox.shopify.control.refundOrder({ shop, order: input.orderId, restock: input.restock, lines: input.lines });
-    else sandbox.woocommerce.control.refundOrder(site, Number(input.orderId), { lines: input.lines, restock: input.restock });
-    return reply.code(201).send({ store: input.store, orderId: String(input.orderId) });
+    return storeAction(reply, () => {
+      if (input.store === "shopify") sandbox.shopify.control.refundOrder({ shop, order: input.orderId, restock: input.restock, lines: input.lines });
+      else sandbox.woocommerce.control.refundOrder(site, Number(input.orderId), { lines: input.lines, restock: input.restock });
+      return reply.code(201).send({ store: input.store, orderId: String(input.orderId) });
+    });
   });
 
   app.post("/sandbox/api/cancellations", async (request, reply) => {
     const input = parse(cancellationRequest, request.body, reply);
     if (!input) return reply;
-    if (input.store === "shopify") sandbox.shopify.control.cancelOrder({ shop, order: input.orderId, restock: true });
-    else sandbox.woocommerce.control.cancelOrder(site, Number(input.orderId));
-    return reply.code(201).send({ store: input.store, orderId: String(input.orderId) });
+    return storeAction(reply, () => {
+      if (input.store === "shopify") sandbox.shopify.control.cancelOrder({ shop, order: input.orderId, restock: true });
+      else sandbox.woocommerce.control.cancelOrder(site, Number(input.orderId));
+      return reply.code(201).send({ store: input.store, orderId: String(input.orderId) });
+    });
   });
 
   app.post("/sandbox/api/prokip-stock", async (request, reply) => {
@@ -111,6 +117,22 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, reply: FastifyReply): T |
   if (parsed.success) return parsed.data;
   void reply.code(400).send({ error: { code: "invalid_input", message: "The request is not valid", details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) } });
   return null;
+}
+
+/**
+ * Runs a shopper's or merchant's action on an emulated platform. The platform's refusal (not
+ * enough stock, an unknown order, refunding more than was bought) is the person's to fix: it is
+ * answered with its own status (4xx), code and message, not as an internal error.
+ */
+function storeAction(reply: FastifyReply, action: () => FastifyReply): FastifyReply {
+  try {
+    return action();
+  } catch (error) {
+    const refusal = error as { status?: unknown; code?: unknown; message?: unknown; data?: { status?: unknown } };
+    const status = typeof refusal.status === "number" ? refusal.status : typeof refusal.data?.status === "number" ? refusal.data.status : null;
+    if (status === null || status < 400 || status >= 500) throw error;
+    return reply.code(status).send({ error: { code: typeof refusal.code === "string" ? refusal.code : "rejected", message: String(refusal.message) } });
+  }
 }
 
 function notReady(reply: FastifyReply) {
