@@ -11,7 +11,7 @@
  *   through a batch update (`POST .../products/batch`, `.../variations/batch`), as
  *   `[atMs, id, quantity]`, stamped when the answer had been sent (the moment the writer's
  *   request returned, give or take the loopback hop); `DELETE` clears it.
- * - `GET /_bench/stats`: this process's memory and request counts.
+ * - `GET /_bench/stats`: this process's memory, CPU time and request counts.
  *
  * Prints one JSON line `{shopify, woocommerce, pid}` (base URLs) once both listen.
  */
@@ -72,6 +72,7 @@ wooApp.delete("/_bench/woo-writes", async () => {
 wooApp.get("/_bench/stats", async () => ({
   rssMb: Math.round((process.memoryUsage.rss() / 1024 / 1024) * 10) / 10,
   peakRssMb: Math.round((Math.max(peakRss, process.memoryUsage.rss()) / 1024 / 1024) * 10) / 10,
+  cpuSeconds: Math.round(((process.cpuUsage().user + process.cpuUsage().system) / 1e6) * 10) / 10,
   ...counts,
 }));
 await wooApp.register(wooEmulator.routes);

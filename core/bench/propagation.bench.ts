@@ -15,11 +15,13 @@
  * -> WooCommerce written, and order placed -> webhook received (the emulator's delivery leg).
  * Target: p95 <= 1 s. Orders never propagated within the timeout are counted.
  *
- * BENCH_ORDERS_PER_SECOND, BENCH_PROPAGATION_SECONDS, BENCH_PROPAGATION_TIMEOUT (s) change the load.
+ * BENCH_ORDERS_PER_SECOND, BENCH_PROPAGATION_SECONDS, BENCH_PROPAGATION_TIMEOUT (s) change the load,
+ * BENCH_SHOPIFY_PLAN the shop's API plan (default standard, 100 points/s);
+ * BENCH_PROPAGATION_DUMP=<file> writes per-order timestamps and the backend's Shopify calls.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import type { PgBoss } from "pg-boss";
 import { buildServer, Health, Metrics, registerWebhookRoutes } from "../src/api/index.ts";
@@ -36,6 +38,8 @@ import { startEmulatorProcess, type EmulatorProcess } from "./start-emulators.ts
 const RATE = Number(process.env.BENCH_ORDERS_PER_SECOND ?? 50);
 const SECONDS = Number(process.env.BENCH_PROPAGATION_SECONDS ?? 20);
 const TIMEOUT_SECONDS = Number(process.env.BENCH_PROPAGATION_TIMEOUT ?? 60);
+/** The shop's API plan: standard (100 points/s), advanced (200/s) or plus (1,000/s). */
+const SHOPIFY_PLAN = process.env.BENCH_SHOPIFY_PLAN ?? "standard";
 const SIMPLE_PRODUCTS = 150;
 const SIZED_PRODUCTS = 50;
 const SIZES = ["S", "M", "L"];
@@ -43,6 +47,37 @@ const OPENING_STOCK = 1_000;
 const SHOP = "bench-propagation.myshopify.com";
 const SITE = "bench-propagation";
 const APP = { apiKey: "bench-propagation-app", apiSecret: "bench-propagation-secret" };
+
+interface ShopifyCall {
+  operation: string;
+  start: number;
+  end: number;
+  requested: number;
+  actual: number;
+  available: number | null;
+}
+
+/** A fetch that notes each GraphQL call's operation, timing and cost. */
+function recordingFetch(calls: ShopifyCall[]): shopify.FetchLike {
+  return async (url, init) => {
+    const start = Date.now();
+    const response = await fetch(url, init);
+    if (!url.includes("/graphql.json")) return response;
+    const text = await response.text();
+    const call: ShopifyCall = { operation: "unknown", start, end: Date.now(), requested: 0, actual: 0, available: null };
+    try {
+      call.operation = /(?:mutation|query)\s+(\w+)/u.exec(String((JSON.parse(String(init?.body ?? "{}")) as { query?: unknown }).query ?? ""))?.[1] ?? "unknown";
+      const cost = (JSON.parse(text) as { extensions?: { cost?: { requestedQueryCost?: number; actualQueryCost?: number | null; throttleStatus?: { currentlyAvailable: number } } } }).extensions?.cost;
+      call.requested = cost?.requestedQueryCost ?? 0;
+      call.actual = cost?.actualQueryCost ?? 0;
+      call.available = cost?.throttleStatus?.currentlyAvailable ?? null;
+    } catch {
+      // not JSON: timing only
+    }
+    calls.push(call);
+    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
 
 interface PlacedOrder {
   index: number;
@@ -61,6 +96,7 @@ export async function propagationBenchmark(): Promise<void> {
   const server = await startEmbeddedPostgres({ dataDir: mkdtempSync(path.join(tmpdir(), "prokip-propagation-")), persistent: false });
   let emulators: EmulatorProcess | null = null;
   let boss: PgBoss | null = null;
+  let database: ReturnType<typeof connectDatabase> | null = null;
   const health = new Health("bench");
   const metrics = new Metrics();
   const app = buildServer({ log, health, metrics });
@@ -68,15 +104,16 @@ export async function propagationBenchmark(): Promise<void> {
     await ensureDatabase(server.adminUrl, "propagation");
     const url = server.urlFor("propagation");
     await applyMigrations(url);
-    const database = connectDatabase(url, { poolSize: 12 });
-    const { prisma, pool } = database;
+    const db = connectDatabase(url, { poolSize: 12 });
+    database = db;
+    const { prisma, pool } = db;
     emulators = await startEmulatorProcess({ shopifyTimeScale: 0.001 });
     const stores = await seedStores(emulators);
 
     // ---- the backend: webhook receiver + workers, in this process ----
-    health.ready(database);
+    health.ready(db);
     await registerWebhookRoutes(app, {
-      database: () => database,
+      database: () => db,
       metrics,
       shopifyApiSecret: APP.apiSecret,
       encryptionKey: key,
@@ -103,14 +140,17 @@ export async function propagationBenchmark(): Promise<void> {
         webhookSecret: encryptSecret(wooSecret, key),
       },
     });
-    const shopifyFetch = shopify.routeShopifyFetch(emulators.shopifyUrl);
+    // The backend's Shopify calls, timed and costed (what else the Shopify side of the run did).
+    const shopifyCalls: ShopifyCall[] = [];
+    const shopifyFetch = shopify.routeShopifyFetch(emulators.shopifyUrl, recordingFetch(shopifyCalls));
     const shopifyChannel = channelForConnection(shopifyConnection, { encryptionKey: key, log, shopifyFetch });
     const wooChannel = channelForConnection(wooConnection, { encryptionKey: key, log });
 
     // ---- link the two catalogues by SKU (as a setup would) ----
     const shopVariants = await collect(shopifyChannel);
     const siteVariants = await collect(wooChannel);
-    const matched = matchBySku(shopVariants.map((v) => ({ sku: v.sku, item: v })), siteVariants.map((v) => ({ sku: v.sku, item: v }))).matched;
+    // The store's own spelling of each SKU (the match key is the normalised one).
+    const matched = matchBySku(shopVariants.map((v) => ({ sku: v.sku, item: v })), siteVariants.map((v) => ({ sku: v.sku, item: v }))).matched.map((m) => ({ ...m, sku: m.prokip.sku! }));
     const variants = await prisma.variant.createManyAndReturn({
       data: matched.map(({ sku, prokip: v }) => ({ businessId: business.id, sku, normalizedSku: normalizeSku(sku)!, title: v.title, productTitle: v.productTitle })),
     });
@@ -144,6 +184,10 @@ export async function propagationBenchmark(): Promise<void> {
     await waitFor(emulators, (writes) => writes.some(([, id, qty]) => id === wooIdBySku.get(warmupSku) && qty <= OPENING_STOCK - 1), 30_000);
 
     // ---- the load: RATE orders/s for SECONDS, open loop ----
+    const commits = async () => Number((await pool.query<{ n: string }>(`SELECT sum("xact_commit") AS "n" FROM pg_stat_database`)).rows[0]!.n);
+    const commitsBefore = await commits();
+    const cpuBefore = process.cpuUsage();
+    const emulatorCpuBefore = (await emulators.stats()).cpuSeconds;
     const total = Math.round(RATE * SECONDS);
     const sold = new Map<string, number>();
     const orders: PlacedOrder[] = [];
@@ -186,38 +230,84 @@ export async function propagationBenchmark(): Promise<void> {
     };
     const writes = await waitFor(emulators, (all) => placed.every((o) => propagatedAt(all)(o) !== null), TIMEOUT_SECONDS * 1000);
     const writtenAt = propagatedAt(writes);
+    const cpu = process.cpuUsage(cpuBefore);
+    const busySeconds = (performance.now() - start) / 1000;
+    const emulatorCpu = (await emulators.stats()).cpuSeconds - emulatorCpuBefore;
+    const postgresCommits = (await commits()) - commitsBefore;
 
     // ---- when the backend received each orders/create webhook ----
-    const { rows } = await pool.query<{ id: string; receivedAt: Date }>(
-      `SELECT "payload"->>'id' AS "id", min("receivedAt") AS "receivedAt" FROM "WebhookEvent"
+    const { rows } = await pool.query<{ id: string; receivedAt: Date; processedAt: Date | null }>(
+      `SELECT "payload"->>'id' AS "id", min("receivedAt") AS "receivedAt", min("processedAt") AS "processedAt" FROM "WebhookEvent"
         WHERE "connectionId" = $1 AND "topic" = 'orders/create' GROUP BY 1`,
       [shopifyConnection.id],
     );
     const receivedAt = new Map(rows.map((r) => [r.id, r.receivedAt.getTime()]));
+    const processedAt = new Map(rows.map((r) => [r.id, r.processedAt?.getTime() ?? null]));
 
     const receivedToWritten: number[] = [];
     const placedToWritten: number[] = [];
     const placedToReceived: number[] = [];
+    const receivedToProcessed: number[] = [];
+    const processedToWritten: number[] = [];
+    /** received -> written by the 5-second window of the run the order was sent in. */
+    const windows = new Map<number, number[]>();
     let neverPropagated = 0;
     let webhookMissing = 0;
     for (const order of placed) {
       const written = writtenAt(order);
-      const received = receivedAt.get(shopify.legacyId(order.orderId!));
+      const id = shopify.legacyId(order.orderId!);
+      const received = receivedAt.get(id);
+      const processed = processedAt.get(id) ?? null;
       if (written === null) neverPropagated += 1;
       if (received === undefined) webhookMissing += 1;
       if (written !== null) placedToWritten.push(written - order.placedAt!);
       if (received !== undefined) placedToReceived.push(received - order.placedAt!);
-      if (written !== null && received !== undefined) receivedToWritten.push(written - received);
+      if (written !== null && received !== undefined) {
+        receivedToWritten.push(written - received);
+        const window = Math.floor((order.index / RATE) / 5) * 5;
+        windows.set(window, [...(windows.get(window) ?? []), written - received]);
+      }
+      if (processed !== null && received !== undefined) receivedToProcessed.push(processed - received);
+      if (processed !== null && written !== null) processedToWritten.push(written - processed);
     }
+    if (process.env.BENCH_PROPAGATION_DUMP) {
+      // Per order [sentAt, placedAt, receivedAt, processedAt, writtenAt] (ms since epoch), for a closer look.
+      const rowsOut = placed.map((o) => {
+        const id = shopify.legacyId(o.orderId!);
+        return [o.sentAt, o.placedAt, receivedAt.get(id) ?? null, processedAt.get(id) ?? null, writtenAt(o)];
+      });
+      writeFileSync(process.env.BENCH_PROPAGATION_DUMP, JSON.stringify({ orders: rowsOut, shopifyCalls }));
+    }
+    const runCalls = shopifyCalls.filter((c) => c.start >= orders[0]!.sentAt);
+    const shopifyByOperation: Record<string, { calls: number; seconds: number; pointsRequested: number; pointsActual: number }> = {};
+    for (const call of runCalls) {
+      const entry = (shopifyByOperation[call.operation] ??= { calls: 0, seconds: 0, pointsRequested: 0, pointsActual: 0 });
+      entry.calls += 1;
+      entry.seconds = round(entry.seconds + (call.end - call.start) / 1000, 2);
+      entry.pointsRequested += call.requested;
+      entry.pointsActual += call.actual;
+    }
+    const lowestShopifyAvailable = Math.min(...runCalls.map((c) => c.available ?? Infinity));
     const wooBatches = new Set(writes.map(([at]) => at)).size;
+    // How fast the inbox worked through the Shopify deliveries of the run (one per transaction).
+    const inboxRun = await pool.query<{ topic: string; deliveries: string; first: Date; last: Date }>(
+      `SELECT "topic", count(*) AS "deliveries", min("processedAt") AS "first", max("processedAt") AS "last" FROM "WebhookEvent"
+        WHERE "connectionId" = $1 AND "receivedAt" >= $2 AND "processedAt" IS NOT NULL GROUP BY 1 ORDER BY 1`,
+      [shopifyConnection.id, new Date(orders[0]!.sentAt)],
+    );
+    const inboxDeliveries = inboxRun.rows.reduce((sum, r) => sum + Number(r.deliveries), 0);
+    const inboxSeconds = inboxRun.rows.length === 0 ? 0 : (Math.max(...inboxRun.rows.map((r) => r.last.getTime())) - Math.min(...inboxRun.rows.map((r) => r.first.getTime()))) / 1000;
     const inboxStates = await pool.query<{ state: string; count: string }>(`SELECT "state", count(*) AS "count" FROM "WebhookEvent" GROUP BY 1 ORDER BY 1`);
     const stats = await emulators.stats();
 
     report(
       "propagation",
-      `Propagation: ${placed.length} one-unit Shopify orders at ${RATE}/s for ${SECONDS} s over ${skus.length} SKUs -> WooCommerce; emulators in a separate process, backend + workers + embedded PostgreSQL here`,
+      `Propagation: ${placed.length} one-unit Shopify orders at ${RATE}/s for ${SECONDS} s over ${skus.length} SKUs (Shopify plan ${SHOPIFY_PLAN}) -> WooCommerce; emulators in a separate process, backend + workers + embedded PostgreSQL here`,
       {
         "webhook received -> WooCommerce written": summary(receivedToWritten),
+        "  received -> inbox processed the order": summary(receivedToProcessed),
+        "  inbox processed -> WooCommerce written": summary(processedToWritten),
+        ...Object.fromEntries([...windows].sort(([a], [b]) => a - b).map(([from, values]) => [`  orders sent at ${from}-${from + 5} s`, summary(values)])),
         "order placed -> WooCommerce written": summary(placedToWritten),
         "order placed -> webhook received": summary(placedToReceived),
       },
@@ -231,16 +321,30 @@ export async function propagationBenchmark(): Promise<void> {
         orderWebhooksMissing: webhookMissing,
         wooBatchWrites: wooBatches,
         wooQuantitiesWritten: writes.length,
-        inbox: Object.fromEntries(inboxStates.rows.map((r) => [r.state, Number(r.count)])),
+        shopifyDeliveriesHandled: inboxDeliveries,
+        shopifyDeliveriesByTopic: Object.fromEntries(inboxRun.rows.map((r) => [r.topic, Number(r.deliveries)])),
+        shopifyDeliveriesPerOrder: round(inboxDeliveries / Math.max(1, placed.length), 2),
+        inboxDeliveriesPerSecond: inboxSeconds > 0 ? round(inboxDeliveries / inboxSeconds, 1) : null,
+        backendShopifyCalls: shopifyByOperation,
+        lowestShopifyPointsAvailable: Number.isFinite(lowestShopifyAvailable) ? lowestShopifyAvailable : null,
+        inboxStates: Object.fromEntries(inboxStates.rows.map((r) => [r.state, Number(r.count)])),
         emulatorProcess: stats,
+        cpu: {
+          cores: availableParallelism(),
+          seconds: round(busySeconds, 1),
+          benchProcessCores: round((cpu.user + cpu.system) / 1e6 / busySeconds, 2),
+          emulatorProcessCores: round(emulatorCpu / busySeconds, 2),
+        },
+        postgresCommitsPerSecond: round(postgresCommits / busySeconds, 1),
         targets: { p95Ms: 1000 },
       },
     );
-    await database.close();
   } finally {
+    // The emulators first: they stop sending webhooks; then the workers, the server, the pool.
+    await emulators?.stop();
     await boss?.stop({ graceful: false, timeout: 2_000 }).catch(() => undefined);
     await app.close().catch(() => undefined);
-    await emulators?.stop();
+    await database?.close().catch(() => undefined);
     await server.stop();
   }
 }
@@ -256,10 +360,10 @@ function summary(values: number[]): Record<string, number> {
   };
 }
 
-/** A shop on the standard plan and a site, each with the same 300 SKUs at OPENING_STOCK. */
+/** A shop (standard plan unless BENCH_SHOPIFY_PLAN says otherwise) and a site, each with the same 300 SKUs at OPENING_STOCK. */
 async function seedStores(emulators: EmulatorProcess) {
   const { shopifyUrl, wooUrl } = emulators;
-  await emulators.control(shopifyUrl, "POST", "/_control/shops", { domain: SHOP, plan: "standard", currency: "KES" });
+  await emulators.control(shopifyUrl, "POST", "/_control/shops", { domain: SHOP, plan: SHOPIFY_PLAN, currency: "KES" });
   await emulators.control(shopifyUrl, "POST", "/_control/apps", APP);
   const { accessToken } = await emulators.control<{ accessToken: string }>(shopifyUrl, "POST", "/_control/apps/install", { shop: SHOP, apiKey: APP.apiKey });
   const site = await emulators.control<{ url: string; consumerKey: string; consumerSecret: string }>(wooUrl, "POST", "/_control/sites", { slug: SITE, name: "Propagation bench" });

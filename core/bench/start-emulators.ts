@@ -15,7 +15,7 @@ export interface EmulatorProcess {
   pid: number;
   /** POST/GET/DELETE JSON to a control route; throws on a non-2xx answer. */
   control<T = unknown>(base: string, method: "GET" | "POST" | "PUT" | "DELETE", route: string, body?: unknown): Promise<T>;
-  stats(): Promise<{ rssMb: number; peakRssMb: number; shopifyRequests: number; wooRequests: number }>;
+  stats(): Promise<{ rssMb: number; peakRssMb: number; cpuSeconds: number; shopifyRequests: number; wooRequests: number }>;
   stop(): Promise<void>;
 }
 
