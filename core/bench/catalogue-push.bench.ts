@@ -12,7 +12,8 @@
  * Peak RSS of this process during each push (target <= 400 MB).
  *
  * BENCH_PUSH_VARIANTS (default 10,000, multiples of 4) makes a smaller run; the Shopify bound
- * for the default is about 230 s.
+ * for the default is about 230 s. BENCH_PUSH_STORES=shopify or =woocommerce pushes to one only.
+ * "peak heap MB" is the largest V8 heapUsed sampled (live objects plus garbage not yet collected).
  */
 import { shopify, woocommerce, type Channel, type CreateProductsResult, type ProductDraft } from "../src/channels/index.ts";
 import { createLogger } from "../src/log/index.ts";
@@ -22,6 +23,8 @@ import { startEmulatorProcess } from "./start-emulators.ts";
 const VARIANTS = Number(process.env.BENCH_PUSH_VARIANTS ?? 10_000);
 const SIZES = ["S", "M", "L", "XL"];
 const PRODUCT_BATCH = 20;
+/** Which stores to push to (comma list); both by default. */
+const STORES = (process.env.BENCH_PUSH_STORES ?? "shopify,woocommerce").split(",").map((s) => s.trim());
 const SHOP = "bench-push.myshopify.com";
 const PLAN = { name: "standard", bucket: 2_000, restoreRate: 100 } as const;
 const APP = { apiKey: "bench-push-app", apiSecret: "bench-push-secret" };
@@ -47,64 +50,71 @@ export async function cataloguePushBenchmark(): Promise<void> {
   const drafts = buildDrafts(products);
   const emulators = await startEmulatorProcess();
   try {
-    // ---- Shopify ----
-    await emulators.control(emulators.shopifyUrl, "POST", "/_control/shops", { domain: SHOP, plan: PLAN.name, currency: "KES" });
-    await emulators.control(emulators.shopifyUrl, "POST", "/_control/apps", APP);
-    const { accessToken } = await emulators.control<{ accessToken: string }>(emulators.shopifyUrl, "POST", "/_control/apps/install", { shop: SHOP, apiKey: APP.apiKey });
-    const tally: CostTally = { requests: 0, points: 0, requested: 0, throttled: 0, byOperation: new Map(), lowestAvailable: PLAN.bucket };
-    const shopifyChannel = shopify.createShopifyChannel({ shop: SHOP, accessToken, log, fetch: shopify.routeShopifyFetch(emulators.shopifyUrl, costCountingFetch(tally)) });
-    const shopifyRun = await push(shopifyChannel, drafts);
-    const bound = Math.max(0, tally.points - PLAN.bucket) / PLAN.restoreRate;
+    const rows: Record<string, Record<string, string | number>> = {};
+    const extra: Record<string, unknown> = {};
+    let variantsRequested = 0;
 
-    // ---- WooCommerce ----
-    const site = await emulators.control<{ url: string; consumerKey: string; consumerSecret: string }>(emulators.wooUrl, "POST", "/_control/sites", { slug: "bench-push", name: "Bench push" });
-    const wooBefore = await emulators.stats();
-    const wooChannel = woocommerce.createWooCommerceChannel({ siteUrl: site.url, consumerKey: site.consumerKey, consumerSecret: site.consumerSecret, log });
-    const wooRun = await push(wooChannel, drafts);
-    const emulatorStats = await emulators.stats();
-    const wooRequests = emulatorStats.wooRequests - wooBefore.wooRequests;
+    if (STORES.includes("shopify")) {
+      await emulators.control(emulators.shopifyUrl, "POST", "/_control/shops", { domain: SHOP, plan: PLAN.name, currency: "KES" });
+      await emulators.control(emulators.shopifyUrl, "POST", "/_control/apps", APP);
+      const { accessToken } = await emulators.control<{ accessToken: string }>(emulators.shopifyUrl, "POST", "/_control/apps/install", { shop: SHOP, apiKey: APP.apiKey });
+      const tally: CostTally = { requests: 0, points: 0, requested: 0, throttled: 0, byOperation: new Map(), lowestAvailable: PLAN.bucket };
+      const channel = shopify.createShopifyChannel({ shop: SHOP, accessToken, log, fetch: shopify.routeShopifyFetch(emulators.shopifyUrl, costCountingFetch(tally)) });
+      const run = await push(channel, drafts);
+      variantsRequested = run.variantsRequested;
+      const bound = Math.max(0, tally.points - PLAN.bucket) / PLAN.restoreRate;
+      const ratio = bound > 0 ? round(run.seconds / bound, 3) : null;
+      rows[`Shopify (${PLAN.name}, ${PLAN.restoreRate} points/s)`] = {
+        seconds: run.seconds,
+        "bound s": round(bound, 1),
+        "x bound": ratio ?? "",
+        "variants created": run.variantsCreated,
+        "products failed": run.failed,
+        "variants/s": round(run.variantsCreated / run.seconds, 1),
+        requests: tally.requests,
+        points: tally.points,
+        throttled: tally.throttled,
+        "RSS before MB": run.rssBeforeMb,
+        "peak RSS MB": run.peakRssMb,
+        "peak heap MB": run.peakHeapMb,
+      };
+      extra.shopify = {
+        plan: PLAN,
+        pointsSpent: tally.points,
+        pointsRequested: tally.requested,
+        boundSeconds: round(bound, 2),
+        ratioToBound: ratio,
+        lowestAvailableSeen: tally.lowestAvailable,
+        byOperation: Object.fromEntries(tally.byOperation),
+        firstFailure: run.firstFailure,
+      };
+    }
 
-    const ratio = bound > 0 ? round(shopifyRun.seconds / bound, 3) : null;
+    if (STORES.includes("woocommerce")) {
+      const site = await emulators.control<{ url: string; consumerKey: string; consumerSecret: string }>(emulators.wooUrl, "POST", "/_control/sites", { slug: "bench-push", name: "Bench push" });
+      const before = await emulators.stats();
+      const channel = woocommerce.createWooCommerceChannel({ siteUrl: site.url, consumerKey: site.consumerKey, consumerSecret: site.consumerSecret, log });
+      const run = await push(channel, drafts);
+      variantsRequested = run.variantsRequested;
+      const requests = (await emulators.stats()).wooRequests - before.wooRequests;
+      rows.WooCommerce = {
+        seconds: run.seconds,
+        "variants created": run.variantsCreated,
+        "products failed": run.failed,
+        "variants/s": round(run.variantsCreated / run.seconds, 1),
+        requests,
+        "RSS before MB": run.rssBeforeMb,
+        "peak RSS MB": run.peakRssMb,
+        "peak heap MB": run.peakHeapMb,
+      };
+      extra.woocommerce = { requests, firstFailure: run.firstFailure };
+    }
+
     report(
       "catalogue-push",
-      `Catalogue push: ${drafts.length} products x ${SIZES.length} variants (${shopifyRun.variantsRequested} variants), channel.createProducts in batches of ${PRODUCT_BATCH}; emulators in a separate process`,
-      {
-        "Shopify (standard, 100 points/s)": {
-          seconds: shopifyRun.seconds,
-          "bound s": round(bound, 1),
-          "x bound": ratio ?? "",
-          "variants created": shopifyRun.variantsCreated,
-          "products failed": shopifyRun.failed,
-          "variants/s": round(shopifyRun.variantsCreated / shopifyRun.seconds, 1),
-          requests: tally.requests,
-          points: tally.points,
-          throttled: tally.throttled,
-          "peak RSS MB": shopifyRun.peakRssMb,
-        },
-        WooCommerce: {
-          seconds: wooRun.seconds,
-          "variants created": wooRun.variantsCreated,
-          "products failed": wooRun.failed,
-          "variants/s": round(wooRun.variantsCreated / wooRun.seconds, 1),
-          requests: wooRequests,
-          "peak RSS MB": wooRun.peakRssMb,
-        },
-      },
-      {
-        shopify: {
-          plan: PLAN,
-          pointsSpent: tally.points,
-          pointsRequested: tally.requested,
-          boundSeconds: round(bound, 2),
-          ratioToBound: ratio,
-          lowestAvailableSeen: tally.lowestAvailable,
-          byOperation: Object.fromEntries(tally.byOperation),
-          firstFailure: shopifyRun.firstFailure,
-        },
-        woocommerce: { requests: wooRequests, firstFailure: wooRun.firstFailure },
-        emulatorProcessPeakRssMb: emulatorStats.peakRssMb,
-        targets: { ratioToBound: 1.15, peakRssMb: 400 },
-      },
+      `Catalogue push: ${drafts.length} products x ${SIZES.length} variants (${variantsRequested} variants), channel.createProducts in batches of ${PRODUCT_BATCH}; emulators in a separate process`,
+      rows,
+      { ...extra, emulatorProcessPeakRssMb: (await emulators.stats()).peakRssMb, targets: { ratioToBound: 1.15, peakRssMb: 400 } },
     );
   } finally {
     await emulators.stop();
@@ -127,6 +137,9 @@ function buildDrafts(products: number): ProductDraft[] {
 
 async function push(channel: Channel, drafts: ProductDraft[]) {
   const variantsRequested = drafts.reduce((sum, d) => sum + d.variants.length, 0);
+  const rssBeforeMb = round(process.memoryUsage.rss() / 1024 / 1024, 1);
+  let peakHeap = process.memoryUsage().heapUsed;
+  const heapTimer = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 25);
   const started = performance.now();
   const { result, peakRssMb } = await withPeakRss(async () => {
     const total: CreateProductsResult = { created: [], failed: [] };
@@ -138,9 +151,12 @@ async function push(channel: Channel, drafts: ProductDraft[]) {
     return total;
   });
   const seconds = round((performance.now() - started) / 1000, 2);
+  clearInterval(heapTimer);
   return {
     seconds,
     peakRssMb,
+    peakHeapMb: round(peakHeap / 1024 / 1024, 1),
+    rssBeforeMb,
     variantsRequested,
     variantsCreated: result.created.reduce((sum, p) => sum + p.variants.length, 0),
     failed: result.failed.length,
