@@ -73,7 +73,7 @@ describe("npm start", () => {
     const page = await fetch(`${backend.url}/sandbox`);
     assert.equal(page.status, 200);
     const html = await page.text();
-    assert.match(html, /everything on this page is emulated/u);
+    assert.match(html, /everything on this page is emulated/iu);
     assert.match(html, /prokip-demo\.myshopify\.com/u);
 
     const credentials = (await (await fetch(`${backend.url}/sandbox/api/credentials`)).json()) as {
