@@ -98,20 +98,19 @@ await pRetry(
     log.info({ outcome }, outcome === "applied" ? "database migrations applied" : "database schema up to date");
     database = connectDatabase(databaseServer.url);
     await database.ping();
+    // The queue is needed either way: stored webhooks and "sync now" ask it for runs.
+    boss ??= await startQueue(databaseServer.url, log);
+    workers = {
+      pool: database.pool,
+      prisma: database.prisma,
+      boss,
+      log,
+      publicUrl: publicUrl(env),
+      prokipClient,
+      channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) },
+    };
     // Workers run in this process by default; PROKIP_SYNC_WORKERS=off leaves them to `npm run worker`.
-    if (env.PROKIP_SYNC_WORKERS === "on") {
-      boss = await startQueue(databaseServer.url, log);
-      workers = {
-        pool: database.pool,
-        prisma: database.prisma,
-        boss,
-        log,
-        publicUrl: publicUrl(env),
-        prokipClient,
-        channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) },
-      };
-      await startWorkers(workers);
-    }
+    if (env.PROKIP_SYNC_WORKERS === "on") await startWorkers(workers);
     if (sandbox && sandboxCredentials) {
       demo = await connectDemoBusiness({
         prisma: database.prisma,

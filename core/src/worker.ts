@@ -1,9 +1,12 @@
 /**
  * `npm run worker`: the job workers alone, for scaling out next to web processes started with
  * PROKIP_SYNC_WORKERS=off. Needs DATABASE_URL (an embedded database belongs to one process).
+ * In sandbox mode it talks to the emulators the web process serves at PUBLIC_URL/sandbox/*,
+ * as `npm start`'s own workers do.
  */
 import exitHook from "async-exit-hook";
-import { publicUrl, readEnvironment } from "./config/index.ts";
+import { shopify } from "./channels/index.ts";
+import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
 import { startQueue, startWorkers } from "./jobs/index.ts";
 import { createLogger } from "./log/index.ts";
 import { loadEncryptionKey } from "./security/index.ts";
@@ -18,8 +21,26 @@ if (!env.DATABASE_URL) {
 const encryptionKey = loadEncryptionKey({ configured: env.PROKIP_SYNC_ENCRYPTION_KEY, dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir, production: env.NODE_ENV === "production" });
 const database = connectDatabase(env.DATABASE_URL);
 const boss = await startQueue(env.DATABASE_URL, log);
-const prokipClient = env.PROKIP_CLIENT_ID && env.PROKIP_CLIENT_SECRET ? { clientId: env.PROKIP_CLIENT_ID, clientSecret: env.PROKIP_CLIENT_SECRET } : null;
-await startWorkers({ pool: database.pool, prisma: database.prisma, boss, log, publicUrl: publicUrl(env), prokipClient, channels: { encryptionKey, log } });
+// Sandbox mode: Shopify's API calls go to the emulated shop, and the emulated Prokip's demo
+// client stands in for a deployment client that is not configured (both as in main.ts).
+const sandbox = sandboxEnabled(env);
+const shopifyFetch = sandbox ? shopify.routeShopifyFetch(`${publicUrl(env)}/sandbox/shopify`) : null;
+const demoProkip = sandbox ? (await import("@prokip-sync/sandbox")).prokip.DEMO_CREDENTIALS : null;
+const prokipClient =
+  env.PROKIP_CLIENT_ID && env.PROKIP_CLIENT_SECRET
+    ? { clientId: env.PROKIP_CLIENT_ID, clientSecret: env.PROKIP_CLIENT_SECRET }
+    : demoProkip
+      ? { clientId: demoProkip.clientId, clientSecret: demoProkip.clientSecret }
+      : null;
+await startWorkers({
+  pool: database.pool,
+  prisma: database.prisma,
+  boss,
+  log,
+  publicUrl: publicUrl(env),
+  prokipClient,
+  channels: { encryptionKey, log, ...(shopifyFetch ? { shopifyFetch } : {}) },
+});
 log.info("workers started");
 
 exitHook((done) => {

@@ -141,10 +141,20 @@ describe("POST /webhooks/woocommerce/:connectionId", () => {
     assert.equal((await wooDelivery(wooConnectionId, body, { deliveryId })).status, 200);
     const again = await wooDelivery(wooConnectionId, body, { deliveryId });
     assert.deepEqual(await again.json(), { status: "duplicate" });
-    const rows = await prisma.webhookEvent.findMany({ where: { deliveryId } });
+    const rows = await prisma.webhookEvent.findMany({ where: { deliveryId: { startsWith: `${deliveryId}:` } } });
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.topic, "order.updated");
     assert.equal(rows[0]!.webhookId, "12");
+  });
+
+  it("stores two notifications that share WooCommerce's delivery id (same webhook, same second)", async () => {
+    // WooCommerce derives the id from the webhook id and the current second only.
+    const deliveryId = randomUUID();
+    const first = await wooDelivery(wooConnectionId, JSON.stringify({ id: 81, status: "processing", line_items: [] }), { deliveryId });
+    const second = await wooDelivery(wooConnectionId, JSON.stringify({ id: 82, status: "processing", line_items: [] }), { deliveryId });
+    assert.deepEqual([await first.json(), await second.json()], [{ status: "stored" }, { status: "stored" }]);
+    const rows = await prisma.webhookEvent.findMany({ where: { deliveryId: { startsWith: `${deliveryId}:` } } });
+    assert.deepEqual(rows.map((row) => (row.payload as { id: number }).id).sort(), [81, 82]);
   });
 
   it("refuses a signature made with another secret, and counts it", async () => {

@@ -6,6 +6,7 @@
  * Shopify signs with the app secret, so the signature is checked before anything else.
  * WooCommerce signs with a per-connection secret, so the connection is looked up first.
  */
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { verifyShopifyWebhook } from "../channels/shopify/index.ts";
 import { isWooCommercePing, verifyWooCommerceWebhook } from "../channels/woocommerce/index.ts";
@@ -79,7 +80,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
       return store(reply, database, deps, "woocommerce", {
         connection,
         topic,
-        deliveryId,
+        deliveryId: wooCommerceInboxKey(deliveryId, rawBody),
         webhookId: headerValue(request, "x-wc-webhook-id") ?? null,
         rawBody,
         triggeredAt: null,
@@ -118,6 +119,17 @@ async function store(
     await deps.onStored(delivery.connection.id).catch(() => undefined);
   }
   return reply.code(200).send({ status: result.status });
+}
+
+/**
+ * WooCommerce's delivery id is `wp_hash( webhook id . strtotime('now') )` (WC_Webhook::deliver):
+ * every notification of one webhook within the same second shares it (two orders placed
+ * together, a batch of stock writes). Keyed by that id alone, all but the first would be
+ * acknowledged as duplicates and lost. So the inbox key is the id plus a digest of the body:
+ * only the same bytes delivered again are a redelivery.
+ */
+export function wooCommerceInboxKey(deliveryId: string, rawBody: Buffer): string {
+  return `${deliveryId}:${createHash("sha256").update(rawBody).digest("hex").slice(0, 32)}`;
 }
 
 function refuse(reply: FastifyReply, metrics: Metrics, platform: Platform) {

@@ -11,7 +11,11 @@ export interface Delivery {
   connectionId: string;
   platform: Platform;
   topic: string;
-  /** Shopify X-Shopify-Event-Id (the same event delivered again keeps it); WooCommerce X-WC-Webhook-Delivery-ID. */
+  /**
+   * Shopify X-Shopify-Event-Id (the same event delivered again keeps it); WooCommerce
+   * `<X-WC-Webhook-Delivery-ID>:<body digest>` (its id is shared by every notification of a
+   * webhook within one second: api/webhooks.ts `wooCommerceInboxKey`).
+   */
   deliveryId: string;
   webhookId: string | null;
   /** The body exactly as received (already verified); stored as jsonb. */

@@ -8,8 +8,9 @@
  *
  * Order topics go through the order logic. Inventory notifications (Shopify
  * inventory_levels/update, WooCommerce product.updated) are checked for our own echo; other
- * changes ask for a store-edit check (sync/store-edits.ts). Other topics stay in the inbox,
- * recorded, for the features that will use them.
+ * changes ask for a store-edit check (sync/store-edits.ts). Topics nothing handles yet
+ * (products/update, products/delete, product.deleted, ...) are marked ignored: they stay in the
+ * inbox, recorded with their payload, but no delivery is left waiting for ever.
  */
 import type pg from "pg";
 import { shopify, type Channel, type StoreOrderState } from "../channels/index.ts";
@@ -55,13 +56,18 @@ export async function processInbox(pool: pg.Pool, connection: InboxConnection, c
     const handled = await withTransaction(pool, async (sql) => {
       const { rows } = await sql.query<{ id: string; topic: string; payload: unknown; attempts: number }>(
         `SELECT "id", "topic", "payload", "attempts" FROM "WebhookEvent"
-         WHERE "businessId" = $1 AND "connectionId" = $2 AND "state" = 'received' AND "topic" = ANY($3::text[]) AND NOT ("id" = ANY($4::uuid[]))
+         WHERE "businessId" = $1 AND "connectionId" = $2 AND "state" = 'received' AND NOT ("id" = ANY($3::uuid[]))
          ORDER BY "receivedAt", "id" LIMIT 1
          FOR UPDATE SKIP LOCKED`,
-        [connection.businessId, connection.id, [...HANDLED_TOPICS[connection.platform]], skipped],
+        [connection.businessId, connection.id, skipped],
       );
       const delivery = rows[0];
       if (!delivery) return false;
+      if (!(HANDLED_TOPICS[connection.platform] as readonly string[]).includes(delivery.topic)) {
+        result.ignored += 1;
+        await sql.query(`UPDATE "WebhookEvent" SET "state" = 'ignored', "attempts" = "attempts" + 1, "processedAt" = now() WHERE "id" = $1`, [delivery.id]);
+        return true;
+      }
       try {
         if (delivery.topic === "app/uninstalled") {
           await markUninstalled(pool, connection.id);

@@ -30,13 +30,27 @@ export interface PostingJob {
   orderId: string;
 }
 
+/**
+ * A running job refreshes its heartbeat every half of this; a job whose worker died (killed,
+ * out of memory, host lost) is failed and retried once it has been silent this long. Without a
+ * heartbeat it would stay `active` until `expireInSeconds`, and since the queues are stately, its
+ * connection (or order) would get no other run of that queue until then.
+ */
+export const HEARTBEAT_SECONDS = 30;
+/** How often pg-boss looks for such jobs (its default, 60 s, would double the wait). */
+const SUPERVISE_SECONDS = 10;
+
 export async function startQueue(connectionString: string, log: Logger): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString, useListenNotify: true, max: 4 });
+  const boss = new PgBoss({ connectionString, useListenNotify: true, max: 4, superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS });
   boss.on("error", (error: unknown) => log.error({ err: error }, "job queue error"));
   await boss.start();
   for (const name of Object.values(QUEUES)) {
-    if (!(await boss.getQueue(name))) {
-      await boss.createQueue(name, { policy: "stately", notify: true, retryLimit: 8, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60 });
+    const queue = await boss.getQueue(name);
+    if (!queue) {
+      await boss.createQueue(name, { policy: "stately", notify: true, retryLimit: 8, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60, heartbeatSeconds: HEARTBEAT_SECONDS });
+    } else if (queue.heartbeatSeconds !== HEARTBEAT_SECONDS) {
+      // Queues created before the heartbeat existed.
+      await boss.updateQueue(name, { heartbeatSeconds: HEARTBEAT_SECONDS });
     }
   }
   return boss;
