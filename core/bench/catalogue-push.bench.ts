@@ -8,6 +8,9 @@
  * answer's `extensions.cost` is read through a fetch wrapper; the points spent are the sum of
  * `actualQueryCost`, and the lower bound the rate limit allows is
  * max(0, points - 2,000) / 100 s (the bucket starts full). Target: elapsed <= 1.15x the bound.
+ * The emulator prices every mutation at 10 points (productSet included, whatever its variant
+ * count; Shopify's dynamic productSet pricing is not emulated), so 4 variants per product keep the
+ * bound near 4 minutes; 10,000 one-variant products would need ~16.
  * WooCommerce: the same catalogue to a fresh site (no rate limit in the emulator).
  * Peak RSS of this process during each push (target <= 400 MB).
  *
