@@ -247,17 +247,22 @@ interface WooWebhook {
 const wooWebhooks = () => control<WooWebhook[]>("GET", `${web}/sandbox/woocommerce/_control/sites/${demo.site}/webhooks`);
 
 /**
- * Arms a SIGKILL of the worker for the first request `match` picks: it is forwarded, the
- * emulator applies it, and the worker is killed before the answer reaches it.
+ * Arms a SIGKILL of the worker for the first request `match` picks that succeeds: it is
+ * forwarded, the emulator applies it, and the worker is killed before the answer reaches it.
  */
 function armKill(what: string, match: (request: ProxiedRequest) => boolean): Promise<string> {
   return new Promise<string>((resolve) => {
+    let fired = false;
     proxy.interceptor = (request) => {
-      if (!worker.running || !match(request)) return null;
-      proxy.interceptor = null;
+      if (fired || !worker.running || !match(request)) return null;
       return (status) => {
+        // A refused request (a 429 or 5xx fault) changed nothing: wait for one that did.
+        if (fired || status < 200 || status >= 300 || !worker.running) return false;
+        fired = true;
+        proxy.interceptor = null;
         worker.killHard();
         resolve(`${what}: ${request.method} ${request.url.replace(/\?.*$/u, "")} answered ${status}, worker killed before hearing it`);
+        return true;
       };
     };
   });

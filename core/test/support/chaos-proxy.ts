@@ -25,8 +25,12 @@ export interface ProxiedRequest {
   body: Buffer;
 }
 
-/** Called once the emulator/backend answered a request the interceptor picked; the answer is not relayed. */
-export type OnAnswered = (status: number) => void;
+/**
+ * Called with the status once the emulator/backend answered a request the interceptor picked
+ * (so the request has been applied, or refused); true when the caller must never hear the
+ * answer (the connection is then dropped), false to relay it as usual.
+ */
+export type OnAnswered = (status: number) => boolean;
 
 export function classify(url: string): Route {
   if (url.startsWith("/webhooks/shopify")) return "shopify-webhook";
@@ -145,14 +149,10 @@ export class ChaosProxy {
       const upstream = http.request(target, { method: request.method, headers, agent: this.agent, timeout: 120_000 }, (answer) => {
         const status = answer.statusCode ?? 502;
         this.count(this.answers, `${route} ${status}`);
-        if (onAnswered) {
-          // The emulator has applied the request; the caller never hears about it.
+        if (onAnswered?.(status)) {
           answer.resume();
-          answer.on("end", () => {
-            onAnswered(status);
-            response.destroy();
-            resolve();
-          });
+          response.destroy();
+          resolve();
           return;
         }
         response.writeHead(status, answer.headers);
