@@ -15,6 +15,7 @@ import type { SandboxCredentials } from "@prokip-sync/sandbox";
 import { sandboxPage } from "../src/api/sandbox-page.ts";
 import { freePort } from "../src/store/index.ts";
 import { testDatabase } from "./support/database.ts";
+import { eventually as waitFor } from "./support/eventually.ts";
 
 interface SkuState { sku: string; product: string; prokip: number | null; shopify: number | null; woocommerce: number | null; available: number; target: number }
 interface CellView { text: string; waiting: boolean; title: string }
@@ -133,14 +134,8 @@ describe("the /sandbox page served by the backend", () => {
     await once(child, "exit");
   });
 
-  async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    assert.fail(`timed out waiting for: ${what}\n${logs.slice(-3000)}`);
-  }
+
+  const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => waitFor(what, check, { timeoutMs, context: () => logs.slice(-3000) });
 
   async function page(): Promise<string> {
     const response = await fetch(`${base}/sandbox`);

@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/store/index.ts";
 import { testDatabase } from "./support/database.ts";
+import { eventually as waitFor } from "./support/eventually.ts";
 
 const main = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src/main.ts");
 const database = await testDatabase({ poolSize: 2 });
@@ -50,14 +51,8 @@ async function post(pathName: string, body: unknown): Promise<Response> {
   return fetch(`${base}${pathName}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  assert.fail(`timed out waiting for: ${what}\n${logs.slice(-3000)}`);
-}
+
+const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => waitFor(what, check, { timeoutMs, context: () => logs.slice(-3000) });
 
 const everywhere = (n: number) => async () => {
   const row = await state("shirt1");

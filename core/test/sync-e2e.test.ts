@@ -16,6 +16,7 @@ import { QUEUES, requestRun, runReconcile, startQueue, startWorkers, type Worker
 import { createLogger } from "../src/log/index.ts";
 import { encryptSecret, generateEncryptionKey, parseEncryptionKey } from "../src/security/index.ts";
 import { testDatabase } from "./support/database.ts";
+import { eventually as waitFor } from "./support/eventually.ts";
 
 const database = await testDatabase({ poolSize: 12 });
 const { prisma, pool } = database;
@@ -122,14 +123,8 @@ async function quantityIn(channel: Channel, sku: string): Promise<number | null>
   return null;
 }
 
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
+
+const eventually = (what: string, check: () => Promise<boolean>) => waitFor(what, check, { timeoutMs: 20_000, everyMs: 200 });
 
 describe("a sale on one store reaches the other", () => {
   it("Shopify sells 2, WooCommerce sells 3, Shopify refunds 1 with restock: both stores follow", async () => {
