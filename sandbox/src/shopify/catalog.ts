@@ -227,17 +227,8 @@ function orderedSelection(product: Product, values: { optionName: string; name: 
   });
 }
 
-export interface VariantPatch {
-  optionValues?: { optionName: string; name: string }[];
-  sku?: string | null;
-  price?: string | number;
-  compareAtPrice?: string | number | null;
-  barcode?: string | null;
-  inventoryPolicy?: "DENY" | "CONTINUE";
-  taxable?: boolean;
-  tracked?: boolean;
-  cost?: string | number | null;
-}
+/** The fields of a variant that can change after creation (stock changes go through inventory). */
+export type VariantPatch = Partial<Omit<VariantDraft, "inventory">>;
 
 export function updateVariant(core: Core, shop: Shop, variant: Variant, patch: VariantPatch): void {
   const now = core.state.now();
