@@ -63,6 +63,40 @@ export async function timedPool<T>(items: readonly T[], concurrency: number, tas
   };
 }
 
+/**
+ * Like timedPool, but each worker takes up to `batchSize` waiting items at once, as the inbox
+ * worker does. An item's latency is its batch's: it is done when its batch commits.
+ */
+export async function timedBatches<T>(items: readonly T[], concurrency: number, batchSize: number, task: (batch: T[]) => Promise<unknown>): Promise<Measurement> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const { peakRssMb } = await withPeakRss(async () => {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < items.length) {
+          const batch = items.slice(next, next + batchSize);
+          next += batch.length;
+          const t = performance.now();
+          await task(batch);
+          const elapsed = performance.now() - t;
+          for (let i = 0; i < batch.length; i++) latencies.push(elapsed);
+        }
+      }),
+    );
+  });
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    events: items.length,
+    seconds: round(seconds, 2),
+    perSecond: Math.round(items.length / seconds),
+    p50Ms: round(percentile(latencies, 50), 2),
+    p99Ms: round(percentile(latencies, 99), 2),
+    peakRssMb,
+  };
+}
+
 export function report(benchmark: string, title: string, rows: Record<string, Record<string, string | number>>, extra: Record<string, unknown> = {}): void {
   const columns = [...new Set(Object.values(rows).flatMap((row) => Object.keys(row)))];
   const table = [["", ...columns], ...Object.entries(rows).map(([name, row]) => [name, ...columns.map((column) => String(row[column] ?? ""))])];

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import type { NormalizedOrder } from "../src/domain/index.ts";
 import { SyncError } from "../src/domain/index.ts";
 import { listingTargets } from "../src/ledger/index.ts";
-import { applyOrderState } from "../src/sync/index.ts";
+import { applyOrderState, applyOrderStates } from "../src/sync/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { addConnection, available, createShop, createVariant, orderNet } from "./support/fixtures.ts";
 
@@ -210,6 +210,77 @@ describe("bad input", () => {
     assert.equal(await prisma.stockMovement.count({ where: { businessId: shop.businessId } }), 0);
     const received = await prisma.activityEvent.findFirstOrThrow({ where: { businessId: shop.businessId, type: "order_received" } });
     assert.equal(received.severity, "warning");
+  });
+});
+
+describe("several order states in one transaction", () => {
+  it("answers each input on its own: applied, duplicate, superseded, stale, invalid, unknown store", async () => {
+    const shop = await createShop(prisma);
+    const shirt = await createVariant(db, shop, "BATCH-SHIRT", 50);
+    const cap = await createVariant(db, shop, "BATCH-CAP", 50);
+    const known = order(shop.connectionId, "b-known", 5, [{ sku: "BATCH-CAP", quantity: 4 }]);
+    await applyOrderState(pool, known);
+
+    const placed = order(shop.connectionId, "b-1", 1, [{ sku: "BATCH-SHIRT", quantity: 3 }]);
+    const refunded = order(shop.connectionId, "b-1", 2, [{ sku: "BATCH-SHIRT", quantity: 3, refundedQuantity: 1, restockedQuantity: 1 }]);
+    const outcomes = await applyOrderStates(pool, [
+      placed,
+      refunded,
+      placed, // older than the refund in the same batch
+      known, // already applied
+      order(shop.connectionId, "b-known", 4, [{ sku: "BATCH-CAP", quantity: 9 }]), // older than what is applied
+      { ...placed, externalId: "b-bad", lines: [{ sku: "X", quantity: 1 }] }, // no line id
+      order("00000000-0000-4000-8000-000000000000", "b-ghost", 0, [{ sku: "BATCH-SHIRT", quantity: 1 }]),
+    ]);
+
+    const summary = outcomes.map((outcome) => (outcome.ok ? outcome.result.status : (outcome.error as SyncError).code));
+    assert.deepEqual(summary, ["stale", "applied", "stale", "unchanged", "stale", "invalid_order", "unknown_connection"]);
+    // The refund is what the order holds: 3 sold, 1 restocked, written as the net of the newest state.
+    assert.equal(await available(prisma, shop, shirt), 48);
+    assert.equal(await available(prisma, shop, cap), 46);
+    const orderId = outcomes[1]!.ok ? outcomes[1]!.result.orderId : "";
+    assert.equal(outcomes[0]!.ok && outcomes[0]!.result.orderId, orderId);
+    assert.equal(await orderNet(prisma, orderId, shirt), -2);
+    assert.equal(await prisma.order.count({ where: { businessId: shop.businessId } }), 2);
+    assert.equal(await prisma.activityEvent.count({ where: { businessId: shop.businessId, type: "order_received" } }), 2);
+  });
+
+  it("gives the same ledger as one at a time when batches overlap and run concurrently in opposite orders", async () => {
+    const shop = await createShop(prisma);
+    const woo = await addConnection(prisma, shop, { platform: "woocommerce" });
+    const skus = ["OV-1", "OV-2", "OV-3", "OV-4"];
+    const variants = await Promise.all(skus.map((sku) => createVariant(db, shop, sku, 1000)));
+    const states: NormalizedOrder[] = [];
+    for (let i = 0; i < 60; i++) {
+      const connectionId = i % 2 === 0 ? shop.connectionId : woo;
+      const lines = [{ sku: skus[i % 4]!, quantity: 1 + (i % 3) }, { sku: skus[(i + 1) % 4]!, quantity: 1 }];
+      states.push(order(connectionId, `ov-${i}`, 1, lines));
+      if (i % 3 === 0) states.push(order(connectionId, `ov-${i}`, 2, lines, { cancelled: true }));
+    }
+    // Every state three times, in batches of 16 taken forwards by half the workers and backwards by the others.
+    const forwards = [...states, ...states, ...states];
+    const backwards = [...forwards].reverse();
+    const outcomes = (await Promise.all([...chunks(forwards, 16), ...chunks(backwards, 16)].map((batch) => applyOrderStates(pool, batch)))).flat();
+    assert.ok(outcomes.every((outcome) => outcome.ok));
+
+    for (const [v, variant] of variants.entries()) {
+      let held = 0;
+      for (let i = 0; i < 60; i++) {
+        if (i % 3 === 0) continue; // cancelled: holds nothing
+        if (i % 4 === v) held += 1 + (i % 3);
+        if ((i + 1) % 4 === v) held += 1;
+      }
+      assert.equal(await available(prisma, shop, variant), 1000 - held, skus[v]);
+    }
+    // Each open order's two lines sold once; a cancelled order holds nothing, whichever state came first.
+    const open = await prisma.order.findMany({ where: { businessId: shop.businessId, cancelled: false }, select: { id: true } });
+    assert.equal(open.length, 40);
+    assert.equal(await prisma.stockMovement.count({ where: { orderId: { in: open.map((o) => o.id) }, reason: "sale" } }), 80);
+    const net = await prisma.stockMovement.groupBy({ by: ["orderId"], where: { businessId: shop.businessId, orderId: { not: null } }, _sum: { delta: true } });
+    const cancelled = new Set((await prisma.order.findMany({ where: { businessId: shop.businessId, cancelled: true } })).map((o) => o.id));
+    assert.equal(cancelled.size, 20);
+    assert.ok(net.filter((row) => cancelled.has(row.orderId!)).every((row) => row._sum.delta === 0));
+    assert.equal(await prisma.order.count({ where: { businessId: shop.businessId } }), 60);
   });
 });
 

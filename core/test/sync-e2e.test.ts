@@ -130,17 +130,26 @@ describe("a sale on one store reaches the other", () => {
   it("Shopify sells 2, WooCommerce sells 3, Shopify refunds 1 with restock: both stores follow", async () => {
     assert.equal(await quantityIn(wooChannel, "shirt1"), 100);
 
+    // The selling store already took its own sale off: only the other store is written.
+    const pushes = (connectionId: string) => prisma.activityEvent.count({ where: { type: "stock_pushed", connectionId } });
     const order = shopifyStore.emulator.control.placeOrder({ shop: shopDemo.shop, lines: [{ sku: "shirt1", quantity: 2 }] });
     await eventually("WooCommerce shows 98", async () => (await quantityIn(wooChannel, "shirt1")) === 98);
     assert.equal(await quantityIn(shopifyChannel, "shirt1"), 98);
+    await eventually("Shopify's listing is no longer waiting", async () => (await prisma.listing.count({ where: { connectionId: shopifyConnectionId, dirty: true } })) === 0);
+    assert.equal(await pushes(shopifyConnectionId), 0, "Shopify is not written the sale it made");
+    assert.equal(await pushes(wooConnectionId), 1);
 
     wooStore.emulator.control.placeOrder("demo", { lines: [{ sku: "shirt1", quantity: 3 }] });
     await eventually("Shopify shows 95", async () => (await quantityIn(shopifyChannel, "shirt1")) === 95);
     assert.equal(await quantityIn(wooChannel, "shirt1"), 95);
+    await eventually("WooCommerce's listing is no longer waiting", async () => (await prisma.listing.count({ where: { connectionId: wooConnectionId, dirty: true } })) === 0);
+    assert.equal(await pushes(wooConnectionId), 1, "WooCommerce is not written the sale it made");
 
     shopifyStore.emulator.control.refundOrder({ shop: shopDemo.shop, order: order.id, restock: true, lines: [{ sku: "shirt1", quantity: 1 }] });
     await eventually("WooCommerce shows 96", async () => (await quantityIn(wooChannel, "shirt1")) === 96);
     assert.equal(await quantityIn(shopifyChannel, "shirt1"), 96);
+    // Each store's notifications of its own moves were expected: nothing was taken for a hand edit.
+    assert.equal(await prisma.activityEvent.count({ where: { type: "drift" } }), 0);
 
     // The ledger holds exactly those movements, and every store order is recorded once.
     const movements = await prisma.stockMovement.findMany({ where: { reason: { not: "import" } }, orderBy: { id: "asc" } });

@@ -1,10 +1,12 @@
 /**
  * Inbox processing: a connection's stored deliveries, oldest first, into the ledger.
  *
- * Each delivery is handled inside a transaction that holds its row locked (FOR UPDATE SKIP
- * LOCKED): if the process dies, the lock goes with it and the delivery is simply handled again.
- * That is safe because the ledger is convergent ("orders are state"): handling an order twice
- * changes nothing the second time.
+ * Deliveries are handled a batch at a time inside a transaction that holds their rows locked
+ * (FOR UPDATE SKIP LOCKED): if the process dies, the locks go with it and the deliveries are
+ * simply handled again. That is safe because the ledger is convergent ("orders are state"):
+ * handling an order twice changes nothing the second time. The order states of a batch are
+ * applied together (sync/orders.ts applyOrderStates), which is what lets one worker keep up
+ * with a busy store.
  *
  * Order topics go through the order logic. Inventory notifications (Shopify
  * inventory_levels/update, WooCommerce product.updated) are checked for our own echo; other
@@ -17,7 +19,7 @@ import { shopify, type Channel, type StoreOrderState } from "../channels/index.t
 import type { Logger } from "../log/index.ts";
 import { markUninstalled } from "../connections/index.ts";
 import { withTransaction } from "../store/index.ts";
-import { applyOrderState, recordStoreQuantity } from "../sync/index.ts";
+import { applyOrderStates, recordStoreQuantity } from "../sync/index.ts";
 
 const HANDLED_TOPICS = {
   shopify: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/edited", "refunds/create", "inventory_levels/update", "app/uninstalled"],
@@ -49,65 +51,145 @@ export interface InboxRunResult {
   changedOrderIds: string[];
 }
 
-export async function processInbox(pool: pg.Pool, connection: InboxConnection, channel: Channel, log: Logger): Promise<InboxRunResult> {
-  const result: InboxRunResult = { processed: 0, ignored: 0, failed: 0, ordersChanged: 0, storeChanges: 0, changedOrderIds: [] };
+/** Deliveries handled per transaction: the order states among them share one ledger transaction. */
+export const INBOX_BATCH_SIZE = 25;
+
+interface Delivery {
+  id: string;
+  topic: string;
+  payload: unknown;
+  attempts: number;
+}
+
+interface Handled {
+  id: string;
+  state: "processed" | "ignored" | "received" | "failed";
+  error: string | null;
+}
+
+/**
+ * Handles the connection's waiting deliveries, a batch at a time, until none is left.
+ * `onBatch` hears what each committed batch changed, so drains and postings can start while
+ * a long queue is still being worked through.
+ */
+export async function processInbox(
+  pool: pg.Pool,
+  connection: InboxConnection,
+  channel: Channel,
+  log: Logger,
+  onBatch: (batch: InboxRunResult) => Promise<void> = async () => undefined,
+): Promise<InboxRunResult> {
+  const total = emptyResult();
   const skipped: string[] = [];
   for (;;) {
-    const handled = await withTransaction(pool, async (sql) => {
-      const { rows } = await sql.query<{ id: string; topic: string; payload: unknown; attempts: number }>(
+    const batch = emptyResult();
+    const handledCount = await withTransaction(pool, async (sql) => {
+      const { rows: deliveries } = await sql.query<Delivery>(
         `SELECT "id", "topic", "payload", "attempts" FROM "WebhookEvent"
          WHERE "businessId" = $1 AND "connectionId" = $2 AND "state" = 'received' AND NOT ("id" = ANY($3::uuid[]))
-         ORDER BY "receivedAt", "id" LIMIT 1
+         ORDER BY "receivedAt", "id" LIMIT $4
          FOR UPDATE SKIP LOCKED`,
-        [connection.businessId, connection.id, skipped],
+        [connection.businessId, connection.id, skipped, INBOX_BATCH_SIZE],
       );
-      const delivery = rows[0];
-      if (!delivery) return false;
-      if (!(HANDLED_TOPICS[connection.platform] as readonly string[]).includes(delivery.topic)) {
-        result.ignored += 1;
-        await sql.query(`UPDATE "WebhookEvent" SET "state" = 'ignored', "attempts" = "attempts" + 1, "processedAt" = now() WHERE "id" = $1`, [delivery.id]);
-        return true;
+      if (deliveries.length === 0) return 0;
+      const handled = await handleDeliveries(pool, connection, channel, deliveries, batch);
+      for (const item of handled) {
+        if (item.state === "received" || item.state === "failed") {
+          skipped.push(item.id);
+          const delivery = deliveries.find((d) => d.id === item.id)!;
+          log.warn({ deliveryId: item.id, topic: delivery.topic, attempt: delivery.attempts + 1, giveUp: item.state === "failed" }, `delivery not processed: ${item.error}`);
+        }
       }
-      try {
-        if (delivery.topic === "app/uninstalled") {
-          await markUninstalled(pool, connection.id);
-          result.processed += 1;
-          await sql.query(`UPDATE "WebhookEvent" SET "state" = 'processed', "attempts" = "attempts" + 1, "processedAt" = now() WHERE "id" = $1`, [delivery.id]);
-          return true;
-        }
-        if (INVENTORY_TOPICS.has(delivery.topic)) {
-          const outcome = await handleStoreQuantity(pool, connection, delivery.topic, delivery.payload);
-          if (outcome === "changed") result.storeChanges += 1;
-          const state = outcome === "changed" ? "processed" : "ignored";
-          result[state] += 1;
-          await sql.query(`UPDATE "WebhookEvent" SET "state" = $2, "attempts" = "attempts" + 1, "processedAt" = now(), "error" = NULL WHERE "id" = $1`, [delivery.id, state]);
-          return true;
-        }
-        const state = await orderStateFor(connection.platform, delivery.topic, delivery.payload, channel);
-        if (state === null) {
-          result.ignored += 1;
-          await sql.query(`UPDATE "WebhookEvent" SET "state" = 'ignored', "attempts" = "attempts" + 1, "processedAt" = now() WHERE "id" = $1`, [delivery.id]);
-          return true;
-        }
-        const applied = await applyOrderState(pool, { ...state, connectionId: connection.id });
-        if (applied.movements.length > 0) {
-          result.ordersChanged += 1;
-          result.changedOrderIds.push(applied.orderId);
-        }
-        result.processed += 1;
-        await sql.query(`UPDATE "WebhookEvent" SET "state" = 'processed', "attempts" = "attempts" + 1, "processedAt" = now(), "error" = NULL WHERE "id" = $1`, [delivery.id]);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const giveUp = delivery.attempts + 1 >= MAX_ATTEMPTS;
-        result.failed += 1;
-        skipped.push(delivery.id);
-        log.warn({ deliveryId: delivery.id, topic: delivery.topic, attempt: delivery.attempts + 1, giveUp }, `delivery not processed: ${message}`);
-        await sql.query(`UPDATE "WebhookEvent" SET "state" = $2, "attempts" = "attempts" + 1, "error" = $3 WHERE "id" = $1`, [delivery.id, giveUp ? "failed" : "received", message]);
-      }
-      return true;
+      await sql.query(
+        `UPDATE "WebhookEvent" AS w
+         SET "state" = h."state", "attempts" = w."attempts" + 1, "error" = h."error",
+             "processedAt" = CASE WHEN h."state" IN ('processed', 'ignored') THEN now() ELSE w."processedAt" END
+         FROM unnest($1::uuid[], $2::"WebhookState"[], $3::text[]) AS h("id", "state", "error")
+         WHERE w."id" = h."id"`,
+        [handled.map((h) => h.id), handled.map((h) => h.state), handled.map((h) => h.error)],
+      );
+      return deliveries.length;
     });
-    if (!handled) return result;
+    if (handledCount === 0) return total;
+    addTo(total, batch);
+    if (batch.ordersChanged + batch.storeChanges > 0) await onBatch(batch);
   }
+}
+
+/**
+ * One batch: order states first (one ledger transaction for all of them), then store
+ * quantities (so a sale and the store's own notification of it, arriving together, are seen in
+ * that order), then the rest.
+ */
+async function handleDeliveries(pool: pg.Pool, connection: InboxConnection, channel: Channel, deliveries: Delivery[], result: InboxRunResult): Promise<Handled[]> {
+  const handled = new Map<string, Handled>();
+  const failed = (delivery: Delivery, error: unknown) => {
+    result.failed += 1;
+    const message = error instanceof Error ? error.message : String(error);
+    handled.set(delivery.id, { id: delivery.id, state: delivery.attempts + 1 >= MAX_ATTEMPTS ? "failed" : "received", error: message });
+  };
+  const done = (delivery: Delivery, state: "processed" | "ignored") => {
+    result[state] += 1;
+    handled.set(delivery.id, { id: delivery.id, state, error: null });
+  };
+
+  const orderDeliveries = deliveries.filter((d) => isHandled(connection, d.topic) && d.topic !== "app/uninstalled" && !INVENTORY_TOPICS.has(d.topic));
+  const states = await orderStatesFor(connection.platform, orderDeliveries, channel);
+  const toApply: { delivery: Delivery; state: StoreOrderState }[] = [];
+  for (const delivery of orderDeliveries) {
+    const state = states.get(delivery.id)!;
+    if (state instanceof Error) failed(delivery, state);
+    else if (state === null) done(delivery, "ignored");
+    else toApply.push({ delivery, state });
+  }
+  const outcomes = await applyOrderStates(pool, toApply.map(({ state }) => ({ ...state, connectionId: connection.id })));
+  outcomes.forEach((outcome, i) => {
+    const { delivery } = toApply[i]!;
+    if (!outcome.ok) return failed(delivery, outcome.error);
+    if (outcome.result.movements.length > 0) {
+      result.ordersChanged += 1;
+      result.changedOrderIds.push(outcome.result.orderId);
+    }
+    done(delivery, "processed");
+  });
+
+  for (const delivery of deliveries) {
+    if (handled.has(delivery.id)) continue;
+    if (!isHandled(connection, delivery.topic)) {
+      done(delivery, "ignored");
+      continue;
+    }
+    try {
+      if (delivery.topic === "app/uninstalled") {
+        await markUninstalled(pool, connection.id);
+        done(delivery, "processed");
+      } else {
+        const outcome = await handleStoreQuantity(pool, connection, delivery.topic, delivery.payload);
+        if (outcome === "changed") result.storeChanges += 1;
+        done(delivery, outcome === "changed" ? "processed" : "ignored");
+      }
+    } catch (error) {
+      failed(delivery, error);
+    }
+  }
+  return deliveries.map((delivery) => handled.get(delivery.id)!);
+}
+
+function isHandled(connection: InboxConnection, topic: string): boolean {
+  return (HANDLED_TOPICS[connection.platform] as readonly string[]).includes(topic);
+}
+
+function emptyResult(): InboxRunResult {
+  return { processed: 0, ignored: 0, failed: 0, ordersChanged: 0, storeChanges: 0, changedOrderIds: [] };
+}
+
+function addTo(total: InboxRunResult, batch: InboxRunResult): void {
+  total.processed += batch.processed;
+  total.ignored += batch.ignored;
+  total.failed += batch.failed;
+  total.ordersChanged += batch.ordersChanged;
+  total.storeChanges += batch.storeChanges;
+  total.changedOrderIds.push(...batch.changedOrderIds);
 }
 
 /** A store quantity notification: our echo, a change to check, or not about a listing we sync. */
@@ -124,21 +206,37 @@ async function handleStoreQuantity(pool: pg.Pool, connection: InboxConnection, t
 }
 
 /**
- * The order state a delivery points at. Shopify's order payloads carry the whole order;
- * `orders/edited` and `refunds/create` only name it, and WooCommerce's lack refund detail, so
- * those are read from the store. null: the store no longer has the order.
+ * The order state each delivery points at (an Error when it cannot be had now). Shopify's order
+ * payloads carry the whole order; `orders/edited` and `refunds/create` only name it, and
+ * WooCommerce's lack refund detail, so those are read from the store: once per order in the
+ * batch, all at once (the channel paces its own requests). null: the store no longer has the order.
  */
-async function orderStateFor(platform: "shopify" | "woocommerce", topic: string, payload: unknown, channel: Channel): Promise<StoreOrderState | null> {
-  if (platform === "shopify") {
-    if (topic === "orders/edited" || topic === "refunds/create") {
-      const orderId = shopify.orderIdFromShopifyWebhook(topic, payload);
-      if (orderId === null) throw new Error(`The ${topic} delivery names no order`);
-      return channel.readOrder(orderId);
+async function orderStatesFor(platform: "shopify" | "woocommerce", deliveries: Delivery[], channel: Channel): Promise<Map<string, StoreOrderState | null | Error>> {
+  const states = new Map<string, StoreOrderState | null | Error>();
+  const reads = new Map<string, Delivery[]>();
+  for (const delivery of deliveries) {
+    try {
+      if (platform === "shopify" && delivery.topic !== "orders/edited" && delivery.topic !== "refunds/create") {
+        states.set(delivery.id, shopify.normalizeShopifyOrderWebhook(delivery.payload));
+        continue;
+      }
+      const orderId = platform === "shopify" ? shopify.orderIdFromShopifyWebhook(delivery.topic, delivery.payload) : wooOrderId(delivery.payload);
+      if (orderId === null) throw new Error(`The ${delivery.topic} delivery names no order`);
+      reads.set(orderId, [...(reads.get(orderId) ?? []), delivery]);
+    } catch (error) {
+      states.set(delivery.id, error instanceof Error ? error : new Error(String(error)));
     }
-    return shopify.normalizeShopifyOrderWebhook(payload);
   }
-  const id = (payload as { id?: unknown } | null)?.id;
-  if (typeof id !== "number" && typeof id !== "string") throw new Error("The delivery has no order id");
-  return channel.readOrder(String(id));
+  await Promise.all(
+    [...reads].map(async ([orderId, waiting]) => {
+      const state = await channel.readOrder(orderId).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      for (const delivery of waiting) states.set(delivery.id, state);
+    }),
+  );
+  return states;
 }
 
+function wooOrderId(payload: unknown): string | null {
+  const id = (payload as { id?: unknown } | null)?.id;
+  return typeof id === "number" || typeof id === "string" ? String(id) : null;
+}

@@ -46,6 +46,9 @@ interface ConnectionRow {
 /** A tick every minute decides which connections are due for their scheduled reconciliation. */
 const RECONCILE_TICK = "reconcile-tick";
 
+/** Jobs of one queue this process runs at once (each for a different connection or order). */
+const WORKERS_PER_QUEUE = 4;
+
 /** Seconds before a run that left work behind (failures) is tried again. */
 const RETRY_AFTER_SECONDS = 30;
 /** Seconds a store-side change waits before it is checked: order webhooks usually land first. */
@@ -55,7 +58,9 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
   const handle = (queue: string, run: (connectionId: string, jobId: string) => Promise<void>) =>
     // NOTIFY wakes a worker at once for new jobs; deferred ones (startAfter) and any missed
     // wake-up are found by polling, whose default backstop with NOTIFY on is 30 s.
-    deps.boss.work<ConnectionJob>(queue, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async ([job]) => {
+    // Stately queues run one job per connection at a time; several workers per queue let one
+    // busy store's run not hold up another store's.
+    deps.boss.work<ConnectionJob>(queue, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: WORKERS_PER_QUEUE }, async ([job]) => {
       if (!job) return;
       try {
         await run(job.data.connectionId, job.id);
@@ -71,7 +76,7 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
   await handle(QUEUES.reconcile, async (connectionId) => {
     await runReconcile(deps, connectionId);
   });
-  await deps.boss.work<PostingJob>(QUEUES.posting, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }, async ([job]) => {
+  await deps.boss.work<PostingJob>(QUEUES.posting, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: WORKERS_PER_QUEUE }, async ([job]) => {
     if (!job) return;
     try {
       await runPosting(deps, job.data);
@@ -94,12 +99,15 @@ export async function runInbox(deps: WorkerDependencies, connectionId: string): 
   const connection = await loadConnection(deps.pool, connectionId);
   if (!connection || connection.status === "disconnected") return;
   const log = deps.log.child({ job: "inbox", connectionId });
-  const result = await processInbox(deps.pool, connection, channelForConnection(connection, deps.channels), log);
-  if (result.processed + result.failed + result.ignored > 0) log.info(result, "inbox processed");
-  if (result.ordersChanged > 0) await requestDrains(deps, connection.businessId);
-  if (connection.authorityMode === "prokip") {
-    for (const orderId of result.changedOrderIds) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
-  }
+  // Each committed batch asks for its drains and postings at once: a long queue of deliveries
+  // does not hold back the stores (or Prokip) until its end.
+  const result = await processInbox(deps.pool, connection, channelForConnection(connection, deps.channels), log, async (batch) => {
+    if (batch.ordersChanged > 0) await requestDrains(deps, connection.businessId);
+    if (connection.authorityMode === "prokip") {
+      for (const orderId of batch.changedOrderIds) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
+    }
+  });
+  if (result.processed + result.failed + result.ignored > 0) log.info({ ...result, changedOrderIds: result.changedOrderIds.length }, "inbox processed");
   if (result.storeChanges > 0) await requestRun(deps.boss, QUEUES.check, connectionId, { startAfterSeconds: STORE_EDIT_CHECK_DELAY_SECONDS });
   if (result.failed > 0) await requestRun(deps.boss, QUEUES.inbox, connectionId, { startAfterSeconds: RETRY_AFTER_SECONDS });
 }

@@ -1,4 +1,4 @@
-export { applyOrderState, type ApplyOrderResult, type ApplyOrderStatus } from "./orders.ts";
+export { applyOrderState, applyOrderStates, type ApplyOrderResult, type ApplyOrderStatus, type OrderStateOutcome } from "./orders.ts";
 export { drainConnection, type DrainOptions, type DrainResult } from "./drain.ts";
 export { recordStoreQuantity, checkStoreEdits, type StoreQuantityReport, type StoreEditCheck } from "./store-edits.ts";
 export { postOrderToProkip, type PostingOutcome, type PostingStatus, type PostingAction } from "./prokip-posting.ts";

@@ -4,6 +4,7 @@
  * child process that can be killed with SIGKILL and started again.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,6 +20,7 @@ export class ProductProcess {
   readonly messages = new Map<string, number>();
   starts = 0;
   kills = 0;
+  private killSent = false;
 
   constructor(
     readonly name: string,
@@ -26,8 +28,9 @@ export class ProductProcess {
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
+  /** False from the moment a kill is sent: the process is as good as gone (SIGKILL cannot be refused). */
   get running(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+    return this.child !== null && !this.killSent && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get pid(): number | undefined {
@@ -37,6 +40,7 @@ export class ProductProcess {
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.starts += 1;
+    this.killSent = false;
     const child = spawn(process.execPath, ["--import", "tsx", path.join(src, this.script)], { env: { ...process.env, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     this.exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -52,6 +56,8 @@ export class ProductProcess {
 
   private take(line: string): void {
     this.lines.push(line);
+    // CHAOS_LOG_DIR=/some/dir keeps every line of each process in <dir>/<name>.log, for debugging.
+    if (process.env.CHAOS_LOG_DIR) appendFileSync(path.join(process.env.CHAOS_LOG_DIR, `${this.name}.log`), `${line}\n`);
     for (const waiter of this.waiters) {
       if (!line.includes(waiter.text)) continue;
       this.waiters.delete(waiter);
@@ -95,6 +101,7 @@ export class ProductProcess {
   killHard(): void {
     if (!this.running) return;
     this.kills += 1;
+    this.killSent = true;
     this.child!.kill("SIGKILL");
   }
 
