@@ -12,6 +12,7 @@ import { createLogger } from "../src/log/index.ts";
 import { applyOrderState, drainConnection } from "../src/sync/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { addConnection, available, createShop, type Shop } from "./support/fixtures.ts";
+import { eventually as waitFor } from "./support/eventually.ts";
 
 const db = await testDatabase({ poolSize: 12 });
 const { prisma, pool } = db;
@@ -91,6 +92,22 @@ describe("drainConnection", () => {
     // Nothing dirty: a second drain writes nothing.
     const again = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
     assert.deepEqual([again.written, again.rounds], [0, 0]);
+  });
+
+  it("while it waits for more work, takes a change made meanwhile and reports each burst as it catches up", async () => {
+    const { shop, woo, variantBySku } = await linkedShop();
+    const before = await shopQuantity("shirt1");
+    await wooSale(woo, "shirt1", 1);
+    const draining = drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}`, lingerMs: 3_000 });
+    const listing = () => prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! } });
+    await waitFor("the first write", async () => (await listing()).dirty === false, { timeoutMs: 5_000, everyMs: 20 });
+    await waitFor("the first burst is reported", async () => (await prisma.activityEvent.count({ where: { connectionId: shop.connectionId, type: "stock_pushed" } })) === 1, { timeoutMs: 5_000, everyMs: 20 });
+    await wooSale(woo, "shirt1", 2);
+    const result = await draining;
+    assert.equal(result.written, 2, "the second sale was written by the same drain");
+    assert.equal(await shopQuantity("shirt1"), before! - 3);
+    const bursts = await prisma.activityEvent.findMany({ where: { connectionId: shop.connectionId, type: "stock_pushed" }, orderBy: { id: "asc" } });
+    assert.deepEqual(bursts.map((b) => (b.data as { written: number }).written), [1, 1]);
   });
 
   it("coalesces a burst into one write per listing and honours the buffer", async () => {

@@ -136,13 +136,14 @@ describe("a sale on one store reaches the other", () => {
     await eventually("WooCommerce shows 98", async () => (await quantityIn(wooChannel, "shirt1")) === 98);
     assert.equal(await quantityIn(shopifyChannel, "shirt1"), 98);
     await eventually("Shopify's listing is no longer waiting", async () => (await prisma.listing.count({ where: { connectionId: shopifyConnectionId, dirty: true } })) === 0);
+    await eventually("the write to WooCommerce is in the activity", async () => (await pushes(wooConnectionId)) === 1);
     assert.equal(await pushes(shopifyConnectionId), 0, "Shopify is not written the sale it made");
-    assert.equal(await pushes(wooConnectionId), 1);
 
     wooStore.emulator.control.placeOrder("demo", { lines: [{ sku: "shirt1", quantity: 3 }] });
     await eventually("Shopify shows 95", async () => (await quantityIn(shopifyChannel, "shirt1")) === 95);
     assert.equal(await quantityIn(wooChannel, "shirt1"), 95);
     await eventually("WooCommerce's listing is no longer waiting", async () => (await prisma.listing.count({ where: { connectionId: wooConnectionId, dirty: true } })) === 0);
+    await eventually("the write to Shopify is in the activity", async () => (await pushes(shopifyConnectionId)) === 1);
     assert.equal(await pushes(wooConnectionId), 1, "WooCommerce is not written the sale it made");
 
     shopifyStore.emulator.control.refundOrder({ shop: shopDemo.shop, order: order.id, restock: true, lines: [{ sku: "shirt1", quantity: 1 }] });

@@ -14,12 +14,13 @@
  * (products/update, products/delete, product.deleted, ...) are marked ignored: they stay in the
  * inbox, recorded with their payload, but no delivery is left waiting for ever.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import { shopify, type Channel, type StoreOrderState } from "../channels/index.ts";
 import type { Logger } from "../log/index.ts";
 import { markUninstalled } from "../connections/index.ts";
-import { withTransaction } from "../store/index.ts";
-import { applyOrderStates, recordStoreQuantity } from "../sync/index.ts";
+import { withTransaction, type Sql } from "../store/index.ts";
+import { applyOrderStates, recordStoreQuantities, type StoreQuantityReport } from "../sync/index.ts";
 
 const HANDLED_TOPICS = {
   shopify: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/edited", "refunds/create", "inventory_levels/update", "app/uninstalled"],
@@ -49,6 +50,8 @@ export interface InboxRunResult {
   storeChanges: number;
   /** Orders whose ledger movements changed (to post to Prokip in Prokip mode). */
   changedOrderIds: string[];
+  /** The run stopped at maxRunMs with deliveries still coming. */
+  cutShort: boolean;
 }
 
 /** Deliveries handled per transaction: the order states among them share one ledger transaction. */
@@ -72,15 +75,31 @@ interface Handled {
  * `onBatch` hears what each committed batch changed, so drains and postings can start while
  * a long queue is still being worked through.
  */
-export async function processInbox(
-  pool: pg.Pool,
-  connection: InboxConnection,
-  channel: Channel,
-  log: Logger,
-  onBatch: (batch: InboxRunResult) => Promise<void> = async () => undefined,
-): Promise<InboxRunResult> {
+export interface InboxRunOptions {
+  /** Hears what each committed batch changed, so drains and postings can start at once. */
+  onBatch?: (batch: InboxRunResult) => Promise<void>;
+  /**
+   * Once the inbox is empty, keep looking this long (every LINGER_POLL_MS) before returning.
+   * Deliveries of a busy store then wait milliseconds for a run that is already going, not a
+   * queue poll for the next one.
+   */
+  lingerMs?: number;
+  /** Return after this long even if deliveries keep coming (`cutShort`): the next run goes on. */
+  maxRunMs?: number;
+}
+
+const LINGER_POLL_MS = 25;
+
+/**
+ * Handles the connection's waiting deliveries, a batch at a time, until none is left (and none
+ * came for `lingerMs`).
+ */
+export async function processInbox(pool: pg.Pool, connection: InboxConnection, channel: Channel, log: Logger, options: InboxRunOptions = {}): Promise<InboxRunResult> {
+  const { onBatch, lingerMs = 0, maxRunMs = Number.POSITIVE_INFINITY } = options;
   const total = emptyResult();
   const skipped: string[] = [];
+  const started = Date.now();
+  let idleSince: number | null = null;
   for (;;) {
     const batch = emptyResult();
     const handledCount = await withTransaction(pool, async (sql) => {
@@ -92,7 +111,7 @@ export async function processInbox(
         [connection.businessId, connection.id, skipped, INBOX_BATCH_SIZE],
       );
       if (deliveries.length === 0) return 0;
-      const handled = await handleDeliveries(pool, connection, channel, deliveries, batch);
+      const handled = await handleDeliveries(pool, sql, connection, channel, deliveries, batch);
       for (const item of handled) {
         if (item.state === "received" || item.state === "failed") {
           skipped.push(item.id);
@@ -110,9 +129,21 @@ export async function processInbox(
       );
       return deliveries.length;
     });
-    if (handledCount === 0) return total;
+    const now = Date.now();
+    if (now - started >= maxRunMs) {
+      total.cutShort = handledCount > 0;
+      if (handledCount === 0) return total;
+    }
+    if (handledCount === 0) {
+      idleSince ??= now;
+      if (now - idleSince >= lingerMs) return total;
+      await sleep(LINGER_POLL_MS);
+      continue;
+    }
+    idleSince = null;
     addTo(total, batch);
-    if (batch.ordersChanged + batch.storeChanges > 0) await onBatch(batch);
+    if (onBatch && batch.ordersChanged + batch.storeChanges > 0) await onBatch(batch);
+    if (total.cutShort) return total;
   }
 }
 
@@ -121,7 +152,7 @@ export async function processInbox(
  * quantities (so a sale and the store's own notification of it, arriving together, are seen in
  * that order), then the rest.
  */
-async function handleDeliveries(pool: pg.Pool, connection: InboxConnection, channel: Channel, deliveries: Delivery[], result: InboxRunResult): Promise<Handled[]> {
+async function handleDeliveries(pool: pg.Pool, sql: Sql, connection: InboxConnection, channel: Channel, deliveries: Delivery[], result: InboxRunResult): Promise<Handled[]> {
   const handled = new Map<string, Handled>();
   const failed = (delivery: Delivery, error: unknown) => {
     result.failed += 1;
@@ -153,6 +184,7 @@ async function handleDeliveries(pool: pg.Pool, connection: InboxConnection, chan
     done(delivery, "processed");
   });
 
+  const quantities: { delivery: Delivery; report: StoreQuantityReport }[] = [];
   for (const delivery of deliveries) {
     if (handled.has(delivery.id)) continue;
     if (!isHandled(connection, delivery.topic)) {
@@ -163,15 +195,21 @@ async function handleDeliveries(pool: pg.Pool, connection: InboxConnection, chan
       if (delivery.topic === "app/uninstalled") {
         await markUninstalled(pool, connection.id);
         done(delivery, "processed");
-      } else {
-        const outcome = await handleStoreQuantity(pool, connection, delivery.topic, delivery.payload);
-        if (outcome === "changed") result.storeChanges += 1;
-        done(delivery, outcome === "changed" ? "processed" : "ignored");
+        continue;
       }
+      const report = storeQuantityReport(connection, delivery.topic, delivery.payload);
+      if (report) quantities.push({ delivery, report });
+      else done(delivery, "ignored");
     } catch (error) {
       failed(delivery, error);
     }
   }
+  // Store quantities in one statement, in the batch's transaction.
+  const reported = await recordStoreQuantities(sql, connection, quantities.map((q) => q.report));
+  quantities.forEach(({ delivery }, i) => {
+    if (reported[i] === "changed") result.storeChanges += 1;
+    done(delivery, reported[i] === "changed" ? "processed" : "ignored");
+  });
   return deliveries.map((delivery) => handled.get(delivery.id)!);
 }
 
@@ -180,7 +218,7 @@ function isHandled(connection: InboxConnection, topic: string): boolean {
 }
 
 function emptyResult(): InboxRunResult {
-  return { processed: 0, ignored: 0, failed: 0, ordersChanged: 0, storeChanges: 0, changedOrderIds: [] };
+  return { processed: 0, ignored: 0, failed: 0, ordersChanged: 0, storeChanges: 0, changedOrderIds: [], cutShort: false };
 }
 
 function addTo(total: InboxRunResult, batch: InboxRunResult): void {
@@ -192,17 +230,17 @@ function addTo(total: InboxRunResult, batch: InboxRunResult): void {
   total.changedOrderIds.push(...batch.changedOrderIds);
 }
 
-/** A store quantity notification: our echo, a change to check, or not about a listing we sync. */
-async function handleStoreQuantity(pool: pg.Pool, connection: InboxConnection, topic: string, payload: unknown): Promise<"echo" | "changed" | "unknown"> {
+/** What a store quantity notification reports, or null when it is not about a listing we sync. */
+function storeQuantityReport(connection: InboxConnection, topic: string, payload: unknown): StoreQuantityReport | null {
   if (topic === "inventory_levels/update") {
     const level = shopify.parseInventoryLevelWebhook(payload);
-    if (connection.storeLocationId && level.locationId !== connection.storeLocationId) return "unknown";
-    if (level.available === null) return "unknown";
-    return recordStoreQuantity(pool, connection, { externalInventoryItemId: level.inventoryItemId, quantity: level.available });
+    if (connection.storeLocationId && level.locationId !== connection.storeLocationId) return null;
+    if (level.available === null) return null;
+    return { externalInventoryItemId: level.inventoryItemId, quantity: level.available };
   }
   const product = payload as { id?: unknown; manage_stock?: unknown; stock_quantity?: unknown; type?: unknown } | null;
-  if (typeof product?.id !== "number" || product.manage_stock !== true || typeof product.stock_quantity !== "number") return "unknown";
-  return recordStoreQuantity(pool, connection, { externalVariantId: String(product.id), quantity: Math.floor(product.stock_quantity) });
+  if (typeof product?.id !== "number" || product.manage_stock !== true || typeof product.stock_quantity !== "number") return null;
+  return { externalVariantId: String(product.id), quantity: Math.floor(product.stock_quantity) };
 }
 
 /**

@@ -49,6 +49,16 @@ const RECONCILE_TICK = "reconcile-tick";
 /** Jobs of one queue this process runs at once (each for a different connection or order). */
 const WORKERS_PER_QUEUE = 4;
 
+/**
+ * A stately queue holds one waiting job per connection while one runs, and a worker finds the
+ * waiting one only at its next poll (up to a second later). So inbox and drain runs keep looking
+ * for new work for a moment after they run out, and a busy store's deliveries and changes are
+ * taken within milliseconds by the run already going. A run still busy after MAX_RUN_MS hands
+ * over to a new job (well inside the queue's expiry).
+ */
+const LINGER_MS = 1_000;
+const MAX_RUN_MS = 60_000;
+
 /** Seconds before a run that left work behind (failures) is tried again. */
 const RETRY_AFTER_SECONDS = 30;
 /** Seconds a store-side change waits before it is checked: order webhooks usually land first. */
@@ -101,12 +111,17 @@ export async function runInbox(deps: WorkerDependencies, connectionId: string): 
   const log = deps.log.child({ job: "inbox", connectionId });
   // Each committed batch asks for its drains and postings at once: a long queue of deliveries
   // does not hold back the stores (or Prokip) until its end.
-  const result = await processInbox(deps.pool, connection, channelForConnection(connection, deps.channels), log, async (batch) => {
-    if (batch.ordersChanged > 0) await requestDrains(deps, connection.businessId);
-    if (connection.authorityMode === "prokip") {
-      for (const orderId of batch.changedOrderIds) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
-    }
+  const result = await processInbox(deps.pool, connection, channelForConnection(connection, deps.channels), log, {
+    onBatch: async (batch) => {
+      if (batch.ordersChanged > 0) await requestDrains(deps, connection.businessId);
+      if (connection.authorityMode === "prokip") {
+        for (const orderId of batch.changedOrderIds) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
+      }
+    },
+    lingerMs: LINGER_MS,
+    maxRunMs: MAX_RUN_MS,
   });
+  if (result.cutShort) await requestRun(deps.boss, QUEUES.inbox, connectionId);
   if (result.processed + result.failed + result.ignored > 0) log.info({ ...result, changedOrderIds: result.changedOrderIds.length }, "inbox processed");
   if (result.storeChanges > 0) await requestRun(deps.boss, QUEUES.check, connectionId, { startAfterSeconds: STORE_EDIT_CHECK_DELAY_SECONDS });
   if (result.failed > 0) await requestRun(deps.boss, QUEUES.inbox, connectionId, { startAfterSeconds: RETRY_AFTER_SECONDS });
@@ -117,9 +132,9 @@ export async function runDrain(deps: WorkerDependencies, connectionId: string, j
   // Paused stores keep collecting changes (listings stay dirty) and get them all on resume.
   if (!connection || connection.status !== "active") return;
   const log = deps.log.child({ job: "drain", connectionId });
-  const result = await drainConnection(deps.pool, connection, channelForConnection(connection, deps.channels), { reference: `drain-${jobId}` }, log);
+  const result = await drainConnection(deps.pool, connection, channelForConnection(connection, deps.channels), { reference: `drain-${jobId}`, lingerMs: LINGER_MS, maxRunMs: MAX_RUN_MS, maxRounds: Number.POSITIVE_INFINITY }, log);
   if (result.written + result.failed + result.stale > 0) log.info(result, "drain finished");
-  if (result.remaining > 0) await requestRun(deps.boss, QUEUES.drain, connectionId, { startAfterSeconds: result.failed > 0 ? RETRY_AFTER_SECONDS : 1 });
+  if (result.remaining > 0) await requestRun(deps.boss, QUEUES.drain, connectionId, result.failed > 0 ? { startAfterSeconds: RETRY_AFTER_SECONDS } : {});
 }
 
 export async function runStoreEditCheck(deps: WorkerDependencies, connectionId: string): Promise<void> {

@@ -12,6 +12,7 @@
  * marks listings dirty. So a change either lands before the check (the flag stays, the next
  * round writes it) or after the clear (it marks the listing dirty again).
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Channel, QuantityWrite, QuantityWriteResult } from "../channels/index.ts";
 import { storeTarget } from "../domain/index.ts";
@@ -25,7 +26,13 @@ export interface DrainOptions {
   maxRounds?: number;
   /** Names the writes in the store's history (Shopify referenceDocumentUri). Unique per drain run: Shopify replays a write whose reference and figures it has seen. */
   reference: string;
+  /** Once nothing is dirty, keep looking this long before returning (see jobs/workers.ts). */
+  lingerMs?: number;
+  /** Stop starting rounds after this long; what is still dirty waits for the next drain. */
+  maxRunMs?: number;
 }
+
+const LINGER_POLL_MS = 25;
 
 export interface DrainResult {
   written: number;
@@ -63,9 +70,23 @@ export async function drainConnection(
   const result: DrainResult = { written: 0, unchanged: 0, stale: 0, failed: 0, rounds: 0, remaining: 0 };
   const failedIds = new Set<string>();
 
-  while (result.rounds < maxRounds) {
+  const { lingerMs = 0, maxRunMs = Number.POSITIVE_INFINITY } = options;
+  const started = Date.now();
+  let idleSince: number | null = null;
+  let reported = { written: 0, failed: 0 };
+  while (result.rounds < maxRounds && Date.now() - started < maxRunMs) {
     const dirty = (await dirtyListings(pool, connection, batchSize + failedIds.size)).filter((listing) => !failedIds.has(listing.id)).slice(0, batchSize);
-    if (dirty.length === 0) break;
+    if (dirty.length === 0) {
+      if (idleSince === null) {
+        // Caught up: say what was sent before waiting for more.
+        reported = await reportPushes(pool, connection, result, reported, options.reference);
+        idleSince = Date.now();
+      }
+      if (Date.now() - idleSince >= lingerMs) break;
+      await sleep(LINGER_POLL_MS);
+      continue;
+    }
+    idleSince = null;
     result.rounds += 1;
 
     const writes: (QuantityWrite & { listingId: string })[] = [];
@@ -95,7 +116,7 @@ export async function drainConnection(
       result.stale += outcome.stale.length;
       const staleRefs = writes.filter((write) => outcome.stale.some((s) => s.externalVariantId === write.externalVariantId));
       const actual = await channel.readQuantities(staleRefs);
-      await recordStoreQuantities(
+      await recordReadQuantities(
         pool,
         connection.businessId,
         staleRefs.map((write) => ({ listingId: write.listingId, quantity: actual.get(write.externalVariantId) ?? null })),
@@ -111,20 +132,30 @@ export async function drainConnection(
   }
 
   result.remaining = await countDirty(pool, connection);
-  if (result.written > 0 || result.failed > 0) {
-    await pool.query(
-      `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message", "data")
-       VALUES ($1, $2, 'stock_pushed', $3, $4, $5::jsonb)`,
-      [
-        connection.businessId,
-        connection.id,
-        result.failed > 0 ? "warning" : "info",
-        result.failed > 0 ? `Stock sent for ${result.written} products; ${result.failed} could not be updated` : `Stock sent for ${result.written} products`,
-        JSON.stringify({ ...result, reference: options.reference }),
-      ],
-    );
-  }
+  await reportPushes(pool, connection, result, reported, options.reference);
   return result;
+}
+
+/**
+ * The merchant's activity entry for what was sent since the last one (`reported`); answers the
+ * new reported totals. A drain that waits for more work reports each burst as it catches up.
+ */
+async function reportPushes(pool: pg.Pool, connection: { id: string; businessId: string }, result: DrainResult, reported: { written: number; failed: number }, reference: string) {
+  const written = result.written - reported.written;
+  const failed = result.failed - reported.failed;
+  if (written <= 0 && failed <= 0) return reported;
+  await pool.query(
+    `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message", "data")
+     VALUES ($1, $2, 'stock_pushed', $3, $4, $5::jsonb)`,
+    [
+      connection.businessId,
+      connection.id,
+      failed > 0 ? "warning" : "info",
+      failed > 0 ? `Stock sent for ${written} products; ${failed} could not be updated` : `Stock sent for ${written} products`,
+      JSON.stringify({ written, failed, reference }),
+    ],
+  );
+  return { written: result.written, failed: result.failed };
 }
 
 function refOf(listing: DirtyListing) {
@@ -206,7 +237,7 @@ async function currentTargets(sql: Sql, businessId: string, listingIds: string[]
   return new Map(rows.map((row) => [row.id, storeTarget(row.available, row.buffer)]));
 }
 
-async function recordStoreQuantities(pool: pg.Pool, businessId: string, quantities: { listingId: string; quantity: number | null }[]): Promise<void> {
+async function recordReadQuantities(pool: pg.Pool, businessId: string, quantities: { listingId: string; quantity: number | null }[]): Promise<void> {
   if (quantities.length === 0) return;
   await pool.query(
     `UPDATE "Listing" AS l SET "storeQuantity" = q."quantity", "updatedAt" = now()

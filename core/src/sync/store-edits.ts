@@ -14,7 +14,7 @@ import type { Channel } from "../channels/index.ts";
 import { readConnectionSettings, storeTarget } from "../domain/index.ts";
 import { applyMovements } from "../ledger/index.ts";
 import type { Logger } from "../log/index.ts";
-import { withTransaction } from "../store/index.ts";
+import { withTransaction, type Sql } from "../store/index.ts";
 import { applyOrderStates } from "./orders.ts";
 
 export interface StoreQuantityReport {
@@ -25,19 +25,47 @@ export interface StoreQuantityReport {
 }
 
 /**
- * Records a quantity the store reported. Returns "echo" (what we pushed), "changed" (a check is
- * needed) or "unknown" (no such listing on this connection).
+ * Records quantities the store reported, in the caller's transaction if it has one. Answers,
+ * per report: "echo" (what we expect the store to show: our write, or its own sale), "changed"
+ * (a check is needed) or "unknown" (no such listing on this connection, or a later report of the
+ * same listing in the same call supersedes it).
  */
+export async function recordStoreQuantities(
+  sql: Sql | pg.Pool,
+  connection: { id: string; businessId: string },
+  reports: readonly StoreQuantityReport[],
+): Promise<("echo" | "changed" | "unknown")[]> {
+  const outcomes: ("echo" | "changed" | "unknown")[] = reports.map(() => "unknown");
+  const latest = new Map<string, number>();
+  reports.forEach((report, index) => latest.set(report.externalInventoryItemId ? `item:${report.externalInventoryItemId}` : `variant:${report.externalVariantId}`, index));
+  const kept = [...latest.values()].sort((a, b) => a - b);
+  if (kept.length === 0) return outcomes;
+  const { rows } = await sql.query<{ n: number; echo: boolean }>({
+    name: "store-edits.record-store-quantities",
+    // Shopify reports inventory items, WooCommerce variants: one key or the other per report.
+    text: `UPDATE "Listing" AS l SET "storeQuantity" = r."quantity", "updatedAt" = now()
+           FROM unnest($3::text[], $4::text[], $5::int[], $6::int[]) AS r("inventoryItemId", "variantId", "quantity", "n")
+           WHERE l."businessId" = $1 AND l."connectionId" = $2 AND l."matchStatus" = 'matched'
+             AND (l."externalInventoryItemId" = r."inventoryItemId" OR (r."inventoryItemId" IS NULL AND l."externalVariantId" = r."variantId"))
+           RETURNING r."n", (l."lastPushedQuantity" IS NOT DISTINCT FROM r."quantity") AS "echo"`,
+    values: [
+      connection.businessId,
+      connection.id,
+      kept.map((i) => reports[i]!.externalInventoryItemId ?? null),
+      kept.map((i) => reports[i]!.externalVariantId ?? null),
+      kept.map((i) => reports[i]!.quantity),
+      kept,
+    ],
+  });
+  // A report can match several listings (one inventory item behind two listings): any of them not an echo is a change.
+  for (const row of rows) outcomes[row.n] = row.echo && outcomes[row.n] !== "changed" ? "echo" : "changed";
+  return outcomes;
+}
+
+/** One report, on its own (see recordStoreQuantities). */
 export async function recordStoreQuantity(pool: pg.Pool, connection: { id: string; businessId: string }, report: StoreQuantityReport): Promise<"echo" | "changed" | "unknown"> {
-  const { rows } = await pool.query<{ echo: boolean }>(
-    `UPDATE "Listing" SET "storeQuantity" = $3, "updatedAt" = now()
-     WHERE "businessId" = $1 AND "connectionId" = $2 AND "matchStatus" = 'matched'
-       AND (("externalInventoryItemId" = $4) OR ($4 IS NULL AND "externalVariantId" = $5))
-     RETURNING ("lastPushedQuantity" IS NOT DISTINCT FROM $3::int) AS "echo"`,
-    [connection.businessId, connection.id, report.quantity, report.externalInventoryItemId ?? null, report.externalVariantId ?? null],
-  );
-  if (rows.length === 0) return "unknown";
-  return rows.every((row) => row.echo) ? "echo" : "changed";
+  const [outcome] = await recordStoreQuantities(pool, connection, [report]);
+  return outcome!;
 }
 
 export interface StoreEditCheck {
