@@ -12,7 +12,7 @@ import { shopify } from "./channels/index.ts";
 import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
 import { createLogger } from "./log/index.ts";
 import { connectDemoBusiness, type DemoBusiness } from "./demo/index.ts";
-import { QUEUES, requestRun, runReconcile, startQueue, startWorkers, type WorkerDependencies } from "./jobs/index.ts";
+import { QUEUES, WORKER_POOL_SIZE, requestRunSoon, runReconcile, startQueue, startWorkers, type WorkerDependencies } from "./jobs/index.ts";
 import { loadEncryptionKey } from "./security/index.ts";
 import { applyMigrations, connectDatabase, defaultDataDir, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "./store/index.ts";
 
@@ -26,6 +26,8 @@ const app = buildServer({ log, health, metrics });
 
 let databaseServer: DatabaseServer | null = null;
 let database: Database | null = null;
+/** The workers' own pool, so web requests never wait behind jobs for a connection. */
+let workerDatabase: Database | null = null;
 let stopping = false;
 let boss: Awaited<ReturnType<typeof startQueue>> | null = null;
 let demo: DemoBusiness | null = null;
@@ -67,7 +69,7 @@ await registerWebhookRoutes(app, {
   shopifyApiSecret: env.SHOPIFY_API_SECRET ?? sandboxCredentials?.shopify.apiSecret ?? null,
   encryptionKey,
   onStored: async (connectionId) => {
-    if (boss) await requestRun(boss, QUEUES.inbox, connectionId);
+    if (boss) await requestRunSoon(boss, QUEUES.inbox, connectionId);
   },
 });
 
@@ -80,6 +82,7 @@ exitHook((done) => {
     await app.close().catch((error: unknown) => log.error({ err: error }, "closing the HTTP server failed"));
     await boss?.stop({ graceful: true, timeout: 10_000 }).catch((error: unknown) => log.error({ err: error }, "stopping the job queue failed"));
     await sandbox?.close().catch((error: unknown) => log.error({ err: error }, "closing the sandbox failed"));
+    if (workerDatabase !== database) await workerDatabase?.close().catch((error: unknown) => log.error({ err: error }, "closing the workers' database pool failed"));
     await database?.close().catch((error: unknown) => log.error({ err: error }, "closing the database pool failed"));
     await databaseServer?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the embedded PostgreSQL failed"));
     log.info("stopped");
@@ -100,9 +103,10 @@ await pRetry(
     await database.ping();
     // The queue is needed either way: stored webhooks and "sync now" ask it for runs.
     boss ??= await startQueue(databaseServer.url, log);
+    workerDatabase = env.PROKIP_SYNC_WORKERS === "on" ? connectDatabase(databaseServer.url, { poolSize: WORKER_POOL_SIZE }) : database;
     workers = {
-      pool: database.pool,
-      prisma: database.prisma,
+      pool: workerDatabase.pool,
+      prisma: workerDatabase.prisma,
       boss,
       log,
       publicUrl: publicUrl(env),

@@ -7,7 +7,7 @@
 import exitHook from "async-exit-hook";
 import { shopify } from "./channels/index.ts";
 import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
-import { startQueue, startWorkers } from "./jobs/index.ts";
+import { WORKER_POOL_SIZE, startQueue, startWorkers } from "./jobs/index.ts";
 import { createLogger } from "./log/index.ts";
 import { loadEncryptionKey } from "./security/index.ts";
 import { connectDatabase, defaultDataDir } from "./store/index.ts";
@@ -19,7 +19,7 @@ if (!env.DATABASE_URL) {
   process.exit(2);
 }
 const encryptionKey = loadEncryptionKey({ configured: env.PROKIP_SYNC_ENCRYPTION_KEY, dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir, production: env.NODE_ENV === "production" });
-const database = connectDatabase(env.DATABASE_URL);
+const database = connectDatabase(env.DATABASE_URL, { poolSize: WORKER_POOL_SIZE });
 const boss = await startQueue(env.DATABASE_URL, log);
 // Sandbox mode: Shopify's API calls go to the emulated shop, and the emulated Prokip's demo
 // client stands in for a deployment client that is not configured (both as in main.ts).

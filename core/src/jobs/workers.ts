@@ -12,7 +12,7 @@ import { decryptSecret } from "../security/index.ts";
 import type { PrismaClient } from "../store/index.ts";
 import { checkStoreEdits, drainConnection, postOrderToProkip, reconcileConnection, type ReconcileResult } from "../sync/index.ts";
 import { processInbox } from "./inbox.ts";
-import { QUEUES, requestPosting, requestRun, type ConnectionJob, type PostingJob } from "./queue.ts";
+import { COALESCE_MS, QUEUES, requestPosting, requestRun, requestRunSoon, type ConnectionJob, type PostingJob } from "./queue.ts";
 
 export interface WorkerDependencies {
   pool: pg.Pool;
@@ -48,6 +48,11 @@ const RECONCILE_TICK = "reconcile-tick";
 
 /** Jobs of one queue this process runs at once (each for a different connection or order). */
 const WORKERS_PER_QUEUE = 4;
+/**
+ * Connections the workers' pool needs: an inbox run holds one for its batch and uses a second
+ * for the ledger transaction; a posting holds one for the whole Prokip call.
+ */
+export const WORKER_POOL_SIZE = 20;
 
 /**
  * A stately queue holds one waiting job per connection while one runs, and a worker finds the
@@ -58,6 +63,8 @@ const WORKERS_PER_QUEUE = 4;
  */
 const LINGER_MS = 1_000;
 const MAX_RUN_MS = 60_000;
+// requestRunSoon's safety rests on runs lingering longer than it coalesces requests.
+if (COALESCE_MS >= LINGER_MS) throw new Error("COALESCE_MS must be shorter than LINGER_MS");
 
 /** Seconds before a run that left work behind (failures) is tried again. */
 const RETRY_AFTER_SECONDS = 30;
@@ -113,7 +120,7 @@ export async function runInbox(deps: WorkerDependencies, connectionId: string): 
   // does not hold back the stores (or Prokip) until its end.
   const result = await processInbox(deps.pool, connection, channelForConnection(connection, deps.channels), log, {
     onBatch: async (batch) => {
-      if (batch.ordersChanged > 0) await requestDrains(deps, connection.businessId);
+      if (batch.ordersChanged > 0) await requestDrains(deps, connection.businessId, { soon: true });
       if (connection.authorityMode === "prokip") {
         for (const orderId of batch.changedOrderIds) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
       }
@@ -201,9 +208,9 @@ async function prokipFor(deps: WorkerDependencies, businessId: string): Promise<
 }
 
 /** Every live store of the business may now have dirty listings. */
-export async function requestDrains(deps: Pick<WorkerDependencies, "pool" | "boss">, businessId: string): Promise<void> {
+export async function requestDrains(deps: Pick<WorkerDependencies, "pool" | "boss">, businessId: string, options: { soon?: boolean } = {}): Promise<void> {
   const { rows } = await deps.pool.query<{ id: string }>(`SELECT "id" FROM "Connection" WHERE "businessId" = $1 AND "status" = 'active'`, [businessId]);
-  for (const row of rows) await requestRun(deps.boss, QUEUES.drain, row.id);
+  for (const row of rows) await (options.soon ? requestRunSoon(deps.boss, QUEUES.drain, row.id) : requestRun(deps.boss, QUEUES.drain, row.id));
 }
 
 async function loadConnection(pool: pg.Pool, connectionId: string): Promise<ConnectionRow | null> {
