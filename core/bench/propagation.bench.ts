@@ -34,7 +34,7 @@ import { buildServer, Health, Metrics, registerWebhookRoutes } from "../src/api/
 import { shopify, woocommerce, type Channel, type StoreVariant } from "../src/channels/index.ts";
 import { channelForConnection, sealStoreCredentials } from "../src/connections/index.ts";
 import { matchBySku, normalizeSku } from "../src/domain/index.ts";
-import { QUEUES, requestRun, startQueue, startWorkers } from "../src/jobs/index.ts";
+import { QUEUES, requestRun, requestRunSoon, startQueue, startWorkers } from "../src/jobs/index.ts";
 import { createLogger } from "../src/log/index.ts";
 import { encryptSecret, generateEncryptionKey, parseEncryptionKey } from "../src/security/index.ts";
 import { applyMigrations, connectDatabase, ensureDatabase, startEmbeddedPostgres } from "../src/store/index.ts";
@@ -124,7 +124,7 @@ export async function propagationBenchmark(): Promise<void> {
       shopifyApiSecret: APP.apiSecret,
       encryptionKey: key,
       onStored: async (connectionId) => {
-        if (boss) await requestRun(boss, QUEUES.inbox, connectionId);
+        if (boss) await requestRunSoon(boss, QUEUES.inbox, connectionId); // as main.ts does
       },
     });
     const base = await app.listen({ port: 0, host: "127.0.0.1" });

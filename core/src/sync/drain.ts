@@ -191,50 +191,46 @@ async function countDirty(pool: pg.Pool, connection: { id: string; businessId: s
 }
 
 /**
- * Records what the store now shows and clears each flag whose target is still that quantity.
- * The share locks on the stock levels hold off any availability change until this commits.
+ * Records what the store now shows and clears each flag whose target is still that quantity,
+ * in one statement: it share-locks the stock levels behind the listings (in (location, variant)
+ * order, as the ledger locks them), so an availability change either committed before (and the
+ * locked row is its result: the target differs, the flag stays) or waits until this statement
+ * has committed (and finds the listing clean, so marks it dirty again). One round trip keeps the
+ * locks for the shortest time: held across several, they made the ledger queue behind drains.
  */
 async function recordPushed(pool: pg.Pool, businessId: string, pushed: { listingId: string; quantity: number }[]): Promise<void> {
   if (pushed.length === 0) return;
-  await withTransaction(pool, async (sql) => {
-    const current = await currentTargets(sql, businessId, pushed.map((p) => p.listingId));
-    const stillCurrent = pushed.map((p) => current.get(p.listingId) === p.quantity);
-    await sql.query(
-      `UPDATE "Listing" AS l
-       SET "lastPushedQuantity" = p."quantity", "storeQuantity" = p."quantity", "lastPushedAt" = now(), "updatedAt" = now(),
-           "dirty" = CASE WHEN p."current" THEN false ELSE l."dirty" END,
-           "dirtySince" = CASE WHEN p."current" THEN NULL ELSE l."dirtySince" END
-       FROM unnest($2::uuid[], $3::int[], $4::boolean[]) AS p("id", "quantity", "current")
-       WHERE l."businessId" = $1 AND l."id" = p."id"`,
-      [businessId, pushed.map((p) => p.listingId), pushed.map((p) => p.quantity), stillCurrent],
-    );
+  await pool.query({
+    name: "drain.record-pushed",
+    text: `WITH pushed AS (
+             SELECT * FROM unnest($2::uuid[], $3::int[]) AS p("id", "quantity")
+           ),
+           locked AS MATERIALIZED (
+             -- FOR SHARE returns each row as last committed, after waiting for a writer if need be.
+             SELECT s."locationId", s."variantId", s."available" FROM "StockLevel" s
+             WHERE s."businessId" = $1 AND (s."locationId", s."variantId") IN (
+               SELECT c."locationId", l."variantId" FROM "Listing" l
+               JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
+               WHERE l."businessId" = $1 AND l."id" IN (SELECT "id" FROM pushed))
+             ORDER BY s."locationId", s."variantId"
+             FOR SHARE OF s
+           )
+           UPDATE "Listing" AS l
+           SET "lastPushedQuantity" = p."quantity", "storeQuantity" = p."quantity", "lastPushedAt" = now(), "updatedAt" = now(),
+               "dirty" = CASE WHEN t."target" = p."quantity" THEN false ELSE l."dirty" END,
+               "dirtySince" = CASE WHEN t."target" = p."quantity" THEN NULL ELSE l."dirtySince" END
+           FROM pushed p
+           JOIN LATERAL (
+             -- storeTarget() in domain/stock.ts: max(0, available - max(0, buffer))
+             SELECT GREATEST(0, COALESCE(k."available", 0) - GREATEST(0, c."buffer")) AS "target"
+             FROM "Listing" li
+             JOIN "Connection" c ON c."id" = li."connectionId" AND c."businessId" = li."businessId"
+             LEFT JOIN locked k ON k."locationId" = c."locationId" AND k."variantId" = li."variantId"
+             WHERE li."businessId" = $1 AND li."id" = p."id"
+           ) t ON true
+           WHERE l."businessId" = $1 AND l."id" = p."id"`,
+    values: [businessId, pushed.map((p) => p.listingId), pushed.map((p) => p.quantity)],
   });
-}
-
-/**
- * Current store targets of listings, with their stock levels share-locked until commit.
- * A listing whose stock level does not exist yet has nothing to lock: the change that creates
- * it marks the listing dirty after this transaction, or is seen by the read below.
- */
-async function currentTargets(sql: Sql, businessId: string, listingIds: string[]): Promise<Map<string, number>> {
-  await sql.query(
-    `SELECT 1 FROM "StockLevel" s
-     JOIN "Connection" c ON c."locationId" = s."locationId" AND c."businessId" = s."businessId"
-     JOIN "Listing" l ON l."connectionId" = c."id" AND l."variantId" = s."variantId" AND l."businessId" = s."businessId"
-     WHERE s."businessId" = $1 AND l."id" = ANY($2::uuid[])
-     ORDER BY s."locationId", s."variantId"
-     FOR SHARE OF s`,
-    [businessId, listingIds],
-  );
-  const { rows } = await sql.query<{ id: string; available: number; buffer: number }>(
-    `SELECT l."id", COALESCE(s."available", 0) AS "available", c."buffer"
-     FROM "Listing" l
-     JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
-     LEFT JOIN "StockLevel" s ON s."businessId" = l."businessId" AND s."locationId" = c."locationId" AND s."variantId" = l."variantId"
-     WHERE l."businessId" = $1 AND l."id" = ANY($2::uuid[])`,
-    [businessId, listingIds],
-  );
-  return new Map(rows.map((row) => [row.id, storeTarget(row.available, row.buffer)]));
 }
 
 async function recordReadQuantities(pool: pg.Pool, businessId: string, quantities: { listingId: string; quantity: number | null }[]): Promise<void> {
