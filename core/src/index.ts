@@ -1,0 +1,8 @@
+/**
+ * What other workspaces (the Shopify app) use of core: re-exports only, no code of its own.
+ * Everything else stays reachable through each folder's own index.ts.
+ */
+export { connectDatabase, PrismaClient, type Database } from "./store/index.ts";
+export { recordDelivery, connectionByStoreDomain, type Delivery, type ReceivingConnection } from "./inbox/index.ts";
+export { markUninstalled, redactShop } from "./connections/index.ts";
+export { shopify } from "./channels/index.ts";

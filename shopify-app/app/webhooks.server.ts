@@ -1,0 +1,91 @@
+/**
+ * Webhook deliveries, from the app's routes to core's inbox. A route verifies the delivery
+ * (`authenticate.webhook`: 405 for non-POST, 401 for a bad HMAC, 400 for missing headers) and
+ * hands it over; nothing here interprets a payload.
+ *
+ * What is stored is exactly what core's own receiver (`POST /webhooks/shopify`,
+ * core/src/api/webhooks.ts) stores: the same WebhookEvent row for the shop's connection, keyed
+ * by X-Shopify-Event-Id (falling back to X-Shopify-Webhook-Id), the body as received, the topic
+ * as the header spells it (`orders/create`; the library's own `topic` is `ORDERS_CREATE`), so
+ * a delivery that reaches both is stored once and core's inbox worker handles it the same way.
+ */
+import { connectionByStoreDomain, recordDelivery } from "@prokip-sync/core";
+import { database } from "./db.server.ts";
+import { authenticate } from "./shopify.server.ts";
+
+export interface VerifiedDelivery {
+  shop: string;
+  /** As the X-Shopify-Topic header spells it: `orders/create`. */
+  topic: string;
+  /** X-Shopify-Event-Id, or X-Shopify-Webhook-Id when absent: the inbox's deduplication key. */
+  deliveryId: string;
+  webhookId: string | null;
+  triggeredAt: Date | null;
+  /** The body exactly as received (the bytes the HMAC covers), decoded as UTF-8. */
+  rawBody: string;
+  payload: unknown;
+}
+
+/** Verifies a delivery; throws the library's Response (401, 400, 405) when it does not verify. */
+export async function verifyDelivery(request: Request): Promise<VerifiedDelivery> {
+  // The library reads the body; keep the exact bytes for the inbox.
+  const rawBody = Buffer.from(await request.clone().arrayBuffer()).toString("utf8");
+  let webhook: Awaited<ReturnType<typeof authenticate.webhook>>;
+  try {
+    webhook = await authenticate.webhook(request);
+  } catch (error) {
+    // A signed body that is not JSON (the library's JSON.parse fails): refuse it, as core does.
+    if (error instanceof SyntaxError) throw Response.json({ error: { code: "invalid_payload", message: "The delivery body is not JSON" } }, { status: 400 });
+    throw error;
+  }
+  // Shopify's newer delivery format drops the X- prefix; the library accepts both, so do we.
+  const header = (name: string) => request.headers.get(`x-shopify-${name}`) ?? request.headers.get(`shopify-${name}`);
+  const topic = header("topic");
+  const deliveryId = header("event-id") ?? header("webhook-id");
+  if (!topic || !deliveryId) throw Response.json({ error: { code: "missing_headers", message: "The delivery lacks the topic or event id header" } }, { status: 400 });
+  const triggeredAt = header("triggered-at") ? new Date(header("triggered-at")!) : null;
+  return {
+    shop: webhook.shop,
+    topic,
+    deliveryId,
+    webhookId: header("webhook-id"),
+    triggeredAt: triggeredAt && !Number.isNaN(triggeredAt.getTime()) ? triggeredAt : null,
+    rawBody,
+    payload: webhook.payload,
+  };
+}
+
+/** Refuses a delivery sent to the wrong route (a mistake in shopify.app.toml), before anything happens. */
+export function expectTopic(delivery: VerifiedDelivery, topic: string): void {
+  if (delivery.topic !== topic) {
+    throw Response.json({ error: { code: "wrong_topic", message: `This address receives ${topic}, not ${delivery.topic}` } }, { status: 400 });
+  }
+}
+
+export type InboxOutcome = "stored" | "duplicate" | "not_connected";
+
+/**
+ * Stores a verified delivery in core's inbox for the shop's connection. A shop that installed
+ * the app but has not connected Prokip has no connection: there is nothing to sync, so the
+ * delivery is acknowledged and not kept (`not_connected`; core's receiver answers 404 there,
+ * because it only ever subscribes connected shops).
+ *
+ * Core's inbox worker takes stored deliveries when the queue asks it to. The app does not ask
+ * yet (that needs the app hosted in the backend process, which owns the queue); until then the
+ * worker's start-up sweep or the connection's next delivery through core's receiver picks them up.
+ */
+export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOutcome> {
+  const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
+  if (!connection) return "not_connected";
+  const result = await recordDelivery(database.pool, {
+    businessId: connection.businessId,
+    connectionId: connection.id,
+    platform: "shopify",
+    topic: delivery.topic,
+    deliveryId: delivery.deliveryId,
+    webhookId: delivery.webhookId,
+    rawBody: delivery.rawBody,
+    triggeredAt: delivery.triggeredAt,
+  });
+  return result.status;
+}
