@@ -1,0 +1,10 @@
+/** shop/redact (mandatory compliance topic, 48 hours after uninstall): erases the shop's data. */
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { redactShopData } from "../compliance.server.ts";
+import { expectTopic, verifyDelivery } from "../webhooks.server.ts";
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const delivery = await verifyDelivery(request);
+  expectTopic(delivery, "shop/redact");
+  return Response.json(await redactShopData(delivery.shop));
+};
