@@ -55,6 +55,8 @@ async function shopWithCustomers() {
     await addDelivery(shop, "orders/paid", { id: 1002, name: "#1002", email: customer.email, customer }),
     await addDelivery(shop, "orders/edited", { order_edit: { id: 5, order_id: 1001 } }),
     await addDelivery(shop, "refunds/create", { id: 9, order_id: 1002 }),
+    // Named by the customer id alone (an order the request does not list).
+    await addDelivery(shop, "orders/updated", { id: 1005, name: "#1005", customer }),
   ];
   const others = [
     await addDelivery(shop, "orders/create", { id: 1003, name: "#1003", customer: { id: 88, email: "bob@example.com" } }),
