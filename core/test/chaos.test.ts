@@ -192,20 +192,30 @@ async function figures(expected: Map<string, number> | null): Promise<Figures[]>
 const settled = (f: Figures) => f.prokip === f.expected && f.available === f.expected && f.shopify === f.shopifyTarget && f.woocommerce === f.wooTarget && f.shopifyTarget === Math.max(0, f.expected);
 
 /** What is still to do: queued or running jobs, dirty listings, unprocessed deliveries, unposted orders. */
-async function pendingWork(): Promise<Record<string, number>> {
-  const pending: Record<string, number> = {};
+async function pendingWork(): Promise<Record<string, number | string[]>> {
+  const pending: Record<string, number | string[]> = {};
   const { rows: jobs } = await pool.query<{ name: string; state: string; count: number }>(
     `SELECT "name", "state"::text AS "state", count(*)::int AS "count" FROM pgboss.job WHERE "name" = ANY($1) AND "state" IN ('created', 'retry', 'active') GROUP BY 1, 2`,
     [QUEUES],
   );
   for (const job of jobs) pending[`job ${job.name} ${job.state}`] = job.count;
-  const counts = await pool.query<{ dirty: number; received: number; unposted: number }>(
+  const counts = await pool.query<{ dirty: number; received: number }>(
     `SELECT (SELECT count(*)::int FROM "Listing" WHERE "businessId" = $1 AND "dirty") AS "dirty",
-            (SELECT count(*)::int FROM "WebhookEvent" WHERE "businessId" = $1 AND "state" = 'received') AS "received",
-            (SELECT count(*)::int FROM "Order" WHERE "businessId" = $1 AND "postingState" NOT IN ('posted', 'not_required')) AS "unposted"`,
+            (SELECT count(*)::int FROM "WebhookEvent" WHERE "businessId" = $1 AND "state" = 'received') AS "received"`,
     [demo.businessId],
   );
   for (const [key, value] of Object.entries(counts.rows[0]!)) if (value > 0) pending[key] = value;
+  // Unposted orders by posting state, and the last error of each (what a failure report needs).
+  const { rows: unposted } = await pool.query<{ number: string | null; postingState: string; postingAttempts: number; postingError: string | null }>(
+    `SELECT "number", "postingState"::text AS "postingState", "postingAttempts", "postingError" FROM "Order"
+     WHERE "businessId" = $1 AND "postingState" NOT IN ('posted', 'not_required') ORDER BY "number"`,
+    [demo.businessId],
+  );
+  for (const order of unposted) {
+    const key = `unposted ${order.postingState}`;
+    pending[key] = Number(pending[key] ?? 0) + 1;
+  }
+  if (unposted.length > 0 && unposted.length <= 3) pending.unpostedOrders = unposted.map((o) => `${o.number} ${o.postingState} x${o.postingAttempts}: ${o.postingError ?? "-"}`);
   return pending;
 }
 
@@ -406,7 +416,7 @@ describe("chaos", () => {
       for (;;) {
         rounds += 1;
         await syncNow();
-        let pending: Record<string, number> = {};
+        let pending: Record<string, number | string[]> = {};
         await eventually(
           "the queues, the inbox and the postings are quiet",
           async () => {

@@ -130,6 +130,21 @@ describe("every order of an order's states converges", () => {
     assert.deepEqual(reasons, ["sale:-3", "refund:1", "cancel:2"]);
   });
 
+  it("takes a state stamped in the same second as the applied one, but behind it, as stale (alone and in a batch)", async () => {
+    const shop = await createShop(prisma);
+    const jacket = await createVariant(db, shop, A, 10);
+    const placed = order(shop.connectionId, "same-second", 7, [{ sku: A, quantity: 2 }]);
+    const cancelled = { ...placed, cancelled: true };
+    assert.equal((await applyOrderState(pool, cancelled)).status, "applied");
+    assert.equal((await applyOrderState(pool, placed)).status, "stale", "the placed state is behind the cancelled one");
+    assert.equal(await available(prisma, shop, jacket), 10);
+
+    const refunded = order(shop.connectionId, "same-second-batch", 7, [{ sku: A, quantity: 3, refundedQuantity: 1, restockedQuantity: 1 }]);
+    const outcomes = await applyOrderStates(pool, [refunded, { ...refunded, lines: [{ ...refunded.lines[0]!, refundedQuantity: 0, restockedQuantity: 0 }] }]);
+    assert.deepEqual(outcomes.map((o) => o.ok && o.result.status), ["applied", "stale"]);
+    assert.equal(await available(prisma, shop, jacket), 8, "3 sold, 1 restocked");
+  });
+
   it("does not take stock for an unpaid order when the store deducts on payment", async () => {
     const shop = await createShop(prisma, { settings: { deductOn: "paid" } });
     const jacket = await createVariant(db, shop, A, 10);

@@ -13,6 +13,7 @@ export {
   normalizedOrderSchema,
   orderLineSchema,
   orderSoldBySku,
+  isEarlierTiedState,
   planOrderMovements,
   type NormalizedOrder,
   type OrderLine,

@@ -107,9 +107,19 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
   await deps.boss.work(RECONCILE_TICK, { pollingIntervalSeconds: 5 }, async () => {
     await requestDueReconciliations(deps);
   });
-  // Deliveries stored while no worker ran (a restart, an outage) are picked up now.
+  // Work left behind while no worker ran (a restart, an outage, a process killed between a
+  // commit and the request that follows it) is asked for now: stored deliveries, listings
+  // waiting for a drain, orders waiting to be posted to Prokip.
   const { rows } = await deps.pool.query<{ connectionId: string }>(`SELECT DISTINCT "connectionId" FROM "WebhookEvent" WHERE "state" = 'received'`);
   for (const row of rows) await requestRun(deps.boss, QUEUES.inbox, row.connectionId);
+  const { rows: dirty } = await deps.pool.query<{ connectionId: string }>(
+    `SELECT DISTINCT l."connectionId" FROM "Listing" l JOIN "Connection" c ON c."id" = l."connectionId" WHERE l."dirty" AND c."status" = 'active'`,
+  );
+  for (const row of dirty) await requestRun(deps.boss, QUEUES.drain, row.connectionId);
+  const { rows: unposted } = await deps.pool.query<{ businessId: string; orderId: string }>(
+    `SELECT "businessId", "id" AS "orderId" FROM "Order" WHERE "postingState" IN ('pending', 'posting', 'failed')`,
+  );
+  for (const order of unposted) await requestPosting(deps.boss, order);
 }
 
 export async function runInbox(deps: WorkerDependencies, connectionId: string): Promise<void> {

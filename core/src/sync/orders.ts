@@ -27,6 +27,7 @@ import {
   orderSoldBySku,
   planOrderMovements,
   readConnectionSettings,
+  isEarlierTiedState,
   type NormalizedOrder,
   type PlannedOrderMovement,
 } from "../domain/index.ts";
@@ -154,7 +155,10 @@ async function checkKnownStates(pool: pg.Pool, parsed: { index: number; order: N
   return candidates;
 }
 
-/** Per order, the newest state (the later one in the batch on a tie); the others are superseded by it. */
+/**
+ * Per order, the newest state; on a tied `updatedAt`, the one the other is not behind (see
+ * isEarlierTiedState), else the later one in the batch. The others are superseded by it.
+ */
 function newestPerOrder(candidates: Candidate[]) {
   const byOrder = new Map<string, Candidate>();
   const superseded: { candidate: Candidate; by: Candidate }[] = [];
@@ -162,7 +166,8 @@ function newestPerOrder(candidates: Candidate[]) {
   for (const candidate of candidates) {
     const key = orderKey(candidate);
     const held = byOrder.get(key);
-    if (held && candidate.order.updatedAt < held.order.updatedAt) losers.push(candidate);
+    const older = held && (candidate.order.updatedAt < held.order.updatedAt || (candidate.order.updatedAt.getTime() === held.order.updatedAt.getTime() && isEarlierTiedState(candidate.order, held.order)));
+    if (older) losers.push(candidate);
     else {
       if (held) losers.push(held);
       byOrder.set(key, candidate);
@@ -197,7 +202,9 @@ async function applyLocked(sql: Sql, candidates: Candidate[]): Promise<ApplyOrde
     const { order, digest, connection } = candidate;
     const known = existing[i] ?? null;
     // Re-checked under the lock: another worker may have applied a newer state since the check.
-    if (known && order.updatedAt < known.storeUpdatedAt) {
+    // A state stamped in the same second as the applied one is older if it is behind it.
+    const tiedAndBehind = known !== null && order.updatedAt.getTime() === known.storeUpdatedAt.getTime() && isEarlierTiedState(order, known);
+    if (known && (order.updatedAt < known.storeUpdatedAt || tiedAndBehind)) {
       results.push(noChange("stale", known.id));
       continue;
     }

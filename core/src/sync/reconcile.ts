@@ -69,8 +69,10 @@ export async function reconcileConnection(
 
   if (target.webhooks) result.webhooks = await channel.ensureWebhooks(target.webhooks);
 
+  // 'posting' too: a sell in doubt whose job was lost (a process killed, retries used up) would
+  // otherwise wait for ever; posting looks the sell up by invoice number before sending anything.
   const { rows } = await deps.pool.query<{ id: string }>(
-    `SELECT "id" FROM "Order" WHERE "businessId" = $1 AND "connectionId" = $2 AND "postingState" IN ('pending', 'failed') ORDER BY "updatedAt"`,
+    `SELECT "id" FROM "Order" WHERE "businessId" = $1 AND "connectionId" = $2 AND "postingState" IN ('pending', 'posting', 'failed') ORDER BY "updatedAt"`,
     [target.businessId, target.id],
   );
   result.postingsToRetry = rows.map((row) => row.id);

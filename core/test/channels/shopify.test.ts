@@ -11,7 +11,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { shopify } from "@prokip-sync/sandbox";
 import { pino } from "pino";
-import { orderSoldBySku } from "../../src/domain/index.ts";
+import { isEarlierTiedState, orderSoldBySku } from "../../src/domain/index.ts";
 import {
   CostBudget,
   ShopifyGraphqlClient,
@@ -422,7 +422,13 @@ describe("orders", () => {
       .map((r) => r.body as { admin_graphql_api_id?: string; updated_at: string })
       .filter((b) => b.admin_graphql_api_id === orderId);
     assert.ok(payloads.length > 0, "no order payload received");
-    return payloads.reduce((latest, p) => (Date.parse(p.updated_at) >= Date.parse(latest.updated_at) ? p : latest));
+    // updated_at is to the second and deliveries arrive in any order: on a tie, the state the
+    // other is behind is the older one (as core decides, see isEarlierTiedState).
+    return payloads.reduce((latest, p) => {
+      const [a, b] = [Date.parse(p.updated_at), Date.parse(latest.updated_at)];
+      if (a !== b) return a > b ? p : latest;
+      return isEarlierTiedState(normalizeShopifyOrderWebhook(p), normalizeShopifyOrderWebhook(latest)) ? latest : p;
+    });
   }
 
   /** The order read through GraphQL and from its latest webhook must agree; returns it. */
