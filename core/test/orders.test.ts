@@ -143,6 +143,13 @@ describe("every order of an order's states converges", () => {
     const outcomes = await applyOrderStates(pool, [refunded, { ...refunded, lines: [{ ...refunded.lines[0]!, refundedQuantity: 0, restockedQuantity: 0 }] }]);
     assert.deepEqual(outcomes.map((o) => o.ok && o.result.status), ["applied", "stale"]);
     assert.equal(await available(prisma, shop, jacket), 8, "3 sold, 1 restocked");
+
+    // Ahead in one respect and behind in none is newer, whatever `paid` says (a store may call a
+    // cancelled order unpaid): the cancellation is applied.
+    const paid = order(shop.connectionId, "same-second-paid", 9, [{ sku: A, quantity: 1 }]);
+    await applyOrderState(pool, paid);
+    assert.equal((await applyOrderState(pool, { ...paid, paid: false, cancelled: true })).status, "applied");
+    assert.equal(await available(prisma, shop, jacket), 8);
   });
 
   it("does not take stock for an unpaid order when the store deducts on payment", async () => {

@@ -60,19 +60,20 @@ export type NormalizedOrder = z.infer<typeof normalizedOrderSchema>;
  * Whether `candidate` is an earlier state than `known` although both carry the same
  * `updatedAt`. Stores stamp orders to the second (Shopify's updated_at), so an order placed
  * and cancelled, or refunded twice, within one second gives states that tie, and their
- * webhooks arrive in any order. An order only moves forward in these respects: once cancelled,
- * paid, refunded or restocked, a later state does not undo it. So a tied state that is behind
- * in any of them is the older one. (States that differ otherwise, such as an edit, cannot be
- * ordered this way; the later arrival is applied and reconciliation reads the order again.)
+ * webhooks arrive in any order. Cancellation and refunded or restocked units only move forward,
+ * so a tied state that is behind in one of them and ahead in none is the older one. Anything
+ * else (ahead in one and behind in another, or differing only otherwise, as an edit does) cannot
+ * be ordered: the later arrival is applied and reconciliation reads the order again. `paid` is
+ * left out: a store may report a cancelled or refunded order as unpaid.
  */
-export function isEarlierTiedState(candidate: Pick<NormalizedOrder, "cancelled" | "paid" | "lines">, known: Pick<NormalizedOrder, "cancelled" | "paid" | "lines">): boolean {
-  if (known.cancelled && !candidate.cancelled) return true;
-  if (known.paid && !candidate.paid) return true;
+export function isEarlierTiedState(candidate: Pick<NormalizedOrder, "cancelled" | "lines">, known: Pick<NormalizedOrder, "cancelled" | "lines">): boolean {
+  const steps: number[] = [Number(candidate.cancelled) - Number(known.cancelled)];
   const lines = new Map(candidate.lines.map((line) => [line.lineId, line]));
-  return known.lines.some((line) => {
+  for (const line of known.lines) {
     const same = lines.get(line.lineId);
-    return (same?.refundedQuantity ?? 0) < line.refundedQuantity || (same?.restockedQuantity ?? 0) < line.restockedQuantity;
-  });
+    steps.push((same?.refundedQuantity ?? 0) - line.refundedQuantity, (same?.restockedQuantity ?? 0) - line.restockedQuantity);
+  }
+  return steps.some((step) => step < 0) && !steps.some((step) => step > 0);
 }
 
 /** When a store order takes stock: as soon as it is placed, or once it is paid. */
