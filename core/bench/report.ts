@@ -51,16 +51,7 @@ export async function timedPool<T>(items: readonly T[], concurrency: number, tas
       }),
     );
   });
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    events: items.length,
-    seconds: round(seconds, 2),
-    perSecond: Math.round(items.length / seconds),
-    p50Ms: round(percentile(latencies, 50), 2),
-    p99Ms: round(percentile(latencies, 99), 2),
-    peakRssMb,
-  };
+  return measurement(items.length, latencies, started, peakRssMb);
 }
 
 /**
@@ -85,12 +76,16 @@ export async function timedBatches<T>(items: readonly T[], concurrency: number, 
       }),
     );
   });
+  return measurement(items.length, latencies, started, peakRssMb);
+}
+
+function measurement(events: number, latencies: number[], started: number, peakRssMb: number): Measurement {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
-    events: items.length,
+    events,
     seconds: round(seconds, 2),
-    perSecond: Math.round(items.length / seconds),
+    perSecond: Math.round(events / seconds),
     p50Ms: round(percentile(latencies, 50), 2),
     p99Ms: round(percentile(latencies, 99), 2),
     peakRssMb,
