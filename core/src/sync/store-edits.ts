@@ -62,12 +62,6 @@ export async function recordStoreQuantities(
   return outcomes;
 }
 
-/** One report, on its own (see recordStoreQuantities). */
-export async function recordStoreQuantity(pool: pg.Pool, connection: { id: string; businessId: string }, report: StoreQuantityReport): Promise<"echo" | "changed" | "unknown"> {
-  const [outcome] = await recordStoreQuantities(pool, connection, [report]);
-  return outcome!;
-}
-
 export interface StoreEditCheck {
   ordersReread: number;
   /** Listings whose store quantity differed from the target and are being corrected. */
