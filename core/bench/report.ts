@@ -35,23 +35,8 @@ export async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: 
 }
 
 /** Runs `task` over `items` with `concurrency` workers, timing each call. */
-export async function timedPool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<unknown>): Promise<Measurement> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  const { peakRssMb } = await withPeakRss(async () => {
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < items.length) {
-          const item = items[next++]!;
-          const t = performance.now();
-          await task(item);
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-  });
-  return measurement(items.length, latencies, started, peakRssMb);
+export function timedPool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<unknown>): Promise<Measurement> {
+  return timedBatches(items, concurrency, 1, ([item]) => task(item!));
 }
 
 /**

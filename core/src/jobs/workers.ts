@@ -9,7 +9,7 @@ import { channelForConnection, posForBusiness, type ChannelEnvironment, type Pro
 import { readConnectionSettings } from "../domain/index.ts";
 import type { Logger } from "../log/index.ts";
 import { decryptSecret } from "../security/index.ts";
-import type { PrismaClient } from "../store/index.ts";
+import type { ConnectionModel, PrismaClient } from "../store/index.ts";
 import { checkStoreEdits, drainConnection, postOrderToProkip, reconcileConnection, type ReconcileResult } from "../sync/index.ts";
 import { processInbox } from "./inbox.ts";
 import { COALESCE_MS, QUEUES, requestPosting, requestRun, requestRunSoon, type ConnectionJob, type PostingJob } from "./queue.ts";
@@ -26,22 +26,11 @@ export interface WorkerDependencies {
   prokipClient: ProkipClientConfig | null;
 }
 
-interface ConnectionRow {
-  id: string;
-  businessId: string;
-  platform: "shopify" | "woocommerce";
-  status: "active" | "paused" | "needs_attention" | "disconnected";
-  storeDomain: string;
-  storeLocationId: string | null;
-  credentials: string | null;
-  webhookSecret: string | null;
-  locationId: string;
-  orderCursor: Date | null;
-  settings: unknown;
-  lastSyncAt: Date | null;
-  prokipLocationId: number | null;
-  authorityMode: "prokip" | "central";
-}
+/** A connection as the workers load it: its own columns, its location's Prokip id and its business's mode. */
+type ConnectionRow = Pick<
+  ConnectionModel,
+  "id" | "businessId" | "platform" | "status" | "storeDomain" | "storeLocationId" | "credentials" | "webhookSecret" | "locationId" | "orderCursor" | "settings" | "lastSyncAt"
+> & { prokipLocationId: number | null; authorityMode: "prokip" | "central" };
 
 /** A tick every minute decides which connections are due for their scheduled reconciliation. */
 const RECONCILE_TICK = "reconcile-tick";

@@ -6,22 +6,12 @@ import type pg from "pg";
 import type { Channel, PosSystem } from "../channels/index.ts";
 import type { SkuConflictReason } from "../domain/index.ts";
 import type { Logger } from "../log/index.ts";
-import type { PrismaClient } from "../store/index.ts";
+import type { ConnectionModel, PrismaClient } from "../store/index.ts";
 
 export type SetupStrategy = "push" | "pull";
 
 /** A connection as setup reads it (the columns `channelForConnection` needs, and more). */
-export interface SetupConnection {
-  id: string;
-  businessId: string;
-  platform: "shopify" | "woocommerce";
-  status: "active" | "paused" | "needs_attention" | "disconnected";
-  storeDomain: string;
-  storeLocationId: string | null;
-  credentials: string | null;
-  locationId: string;
-  buffer: number;
-}
+export type SetupConnection = Pick<ConnectionModel, "id" | "businessId" | "platform" | "status" | "storeDomain" | "storeLocationId" | "credentials" | "locationId" | "buffer">;
 
 export interface SetupDeps {
   prisma: PrismaClient;
