@@ -124,8 +124,12 @@ function buildEvents(connectionId: string, skus: string[], total: number, seed: 
     created.push(order);
     list.push(order);
   }
+  // Each later state belongs to a different order: two contradictory states stamped at the same
+  // moment (a refund and a cancellation) would leave whichever arrived last, so the two runs could
+  // not be compared. A real store never stamps two different states of an order identically.
+  const bases = [...created];
   for (let i = 0; i < laterStates; i++) {
-    const base = pick(created);
+    const base = bases.splice(Math.floor(random() * bases.length), 1)[0]!;
     const later = new Date(base.updatedAt.getTime() + 3_600_000);
     list.push(
       i % 2 === 0
