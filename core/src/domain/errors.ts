@@ -9,7 +9,17 @@ export type ErrorCode =
   | "unknown_business"
   | "connection_not_active"
   | "decryption_failed"
-  | "missing_encryption_key";
+  | "missing_encryption_key"
+  /** Merchant screens: Prokip refused the username or password. */
+  | "prokip_rejected_credentials"
+  /** Merchant screens: Prokip did not answer (network, 5xx, timeout). */
+  | "prokip_unreachable"
+  /** "Try with sample data" outside the sandbox. */
+  | "sample_data_unavailable"
+  /** The store has no connection yet (or it was disconnected) for what was asked. */
+  | "store_not_connected"
+  /** A listing, run or order that is not this store's, or does not exist. */
+  | "not_found";
 
 export class SyncError extends Error {
   readonly code: ErrorCode;
