@@ -2,17 +2,7 @@
  * One error shape for every API answer: `{error:{code, message, details}}`.
  */
 import type { FastifyError, FastifyInstance } from "fastify";
-import { isSyncError, type ErrorCode } from "../domain/index.ts";
-
-const statusByCode: Record<ErrorCode, number> = {
-  invalid_input: 400,
-  invalid_order: 400,
-  unknown_connection: 404,
-  unknown_business: 404,
-  connection_not_active: 409,
-  decryption_failed: 500,
-  missing_encryption_key: 500,
-};
+import { httpStatusFor, isSyncError } from "../domain/index.ts";
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
@@ -20,7 +10,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isSyncError(error)) {
-      const status = statusByCode[error.code];
+      const status = httpStatusFor(error.code);
       if (status >= 500) request.log.error({ err: error }, "request failed");
       return reply.code(status).send({ error: { code: error.code, message: status >= 500 ? "Internal error" : error.message, details: error.details } });
     }

@@ -36,3 +36,23 @@ export class SyncError extends Error {
 export function isSyncError(error: unknown): error is SyncError {
   return error instanceof SyncError;
 }
+
+/** The HTTP status an error is answered with, wherever it is answered (backend API, app routes). */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  invalid_order: 400,
+  unknown_connection: 404,
+  unknown_business: 404,
+  connection_not_active: 409,
+  decryption_failed: 500,
+  missing_encryption_key: 500,
+  prokip_rejected_credentials: 400,
+  prokip_unreachable: 503,
+  sample_data_unavailable: 404,
+  store_not_connected: 409,
+  not_found: 404,
+};
+
+export function httpStatusFor(code: ErrorCode): number {
+  return STATUS_BY_CODE[code];
+}

@@ -1,4 +1,4 @@
-export { SyncError, isSyncError, type ErrorCode } from "./errors.ts";
+export { SyncError, isSyncError, httpStatusFor, type ErrorCode } from "./errors.ts";
 export { normalizeSku, matchBySku, type SkuItem, type SkuMatch, type SkuConflict, type SkuConflictReason } from "./sku.ts";
 export {
   storeTarget,
