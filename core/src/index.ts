@@ -6,3 +6,4 @@ export { connectDatabase, PrismaClient, type Database } from "./store/index.ts";
 export { recordDelivery, connectionByStoreDomain, type Delivery, type ReceivingConnection } from "./inbox/index.ts";
 export { markUninstalled, redactShop } from "./connections/index.ts";
 export { shopify } from "./channels/index.ts";
+export type * from "./merchant/types.ts";
