@@ -10,7 +10,12 @@
  * only if the listing's target is still the quantity just written, checked while holding a
  * share lock on the stock level, which every availability change locks exclusively before it
  * marks listings dirty. So a change either lands before the check (the flag stays, the next
- * round writes it) or after the clear (it marks the listing dirty again).
+ * round writes it) or after the clear (it marks the listing dirty again). The connection's buffer
+ * is read the same way, under a share lock on its row, which a buffer change (merchant Settings)
+ * holds while it marks the listings dirty.
+ *
+ * A write the store refuses leaves the listing dirty and marks it failed (`pushFailedAt`,
+ * `pushError`) until a later write succeeds: the merchant's Products screen shows it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
@@ -107,7 +112,7 @@ export async function drainConnection(
         return listingId ? [{ listingId, quantity: w.quantity }] : [];
       }),
     ];
-    await recordPushed(pool, connection.businessId, pushed);
+    await recordPushed(pool, connection, pushed);
     result.written += outcome.written.length;
     result.unchanged += alreadyThere.length;
 
@@ -122,11 +127,16 @@ export async function drainConnection(
         staleRefs.map((write) => ({ listingId: write.listingId, quantity: actual.get(write.externalVariantId) ?? null })),
       );
     }
+    const failures: { listingId: string; message: string }[] = [];
     for (const failure of outcome.failed) {
       const listingId = listingByVariant.get(failure.externalVariantId);
-      if (listingId) failedIds.add(listingId);
+      if (listingId) {
+        failedIds.add(listingId);
+        failures.push({ listingId, message: failure.message });
+      }
       log?.warn({ connectionId: connection.id, externalVariantId: failure.externalVariantId, code: failure.code }, `stock write failed: ${failure.message}`);
     }
+    await recordFailed(pool, connection.businessId, failures);
     result.failed = failedIds.size;
     if (pushed.length === 0 && outcome.stale.length === 0) break; // no progress this round
   }
@@ -198,25 +208,33 @@ async function countDirty(pool: pg.Pool, connection: { id: string; businessId: s
  * has committed (and finds the listing clean, so marks it dirty again). One round trip keeps the
  * locks for the shortest time: held across several, they made the ledger queue behind drains.
  */
-async function recordPushed(pool: pg.Pool, businessId: string, pushed: { listingId: string; quantity: number }[]): Promise<void> {
+async function recordPushed(pool: pg.Pool, connection: { id: string; businessId: string }, pushed: { listingId: string; quantity: number }[]): Promise<void> {
   if (pushed.length === 0) return;
   await pool.query({
     name: "drain.record-pushed",
     text: `WITH pushed AS (
-             SELECT * FROM unnest($2::uuid[], $3::int[]) AS p("id", "quantity")
+             SELECT * FROM unnest($3::uuid[], $4::int[]) AS p("id", "quantity")
+           ),
+           store AS MATERIALIZED (
+             -- The buffer as last committed (a buffer change holds this row while it marks the
+             -- listings dirty). Locked before the stock levels: "locked" reads it first.
+             SELECT c."id", c."locationId", c."buffer" FROM "Connection" c
+             WHERE c."businessId" = $1 AND c."id" = $2
+             FOR SHARE
            ),
            locked AS MATERIALIZED (
              -- FOR SHARE returns each row as last committed, after waiting for a writer if need be.
              SELECT s."locationId", s."variantId", s."available" FROM "StockLevel" s
              WHERE s."businessId" = $1 AND (s."locationId", s."variantId") IN (
                SELECT c."locationId", l."variantId" FROM "Listing" l
-               JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
+               JOIN store c ON c."id" = l."connectionId"
                WHERE l."businessId" = $1 AND l."id" IN (SELECT "id" FROM pushed))
              ORDER BY s."locationId", s."variantId"
              FOR SHARE OF s
            )
            UPDATE "Listing" AS l
            SET "lastPushedQuantity" = p."quantity", "storeQuantity" = p."quantity", "lastPushedAt" = now(), "updatedAt" = now(),
+               "pushFailedAt" = NULL, "pushError" = NULL,
                "dirty" = CASE WHEN t."target" = p."quantity" THEN false ELSE l."dirty" END,
                "dirtySince" = CASE WHEN t."target" = p."quantity" THEN NULL ELSE l."dirtySince" END
            FROM pushed p
@@ -224,13 +242,24 @@ async function recordPushed(pool: pg.Pool, businessId: string, pushed: { listing
              -- storeTarget() in domain/stock.ts: max(0, available - max(0, buffer))
              SELECT GREATEST(0, COALESCE(k."available", 0) - GREATEST(0, c."buffer")) AS "target"
              FROM "Listing" li
-             JOIN "Connection" c ON c."id" = li."connectionId" AND c."businessId" = li."businessId"
+             JOIN store c ON c."id" = li."connectionId"
              LEFT JOIN locked k ON k."locationId" = c."locationId" AND k."variantId" = li."variantId"
              WHERE li."businessId" = $1 AND li."id" = p."id"
            ) t ON true
            WHERE l."businessId" = $1 AND l."id" = p."id"`,
-    values: [businessId, pushed.map((p) => p.listingId), pushed.map((p) => p.quantity)],
+    values: [connection.businessId, connection.id, pushed.map((p) => p.listingId), pushed.map((p) => p.quantity)],
   });
+}
+
+/** Listings the store refused: they stay dirty (tried again later) and show as failed until a write succeeds. */
+async function recordFailed(pool: pg.Pool, businessId: string, failures: { listingId: string; message: string }[]): Promise<void> {
+  if (failures.length === 0) return;
+  await pool.query(
+    `UPDATE "Listing" AS l SET "pushFailedAt" = now(), "pushError" = f."message", "updatedAt" = now()
+     FROM unnest($2::uuid[], $3::text[]) AS f("id", "message")
+     WHERE l."businessId" = $1 AND l."id" = f."id"`,
+    [businessId, failures.map((f) => f.listingId), failures.map((f) => f.message)],
+  );
 }
 
 async function recordReadQuantities(pool: pg.Pool, businessId: string, quantities: { listingId: string; quantity: number | null }[]): Promise<void> {
