@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Channel, StoreInfo } from "../types.ts";
 import { ChannelError } from "../types.ts";
 import { listVariants } from "./catalogue.ts";
-import { ShopifyGraphqlClient, type FetchLike, type RetryPolicy } from "./client.ts";
+import { ShopifyGraphqlClient, type AccessTokenProvider, type FetchLike, type RetryPolicy } from "./client.ts";
 import { readOrder, ordersChangedSince } from "./order-reads.ts";
 import { systemClock, type Clock } from "./pacing.ts";
 import { createProducts } from "./products.ts";
@@ -19,7 +19,8 @@ export const SHOPIFY_API_VERSION = "2026-10";
 export interface ShopifyChannelOptions {
   /** `example.myshopify.com`. */
   shop: string;
-  accessToken: string;
+  /** A fixed token, or a provider asked before every request (an app-installed shop's expiring token). */
+  accessToken: string | AccessTokenProvider;
   /** Location gid stock is read and written at; default: the shop's primary location (asked once). */
   locationId?: string;
   log: Logger;

@@ -13,7 +13,10 @@
  * checks what happened instead.
  *
  * The access token is only ever placed in the request header by the library; it is never logged
- * and never part of an error message.
+ * and never part of an error message. It is either fixed (a custom app's token) or asked of an
+ * `AccessTokenProvider` before every attempt (an app-installed shop's expiring offline token,
+ * which someone else may have refreshed meanwhile); after a 401 the provider is asked once more,
+ * told which token was refused, and the request is sent again with its answer.
  */
 import { createAdminApiClient, type AdminApiClient } from "@shopify/admin-api-client";
 import pRetry, { AbortError } from "p-retry";
@@ -22,6 +25,14 @@ import { ChannelError } from "../types.ts";
 import { budgetFor, systemClock, type Clock, type CostBudget, type ThrottleStatus } from "./pacing.ts";
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Hands out the shop's current access token. Called before every attempt, so it must be cheap
+ * when nothing changed (a cached value). `rejected` is the token Shopify just answered 401 to:
+ * the provider returns a different one (refreshed, or refreshed by someone else) or throws
+ * `ChannelError("unauthorized")` when there is none to be had.
+ */
+export type AccessTokenProvider = (request: { rejected?: string }) => Promise<string>;
 
 export interface RetryPolicy {
   /** Retries after the first attempt (THROTTLED answers do not count, see `maxThrottledRetries`). */
@@ -45,7 +56,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export interface ShopifyClientOptions {
   /** `example.myshopify.com`. */
   shop: string;
-  accessToken: string;
+  /** A fixed token, or a provider asked before every attempt (see `AccessTokenProvider`). */
+  accessToken: string | AccessTokenProvider;
   apiVersion: string;
   log: Logger;
   /** Replaces global fetch (tests and sandbox mode route `https://{shop}/admin/...` elsewhere). */
@@ -75,6 +87,14 @@ interface GraphqlBody {
   data?: unknown;
   errors?: GraphqlError[] | string | Record<string, unknown>;
   extensions?: { cost?: { requestedQueryCost?: number; actualQueryCost?: number | null; throttleStatus?: ThrottleStatus } };
+}
+
+/** Shopify answered 401 to this token; `request` decides whether a renewed token is worth a try. */
+class TokenRefused extends Error {
+  constructor(readonly token: string) {
+    super("Shopify refused the access token");
+    this.name = "TokenRefused";
+  }
 }
 
 /** A failure worth another attempt. */
@@ -110,12 +130,16 @@ function errorList(body: GraphqlBody): GraphqlError[] {
 
 export class ShopifyGraphqlClient {
   readonly shop: string;
-  private readonly admin: AdminApiClient;
   private readonly log: Logger;
   private readonly policy: RetryPolicy;
   private readonly budget: CostBudget;
   private readonly clock: Clock;
   private readonly fetchImpl: FetchLike;
+  private readonly apiVersion: string;
+  private readonly tokenProvider: AccessTokenProvider;
+  private readonly renewable: boolean;
+  /** The library's client for the token last used: it fixes the token header at creation. */
+  private admin: { token: string; client: AdminApiClient } | null = null;
   /** Requested cost Shopify last charged per document (costs depend on page sizes, which are fixed per document here). */
   private readonly learnedCost = new Map<string, number>();
 
@@ -126,28 +150,59 @@ export class ShopifyGraphqlClient {
     this.budget = options.budget ?? budgetFor(options.shop);
     this.clock = options.clock ?? systemClock;
     this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
+    this.apiVersion = options.apiVersion;
+    const fixed = options.accessToken;
+    this.renewable = typeof fixed === "function";
+    this.tokenProvider = typeof fixed === "function" ? fixed : async () => fixed;
+  }
+
+  /**
+   * `@shopify/admin-api-client` puts the token in its default headers, and per-request headers
+   * cannot override them, so a new token gets a new (cheap) library client.
+   */
+  private adminFor(token: string): AdminApiClient {
+    if (this.admin?.token === token) return this.admin.client;
     const log = this.log;
-    this.admin = createAdminApiClient({
-      storeDomain: options.shop,
-      apiVersion: options.apiVersion,
-      accessToken: options.accessToken,
+    const apiVersion = this.apiVersion;
+    const client = createAdminApiClient({
+      storeDomain: this.shop,
+      apiVersion,
+      accessToken: token,
       retries: 0, // ours are below: they know about cost, Retry-After and ambiguity
       customFetchApi: (url, init) => this.fetchImpl(url, init as RequestInit),
       // The library's log entries include request parameters (and so the token header): only
       // the version notice is passed on, and without its content.
       logger: (entry) => {
-        if (entry.type === "Unsupported_Api_Version") log.debug({ apiVersion: options.apiVersion }, "API version not in the client library's supported list");
+        if (entry.type === "Unsupported_Api_Version") log.debug({ apiVersion }, "API version not in the client library's supported list");
       },
     });
+    this.admin = { token, client };
+    return client;
   }
 
   /** Runs a query or mutation and returns its `data`; throws `ChannelError` on failure. */
   async request<T>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<T> {
     let throttled = 0;
+    // One renewal per request: a token refused twice in a row is not going to start working.
+    let renewed = false;
+    const authorized = async (): Promise<T> => {
+      const token = await this.tokenProvider({});
+      try {
+        return await this.once<T>(document, variables, options, token);
+      } catch (error) {
+        if (!(error instanceof TokenRefused) || !this.renewable || renewed) throw error;
+        renewed = true;
+        // Not an outage: no backoff, and it does not use up a retry.
+        const next = await this.tokenProvider({ rejected: error.token });
+        this.log.info({ operation: options.operation }, "Shopify refused the access token; trying once more with the renewed one");
+        return await this.once<T>(document, variables, options, next);
+      }
+    };
     const attempt = async (): Promise<T> => {
       try {
-        return await this.once<T>(document, variables, options);
+        return await authorized();
       } catch (error) {
+        if (error instanceof TokenRefused) throw new AbortError(new ChannelError("unauthorized", "Shopify refused the access token", { status: 401 }));
         if (error instanceof AbortError) throw error;
         if (error instanceof RetryableFailure) {
           if (error.kind === "throttled" && ++throttled > this.policy.maxThrottledRetries) {
@@ -193,14 +248,14 @@ export class ShopifyGraphqlClient {
   }
 
   /** One attempt: wait for budget, send, classify the answer. */
-  private async once<T>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<T> {
+  private async once<T>(document: string, variables: Record<string, unknown>, options: RequestOptions, token: string): Promise<T> {
     const cost = this.learnedCost.get(document) ?? options.expectedCost;
     const reservation = await this.budget.reserve(cost);
     let status: ThrottleStatus | null = null;
     try {
       let response: Response;
       try {
-        response = await this.admin.fetch(document, { variables, signal: AbortSignal.timeout(this.policy.requestTimeoutMs) });
+        response = await this.adminFor(token).fetch(document, { variables, signal: AbortSignal.timeout(this.policy.requestTimeoutMs) });
       } catch (error) {
         // The library wraps fetch failures (refused, reset, timeout) in a plain Error.
         throw new RetryableFailure(`network error: ${(error as Error).message}`, "network", null, true);
@@ -208,6 +263,7 @@ export class ShopifyGraphqlClient {
       const body = await this.readBody(response);
       status = body?.extensions?.cost?.throttleStatus ?? null;
       if (body?.extensions?.cost?.requestedQueryCost !== undefined) this.learnedCost.set(document, body.extensions.cost.requestedQueryCost);
+      if (response.status === 401) throw new TokenRefused(token);
       return this.interpret<T>(response, body, options);
     } finally {
       this.budget.settle(reservation, status);
@@ -232,7 +288,7 @@ export class ShopifyGraphqlClient {
   private interpret<T>(response: Response, body: GraphqlBody | null, options: RequestOptions): T {
     const { status } = response;
     const errors = body ? errorList(body) : [];
-    if (status === 401) throw new AbortError(new ChannelError("unauthorized", "Shopify refused the access token", { status }));
+    // 401 is answered in `once` (TokenRefused), where the token that was refused is known.
     // 403: the token lacks a scope (or the app was blocked): only the merchant can fix that.
     if (status === 403) throw new AbortError(new ChannelError("unauthorized", `Shopify refused ${options.operation}: ${errors[0]?.message ?? "forbidden"}`, { status }));
     if (status === 404) throw new AbortError(new ChannelError("not_found", `Shopify answered 404 for ${this.shop} (shop or API version unknown)`, { status }));
