@@ -7,3 +7,17 @@ export { recordDelivery, connectionByStoreDomain, type Delivery, type ReceivingC
 export { markUninstalled, redactShop } from "./connections/index.ts";
 export { shopify } from "./channels/index.ts";
 export type * from "./merchant/types.ts";
+// The Shopify app's session storage: the same sealing, key and token refresh as core's channels.
+export {
+  ShopifySessions,
+  offlineSessionId,
+  sealSessionToken,
+  openSessionToken,
+  REFRESH_MARGIN_MS,
+  type ShopifyAppCredentials,
+  type SessionTokenDependencies,
+} from "./connections/index.ts";
+export { ChannelError } from "./channels/index.ts";
+export { loadEncryptionKey } from "./security/index.ts";
+export { defaultDataDir } from "./store/index.ts";
+export { createLogger, type Logger } from "./log/index.ts";

@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { buildServer, Health, Metrics, registerSandbox, registerWebhookRoutes } from "./api/index.ts";
 import { shopify } from "./channels/index.ts";
-import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
+import { publicUrl, readEnvironment, sandboxEnabled, shopifyAppCredentials } from "./config/index.ts";
+import { ShopifySessions, type ChannelEnvironment } from "./connections/index.ts";
 import { createLogger } from "./log/index.ts";
 import { connectDemoBusiness, type DemoBusiness } from "./demo/index.ts";
 import { QUEUES, WORKER_POOL_SIZE, requestRunSoon, runReconcile, startQueue, startWorkers, type WorkerDependencies } from "./jobs/index.ts";
@@ -38,6 +39,8 @@ const sandbox = sandboxEnabled(env) ? (await import("@prokip-sync/sandbox")).cre
 const sandboxCredentials = sandbox?.seedDemo() ?? null;
 // In sandbox mode Shopify's API calls go to the emulator mounted in this server.
 const sandboxShopifyFetch = sandbox ? shopify.routeShopifyFetch(`${publicUrl(env)}/sandbox/shopify`) : null;
+// Refreshes app-installed shops' expiring tokens: the deployment's Shopify app, or the demo app.
+const shopifyApp = shopifyAppCredentials(env, sandboxCredentials?.shopify ?? null);
 // The deployment's Prokip OAuth client; in sandbox mode, the emulated Prokip's demo client.
 const prokipClient =
   env.PROKIP_CLIENT_ID && env.PROKIP_CLIENT_SECRET
@@ -104,6 +107,13 @@ await pRetry(
     // The queue is needed either way: stored webhooks and "sync now" ask it for runs.
     boss ??= await startQueue(databaseServer.url, log);
     workerDatabase = env.PROKIP_SYNC_WORKERS === "on" ? connectDatabase(databaseServer.url, { poolSize: WORKER_POOL_SIZE }) : database;
+    const channels: ChannelEnvironment = {
+      encryptionKey,
+      log,
+      ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}),
+      ...(shopifyApp ? { shopifyApp } : {}),
+      shopifySessions: new ShopifySessions(workerDatabase.pool),
+    };
     workers = {
       pool: workerDatabase.pool,
       prisma: workerDatabase.prisma,
@@ -111,7 +121,7 @@ await pRetry(
       log,
       publicUrl: publicUrl(env),
       prokipClient,
-      channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) },
+      channels,
     };
     // Workers run in this process by default; PROKIP_SYNC_WORKERS=off leaves them to `npm run worker`.
     if (env.PROKIP_SYNC_WORKERS === "on") await startWorkers(workers);
@@ -123,7 +133,7 @@ await pRetry(
         encryptionKey,
         publicUrl: publicUrl(env),
         credentials: sandboxCredentials,
-        channels: { encryptionKey, log, ...(sandboxShopifyFetch ? { shopifyFetch: sandboxShopifyFetch } : {}) },
+        channels,
         prokipClient: prokipClient!,
       });
       log.info({ businessId: demo.businessId }, "sandbox demo business connected to the demo shop and site");

@@ -6,7 +6,8 @@
  */
 import exitHook from "async-exit-hook";
 import { shopify } from "./channels/index.ts";
-import { publicUrl, readEnvironment, sandboxEnabled } from "./config/index.ts";
+import { publicUrl, readEnvironment, sandboxEnabled, shopifyAppCredentials } from "./config/index.ts";
+import { ShopifySessions } from "./connections/index.ts";
 import { WORKER_POOL_SIZE, startQueue, startWorkers } from "./jobs/index.ts";
 import { createLogger } from "./log/index.ts";
 import { loadEncryptionKey } from "./security/index.ts";
@@ -25,7 +26,9 @@ const boss = await startQueue(env.DATABASE_URL, log);
 // client stands in for a deployment client that is not configured (both as in main.ts).
 const sandbox = sandboxEnabled(env);
 const shopifyFetch = sandbox ? shopify.routeShopifyFetch(`${publicUrl(env)}/sandbox/shopify`) : null;
-const demoProkip = sandbox ? (await import("@prokip-sync/sandbox")).prokip.DEMO_CREDENTIALS : null;
+const sandboxModule = sandbox ? await import("@prokip-sync/sandbox") : null;
+const demoProkip = sandboxModule?.prokip.DEMO_CREDENTIALS ?? null;
+const shopifyApp = shopifyAppCredentials(env, sandboxModule?.shopify.DEMO_APP ?? null);
 const prokipClient =
   env.PROKIP_CLIENT_ID && env.PROKIP_CLIENT_SECRET
     ? { clientId: env.PROKIP_CLIENT_ID, clientSecret: env.PROKIP_CLIENT_SECRET }
@@ -39,7 +42,7 @@ await startWorkers({
   log,
   publicUrl: publicUrl(env),
   prokipClient,
-  channels: { encryptionKey, log, ...(shopifyFetch ? { shopifyFetch } : {}) },
+  channels: { encryptionKey, log, ...(shopifyFetch ? { shopifyFetch } : {}), ...(shopifyApp ? { shopifyApp } : {}), shopifySessions: new ShopifySessions(database.pool) },
 });
 log.info("workers started");
 

@@ -20,6 +20,8 @@ const environmentSchema = z.object({
   PROKIP_CLIENT_SECRET: z.string().min(1).optional(),
   /** The Shopify app's API secret: verifies Shopify webhooks (the demo app's in sandbox mode). */
   SHOPIFY_API_SECRET: z.string().min(1).optional(),
+  /** The Shopify app's API key (client id): with the secret, refreshes app-installed shops' access tokens. */
+  SHOPIFY_API_KEY: z.string().min(1).optional(),
   /** Where people and webhooks reach this server; defaults to http://localhost:PORT. */
   PUBLIC_URL: z.string().url().optional(),
   /**
@@ -40,6 +42,15 @@ export function publicUrl(env: Environment): string {
 }
 
 export type Environment = z.infer<typeof environmentSchema>;
+
+/**
+ * The Shopify app's client credentials, for refreshing app-installed shops' tokens: the
+ * deployment's, else (sandbox mode) the emulator's demo app; null when there are none.
+ */
+export function shopifyAppCredentials(env: Environment, sandboxApp: { apiKey: string; apiSecret: string } | null): { apiKey: string; apiSecret: string } | null {
+  if (env.SHOPIFY_API_KEY && env.SHOPIFY_API_SECRET) return { apiKey: env.SHOPIFY_API_KEY, apiSecret: env.SHOPIFY_API_SECRET };
+  return sandboxApp ? { apiKey: sandboxApp.apiKey, apiSecret: sandboxApp.apiSecret } : null;
+}
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   const parsed = environmentSchema.safeParse(env);

@@ -3,3 +3,12 @@ export { channelForConnection, type ChannelEnvironment, type ConnectionForChanne
 export { signInBusiness, posForBusiness, type ProkipClientConfig } from "./prokip.ts";
 export { pauseConnection, resumeConnection, disconnectConnection, markUninstalled } from "./lifecycle.ts";
 export { connectStore, redactShop, type ConnectResult } from "./connect.ts";
+export {
+  ShopifySessions,
+  offlineSessionId,
+  sealSessionToken,
+  openSessionToken,
+  REFRESH_MARGIN_MS,
+  type ShopifyAppCredentials,
+  type SessionTokenDependencies,
+} from "./shopify-sessions.ts";
