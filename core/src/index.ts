@@ -21,3 +21,5 @@ export { ChannelError } from "./channels/index.ts";
 export { loadEncryptionKey } from "./security/index.ts";
 export { defaultDataDir } from "./store/index.ts";
 export { createLogger, type Logger } from "./log/index.ts";
+// The merchant screens answer core's errors as the backend API does: `{error:{code, message, details}}` with httpStatusFor(code).
+export { SyncError, isSyncError, httpStatusFor, type ErrorCode } from "./domain/index.ts";
