@@ -211,6 +211,10 @@ export type ActivityType =
   | "low_stock"
   | "setup"
   | "connection"
+  /** The merchant linked, unlinked, excluded or included a product (Products screen). */
+  | "product"
+  /** The merchant changed the store's settings. */
+  | "settings"
   | "error";
 
 export interface ActivityQuery {
