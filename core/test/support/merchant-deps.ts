@@ -9,7 +9,8 @@ import type { JobRequests, MerchantDeps } from "../../src/merchant/types.ts";
 import type { Database } from "../../src/store/index.ts";
 
 export interface RecordedJobs extends JobRequests {
-  requested: { job: keyof JobRequests; connectionId: string }[];
+  inbox(connectionId: string): Promise<void>;
+  requested: { job: keyof JobRequests | "inbox"; connectionId: string }[];
 }
 
 export function recordedJobs(): RecordedJobs {
