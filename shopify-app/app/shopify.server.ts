@@ -1,7 +1,9 @@
 /**
  * The Shopify app's configuration, as in Shopify's Remix template: App Store distribution, the
  * embedded auth strategy (session tokens exchanged for access tokens, no OAuth redirects),
- * expiring offline tokens refreshed by the library, sessions in the central store.
+ * expiring offline tokens, sessions in the central store, sealed (their tokens encrypted with
+ * core's key) and refreshed through core, which refreshes the same offline session for its
+ * workers (sealed-session-storage.server.ts).
  *
  * SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL (and SCOPES) are what `shopify app dev`
  * sets; a deployment sets them itself.
@@ -10,6 +12,7 @@ import "@shopify/shopify-app-remix/adapters/node";
 import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { database } from "./db.server.ts";
+import { createAppSessionStorage } from "./sealed-session-storage.server.ts";
 
 function required(name: string): string {
   const value = process.env[name];
@@ -20,14 +23,17 @@ function required(name: string): string {
 /** One API version everywhere: here, shopify.app.toml's [webhooks] and core's adapter. */
 export const API_VERSION = ApiVersion.October26;
 
+const apiKey = required("SHOPIFY_API_KEY");
+const apiSecretKey = required("SHOPIFY_API_SECRET");
+
 const shopify = shopifyApp({
-  apiKey: required("SHOPIFY_API_KEY"),
-  apiSecretKey: required("SHOPIFY_API_SECRET"),
+  apiKey,
+  apiSecretKey,
   appUrl: required("SHOPIFY_APP_URL"),
   scopes: process.env.SCOPES?.split(",").map((scope) => scope.trim()).filter(Boolean),
   apiVersion: API_VERSION,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(database.prisma),
+  sessionStorage: createAppSessionStorage(new PrismaSessionStorage(database.prisma), { pool: database.pool, app: { apiKey, apiSecret: apiSecretKey } }),
   distribution: AppDistribution.AppStore,
   future: {
     unstable_newEmbeddedAuthStrategy: true,

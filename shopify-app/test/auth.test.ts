@@ -75,8 +75,12 @@ describe("GET /app (loader: authenticate.admin)", () => {
     const row = await prisma.session.findUniqueOrThrow({ where: { id: `offline_${TEST_SHOP}` } });
     assert.equal(row.shop, TEST_SHOP);
     assert.equal(row.isOnline, false);
-    assert.equal(row.accessToken, "shpat_exchanged");
-    assert.equal(row.refreshToken, "shprt_refresh");
+    // Sealed at rest (sealed-session-storage.server.ts); the storage hands the tokens back opened.
+    assert.match(row.accessToken, /^v1\./u);
+    assert.ok(!row.accessToken.includes("shpat_exchanged") && !row.refreshToken?.includes("shprt_refresh"));
+    const loaded = await sessionStorage.loadSession(`offline_${TEST_SHOP}`);
+    assert.equal(loaded?.accessToken, "shpat_exchanged");
+    assert.equal(loaded?.refreshToken, "shprt_refresh");
     assert.ok(row.expires && row.expires.getTime() > Date.now() + 3_000_000);
   });
 

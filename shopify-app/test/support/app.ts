@@ -3,7 +3,7 @@
  * the Shopify test app's keys in the environment, and the real app modules loaded on top.
  * Requests are signed with the Shopify libraries' own test helpers.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { API_KEY, API_SECRET_KEY, APP_URL, getHmac } from "@shopify/shopify-api/test-helpers";
 import { testDatabase } from "../../../core/test/support/database.ts";
 import { createShop, type Shop } from "../../../core/test/support/fixtures.ts";
@@ -17,6 +17,9 @@ process.env.SHOPIFY_API_KEY = API_KEY;
 process.env.SHOPIFY_API_SECRET = API_SECRET_KEY;
 process.env.SHOPIFY_APP_URL = APP_URL;
 process.env.SCOPES = "read_inventory,read_locations,read_orders,read_products,write_inventory,write_products";
+// The key sessions are sealed with when no backend hosts the app (sealed-session-storage.server.ts):
+// one per run, so no test writes a key file into the repository's data directory.
+process.env.PROKIP_SYNC_ENCRYPTION_KEY ??= randomBytes(32).toString("base64");
 // One pool per test file: the app uses the test database's (closed and dropped after the file).
 globalThis.prokipSyncAppDatabase = database;
 
