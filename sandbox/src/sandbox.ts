@@ -22,6 +22,15 @@ export interface SandboxOptions {
   shopify?: Omit<ShopifyEmulatorOptions, "publicUrl">;
   woocommerce?: Omit<WooCommerceEmulatorOptions, "publicUrl" | "seedDemo">;
   prokip?: ProkipEmulatorOptions;
+  /**
+   * The Shopify app a host serves in this process (its shopify.app.toml): the emulated demo app
+   * carries its access scopes and app-scoped webhook subscriptions, so every shop the app is
+   * installed on later gets deliveries at the app's own routes, as Shopify delivers TOML
+   * subscriptions. Relative `uri`s resolve against `publicUrl` (the app's URL here), as Shopify
+   * resolves them against `application_url`. Without it the demo app has no subscriptions of its
+   * own (core alone serves no app routes). The demo shop never gets them: see DemoSeedOptions.
+   */
+  shopifyApp?: { scopes?: string; webhooks: { topics: string[]; uri: string }[] };
 }
 
 export interface Sandbox {
@@ -51,7 +60,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
       await app.register(prokip.routes, { prefix: SANDBOX_PREFIXES.prokip });
     },
     seedDemo() {
-      const shop = shopify.control.seedDemo();
+      const app = options.shopifyApp;
+      const shop = shopify.control.seedDemo(
+        app
+          ? {
+              ...(app.scopes ? { scopes: app.scopes } : {}),
+              appWebhooks: app.webhooks.map((subscription) => ({ topics: subscription.topics, uri: new URL(subscription.uri, `${base}/`).href })),
+            }
+          : {},
+      );
       const site = woocommerce.control.seedDemo();
       const business = prokip.control.seedDemo();
       return {

@@ -339,6 +339,51 @@ describe("webhook subscriptions and uninstall", () => {
   });
 });
 
+describe("app-scoped subscriptions (shopify.app.toml) and the demo shop", () => {
+  it("a shop that installs the app gets its configured subscriptions; the demo shop, seeded with appWebhooks, does not", async () => {
+    const control = server.emulator.control;
+    await control.reset();
+    const appReceiver = await startWebhookReceiver();
+    try {
+      const seeded = control.seedDemo({ appWebhooks: [{ topics: ["orders/create", "app/uninstalled"], uri: `${appReceiver.url}/webhooks/sync` }] });
+      control.createShop({ domain: "sandbox-abc123.myshopify.com" });
+      control.createProduct({ shop: "sandbox-abc123.myshopify.com", title: "Mug", variants: [{ sku: "mug", price: "5.00", stock: 10 }] });
+      control.installApp({ shop: "sandbox-abc123.myshopify.com", apiKey: seeded.apiKey });
+
+      control.placeOrder({ shop: "sandbox-abc123.myshopify.com", lines: [{ sku: "mug", quantity: 1 }] });
+      control.placeOrder({ shop: seeded.shop, lines: [{ sku: "shirt1", quantity: 1 }] });
+      await control.waitForDeliveries();
+      const orders = control.listDeliveries({ topic: "orders/create" });
+      assert.deepEqual(
+        orders.map((d) => ({ shop: d.shop, uri: d.uri, subscriptionId: d.subscriptionId, status: d.status })),
+        [{ shop: "sandbox-abc123.myshopify.com", uri: `${appReceiver.url}/webhooks/sync`, subscriptionId: null, status: "delivered" }],
+      );
+      assert.equal(appReceiver.received.length, 1);
+
+      // Shop-scoped subscriptions still reach the demo shop as before.
+      const seededGql = graphqlClient(server.url, seeded.shop, seeded.accessToken);
+      const created = data(
+        await seededGql(`mutation($uri: String!) { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: { uri: $uri, format: JSON }) { userErrors { message } } }`, { uri: receiver.url }),
+      ).webhookSubscriptionCreate;
+      assert.deepEqual(created.userErrors, []);
+      control.placeOrder({ shop: seeded.shop, lines: [{ sku: "shirt1", quantity: 1 }] });
+      const [delivered] = await receiver.waitFor(1, "orders/create");
+      assert.equal(delivered!.headers["x-shopify-shop-domain"], seeded.shop);
+      assert.equal(appReceiver.received.length, 1);
+    } finally {
+      await appReceiver.close();
+    }
+  });
+
+  it("refuses webhookUri and appWebhooks together, and topics the emulator does not know", async () => {
+    const control = server.emulator.control;
+    await control.reset();
+    assert.throws(() => control.seedDemo({ webhookUri: receiver.url, appWebhooks: [{ topics: ["orders/create"], uri: receiver.url }] }), /not both/u);
+    await control.reset();
+    assert.throws(() => control.seedDemo({ appWebhooks: [{ topics: ["customers/redact"], uri: receiver.url }] }), /invalid_input|Invalid/u);
+  });
+});
+
 describe("faults", () => {
   it("injects 5xx answers and 429 bursts on API requests from the seeded plan", async () => {
     server.emulator.control.setFaultPlan({ seed: 7, throttleBurstRate: 1, throttleBurstLength: 2 });

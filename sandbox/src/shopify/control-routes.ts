@@ -33,7 +33,7 @@ export function registerControlRoutes(app: FastifyInstance, control: ShopifyCont
     };
 
   app.post("/_control/reset", wrap(() => control.reset()));
-  app.post("/_control/seed-demo", wrap((r) => control.seedDemo(body(r) as { webhookUri?: string }), 201));
+  app.post("/_control/seed-demo", wrap((r) => control.seedDemo(body(r) as never), 201));
   app.post("/_control/shops", wrap((r) => control.createShop(body(r) as never), 201));
   app.post("/_control/apps", wrap((r) => control.registerApp(body(r) as never), 201));
   app.post("/_control/apps/install", wrap((r) => control.installApp(body(r) as never), 201));

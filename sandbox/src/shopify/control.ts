@@ -10,7 +10,7 @@
 import { z } from "zod";
 import type { FaultPlan, FaultPlanInput, Faults } from "../shared/faults.ts";
 import { createProduct, createShop, defaultLocation, deleteProduct, variantBySku } from "./catalog.ts";
-import { seedDemo, type DemoSeed } from "./demo.ts";
+import { seedDemo, type DemoSeed, type DemoSeedOptions } from "./demo.ts";
 import { ControlError } from "./errors.ts";
 import { WEBHOOK_TOPICS, type Core } from "./events.ts";
 import { gid, idOf } from "./ids.ts";
@@ -58,7 +58,19 @@ export const registerAppSchema = z
   })
   .strict();
 
-export const installAppSchema = z.object({ shop: shopDomain, apiKey: z.string().min(1), expiring: z.boolean().default(false) }).strict();
+export const installAppSchema = z
+  .object({
+    shop: shopDomain,
+    apiKey: z.string().min(1),
+    expiring: z.boolean().default(false),
+    /**
+     * Sandbox only (Shopify has no such switch): false installs the app without its configured
+     * subscriptions reaching this shop. For a shop whose connection subscribes shop-scoped itself
+     * (the demo shop), so that it does not get every event twice.
+     */
+    appSubscriptions: z.boolean().default(true),
+  })
+  .strict();
 export const uninstallAppSchema = z.object({ shop: shopDomain, apiKey: z.string().min(1) }).strict();
 
 export const createProductSchema = z
@@ -210,7 +222,7 @@ export interface ShopifyControl {
   setFaultPlan(plan: FaultPlanInput): FaultPlan;
   /** An App Bridge-style session token (HS256, signed with the app secret) for token exchange. */
   mintSessionToken(input: SessionTokenInput): string;
-  seedDemo(options?: { webhookUri?: string }): DemoSeed;
+  seedDemo(options?: DemoSeedOptions): DemoSeed;
 }
 
 export interface ControlDeps {
@@ -289,7 +301,7 @@ export function createControl(deps: ControlDeps): ShopifyControl {
       shopOf(data.shop);
       const app = state.apps.get(data.apiKey);
       if (!app) throw new ControlError("unknown_app", `No app with API key ${data.apiKey}`, 404);
-      const token = issueToken(core, app, data.shop, "offline", { expiring: data.expiring });
+      const token = issueToken(core, app, data.shop, "offline", { expiring: data.expiring, appSubscriptions: data.appSubscriptions });
       return { accessToken: token.token, scope: token.scope };
     },
 

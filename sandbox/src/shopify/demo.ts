@@ -9,7 +9,7 @@
 import { demoCatalogue, demoLocations } from "../shared/demo-catalogue.ts";
 import type { ShopifyControl } from "./control.ts";
 import { ControlError } from "./errors.ts";
-import { WEBHOOK_TOPICS } from "./events.ts";
+import { WEBHOOK_TOPICS, type WebhookTopic } from "./events.ts";
 import type { PlatformState } from "./state.ts";
 
 export const DEMO_SHOP = "prokip-demo.myshopify.com";
@@ -29,9 +29,25 @@ export interface DemoSeed {
   products: { id: string; title: string; variants: { id: string; sku: string | null; inventoryItemId: string }[] }[];
 }
 
+export interface DemoSeedOptions {
+  /** The demo app subscribes every topic to this address for every installation, the demo shop's included. */
+  webhookUri?: string;
+  /**
+   * The demo app's configured subscriptions (shopify.app.toml's `[[webhooks.subscriptions]]`,
+   * absolute addresses), as a host serving the Shopify app declares them: delivered to every shop
+   * the app is installed on later, as Shopify delivers TOML subscriptions. Not to the demo shop:
+   * core connects it with a token of its own and subscribes it shop-scoped (to /webhooks/shopify),
+   * so with both it would get every event twice. (Shopify has no per-shop exception; the demo
+   * shop stands for a store connected without the app.)
+   */
+  appWebhooks?: { topics: string[]; uri: string }[];
+  /** The demo app's access scopes (shopify.app.toml's `[access_scopes] scopes`). */
+  scopes?: string;
+}
+
 const seeded = new WeakMap<PlatformState, DemoSeed>();
 
-export function seedDemo(control: ShopifyControl, state: PlatformState, options: { webhookUri?: string } = {}): DemoSeed {
+export function seedDemo(control: ShopifyControl, state: PlatformState, options: DemoSeedOptions = {}): DemoSeed {
   const previous = seeded.get(state);
   // A reset wipes the shop; only reuse the remembered seed while its shop still exists.
   if (previous && state.shops.has(DEMO_SHOP)) return previous;
@@ -47,11 +63,13 @@ export function seedDemo(control: ShopifyControl, state: PlatformState, options:
     timezoneOffsetMinutes: 180,
     locations: [{ name: location.name, city: location.city, country: location.country, countryCode: "KE" }],
   });
+  if (options.webhookUri && options.appWebhooks) throw new ControlError("invalid_input", "give webhookUri or appWebhooks, not both", 400);
   const app = control.registerApp({
     ...DEMO_APP,
-    webhooks: options.webhookUri ? [{ topics: [...WEBHOOK_TOPICS], uri: options.webhookUri }] : [],
+    ...(options.scopes ? { scopes: options.scopes } : {}),
+    webhooks: options.webhookUri ? [{ topics: [...WEBHOOK_TOPICS], uri: options.webhookUri }] : ((options.appWebhooks ?? []) as { topics: WebhookTopic[]; uri: string }[]),
   });
-  const { accessToken } = control.installApp({ shop: DEMO_SHOP, apiKey: DEMO_APP.apiKey });
+  const { accessToken } = control.installApp({ shop: DEMO_SHOP, apiKey: DEMO_APP.apiKey, appSubscriptions: !options.appWebhooks });
 
   const products = demoCatalogue
     .filter((p) => p.inShopify)

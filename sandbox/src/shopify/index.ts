@@ -130,7 +130,7 @@ export async function startShopifyEmulator(
 export { ADMIN_API_VERSION, loadAdminSchema };
 export type { ShopifyControl } from "./control.ts";
 export type { DeliveryRecord } from "./webhooks.ts";
-export type { DemoSeed } from "./demo.ts";
+export type { DemoSeed, DemoSeedOptions } from "./demo.ts";
 export { DEMO_APP, DEMO_SHOP } from "./demo.ts";
 export { signWebhook } from "./webhooks.ts";
 export { signSessionToken } from "./oauth.ts";

@@ -101,11 +101,17 @@ export function verifySessionToken(token: string, app: App, shop: string, nowSec
 }
 
 /** Records an installation and issues the app's offline token (also used by the control API). */
-export function issueToken(core: Core, app: App, shop: string, kind: "offline" | "online", options: { expiring?: boolean; userId?: number } = {}): AccessToken {
+export function issueToken(
+  core: Core,
+  app: App,
+  shop: string,
+  kind: "offline" | "online",
+  options: { expiring?: boolean; userId?: number; appSubscriptions?: boolean } = {},
+): AccessToken {
   const { state } = core;
   const now = state.now();
   const key = `${app.apiKey}|${shop}`;
-  if (!state.installations.has(key)) state.installations.set(key, { shop, apiKey: app.apiKey, installedAt: now });
+  if (!state.installations.has(key)) state.installations.set(key, { shop, apiKey: app.apiKey, installedAt: now, appSubscriptions: options.appSubscriptions ?? true });
   const expiring = kind === "online" || options.expiring === true;
   const token: AccessToken = {
     token: `${kind === "online" ? "shpua" : "shpat"}_${randomBytes(16).toString("hex")}`,

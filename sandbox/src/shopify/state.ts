@@ -251,6 +251,13 @@ export interface Installation {
   shop: string;
   apiKey: string;
   installedAt: number;
+  /**
+   * Whether the app's configured subscriptions (`App.webhooks`) deliver to this shop. Shopify has
+   * no such switch (a TOML subscription reaches every installation); the sandbox turns it off for
+   * the demo shop only, which core connects with a token of its own and subscribes shop-scoped,
+   * so that it does not get every event twice (see installApp's `appSubscriptions`).
+   */
+  appSubscriptions: boolean;
 }
 
 export class PlatformState {
@@ -282,10 +289,15 @@ export class PlatformState {
   }
 
   installedApps(shop: string): App[] {
-    const result: App[] = [];
-    for (const install of this.installations.values()) {
-      const app = install.shop === shop ? this.apps.get(install.apiKey) : undefined;
-      if (app) result.push(app);
+    return this.installationsOf(shop).map(({ app }) => app);
+  }
+
+  /** The apps installed on a shop, each with its installation. */
+  installationsOf(shop: string): { app: App; installation: Installation }[] {
+    const result: { app: App; installation: Installation }[] = [];
+    for (const installation of this.installations.values()) {
+      const app = installation.shop === shop ? this.apps.get(installation.apiKey) : undefined;
+      if (app) result.push({ app, installation });
     }
     return result;
   }

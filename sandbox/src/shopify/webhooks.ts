@@ -137,9 +137,9 @@ export class WebhookDispatcher implements EventSink {
   private targetsFor(event: PlatformEvent): Target[] {
     const targets: Target[] = [];
     const topicEnum = topicToEnum(event.topic);
-    for (const app of this.state.installedApps(event.shop.domain)) {
+    for (const { app, installation } of this.state.installationsOf(event.shop.domain)) {
       if (event.onlyApiKey && app.apiKey !== event.onlyApiKey) continue;
-      for (const config of app.webhooks) {
+      for (const config of installation.appSubscriptions ? app.webhooks : []) {
         if (config.topics.includes(event.topic)) targets.push({ apiKey: app.apiKey, apiSecret: app.apiSecret, uri: config.uri, subscriptionId: null });
       }
       for (const sub of event.shop.webhookSubscriptions.values()) {
