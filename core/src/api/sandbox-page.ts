@@ -9,7 +9,7 @@
  */
 import type { SandboxCredentials } from "@prokip-sync/sandbox";
 
-export function sandboxPage(credentials: SandboxCredentials): string {
+export function sandboxPage(credentials: SandboxCredentials, options: { shopifyAdminUrl?: string | null } = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -23,6 +23,7 @@ export function sandboxPage(credentials: SandboxCredentials): string {
 <main>
 <h1>Prokip Sync sandbox</h1>
 <p class="lead">Place an order or a refund on either store, or change stock in Prokip, then watch the other channels follow within seconds.</p>
+${options.shopifyAdminUrl ? shopifyAppCard(options.shopifyAdminUrl) : ""}
 
 <section class="card" aria-labelledby="stock-title">
   <div class="card-head">
@@ -88,6 +89,14 @@ export function sandboxPage(credentials: SandboxCredentials): string {
 <script>${SCRIPT}</script>
 </body>
 </html>`;
+}
+
+/** "Open the Shopify app": the merchant screens inside an emulated Shopify admin. */
+function shopifyAppCard(adminUrl: string): string {
+  return `<section class="card" aria-labelledby="app-title">
+  <div class="card-head"><h2 id="app-title">The Shopify app</h2><a class="button" href="${escapeHtml(adminUrl)}">Open the Shopify app</a></div>
+  <p class="muted">See what a merchant sees: the Prokip Sync app inside an emulated Shopify admin. The demo shop opens on its dashboard (it is connected to the demo business); from there you can also open a new shop and connect it to Prokip yourself.</p>
+</section>`;
 }
 
 function credentialsTables({ shopify, woocommerce, prokip }: SandboxCredentials): string {
@@ -160,6 +169,7 @@ const STYLE = `
   input[type=number], select { padding: 6px 8px; border: 1px solid #8c9196; border-radius: 6px; background: #fff; min-width: 0; }
   button { padding: 6px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
   button.secondary { background: #fff; color: var(--bad); border-color: #c9cccf; }
+  a.button { margin-left: auto; padding: 6px 14px; border-radius: 6px; background: var(--accent); color: #fff; text-decoration: none; }
   button:disabled { opacity: .55; cursor: default; }
   :focus-visible { outline: 3px solid #79a8f0; outline-offset: 2px; }
   .hint { font-size: 13px; margin: 8px 0 0; }

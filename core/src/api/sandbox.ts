@@ -1,12 +1,15 @@
 /**
  * Sandbox mode: the emulators mounted under /sandbox/*, a page that says plainly that this is
- * a sandbox and shows the demo credentials, and the same credentials as JSON for scripts.
+ * a sandbox and shows the demo credentials, and the same credentials as JSON for scripts. When a
+ * host serves the Shopify app in this process, also the emulated Shopify admin that opens it
+ * (sandbox-shopify-admin.ts), linked from the console as "Open the Shopify app".
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Sandbox, SandboxCredentials } from "@prokip-sync/sandbox";
 import { storeTarget } from "../domain/index.ts";
 import { sandboxPage } from "./sandbox-page.ts";
+import { registerShopifyAdmin, SHOPIFY_ADMIN_PATH, type ShopifyAdminOptions } from "./sandbox-shopify-admin.ts";
 import type pg from "pg";
 
 /** What the sandbox API needs once the database and the demo business are ready. */
@@ -26,13 +29,21 @@ const refundRequest = z.object({ store: storeName, orderId: z.union([z.string().
 const cancellationRequest = z.object({ store: storeName, orderId: z.union([z.string().min(1), z.number().int()]) }).strict();
 const prokipStockRequest = z.object({ sku: z.string().min(1), quantity: z.number().int().min(-100_000).max(1_000_000) }).strict();
 
-export async function registerSandbox(app: FastifyInstance, sandbox: Sandbox, credentials: SandboxCredentials, runtime: () => SandboxRuntime | null): Promise<void> {
+export async function registerSandbox(
+  app: FastifyInstance,
+  sandbox: Sandbox,
+  credentials: SandboxCredentials,
+  runtime: () => SandboxRuntime | null,
+  options: { shopifyAdmin?: ShopifyAdminOptions } = {},
+): Promise<void> {
   await sandbox.routes(app);
   const shop = credentials.shopify.shop;
   const site = "demo";
 
+  if (options.shopifyAdmin) registerShopifyAdmin(app, sandbox, credentials, options.shopifyAdmin);
+  const page = sandboxPage(credentials, { shopifyAdminUrl: options.shopifyAdmin ? SHOPIFY_ADMIN_PATH : null });
   app.get("/sandbox/api/credentials", async () => credentials);
-  app.get("/sandbox", async (_request, reply) => reply.type("text/html; charset=utf-8").send(sandboxPage(credentials)));
+  app.get("/sandbox", async (_request, reply) => reply.type("text/html; charset=utf-8").send(page));
 
   app.get("/sandbox/api/state", async (_request, reply) => {
     const ready = runtime();
