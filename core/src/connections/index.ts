@@ -1,6 +1,6 @@
 export { storeCredentialsSchema, sealStoreCredentials, openStoreCredentials, type StoreCredentials } from "./credentials.ts";
 export { channelForConnection, type ChannelEnvironment, type ConnectionForChannel } from "./channels.ts";
-export { signInBusiness, posForBusiness, type ProkipClientConfig } from "./prokip.ts";
+export { signInBusiness, signInToProkipAccount, sealProkipCredentials, posForBusiness, type ProkipClientConfig, type ProkipAccount } from "./prokip.ts";
 export { pauseConnection, resumeConnection, disconnectConnection, markUninstalled } from "./lifecycle.ts";
 export { connectStore, redactShop, type ConnectResult } from "./connect.ts";
 export {

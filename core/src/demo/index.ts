@@ -1,8 +1,10 @@
 /**
  * The sandbox's demo business: a Prokip business (Prokip is the authority, one location)
  * connected to the demo Shopify shop and the demo WooCommerce site, through the real adapters
- * and real webhooks, exactly as a merchant's would be. The emulators keep their state in
- * memory, so the demo business is rebuilt from scratch at every start.
+ * and real webhooks, exactly as a merchant's would be. It is the emulated Prokip's demo
+ * business (recorded by its Prokip id), so a shop choosing "Try with sample data" joins it.
+ * The emulators keep their state in memory, so the demo business is rebuilt from scratch at
+ * every start.
  */
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
@@ -38,7 +40,10 @@ export interface DemoDependencies {
 
 export async function connectDemoBusiness(deps: DemoDependencies): Promise<DemoBusiness> {
   const { prisma, credentials } = deps;
-  for (const old of await prisma.business.findMany({ where: { name: DEMO_BUSINESS_NAME }, select: { id: true } })) {
+  // The emulated Prokip starts empty at every start, so every business signed in to it before
+  // (the demo, and any a merchant screen joined or made with "Try with sample data") is stale.
+  const stale = await prisma.business.findMany({ where: { OR: [{ name: DEMO_BUSINESS_NAME }, { prokipBaseUrl: credentials.prokip.baseUrl }] }, select: { id: true } });
+  for (const old of stale) {
     await eraseBusiness(deps.pool, old.id);
   }
 

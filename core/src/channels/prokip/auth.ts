@@ -50,6 +50,8 @@ export interface OAuthOptions extends ProkipClientCredentials {
 }
 
 const NOT_REACHABLE = "Prokip is not reachable right now";
+/** The message of the `unauthorized` error for a wrong username or password (not a refused API client). */
+export const REJECTED_USER_CREDENTIALS = "Prokip rejected the username or password";
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** `POST /oauth/token` with either grant. */
@@ -69,7 +71,7 @@ class OAuthEndpoint {
     const error = this.errorOf(answer);
     // league/oauth2-server 8.x says invalid_grant (400); 7.x said invalid_credentials (401).
     if (error.code === "invalid_grant" || error.code === "invalid_credentials") {
-      throw new ChannelError("unauthorized", "Prokip rejected the username or password", { status: answer.status });
+      throw new ChannelError("unauthorized", REJECTED_USER_CREDENTIALS, { status: answer.status });
     }
     if (error.code === "invalid_client") throw new ChannelError("unauthorized", "Prokip rejected the API client id or secret", { status: answer.status });
     throw new ChannelError(answer.status === 401 ? "unauthorized" : "rejected", `Prokip refused the sign-in: ${error.message}`, { status: answer.status });

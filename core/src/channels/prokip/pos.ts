@@ -26,6 +26,7 @@ import {
   createSellAnswerSchema,
   deleteSellAnswerSchema,
   listSchema,
+  type LocationRow,
   locationRowSchema,
   type SellRow,
   sellReturnAnswerSchema,
@@ -50,11 +51,24 @@ export interface ProkipPosOptions {
   timeoutMs?: number;
 }
 
+/** Which Prokip business an account belongs to, and its locations. */
+export interface ProkipBusiness {
+  /** Prokip's id of the business (stable: a business signing in again is recognised by it). */
+  businessId: number;
+  locations: PosLocation[];
+}
+
+/** Prokip as a PosSystem, plus what only Prokip's sign-in needs. */
+export interface ProkipPos extends PosSystem {
+  /** The business the signed-in account belongs to, read from its locations (one request). */
+  describeBusiness(): Promise<ProkipBusiness>;
+}
+
 const capabilities: PosCapabilities = { createProducts: false, setStock: false, webhooks: false };
 
 const VARIATION_TYPES = new Set<PosVariation["type"]>(["single", "variable", "combo"]);
 
-export function createProkipPos(options: ProkipPosOptions): PosSystem {
+export function createProkipPos(options: ProkipPosOptions): ProkipPos {
   const log = options.log.child({ channel: "prokip" });
   const retry = { ...defaultRetry, ...options.retry };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -93,13 +107,27 @@ export function createProkipPos(options: ProkipPosOptions): PosSystem {
     return toSell(data.data[0] ?? { id: sellId, invoice_no: "", sell_lines: [] }).lines;
   }
 
+  async function locationRows() {
+    // Not paginated: always `{data:[...]}`.
+    const { data } = await client.get("/connector/api/business-location", {}, listSchema(locationRowSchema));
+    return data.data;
+  }
+  const toLocation = (l: LocationRow): PosLocation => ({ id: l.id, code: l.location_id ?? "", name: l.name, active: l.is_active ?? true });
+
   return {
     capabilities,
 
     async listLocations(): Promise<PosLocation[]> {
-      // Not paginated: always `{data:[...]}`.
-      const { data } = await client.get("/connector/api/business-location", {}, listSchema(locationRowSchema));
-      return data.data.map((l) => ({ id: l.id, code: l.location_id ?? "", name: l.name, active: l.is_active ?? true }));
+      return (await locationRows()).map(toLocation);
+    },
+
+    async describeBusiness(): Promise<ProkipBusiness> {
+      // The Connector has no business endpoint; every location row carries its business_id, and
+      // UltimatePOS gives every business at least one location.
+      const rows = await locationRows();
+      const businessId = rows.find((l) => l.business_id != null)?.business_id;
+      if (businessId == null) throw new ChannelError("unavailable", "Prokip did not say which business this account belongs to");
+      return { businessId, locations: rows.map(toLocation) };
     },
 
     async listVariations(options = {}): Promise<PosVariation[]> {

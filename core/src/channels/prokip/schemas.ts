@@ -63,6 +63,8 @@ export function listSchema<Row extends z.ZodType>(row: Row) {
 
 export const locationRowSchema = z.object({
   id: idSchema,
+  /** The Prokip business the location belongs to: the only place the Connector names it. */
+  business_id: idSchema.nullish(),
   /** The business's code ("BL0001"); the numeric `id` is what every other route calls location_id. */
   location_id: z.string().nullish(),
   name: z.string(),
@@ -141,5 +143,6 @@ export const deleteSellAnswerSchema = z.object({
   msg: z.string().nullish(),
 });
 
+export type LocationRow = z.output<typeof locationRowSchema>;
 export type VariationRow = z.output<typeof variationRowSchema>;
 export type SellRow = z.output<typeof sellSchema>;
