@@ -1,16 +1,18 @@
 /**
  * Connecting a store: the credentials are checked against the store itself before anything is
- * kept, then stored sealed, and the webhook subscriptions are registered. Connecting a store
- * that was disconnected before reuses its row, so its history stays with it.
+ * kept, then stored sealed, and the webhook subscriptions are registered (none for a Shopify shop
+ * whose app subscriptions deliver them: see webhooks.ts). Connecting a store that was
+ * disconnected before reuses its row, so its history stays with it.
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { ChannelError, shopify, woocommerce, type StoreInfo } from "../channels/index.ts";
+import { ChannelError, keepWebhookSubscriptions, type StoreInfo } from "../channels/index.ts";
 import { SyncError } from "../domain/index.ts";
 import { encryptSecret } from "../security/index.ts";
 import type { PrismaClient } from "../store/index.ts";
 import { channelForConnection, type ChannelEnvironment } from "./channels.ts";
 import { sealStoreCredentials, storeCredentialsSchema } from "./credentials.ts";
+import { webhookTargetFor } from "./webhooks.ts";
 
 const connectRequestSchema = z
   .object({
@@ -71,16 +73,18 @@ export async function connectStore(
     status: "active" as const,
     credentials: sealed,
     webhookSecret: platform === "woocommerce" ? encryptSecret(webhookSecret, deps.channels.encryptionKey) : null,
+    // A store connected again sets its products up again: its listings date from before the
+    // disconnect and its location may have changed.
+    setupStrategy: null,
+    connectedAt: new Date(),
     disconnectedAt: null,
     lastError: null,
   };
   const connection = existing ? await deps.prisma.connection.update({ where: { id: existing.id }, data }) : await deps.prisma.connection.create({ data });
 
   const channel = channelForConnection(connection, deps.channels);
-  const report =
-    platform === "shopify"
-      ? await channel.ensureWebhooks({ url: `${deps.publicUrl}/webhooks/shopify`, topics: shopify.SHOPIFY_WEBHOOK_TOPICS, secret: "signed-with-the-app-secret" })
-      : await channel.ensureWebhooks({ url: `${deps.publicUrl}/webhooks/woocommerce/${connection.id}`, topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS, secret: webhookSecret });
+  const target = webhookTargetFor(connection, { publicUrl: deps.publicUrl, encryptionKey: deps.channels.encryptionKey });
+  const report = target ? await keepWebhookSubscriptions(channel, target) : { healthy: [], created: [] };
   await deps.prisma.activityEvent.create({
     data: { businessId: request.businessId, connectionId: connection.id, type: "connection_connected", message: `${store.name} connected` },
   });

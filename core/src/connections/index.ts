@@ -2,6 +2,7 @@ export { storeCredentialsSchema, sealStoreCredentials, openStoreCredentials, typ
 export { channelForConnection, type ChannelEnvironment, type ConnectionForChannel } from "./channels.ts";
 export { signInBusiness, signInToProkipAccount, sealProkipCredentials, posForBusiness, type ProkipClientConfig, type ProkipAccount } from "./prokip.ts";
 export { pauseConnection, resumeConnection, disconnectConnection, markUninstalled } from "./lifecycle.ts";
+export { appOwnsWebhooks, webhookTargetFor, shopifyWebhookUrl, wooCommerceWebhookUrl } from "./webhooks.ts";
 export { connectStore, redactShop, type ConnectResult } from "./connect.ts";
 export {
   ShopifySessions,

@@ -4,11 +4,10 @@
  */
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
-import { shopify, woocommerce, type PosSystem } from "../channels/index.ts";
-import { channelForConnection, posForBusiness, type ChannelEnvironment, type ProkipClientConfig } from "../connections/index.ts";
+import type { PosSystem } from "../channels/index.ts";
+import { channelForConnection, posForBusiness, webhookTargetFor, type ChannelEnvironment, type ProkipClientConfig } from "../connections/index.ts";
 import { readConnectionSettings } from "../domain/index.ts";
 import type { Logger } from "../log/index.ts";
-import { decryptSecret } from "../security/index.ts";
 import type { ConnectionModel, PrismaClient } from "../store/index.ts";
 import { checkStoreEdits, drainConnection, postOrderToProkip, reconcileConnection, type ReconcileResult } from "../sync/index.ts";
 import { processInbox } from "./inbox.ts";
@@ -165,7 +164,7 @@ export async function runReconcile(deps: WorkerDependencies, connectionId: strin
   if (!connection || connection.status === "disconnected") return null;
   const log = deps.log.child({ job: "reconcile", connectionId });
   const pos = connection.authorityMode === "prokip" ? await prokipFor(deps, connection.businessId) : null;
-  const webhooks = webhookTarget(deps, connection);
+  const webhooks = webhookTargetFor(connection, { publicUrl: deps.publicUrl, encryptionKey: deps.channels.encryptionKey });
   let result: ReconcileResult;
   try {
     result = await reconcileConnection({ pool: deps.pool, log }, { ...connection, webhooks }, channelForConnection(connection, deps.channels), pos);
@@ -174,6 +173,14 @@ export async function runReconcile(deps: WorkerDependencies, connectionId: strin
     throw error;
   }
   log.info(result, "reconciled");
+  const repaired = [...(result.webhooks?.created ?? []), ...(result.webhooks?.reenabled ?? [])];
+  if (repaired.length > 0) {
+    // The merchant's dashboard says so for a day (a store that drops subscriptions is worth knowing about).
+    await deps.pool.query(
+      `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message", "data") VALUES ($1, $2, 'webhooks_repaired', 'info', $3, $4::jsonb)`,
+      [connection.businessId, connectionId, `The store had stopped sending ${repaired.length} kinds of notifications; they were registered again`, JSON.stringify({ topics: repaired })],
+    );
+  }
   await requestDrains(deps, connection.businessId);
   for (const orderId of result.postingsToRetry) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
   return result;
@@ -189,16 +196,6 @@ async function requestDueReconciliations(deps: WorkerDependencies): Promise<void
     const interval = readConnectionSettings(row.settings).reconcileIntervalMinutes * 60_000;
     if (!row.lastSyncAt || now - row.lastSyncAt.getTime() >= interval) await requestRun(deps.boss, QUEUES.reconcile, row.id);
   }
-}
-
-function webhookTarget(deps: WorkerDependencies, connection: ConnectionRow) {
-  if (connection.platform === "shopify") return { url: `${deps.publicUrl}/webhooks/shopify`, topics: shopify.SHOPIFY_WEBHOOK_TOPICS, secret: "signed-with-the-app-secret" };
-  if (!connection.webhookSecret) return null;
-  return {
-    url: `${deps.publicUrl}/webhooks/woocommerce/${connection.id}`,
-    topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS,
-    secret: decryptSecret(connection.webhookSecret, deps.channels.encryptionKey),
-  };
 }
 
 async function prokipFor(deps: WorkerDependencies, businessId: string): Promise<PosSystem | null> {

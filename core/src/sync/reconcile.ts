@@ -3,11 +3,12 @@
  * on "Sync now": refresh Prokip's stock for the location (Prokip mode), re-read the store's
  * orders changed since the last cursor (with an overlap) through the same order logic, read the
  * store's quantities and set back any drift, make sure the webhook subscriptions exist (and
- * re-enable WooCommerce's disabled ones), and list the orders whose Prokip posting should be
+ * re-enable WooCommerce's disabled ones; remove shop-scoped ones where the Shopify app's own
+ * subscriptions deliver), and list the orders whose Prokip posting should be
  * retried. Every step is convergent, so running it twice changes nothing the second time.
  */
 import type pg from "pg";
-import type { Channel, PosSystem, WebhookReport } from "../channels/index.ts";
+import { keepWebhookSubscriptions, type Channel, type PosSystem, type WebhookSubscriptionsReport, type WebhookTarget } from "../channels/index.ts";
 import type { Logger } from "../log/index.ts";
 import { applyOrderState } from "./orders.ts";
 import { refreshProkipStock } from "./prokip-stock.ts";
@@ -28,7 +29,8 @@ export interface ReconcileTarget {
   /** Prokip mode: the location in Prokip. */
   prokipLocationId: number | null;
   authorityMode: "prokip" | "central";
-  webhooks: { url: string; topics: readonly string[]; secret: string } | null;
+  /** Subscriptions kept at each reconciliation; no topics: any to `url` are removed (the app owns them). */
+  webhooks: WebhookTarget | null;
 }
 
 export interface ReconcileResult {
@@ -36,7 +38,7 @@ export interface ReconcileResult {
   ordersReread: number;
   storeQuantitiesRead: number;
   drift: number;
-  webhooks: WebhookReport | null;
+  webhooks: WebhookSubscriptionsReport | null;
   /** Orders whose Prokip posting is pending or failed: the caller asks for them to be posted. */
   postingsToRetry: string[];
 }
@@ -67,7 +69,7 @@ export async function reconcileConnection(
   const check = await checkStoreEdits(deps.pool, target, channel, { rereadOrders: false, log: deps.log });
   result.drift = check.drift + check.accepted;
 
-  if (target.webhooks) result.webhooks = await channel.ensureWebhooks(target.webhooks);
+  if (target.webhooks) result.webhooks = await keepWebhookSubscriptions(channel, target.webhooks);
 
   // 'posting' too: a sell in doubt whose job was lost (a process killed, retries used up) would
   // otherwise wait for ever; posting looks the sell up by invoice number before sending anything.
