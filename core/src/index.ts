@@ -4,7 +4,7 @@
  */
 export { connectDatabase, PrismaClient, type Database } from "./store/index.ts";
 export { recordDelivery, connectionByStoreDomain, type Delivery, type ReceivingConnection } from "./inbox/index.ts";
-export { markUninstalled, redactShop } from "./connections/index.ts";
+export { markUninstalled, uninstallStore, redactShop, customerDataReport, redactCustomer, type CustomerDataReport, type UninstallOutcome } from "./connections/index.ts";
 export { shopify } from "./channels/index.ts";
 export type * from "./merchant/types.ts";
 // The Shopify app's session storage: the same sealing, key and token refresh as core's channels.

@@ -5,7 +5,8 @@
  * - resume: back to active; the caller reconciles, then pushes what waited.
  * - disconnect: webhook subscriptions removed, credentials erased, history kept (orders,
  *   ledger, activity). Shopify's app/uninstalled does the same without the webhook removal
- *   (Shopify has already removed them and revoked the token).
+ *   (Shopify has already removed them and revoked the token), unless it is late: see
+ *   `markUninstalled`.
  */
 import type pg from "pg";
 import type { Channel } from "../channels/index.ts";
@@ -59,13 +60,72 @@ export async function disconnectConnection(pool: pg.Pool, connectionId: string, 
   return { webhooksRemoved, webhookError };
 }
 
-/** Shopify's app/uninstalled: the app is gone, so are its webhooks and token. */
-export async function markUninstalled(pool: pg.Pool, connectionId: string): Promise<void> {
-  await transition(pool, connectionId, ["active", "paused", "needs_attention"], "disconnected", {
-    type: "app_uninstalled",
-    message: "The app was uninstalled from the store: sync stopped, history kept",
-  });
+export type UninstallOutcome =
+  /** Sync stopped (or had stopped already): disconnected, credentials erased, sign-in forgotten. */
+  | "uninstalled"
+  /** Triggered before the store's latest connect: it concerns an earlier installation, nothing changed. */
+  | "ignored_late";
+
+/**
+ * Shopify's app/uninstalled: the app is gone, so are its webhooks and token; the store's Prokip
+ * sign-in is forgotten too (a reinstall starts at Connect Prokip). A delivery can arrive late or
+ * be retried after the merchant reinstalled and connected again: one triggered before the
+ * store's latest connect (`connectedAt`) is ignored, checked in the same statement that
+ * disconnects. Without `triggeredAt` it is applied.
+ */
+export async function markUninstalled(pool: pg.Pool, connectionId: string, options: { triggeredAt?: Date | null } = {}): Promise<UninstallOutcome> {
+  const triggeredAt = options.triggeredAt ?? null;
+  const { rows } = await pool.query<{ businessId: string; platform: string; storeDomain: string }>(
+    `UPDATE "Connection" SET "status" = 'disconnected', "disconnectedAt" = now(), "credentials" = NULL, "webhookSecret" = NULL, "updatedAt" = now()
+     WHERE "id" = $1 AND "status" <> 'disconnected' AND ($2::timestamptz IS NULL OR "connectedAt" IS NULL OR "connectedAt" <= $2::timestamptz)
+     RETURNING "businessId", "platform", "storeDomain"`,
+    [connectionId, triggeredAt],
+  );
+  const stopped = rows[0];
+  if (stopped) {
+    await pool.query(`INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message") VALUES ($1, $2, 'app_uninstalled', $3)`, [
+      stopped.businessId,
+      connectionId,
+      "The app was uninstalled from the store: sync stopped, history kept",
+    ]);
+    await forgetSignIn(pool, stopped, triggeredAt);
+    return "uninstalled";
+  }
+  const current = await pool.query<{ status: Status; connectedAt: Date | null; platform: string; storeDomain: string }>(
+    `SELECT "status", "connectedAt", "platform", "storeDomain" FROM "Connection" WHERE "id" = $1`,
+    [connectionId],
+  );
+  const connection = current.rows[0];
+  if (!connection) throw new SyncError("unknown_connection", `No connection ${connectionId}`);
+  if (triggeredAt && connection.connectedAt && connection.connectedAt > triggeredAt) return "ignored_late";
+  // Disconnected already (a replay, or disconnected from the dashboard before the uninstall).
   await eraseCredentials(pool, connectionId);
+  await forgetSignIn(pool, connection, triggeredAt);
+  return "uninstalled";
+}
+
+/**
+ * app/uninstalled for a store named by its domain: its connection as `markUninstalled` does;
+ * a store that never connected only has its sign-in forgotten.
+ */
+export async function uninstallStore(
+  pool: pg.Pool,
+  store: { platform: "shopify" | "woocommerce"; storeDomain: string; triggeredAt: Date | null },
+): Promise<UninstallOutcome | "not_connected"> {
+  const { rows } = await pool.query<{ id: string }>(`SELECT "id" FROM "Connection" WHERE "storeDomain" = $1 AND "platform" = $2::"Platform"`, [store.storeDomain, store.platform]);
+  const connection = rows[0];
+  if (connection) return markUninstalled(pool, connection.id, { triggeredAt: store.triggeredAt });
+  await forgetSignIn(pool, store, store.triggeredAt);
+  return "not_connected";
+}
+
+/** A sign-in made after the uninstall was triggered belongs to the new installation and stays. */
+async function forgetSignIn(pool: pg.Pool, store: { platform: string; storeDomain: string }, triggeredAt: Date | null): Promise<void> {
+  await pool.query(`DELETE FROM "StoreSignIn" WHERE "platform" = $1::"Platform" AND "storeDomain" = $2 AND ($3::timestamptz IS NULL OR "signedInAt" <= $3::timestamptz)`, [
+    store.platform,
+    store.storeDomain,
+    triggeredAt,
+  ]);
 }
 
 async function eraseCredentials(pool: pg.Pool, connectionId: string): Promise<void> {

@@ -62,6 +62,7 @@ interface Delivery {
   topic: string;
   payload: unknown;
   attempts: number;
+  triggeredAt: Date | null;
 }
 
 interface Handled {
@@ -104,7 +105,7 @@ export async function processInbox(pool: pg.Pool, connection: InboxConnection, c
     const batch = emptyResult();
     const handledCount = await withTransaction(pool, async (sql) => {
       const { rows: deliveries } = await sql.query<Delivery>(
-        `SELECT "id", "topic", "payload", "attempts" FROM "WebhookEvent"
+        `SELECT "id", "topic", "payload", "attempts", "triggeredAt" FROM "WebhookEvent"
          WHERE "businessId" = $1 AND "connectionId" = $2 AND "state" = 'received' AND NOT ("id" = ANY($3::uuid[]))
          ORDER BY "receivedAt", "id" LIMIT $4
          FOR UPDATE SKIP LOCKED`,
@@ -193,7 +194,8 @@ async function handleDeliveries(pool: pg.Pool, sql: Sql, connection: InboxConnec
     }
     try {
       if (delivery.topic === "app/uninstalled") {
-        await markUninstalled(pool, connection.id);
+        // One triggered before the store was connected again is about the earlier installation.
+        await markUninstalled(pool, connection.id, { triggeredAt: delivery.triggeredAt });
         done(delivery, "processed");
         continue;
       }
