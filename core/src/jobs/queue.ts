@@ -17,12 +17,19 @@ export const QUEUES = {
   posting: "posting",
   /** Reconcile one connection: Prokip stock, store orders, store quantities, webhooks, postings. */
   reconcile: "reconcile",
+  /** Carry out a queued product setup run (SyncRun) of one connection. */
+  setup: "setup",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface ConnectionJob {
   connectionId: string;
+}
+
+export interface SetupJob {
+  connectionId: string;
+  runId: string;
 }
 
 export interface PostingJob {
@@ -47,13 +54,26 @@ export async function startQueue(connectionString: string, log: Logger): Promise
   for (const name of Object.values(QUEUES)) {
     const queue = await boss.getQueue(name);
     if (!queue) {
-      await boss.createQueue(name, { policy: "stately", notify: true, retryLimit: 8, retryDelay: 2, retryBackoff: true, expireInSeconds: 15 * 60, heartbeatSeconds: HEARTBEAT_SECONDS });
+      // A setup creates a whole catalogue at the store's pace: it may run far longer than a sync job.
+      const expireInSeconds = name === QUEUES.setup ? SETUP_EXPIRE_SECONDS : 15 * 60;
+      await boss.createQueue(name, { policy: "stately", notify: true, retryLimit: 8, retryDelay: 2, retryBackoff: true, expireInSeconds, heartbeatSeconds: HEARTBEAT_SECONDS });
     } else if (queue.heartbeatSeconds !== HEARTBEAT_SECONDS) {
       // Queues created before the heartbeat existed.
       await boss.updateQueue(name, { heartbeatSeconds: HEARTBEAT_SECONDS });
     }
   }
   return boss;
+}
+
+/** The longest a setup run may take before pg-boss gives up on it. */
+const SETUP_EXPIRE_SECONDS = 4 * 60 * 60;
+
+/**
+ * Asks for a queued setup run to be carried out. Keyed by connection: one setup of a store runs
+ * at a time, so a worker that finds its run already `running` knows the one that took it died.
+ */
+export async function requestSetup(boss: PgBoss, job: SetupJob): Promise<void> {
+  await boss.send(QUEUES.setup, job satisfies SetupJob, { singletonKey: job.connectionId });
 }
 
 /** Asks for an order to be posted to Prokip; coalesces with a posting of that order already waiting. */

@@ -6,12 +6,13 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { PosSystem } from "../channels/index.ts";
 import { channelForConnection, posForBusiness, webhookTargetFor, type ChannelEnvironment, type ProkipClientConfig } from "../connections/index.ts";
-import { readConnectionSettings } from "../domain/index.ts";
+import { readConnectionSettings, SyncError } from "../domain/index.ts";
 import type { Logger } from "../log/index.ts";
+import { executeSetupRun, getSyncRun, type SetupDeps, type SyncRunView } from "../setup/index.ts";
 import type { ConnectionModel, PrismaClient } from "../store/index.ts";
 import { checkStoreEdits, drainConnection, postOrderToProkip, reconcileConnection, type ReconcileResult } from "../sync/index.ts";
 import { processInbox } from "./inbox.ts";
-import { COALESCE_MS, QUEUES, requestPosting, requestRun, requestRunSoon, type ConnectionJob, type PostingJob } from "./queue.ts";
+import { COALESCE_MS, QUEUES, requestPosting, requestRun, requestRunSoon, requestSetup, type ConnectionJob, type PostingJob, type SetupJob } from "./queue.ts";
 
 export interface WorkerDependencies {
   pool: pg.Pool;
@@ -90,6 +91,16 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
       throw error;
     }
   });
+  // Setups are long and few: two at a time per process leaves the workers' pool to sync work.
+  await deps.boss.work<SetupJob>(QUEUES.setup, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: 2 }, async ([job]) => {
+    if (!job) return;
+    try {
+      await runSetupJob(deps, job.data);
+    } catch (error) {
+      deps.log.error({ err: error, queue: QUEUES.setup, syncRunId: job.data.runId, retry: job.retryCount }, "job failed");
+      throw error;
+    }
+  });
   if (!(await deps.boss.getQueue(RECONCILE_TICK))) await deps.boss.createQueue(RECONCILE_TICK, { policy: "stately" });
   await deps.boss.schedule(RECONCILE_TICK, "* * * * *");
   await deps.boss.work(RECONCILE_TICK, { pollingIntervalSeconds: 5 }, async () => {
@@ -108,6 +119,10 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
     `SELECT "businessId", "id" AS "orderId" FROM "Order" WHERE "postingState" IN ('pending', 'posting', 'failed')`,
   );
   for (const order of unposted) await requestPosting(deps.boss, order);
+  const { rows: queuedSetups } = await deps.pool.query<SetupJob>(
+    `SELECT "connectionId", "id" AS "runId" FROM "SyncRun" WHERE "state" = 'queued' AND NOT "dryRun" AND "kind" IN ('push', 'pull') AND "connectionId" IS NOT NULL`,
+  );
+  for (const setup of queuedSetups) await requestSetup(deps.boss, setup);
 }
 
 export async function runInbox(deps: WorkerDependencies, connectionId: string): Promise<void> {
@@ -201,6 +216,60 @@ async function requestDueReconciliations(deps: WorkerDependencies): Promise<void
 async function prokipFor(deps: WorkerDependencies, businessId: string): Promise<PosSystem | null> {
   if (!deps.prokipClient) return null;
   return posForBusiness(deps.prisma, businessId, { client: deps.prokipClient, encryptionKey: deps.channels.encryptionKey, log: deps.log });
+}
+
+/**
+ * Carries out a queued product setup run (the merchant's "Set up products"). A run found
+ * `running` was taken by a worker that stopped (setups of a store run one at a time): it is
+ * failed rather than run again, because products it created in the store would be created
+ * twice; the merchant's next preview shows them as matches.
+ */
+export async function runSetupJob(deps: WorkerDependencies, job: SetupJob): Promise<SyncRunView | null> {
+  const log = deps.log.child({ job: "setup", connectionId: job.connectionId, syncRunId: job.runId });
+  const before = await getSyncRun(deps, job.runId);
+  if (!before || before.connectionId !== job.connectionId) return null;
+  if (before.state === "running") {
+    await deps.pool.query(
+      `UPDATE "SyncRun" SET "state" = 'failed', "finishedAt" = now(), "errors" = "errors" || $2::jsonb WHERE "id" = $1 AND "state" = 'running'`,
+      [job.runId, JSON.stringify([{ sku: null, product: null, message: "Setup was interrupted. Run it again: products it already created are matched, not created twice." }])],
+    );
+    log.warn("setup run found interrupted");
+    return getSyncRun(deps, job.runId);
+  }
+  if (before.state !== "queued") return before;
+  const run = await executeSetupRun(setupDependencies(deps), job.runId);
+  await recordSetupActivity(deps.pool, run);
+  // Store quantities setup could not write are left dirty for the drain.
+  if ((run.results?.quantitiesPending ?? 0) > 0) await requestRun(deps.boss, QUEUES.drain, job.connectionId);
+  return run;
+}
+
+function setupDependencies(deps: WorkerDependencies): SetupDeps {
+  return {
+    prisma: deps.prisma,
+    pool: deps.pool,
+    log: deps.log,
+    channelFor: (connection) => channelForConnection(connection, deps.channels),
+    posFor: async (businessId) => {
+      const pos = await prokipFor(deps, businessId);
+      if (!pos) throw new SyncError("unknown_business", "Prokip is not configured on this server (PROKIP_CLIENT_ID / PROKIP_CLIENT_SECRET)");
+      return pos;
+    },
+  };
+}
+
+async function recordSetupActivity(pool: pg.Pool, run: SyncRunView): Promise<void> {
+  const results = run.results;
+  const severity = run.state === "failed" ? "error" : run.failed > 0 ? "warning" : "info";
+  const message =
+    run.state === "failed"
+      ? `Product setup stopped: ${run.errors.at(-1)?.message ?? "unknown error"}`
+      : `Products set up: ${results?.listingsMatched ?? 0} linked to Prokip${results?.productsCreated ? `, ${results.productsCreated} created in the store` : ""}` +
+        (run.failed > 0 ? `; ${run.failed} could not be set up` : "");
+  await pool.query(
+    `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message", "data") VALUES ($1, $2, 'setup_finished', $3, $4, $5::jsonb)`,
+    [run.businessId, run.connectionId, severity, message, JSON.stringify({ runId: run.id, strategy: run.kind, state: run.state, failed: run.failed, results })],
+  );
 }
 
 /** Every live store of the business may now have dirty listings. */
