@@ -7,6 +7,7 @@ export { recordDelivery, connectionByStoreDomain, type Delivery, type ReceivingC
 export { markUninstalled, uninstallStore, redactShop, customerDataReport, redactCustomer, type CustomerDataReport, type UninstallOutcome } from "./connections/index.ts";
 export { shopify } from "./channels/index.ts";
 export type * from "./merchant/types.ts";
+export * from "./merchant/index.ts";
 // The Shopify app's session storage: the same sealing, key and token refresh as core's channels.
 export {
   ShopifySessions,
