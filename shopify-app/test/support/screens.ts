@@ -50,7 +50,30 @@ export const shop = { url: shopifyStarted.url, emulator: shopifyStarted.emulator
 /** A product in the shop that Prokip does not have (a pull lists it as missing in Prokip). */
 export const STORE_ONLY = { title: "Handmade Basket", sku: "basket-hand", price: "1300.00", stock: 4 };
 
-shop.control.registerApp({ apiKey: API_KEY, apiSecret: API_SECRET_KEY });
+// The app's webhook route (/webhooks/sync) over HTTP: what Shopify delivers reaches the app's own
+// handler, as in production. (Loaded below, with the app's other modules.)
+let deliverToApp: ((request: Request) => Promise<Response>) | null = null;
+const receiver = http.createServer((incoming, outgoing) => {
+  const chunks: Buffer[] = [];
+  incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+  incoming.on("end", () => {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === "string") headers.set(name, value);
+    const request = new Request(`${APP_URL}${incoming.url}`, { method: incoming.method, headers, body: Buffer.concat(chunks) });
+    const answer = deliverToApp ? deliverToApp(request).catch((error: unknown) => (error instanceof Response ? error : new Response(String(error), { status: 500 }))) : Promise.resolve(new Response(null, { status: 503 }));
+    void answer.then(async (response) => outgoing.writeHead(response.status).end(await response.text()));
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+const publicUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+
+// The app as shopify.app.toml declares it: its order topics go to /webhooks/sync (here, through
+// the receiver above). Stock and product topics are left out: the screens' tests don't need them.
+shop.control.registerApp({
+  apiKey: API_KEY,
+  apiSecret: API_SECRET_KEY,
+  webhooks: [{ topics: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "refunds/create"], uri: `${publicUrl}/webhooks/sync` }],
+});
 shop.control.createShop({ domain: TEST_SHOP, name: "Test shop", currency: "KES", locations: [{ name: CBD.name }] });
 for (const product of demoCatalogue.filter((p) => p.inShopify)) {
   shop.control.createProduct({
@@ -68,15 +91,6 @@ export const SHOPIFY_DEMO_SKUS = demoCatalogue.filter((p) => p.inShopify).flatMa
 export const PROKIP_ONLY_SKUS = demoCatalogue.filter((p) => !p.inShopify).flatMap((p) => p.variants.map((v) => v.sku));
 
 const shopifyFetch = shopify.routeShopifyFetch(shop.url);
-
-// Where the store delivers webhooks to (connecting subscribes them): acknowledged and dropped,
-// as the screens' tests are not about deliveries.
-const receiver = http.createServer((request, response) => {
-  request.resume();
-  request.on("end", () => response.writeHead(200).end());
-});
-await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-const publicUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
 // ---------------------------------------------------------------------------------------------
 // The merchant functions' dependencies, as the backend host provides them
@@ -119,6 +133,8 @@ export const store = { platform: "shopify" as const, storeDomain: TEST_SHOP };
 
 // The app's modules, loaded once the host's globals are in place.
 export const appRoute = await import("../../app/routes/app.tsx");
+const webhookRoute = await import("../../app/routes/webhooks.sync.tsx");
+deliverToApp = (request) => webhookRoute.action({ request, params: {}, context: {} });
 const { sessionStorage } = await import("../../app/shopify.server.ts");
 export { sessionStorage };
 
@@ -204,7 +220,7 @@ export function redirectPath(response: Response | null): string | null {
 let workerDeps: WorkerDependencies | null = null;
 
 /** Core's worker for the setup queue, on the test database (a real pg-boss for what it asks for next). */
-async function workers(): Promise<WorkerDependencies> {
+export async function workers(): Promise<WorkerDependencies> {
   workerDeps ??= {
     pool: database.pool,
     prisma: database.prisma,
