@@ -228,6 +228,47 @@ describe("listActivity", () => {
   });
 });
 
+describe("listActivity on a long history", () => {
+  it("finds a product's entries whether it is in a few orders or in thousands, newest first", async (t) => {
+    const shop = await createShop(prisma);
+    const store = { platform: "shopify" as const, storeDomain: (await prisma.connection.findUniqueOrThrow({ where: { id: shop.connectionId } })).storeDomain };
+    const popular = await createVariant(db, shop, "POPULAR", 0);
+    const rare = await createVariant(db, shop, "RARE", 0);
+    // 6,000 orders of POPULAR and 3 of RARE, each with its movement and two entries, an hour apart.
+    await pool.query(
+      `WITH o AS (
+         INSERT INTO "Order" ("businessId", "connectionId", "externalId", "number", "storeUpdatedAt", "payloadDigest", "updatedAt")
+         SELECT $1, $2, 'o' || n, '#' || n, now(), 'd', now() FROM generate_series(1, 6003) AS n
+         RETURNING "id", "externalId"
+       ), m AS (
+         INSERT INTO "StockMovement" ("businessId", "locationId", "variantId", "delta", "reason", "connectionId", "orderId", "idempotencyKey")
+         SELECT $1, $3, CASE WHEN substr(o."externalId", 2)::int % 2001 = 0 THEN $5::uuid ELSE $4::uuid END, -1, 'sale', $2, o."id", 'k' || o."id" FROM o
+       )
+       INSERT INTO "ActivityEvent" ("businessId", "connectionId", "orderId", "type", "message", "createdAt")
+       SELECT $1, $2, o."id", t, o."externalId", timestamptz '2026-01-01' + substr(o."externalId", 2)::int * interval '1 hour'
+       FROM o, unnest(ARRAY['order_received', 'order_posted']) AS t`,
+      [shop.businessId, shop.connectionId, shop.locationId, popular, rare],
+    );
+    await pool.query(`ANALYZE`);
+
+    const started = performance.now();
+    const many = await listActivity(deps, store, { sku: "popular", pageSize: 10 });
+    t.diagnostic(`first page of a SKU in 6,000 orders: ${(performance.now() - started).toFixed(1)} ms`);
+    assert.deepEqual(
+      many.entries.map((e) => [e.order?.number, e.type]),
+      [6002, 6002, 6001, 6001, 6000, 6000, 5999, 5999, 5998, 5998].map((n, i) => [`#${n}`, i % 2 === 0 ? "order_posted" : "order_received"]),
+    );
+    const next = await listActivity(deps, store, { sku: "popular", pageSize: 10, after: many.nextCursor! });
+    assert.equal(next.entries[0]!.order?.number, "#5997");
+
+    const few = await everything(store, { sku: "RARE" });
+    assert.deepEqual(
+      few.map((e) => e.order?.number),
+      ["#6003", "#6003", "#4002", "#4002", "#2001", "#2001"],
+    );
+  });
+});
+
 describe("activityTypeOf", () => {
   it("shows every stored type core writes as a screen type", () => {
     const cases: [string, ActivityEntry["type"]][] = [

@@ -19,6 +19,7 @@
 import { z } from "zod";
 import { normalizeSku, SyncError } from "../domain/index.ts";
 import { connectedStore, issuesOf, orderAdminUrl, type MerchantConnection } from "./connection.ts";
+import { withTransaction } from "../store/index.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { variantName } from "./products.ts";
 import type { ActivityEntry, ActivityPage, ActivityQuery, ActivityType, MerchantDeps, StoreRef } from "./types.ts";
@@ -69,21 +70,35 @@ export function activityTypeOf(type: string, severity: ActivityEntry["severity"]
   return severity === "error" ? "error" : "connection";
 }
 
-/** The same rule as activityTypeOf, as SQL over `"ActivityEvent" e` joined to `"Order" o`: entries shown as `type`. */
-function typeCondition(type: ActivityType, add: (value: unknown) => string): string {
-  const known = () => `(e."type" = ANY(${add(KNOWN)}::text[]) OR ${Object.values(PREFIXES)
-    .map((prefix) => `starts_with(e."type", ${add(prefix)})`)
-    .join(" OR ")})`;
+function isKnown(type: string): boolean {
+  return KNOWN.includes(type) || Object.values(PREFIXES).some((prefix) => type.startsWith(prefix));
+}
+
+/**
+ * The same rule as activityTypeOf, as SQL over `"ActivityEvent" e` joined to `"Order" o`: the
+ * entries shown as `type`. Prefixes and unknown types are resolved against the stored types the
+ * business has (one index probe per distinct type), so every filter is an indexed list of types.
+ */
+async function typeCondition(pool: MerchantDeps["pool"], businessId: string, type: ActivityType, add: (value: unknown) => string): Promise<string> {
+  const { rows } = await pool.query<{ type: string }>(
+    `WITH RECURSIVE present AS (
+       SELECT min("type") AS "type" FROM "ActivityEvent" WHERE "businessId" = $1
+       UNION ALL
+       SELECT (SELECT min("type") FROM "ActivityEvent" WHERE "businessId" = $1 AND "type" > p."type") FROM present p WHERE p."type" IS NOT NULL
+     )
+     SELECT "type" FROM present WHERE "type" IS NOT NULL`,
+    [businessId],
+  );
+  const present = rows.map((row) => row.type);
+  const shown = present.filter((stored) => stored !== RETURN_POSTED && isKnown(stored) && activityTypeOf(stored, "info", null) === type);
+  const unknown = present.filter((stored) => !isKnown(stored));
   const parts: string[] = [];
-  const stored = STORED_TYPES[type];
-  if (stored) parts.push(`e."type" = ANY(${add(stored)}::text[])`);
-  const prefix = PREFIXES[type];
-  if (prefix) parts.push(`starts_with(e."type", ${add(prefix)})`);
+  if (shown.length > 0) parts.push(`e."type" = ANY(${add(shown)}::text[])`);
   if (type === "refund_restocked") parts.push(`(e."type" = '${RETURN_POSTED}' AND o."cancelled" IS NOT TRUE)`);
   if (type === "cancellation_restocked") parts.push(`(e."type" = '${RETURN_POSTED}' AND o."cancelled")`);
-  if (type === "error") parts.push(`(NOT ${known()} AND e."severity" = 'error')`);
-  if (type === "connection") parts.push(`(NOT ${known()} AND e."severity" <> 'error')`);
-  return `(${parts.join(" OR ")})`;
+  if (type === "error" && unknown.length > 0) parts.push(`(e."type" = ANY(${add(unknown)}::text[]) AND e."severity" = 'error')`);
+  if (type === "connection" && unknown.length > 0) parts.push(`(e."type" = ANY(${add(unknown)}::text[]) AND e."severity" <> 'error')`);
+  return parts.length > 0 ? `(${parts.join(" OR ")})` : "false";
 }
 
 const DEFAULT_PAGE_SIZE = 25;
@@ -139,46 +154,55 @@ export async function listActivity(deps: MerchantDeps, store: StoreRef, query: A
     `(e."connectionId" = $2::uuid OR (e."connectionId" IS NULL AND (e."variantId" IS NULL OR EXISTS (
        SELECT 1 FROM "Listing" x WHERE x."businessId" = $1::uuid AND x."connectionId" = $2::uuid AND x."variantId" = e."variantId"))))`,
   ];
-  if (parsed.data.type) conditions.push(typeCondition(parsed.data.type, add));
+  if (parsed.data.type) conditions.push(await typeCondition(deps.pool, connection.businessId, parsed.data.type, add));
   const sku = normalizeSku(parsed.data.sku);
   if (sku !== null) {
     const about = await productOfSku(deps, connection, sku);
     if (about.variantIds.length === 0 && about.listingIds.length === 0) return { entries: [], nextCursor: null };
     const variantIds = add(about.variantIds);
-    // Entries about the product: its own (drift, oversell, links), and those of orders that moved its stock here.
-    conditions.push(`e."id" IN (
-      SELECT a."id" FROM "ActivityEvent" a WHERE a."businessId" = $1::uuid AND a."variantId" = ANY(${variantIds}::uuid[])
-      UNION ALL
-      SELECT a."id" FROM "ActivityEvent" a WHERE a."businessId" = $1::uuid AND a."orderId" IN (
-        SELECT m."orderId" FROM "StockMovement" m
-        WHERE m."businessId" = $1::uuid AND m."locationId" = ${add(connection.locationId)}::uuid AND m."variantId" = ANY(${variantIds}::uuid[]) AND m."orderId" IS NOT NULL)
-      UNION ALL
-      SELECT a."id" FROM "ActivityEvent" a
-      WHERE a."businessId" = $1::uuid AND a."type" = ANY(${add(PRODUCT_EVENTS)}::text[]) AND a."data"->>'listingId' = ANY(${add(about.listingIds)}::text[]))`);
+    // Entries about the product: its own (drift, oversell, links), and those of this store's orders that moved its stock.
+    // A product in few orders is found through the indexes by variant, order and type; one in
+    // many orders is dense in the timeline, so scanning it newest first stops early.
+    const ofOrders =
+      about.orderIds !== null
+        ? `e."orderId" = ANY(${add(about.orderIds)}::uuid[])`
+        : `e."orderId" IN (${ordersOfVariants(`${variantIds}::uuid[]`, add(connection.locationId))})`;
+    conditions.push(`(e."variantId" = ANY(${variantIds}::uuid[]) OR ${ofOrders}
+      OR (e."type" = ANY(${add(PRODUCT_EVENTS)}::text[]) AND e."data"->>'listingId' = ANY(${add(about.listingIds)}::text[])))`);
   }
   if (key) conditions.push(`(e."createdAt", e."id") < (${add(key[0])}::timestamptz, ${add(key[1])}::bigint)`);
+  const byOrderState = parsed.data.type === "refund_restocked" || parsed.data.type === "cancellation_restocked";
 
-  const { rows } = await deps.pool.query<EventRow>(
-    `SELECT e."id"::text AS "id", e."createdAt", e."type", e."severity", e."message", e."data", e."variantId", e."orderId",
+  // The page is chosen first; only its rows are then joined to their order, product and listing.
+  // Planned for these values: the pool's generic plans (store/database.ts) cannot tell a SKU in
+  // three orders from one in three thousand, and picked a scan of the whole timeline for both.
+  const { rows } = await withTransaction(deps.pool, async (sql) => {
+    await sql.query("SET LOCAL plan_cache_mode = force_custom_plan");
+    return sql.query<EventRow>(
+    `WITH page AS MATERIALIZED (
+       SELECT e."id", e."createdAt", e."type", e."severity", e."message", e."data", e."variantId", e."orderId"
+       FROM "ActivityEvent" e
+       ${byOrderState ? `LEFT JOIN "Order" o ON o."businessId" = e."businessId" AND o."id" = e."orderId"` : ""}
+       WHERE ${conditions.join(" AND ")}
+       ORDER BY e."createdAt" DESC, e."id" DESC
+       LIMIT ${pageSize + 1}
+     )
+     SELECT p."id"::text AS "id", p."createdAt", p."type", p."severity", p."message", p."data", p."variantId", p."orderId",
             o."externalId" AS "orderExternalId", o."number" AS "orderNumber", o."prokipInvoiceNo" AS "orderInvoiceNo",
             o."postingState" AS "orderPostingState", o."cancelled" AS "orderCancelled",
-            li."id" AS "listingId", li."sku" AS "listingSku", li."title" AS "listingTitle",
+            COALESCE(ln."id", lv."id") AS "listingId", COALESCE(ln."sku", lv."sku") AS "listingSku", COALESCE(ln."title", lv."title") AS "listingTitle",
             v."sku" AS "variantSku", v."title" AS "variantTitle", v."productTitle" AS "variantProductTitle"
-     FROM "ActivityEvent" e
-     LEFT JOIN "Order" o ON o."businessId" = e."businessId" AND o."id" = e."orderId"
-     LEFT JOIN "Variant" v ON v."businessId" = e."businessId" AND v."id" = e."variantId"
-     LEFT JOIN LATERAL (
-       -- The store's listing the entry is about: named in the entry (product actions), else the one of its variant.
-       SELECT x."id", x."sku", x."title" FROM "Listing" x
-       WHERE x."businessId" = e."businessId" AND x."connectionId" = $2::uuid
-         AND CASE WHEN e."data" ? 'listingId' THEN x."id"::text = e."data"->>'listingId' ELSE x."variantId" = e."variantId" END
-       LIMIT 1
-     ) li ON true
-     WHERE ${conditions.join(" AND ")}
-     ORDER BY e."createdAt" DESC, e."id" DESC
-     LIMIT ${pageSize + 1}`,
-    values,
-  );
+     FROM page p
+     LEFT JOIN "Order" o ON o."businessId" = $1::uuid AND o."id" = p."orderId"
+     LEFT JOIN "Variant" v ON v."businessId" = $1::uuid AND v."id" = p."variantId"
+     -- The store's listing the entry is about: named in the entry (product actions), else the one of its variant.
+     LEFT JOIN "Listing" ln ON ln."businessId" = $1::uuid AND ln."connectionId" = $2::uuid
+       AND ln."id" = CASE WHEN p."data"->>'listingId' ~ '^[0-9a-f-]{36}$' THEN (p."data"->>'listingId')::uuid END
+     LEFT JOIN "Listing" lv ON lv."businessId" = $1::uuid AND lv."connectionId" = $2::uuid AND lv."variantId" = p."variantId" AND NOT (p."data" ? 'listingId')
+     ORDER BY p."createdAt" DESC, p."id" DESC`,
+      values,
+    );
+  });
   const page = rows.slice(0, pageSize);
   const last = page.at(-1);
   return {
@@ -187,8 +211,21 @@ export async function listActivity(deps: MerchantDeps, store: StoreRef, query: A
   };
 }
 
-/** The Prokip products and this store's listings a SKU names (normalised, as matching does). */
-async function productOfSku(deps: MerchantDeps, connection: MerchantConnection, sku: string): Promise<{ variantIds: string[]; listingIds: string[] }> {
+/** Orders that moved these variants' stock at the location (in SQL; `$1` the business, `$2` the store). */
+function ordersOfVariants(variantIds: string, locationId: string): string {
+  return `SELECT m."orderId" FROM "StockMovement" m
+          WHERE m."businessId" = $1::uuid AND m."locationId" = ${locationId}::uuid AND m."variantId" = ANY(${variantIds})
+            AND m."connectionId" = $2::uuid AND m."orderId" IS NOT NULL`;
+}
+
+/** Above this many orders a product's order entries are found by scanning, not by listing the orders. */
+const LISTED_ORDERS = 5_000;
+
+/**
+ * What a SKU names (normalised, as matching does): the Prokip products, this store's listings,
+ * and this store's orders that moved their stock (null when there are more than LISTED_ORDERS).
+ */
+async function productOfSku(deps: MerchantDeps, connection: MerchantConnection, sku: string): Promise<{ variantIds: string[]; listingIds: string[]; orderIds: string[] | null }> {
   const { rows } = await deps.pool.query<{ variantIds: string[] | null; listingIds: string[] | null }>(
     `WITH variants AS (
        SELECT "id" FROM "Variant" WHERE "businessId" = $1 AND "normalizedSku" = $3
@@ -200,7 +237,14 @@ async function productOfSku(deps: MerchantDeps, connection: MerchantConnection, 
              WHERE l."businessId" = $1 AND l."connectionId" = $2 AND (l."normalizedSku" = $3 OR l."variantId" IN (SELECT "id" FROM variants))) AS "listingIds"`,
     [connection.businessId, connection.id, sku],
   );
-  return { variantIds: rows[0]?.variantIds ?? [], listingIds: rows[0]?.listingIds ?? [] };
+  const variantIds = rows[0]?.variantIds ?? [];
+  const listingIds = rows[0]?.listingIds ?? [];
+  if (variantIds.length === 0) return { variantIds, listingIds, orderIds: [] };
+  const orders = await deps.pool.query<{ orderId: string }>(
+    `SELECT DISTINCT o."orderId" FROM (${ordersOfVariants("$3::uuid[]", "$4")}) o LIMIT ${LISTED_ORDERS + 1}`,
+    [connection.businessId, connection.id, variantIds, connection.locationId],
+  );
+  return { variantIds, listingIds, orderIds: orders.rows.length > LISTED_ORDERS ? null : orders.rows.map((row) => row.orderId) };
 }
 
 function entryOf(connection: MerchantConnection, row: EventRow): ActivityEntry {
