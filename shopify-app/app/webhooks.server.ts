@@ -11,6 +11,7 @@
  */
 import { connectionByStoreDomain, recordDelivery } from "@prokip-sync/core";
 import { database } from "./db.server.ts";
+import "./merchant.server.ts"; // declares globalThis.prokipSyncMerchant, which the backend host fills
 import { authenticate } from "./shopify.server.ts";
 
 export interface VerifiedDelivery {
@@ -70,9 +71,11 @@ export type InboxOutcome = "stored" | "duplicate" | "not_connected";
  * delivery is acknowledged and not kept (`not_connected`; core's receiver answers 404 there,
  * because it only ever subscribes connected shops).
  *
- * Core's inbox worker takes stored deliveries when the queue asks it to. The app does not ask
- * yet (that needs the app hosted in the backend process, which owns the queue); until then the
- * worker's start-up sweep or the connection's next delivery through core's receiver picks them up.
+ * Core's inbox worker takes stored deliveries when the queue asks it to: a new delivery asks for
+ * an inbox run of its connection, as core's own receiver does, through the job requests of the
+ * backend hosting the app (`globalThis.prokipSyncMerchant.jobs.inbox`). Not hosted (tests, the
+ * app run on its own), or if asking fails, the delivery is stored all the same and the worker's
+ * start-up sweep or the connection's next delivery picks it up.
  */
 export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOutcome> {
   const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
@@ -87,5 +90,13 @@ export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOut
     rawBody: delivery.rawBody,
     triggeredAt: delivery.triggeredAt,
   });
+  if (result.status === "stored") await askForInboxRun(connection.id);
   return result.status;
+}
+
+/** Failing to ask is not failing to receive: Shopify gets its 200 either way. */
+async function askForInboxRun(connectionId: string): Promise<void> {
+  const host = globalThis.prokipSyncMerchant;
+  if (!host) return;
+  await host.jobs.inbox(connectionId).catch((error: unknown) => host.log.warn({ err: error, connectionId }, "asking for an inbox run failed; the stored delivery waits for the next run"));
 }

@@ -28,6 +28,8 @@ export interface JobRequests {
   setup(connectionId: string, runId: string): Promise<void>;
   /** Post a connection's unposted orders to Prokip again. */
   postings(connectionId: string): Promise<void>;
+  /** Process a connection's stored webhook deliveries (the app's webhook routes ask after storing one, as core's receiver does). */
+  inbox(connectionId: string): Promise<void>;
 }
 
 export interface MerchantDeps {
