@@ -24,3 +24,6 @@ export { defaultDataDir } from "./store/index.ts";
 export { createLogger, type Logger } from "./log/index.ts";
 // The merchant screens answer core's errors as the backend API does: `{error:{code, message, details}}` with httpStatusFor(code).
 export { SyncError, isSyncError, httpStatusFor, type ErrorCode } from "./domain/index.ts";
+// The backend process, for a host that serves more on the same server (shopify-app/server.ts).
+export { startBackend, buildMerchantDeps, type Backend, type BackendContext, type BackendOptions, type HostedShopifyApp, type ReadyBackend, type SandboxContext } from "./host/index.ts";
+export { APP_BRIDGE_STAND_IN_PATH, SHOPIFY_ADMIN_PATH, SANDBOX_SHOP_PATTERN } from "./api/sandbox-shopify-admin.ts";

@@ -18,6 +18,8 @@ const environmentSchema = z.object({
   /** This deployment's Prokip OAuth client (merchants sign in with their own username and password). */
   PROKIP_CLIENT_ID: z.string().min(1).optional(),
   PROKIP_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where this deployment's Prokip answers; the emulated Prokip in sandbox mode, Prokip's own API otherwise. */
+  PROKIP_BASE_URL: z.string().url().optional(),
   /** The Shopify app's API secret: verifies Shopify webhooks (the demo app's in sandbox mode). */
   SHOPIFY_API_SECRET: z.string().min(1).optional(),
   /** The Shopify app's API key (client id): with the secret, refreshes app-installed shops' access tokens. */
@@ -39,6 +41,18 @@ export function sandboxEnabled(env: Environment): boolean {
 
 export function publicUrl(env: Environment): string {
   return (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/u, "");
+}
+
+/** Prokip's production API: what merchants sign in to when nothing else is configured. */
+export const DEFAULT_PROKIP_BASE_URL = "https://api.prokip.africa";
+
+/**
+ * Where merchants' Prokip sign-ins go: PROKIP_BASE_URL when set; in sandbox mode the emulated
+ * Prokip mounted in this server (its demo client is the default client there too); otherwise
+ * Prokip's production API.
+ */
+export function prokipBaseUrl(env: Environment, sandboxProkipUrl: string | null): string {
+  return (env.PROKIP_BASE_URL ?? sandboxProkipUrl ?? DEFAULT_PROKIP_BASE_URL).replace(/\/+$/u, "");
 }
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -1,0 +1,1 @@
+export { startBackend, buildMerchantDeps, type Backend, type BackendContext, type BackendOptions, type HostedShopifyApp, type ReadyBackend, type SandboxContext } from "./backend.ts";
