@@ -129,7 +129,8 @@ export default function Dashboard() {
               </InlineStack>
               <BlockStack gap="100">
                 <Text as="p">
-                  Prokip location: <Text as="span" fontWeight="semibold">{dashboard.prokipLocation.name}</Text> ({dashboard.businessName})
+                  Prokip location: <Text as="span" fontWeight="semibold">{dashboard.prokipLocation.name}</Text>
+                  {dashboard.businessName !== dashboard.prokipLocation.name ? ` (${dashboard.businessName})` : null}
                 </Text>
                 <Text as="p" tone="subdued">
                   {dashboard.lastSyncAt ? `Last sync ${timeAgo(dashboard.lastSyncAt)}` : "Not synced yet"}

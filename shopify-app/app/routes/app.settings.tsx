@@ -109,7 +109,7 @@ export default function Settings() {
                   autoComplete="off"
                   value={values.lowStockThreshold}
                   onChange={set("lowStockThreshold")}
-                  helpText="Activity notes a product when its stock falls to this number or below. Leave empty for no alerts."
+                  helpText="A product at or below this quantity counts as low on stock. Leave empty to turn low-stock alerts off."
                   error={fieldError(result, "lowStockThreshold")}
                 />
               </FormLayout>

@@ -27,6 +27,7 @@ import {
   List,
   Page,
   ProgressBar,
+  Spinner,
   Tabs,
   Text,
   TextField,
@@ -136,19 +137,19 @@ function StartStep({ lastRun }: { lastRun: { id: string; state: string; failed: 
               Next you'll see a preview of every product. Nothing changes in your store or in Prokip until you confirm.
             </Text>
             <InlineStack align="end">
-              <Button submit variant="primary" loading={navigation.state === "submitting"}>
+              <Button submit variant="primary" loading={navigation.state !== "idle"}>
                 Preview
               </Button>
             </InlineStack>
           </BlockStack>
         </Form>
       </Card>
-      {navigation.state === "submitting" ? (
+      {navigation.state !== "idle" ? (
         <Card>
-          <BlockStack gap="200">
-            <Text as="p">Reading the products in your store and in Prokip…</Text>
-            <ProgressBar progress={30} animated />
-          </BlockStack>
+          <InlineStack gap="200" blockAlign="center">
+            <Spinner size="small" accessibilityLabel="Preparing the preview" />
+            <Text as="p">Reading the products in your store and in Prokip. A large catalogue can take a minute.</Text>
+          </InlineStack>
         </Card>
       ) : null}
     </BlockStack>
@@ -429,7 +430,7 @@ function RunStep({ run }: { run: RunData }) {
   return (
     <BlockStack gap="400">
       <Card>
-        <SetupSteps steps={steps} current={steps.length - 1} />
+        <SetupSteps steps={steps} current={going ? steps.length - 1 : steps.length} />
       </Card>
       {going ? (
         <Card>
@@ -499,8 +500,9 @@ function RunStep({ run }: { run: RunData }) {
                   Products Prokip doesn't have
                 </Text>
                 <Text as="p">
-                  {run.counts ? `${plural(run.counts.missing_in_prokip, "product")} in your store` : "Some products in your store"} are not in Prokip, so their stock isn't synced. Prokip can't create
-                  products for you: download this file and import it in Prokip (Products, Import products), then run setup again.
+                  {run.counts && run.counts.missing_in_prokip === 1 ? "1 product in your store is" : run.counts ? `${plural(run.counts.missing_in_prokip, "product")} in your store are` : "Some products in your store are"} not
+                  in Prokip, so their stock isn't synced. Prokip can't create products for you: download this file and import it in Prokip (Products, Import products), then run setup
+                  again.
                 </Text>
                 <InlineStack>
                   <DownloadButton url={`/app/setup/missing/${run.id}`} filename="missing-in-prokip.csv">

@@ -20,7 +20,7 @@ import type { AddressInfo } from "node:net";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { RequestType, setUpValidRequest, TEST_SHOP, TEST_SHOP_NAME } from "@shopify/shopify-api/test-helpers";
 import { demoCatalogue, prokip as prokipEmulator, shopify as shopifyEmulator } from "@prokip-sync/sandbox";
-import type { JobRequests, MerchantDeps } from "@prokip-sync/core";
+import { previewStoreSetup, type JobRequests, type MerchantDeps } from "@prokip-sync/core";
 import { shopify } from "../../../core/src/channels/index.ts";
 import { ShopifySessions } from "../../../core/src/connections/index.ts";
 import { runSetupJob, startQueue, type WorkerDependencies } from "../../../core/src/jobs/index.ts";
@@ -240,6 +240,11 @@ export async function runRequestedSetups(): Promise<void> {
     jobRequests.splice(jobRequests.indexOf(job), 1);
     await runSetupJob(await workers(), { connectionId: job.connectionId, runId: job.runId });
   }
+}
+
+/** A dry run of setup for the test store (what the wizard's preview step shows); its run id. */
+export async function previewRun(strategy: "pull" | "push"): Promise<string> {
+  return (await previewStoreSetup(deps, store, { strategy })).runId;
 }
 
 /** Stops what this file started (after its tests). */
