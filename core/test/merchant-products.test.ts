@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { shopify as shopifyEmulator } from "@prokip-sync/sandbox";
 import { shopify as shopifyAdapter } from "../src/channels/index.ts";
-import { isSyncError, normalizeSku, type ErrorCode } from "../src/domain/index.ts";
+import { isSyncError, normalizeSku, SyncError, type ErrorCode } from "../src/domain/index.ts";
 import { applyMovements } from "../src/ledger/index.ts";
 import { createLogger } from "../src/log/index.ts";
 import { excludeProduct, includeProduct, linkProduct, listProducts, unlinkProduct } from "../src/merchant/products.ts";
@@ -289,17 +289,22 @@ describe("linkProduct", () => {
     assert.equal((await activityOf(shop)).filter((e) => e.type === "product_linked").length, 1);
   });
 
-  it("warns when the store's SKU differs from Prokip's: sales are matched by SKU", async () => {
+  it("refuses a link between different SKUs (sales are matched by SKU), changing nothing", async () => {
     const shop = await createShop(prisma);
     const store = await storeOf(shop);
     const variantId = await createVariant(db, shop, "CUP-9", 2);
     await prisma.listing.deleteMany({ where: { variantId } });
     const listingId = await storeListing(shop, "Cup", null, "conflict");
-    const row = await linkProduct(deps, store, { listingId, prokipSku: "cup-9" });
-    assert.equal(row.status, "waiting");
-    const [event] = (await activityOf(shop)).filter((e) => e.type === "product_linked");
-    assert.equal(event!.severity, "warning");
-    assert.match(event!.message, /Its SKU in the store is blank: set it to "CUP-9" so its sales are counted/u);
+    const before = await prisma.listing.findUniqueOrThrow({ where: { id: listingId } });
+    await assert.rejects(linkProduct(deps, store, { listingId, prokipSku: "cup-9" }), (error: unknown) => {
+      assert.ok(error instanceof SyncError);
+      assert.equal(error.code, "invalid_input");
+      assert.match(error.message, /set the SKU of "Cup" in the store to "CUP-9" \(it is blank\)/u);
+      assert.deepEqual(error.details, [{ path: "prokipSku", message: "the store product's SKU differs" }]);
+      return true;
+    });
+    assert.deepEqual(await prisma.listing.findUniqueOrThrow({ where: { id: listingId } }), before);
+    assert.equal((await activityOf(shop)).filter((e) => e.type === "product_linked").length, 0);
   });
 
   it("refuses an unknown SKU, a Prokip product linked to another listing, a linked listing and another store's listing, changing nothing", async () => {
@@ -311,13 +316,16 @@ describe("linkProduct", () => {
     await prisma.listing.deleteMany({ where: { variantId: free } });
     const listingId = await storeListing(shop, "Loose", "LOOSE");
     const foreign = await storeListing(shop, "Elsewhere", "FREE", "unmatched", otherStore);
+    const twin = await storeListing(shop, "Twin", "TAKEN", "conflict"); // shares the linked product's SKU
     const before = await prisma.listing.findMany({ where: { businessId: shop.businessId }, orderBy: { id: "asc" } });
     const events = (await activityOf(shop)).length;
 
     const unknown = await refusal(linkProduct(deps, store, { listingId, prokipSku: "NOPE" }), "invalid_input");
     assert.match(unknown.message, /No product in Prokip has the SKU "NOPE"/u);
     assert.deepEqual(unknown.details, [{ path: "prokipSku", message: "no Prokip product has this SKU" }]);
-    const already = await refusal(linkProduct(deps, store, { listingId, prokipSku: "taken" }), "invalid_input");
+    const already = await refusal(linkProduct(deps, store, { listingId: twin, prokipSku: "taken" }), "invalid_input");
+    const otherSku = await refusal(linkProduct(deps, store, { listingId, prokipSku: "FREE" }), "invalid_input");
+    assert.match(otherSku.message, /Sales are matched by SKU/u);
     assert.match(already.message, /already linked to "TAKEN"/u);
     const linked = (await listingOf(shop, taken)).id;
     await refusal(linkProduct(deps, store, { listingId: linked, prokipSku: "FREE" }), "invalid_input");

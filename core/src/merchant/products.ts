@@ -307,6 +307,16 @@ export async function linkProduct(deps: MerchantDeps, store: StoreRef, input: Li
     if (listing.variantId !== null && listing.variantId !== variant.id && listing.matchStatus === "matched") {
       throw new SyncError("invalid_input", `"${listing.title}" is linked to another Prokip product: unlink it first`, [{ path: "listingId", message: "already linked to another Prokip product" }]);
     }
+    // Store sales are matched to Prokip products by SKU (sync/orders.ts). A link between different
+    // SKUs would send Prokip's stock to the store while its sales were never taken off, and the
+    // store lowering its own stock would then look like a hand edit to be set back: refused.
+    if (listing.normalizedSku !== sku) {
+      throw new SyncError(
+        "invalid_input",
+        `Sales are matched by SKU: set the SKU of "${listing.title}" in the store to "${variant.sku}" (it is ${listing.sku ? `"${listing.sku}"` : "blank"}), then link it`,
+        [{ path: "prokipSku", message: "the store product's SKU differs" }],
+      );
+    }
     const { rows: holders } = await sql.query<{ title: string }>(
       `SELECT "title" FROM "Listing" WHERE "businessId" = $1 AND "connectionId" = $2 AND "variantId" = $3 AND "id" <> $4`,
       [connection.businessId, connection.id, variant.id, listing.id],
@@ -324,14 +334,11 @@ export async function linkProduct(deps: MerchantDeps, store: StoreRef, input: Li
       if ((error as { code?: string }).code === "23505") throw alreadyLinked(name, "another product of this store");
       throw error;
     }
-    const sameSku = listing.normalizedSku === sku;
     await addActivity(sql, connection, {
       type: "product_linked",
       variantId: variant.id,
-      severity: sameSku ? "info" : "warning",
-      message: sameSku
-        ? `"${listing.title}" linked to Prokip product ${name} (${variant.sku}): its stock follows Prokip`
-        : `"${listing.title}" linked to Prokip product ${name} (${variant.sku}): its stock follows Prokip. Its SKU in the store is ${listing.sku ? `"${listing.sku}"` : "blank"}: set it to "${variant.sku}" so its sales are counted`,
+      severity: "info",
+      message: `"${listing.title}" linked to Prokip product ${name} (${variant.sku}): its stock follows Prokip`,
       data: { listingId: listing.id, sku: listing.sku, prokipSku: variant.sku },
     });
     return true;
