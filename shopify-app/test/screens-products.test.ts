@@ -1,8 +1,8 @@
 /**
  * Products (/app/products): a store set up with "Use my store's products" (so some of its
  * products are not in Prokip) plus a few more store-only products, enough for two pages. The
- * loader's search, status filter, counts and cursors; the actions link (by Prokip SKU), unlink,
- * exclude and include, asserted on rows and on the Listing table.
+ * loader's search, status filter, counts and cursors; the actions unlink, exclude, include and
+ * link (by the product's Prokip SKU), asserted on rows, on the Listing table and on the jobs asked for.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -33,8 +33,6 @@ const { prisma } = database;
 /** Store-only products beyond STORE_ONLY: the store then has more than one page (25) of products. */
 const EXTRA = ["Woven Mat", "Clay Pot", "Beaded Bracelet", "Kikoi Wrap"].map((title, i) => ({ title, sku: `extra-${i + 1}` }));
 const TOTAL = SHOPIFY_DEMO_SKUS.length + 1 + EXTRA.length;
-/** A Prokip product made for linking the store's basket to. */
-const PROKIP_BASKET = { name: "Handmade Basket (Prokip)", sku: "BASKET-P1" };
 
 let connectionId = "";
 before(async () => {
@@ -119,31 +117,6 @@ describe("Products", () => {
     assert.equal((await json<{ error: { code: string } }>(cursor.response)).error.code, "invalid_input");
   });
 
-  it("link: a store product linked by its Prokip SKU follows that product; an unknown SKU is refused on its field", async () => {
-    const created = prokip.emulator.control.createProduct({ businessId: prokip.demo.businessId, name: PROKIP_BASKET.name, sku: PROKIP_BASKET.sku, price: "1300" });
-    prokip.emulator.control.setStock({ variationId: created.variations[0]!.id, locationId: CBD.id, quantity: 7 });
-    const basket = await row(STORE_ONLY.sku);
-    assert.equal(basket.status, "unlinked");
-
-    const unknown = await post(products.action, "/app/products", { intent: "link", listingId: basket.listingId, prokipSku: "NO-SUCH-SKU" });
-    assert.equal(unknown.response?.status, 400);
-    const refusal = await json<{ error: { message: string; details: { path: string }[] } }>(unknown.response);
-    assert.equal(refusal.error.message, 'No product in Prokip has the SKU "NO-SUCH-SKU"');
-    assert.deepEqual(refusal.error.details.map((d) => d.path), ["prokipSku"]);
-    assert.equal((await prisma.listing.findUniqueOrThrow({ where: { id: basket.listingId } })).variantId, null);
-
-    // Prokip's new product is known once core has read Prokip's catalogue (the next reconciliation or setup).
-    await startStoreSetup(deps, store, { strategy: "pull" });
-    await runRequestedSetups();
-    const linked = await post(products.action, "/app/products", { intent: "link", listingId: basket.listingId, prokipSku: PROKIP_BASKET.sku.toLowerCase() });
-    assert.deepEqual(linked.data, { ok: true, message: `Linked to ${PROKIP_BASKET.sku.toLowerCase()}` });
-    const after = await row(STORE_ONLY.sku);
-    assert.equal(after.linkedTo?.sku, PROKIP_BASKET.sku);
-    assert.ok(after.status === "waiting" || after.status === "synced", after.status);
-    assert.equal(after.prokipQuantity, 7);
-    assert.ok(jobRequests.some((job) => job.kind === "drain" && job.connectionId === connectionId));
-  });
-
   it("unlink, exclude and include change the row and the listing", async () => {
     const shirt = await row("shirt2");
     const unlinked = await post(products.action, "/app/products", { intent: "unlink", listingId: shirt.listingId });
@@ -160,6 +133,38 @@ describe("Products", () => {
     const included = await post(products.action, "/app/products", { intent: "include", listingId: shirt.listingId });
     assert.deepEqual(included.data, { ok: true, message: "Product included in sync" });
     assert.equal((await row("shirt2")).status, "unlinked");
+  });
+
+  it("link: an unlinked product is linked again by its Prokip SKU; an unknown SKU, or another product's, is refused on its field", async () => {
+    // Linen Shirt was unlinked (and excluded, then included) above.
+    const linen = await row("shirt2");
+    assert.equal(linen.status, "unlinked");
+    jobRequests.length = 0;
+
+    const unknown = await post(products.action, "/app/products", { intent: "link", listingId: linen.listingId, prokipSku: "NO-SUCH-SKU" });
+    assert.equal(unknown.response?.status, 400);
+    const refusal = await json<{ error: { message: string; details: { path: string }[] } }>(unknown.response);
+    assert.equal(refusal.error.message, 'No product in Prokip has the SKU "NO-SUCH-SKU"');
+    assert.deepEqual(refusal.error.details.map((d) => d.path), ["prokipSku"]);
+
+    // Store sales are matched by SKU: a product is only linked to the Prokip product with its own SKU.
+    const basket = await row(STORE_ONLY.sku);
+    const other = await post(products.action, "/app/products", { intent: "link", listingId: basket.listingId, prokipSku: "shirt1" });
+    assert.equal(other.response?.status, 400);
+    const otherRefusal = await json<{ error: { message: string; details: { path: string }[] } }>(other.response);
+    assert.match(otherRefusal.error.message, /set the SKU of "Handmade Basket" in the store to "shirt1"/u);
+    assert.deepEqual(otherRefusal.error.details.map((d) => d.path), ["prokipSku"]);
+    assert.equal((await prisma.listing.findUniqueOrThrow({ where: { id: basket.listingId } })).variantId, null);
+    assert.deepEqual(jobRequests, []);
+
+    // SKUs are compared as everywhere: case and spaces do not matter.
+    const linked = await post(products.action, "/app/products", { intent: "link", listingId: linen.listingId, prokipSku: " SHIRT2 " });
+    assert.deepEqual(linked.data, { ok: true, message: "Linked to Prokip product shirt2" });
+    const after = await row("shirt2");
+    assert.equal(after.linkedTo?.sku, "shirt2");
+    assert.ok(after.status === "waiting" || after.status === "synced", after.status);
+    assert.equal(after.prokipQuantity, 35);
+    assert.deepEqual(jobRequests.splice(0), [{ kind: "drain", connectionId }]);
   });
 
   it("an action on a product that is not this store's, or without one, is refused", async () => {

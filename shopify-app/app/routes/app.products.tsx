@@ -40,9 +40,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const input = form.data;
   return answer(async (): Promise<ActionData> => {
     switch (input.intent) {
-      case "link":
-        await linkProduct(deps, store, { listingId: input.listingId, prokipSku: input.prokipSku });
-        return { ok: true, message: `Linked to ${input.prokipSku}` };
+      case "link": {
+        const row = await linkProduct(deps, store, { listingId: input.listingId, prokipSku: input.prokipSku });
+        return { ok: true, message: `Linked to Prokip product ${row.linkedTo?.sku ?? input.prokipSku}` };
+      }
       case "unlink":
         await unlinkProduct(deps, store, input.listingId);
         return { ok: true, message: "Product unlinked" };
@@ -311,7 +312,7 @@ export default function Products() {
             autoComplete="off"
             value={prokipSku}
             onChange={setProkipSku}
-            helpText="The SKU of the product in Prokip. Its stock at your Prokip location is sent to this product."
+            helpText="The product's SKU in Prokip: the same as its SKU in Shopify, because sales are matched by SKU. Prokip's stock at your location is then sent to it."
             error={isFailure(fetcher.data) && linking ? fetcher.data.error.message : undefined}
           />
         </Modal.Section>
