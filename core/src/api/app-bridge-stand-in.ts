@@ -181,16 +181,16 @@ export const APP_BRIDGE_STAND_IN = String.raw`
 
   // ---- Custom elements ----------------------------------------------------------------------
 
-  var style = document.createElement("style");
-  style.textContent =
-    "ui-nav-menu, ui-save-bar, ui-title-bar { display: none !important; }" +
-    "ui-modal { display: none; }" +
-    "ui-modal[data-open] { display: block; }" +
-    "ui-modal > ui-title-bar { display: flex !important; flex-wrap: wrap; gap: 8px; justify-content: flex-end; padding: 12px 16px; border-top: 1px solid #e3e3e3; }" +
-    "ui-modal > ui-title-bar > button { font: inherit; padding: 6px 12px; border-radius: 8px; border: 1px solid #c9cccf; background: #fff; cursor: pointer; }" +
-    "ui-modal > ui-title-bar > button[variant=primary] { background: #303030; color: #fff; border-color: #303030; }" +
-    "ui-modal > ui-title-bar > button[tone=critical] { background: #c70a24; color: #fff; border-color: #c70a24; }";
-  (document.head || document.documentElement).appendChild(style);
+  // Nothing is added to the document itself: the app hydrates the server's HTML, and React 18
+  // fails hydration over nodes it did not render. The elements hide themselves from a shadow root.
+  function hiddenShadow(element) {
+    if (element.shadowRoot) return;
+    element.attachShadow({ mode: "open" }).innerHTML =
+      "<style>:host { display: none; }" +
+      "::slotted(button) { font: inherit; padding: 6px 12px; border-radius: 8px; border: 1px solid #c9cccf; background: #fff; cursor: pointer; }" +
+      "::slotted(button[variant=primary]) { background: #303030; color: #fff; border-color: #303030; }" +
+      "::slotted(button[tone=critical]) { background: #c70a24; color: #fff; border-color: #c70a24; }</style><slot></slot>";
+  }
 
   function buttonsOf(element) {
     return Array.prototype.filter.call(element.children, function (child) { return child.tagName === "BUTTON"; });
@@ -229,7 +229,7 @@ export const APP_BRIDGE_STAND_IN = String.raw`
   }
 
   define("ui-nav-menu", class extends HTMLElement {
-    connectedCallback() { navMenus.push(this); this._observer = observe(this, reportNavMenu); }
+    connectedCallback() { hiddenShadow(this); navMenus.push(this); this._observer = observe(this, reportNavMenu); }
     disconnectedCallback() {
       if (this._observer) this._observer.disconnect();
       navMenus = navMenus.filter(function (menu) { return menu !== this; }, this);
@@ -244,7 +244,9 @@ export const APP_BRIDGE_STAND_IN = String.raw`
   }
   define("ui-title-bar", class extends HTMLElement {
     connectedCallback() {
-      // Inside a modal it is the modal's own heading and buttons, drawn in the app's frame.
+      // Inside a modal it is the modal's own heading and buttons, drawn in the app's frame (the
+      // modal's ::slotted rule shows it).
+      hiddenShadow(this);
       if (this.parentElement && this.parentElement.tagName === "UI-MODAL") return;
       titleBars.push(this);
       this._observer = observe(this, reportTitleBar);
@@ -270,7 +272,7 @@ export const APP_BRIDGE_STAND_IN = String.raw`
       this.dispatchEvent(new CustomEvent(showing ? "show" : "hide"));
     }
     _report() { post({ type: "save-bar", key: this._key, visible: this._showing && this.isConnected, buttons: describeButtons(this) }); }
-    connectedCallback() { var self = this; this._observer = observe(this, function () { if (self._showing) self._report(); }); }
+    connectedCallback() { hiddenShadow(this); var self = this; this._observer = observe(this, function () { if (self._showing) self._report(); }); }
     disconnectedCallback() { if (this._observer) this._observer.disconnect(); if (this._showing) post({ type: "save-bar", key: this._key, visible: false, buttons: [] }); }
   });
 
@@ -283,6 +285,8 @@ export const APP_BRIDGE_STAND_IN = String.raw`
       var shadow = this.attachShadow({ mode: "open" });
       shadow.innerHTML =
         "<style>" +
+        ":host { display: none; } :host([data-open]) { display: block; }" +
+        "::slotted(ui-title-bar) { display: flex !important; flex-wrap: wrap; gap: 8px; justify-content: flex-end; padding: 12px 16px; border-top: 1px solid #e3e3e3; }" +
         ".backdrop { position: fixed; inset: 0; z-index: 2147483000; background: rgba(0,0,0,.45); display: flex; align-items: center; justify-content: center; padding: 16px; }" +
         ".panel { background: #fff; border-radius: 12px; box-shadow: 0 8px 32px rgba(0,0,0,.3); width: min(620px, 100%); max-height: 90vh; overflow: auto; display: flex; flex-direction: column; }" +
         ":host([variant=small]) .panel { width: min(380px, 100%); } :host([variant=large]) .panel { width: min(980px, 100%); } :host([variant=max]) .panel { width: 100%; height: 100%; max-height: none; }" +
@@ -296,10 +300,14 @@ export const APP_BRIDGE_STAND_IN = String.raw`
       var self = this;
       shadow.querySelector(".backdrop").addEventListener("click", function (event) { if (event.target === event.currentTarget) self.hide(); });
     }
-    get content() { return this._content; }
+    // Added when the app first asks for it (after hydration, from the Modal's effect), not when
+    // the element connects: a node React did not render would fail hydration.
+    get content() {
+      if (this._content.parentNode !== this) this.appendChild(this._content);
+      return this._content;
+    }
     get showing() { return this._showing; }
     connectedCallback() {
-      if (this._content.parentNode !== this) this.appendChild(this._content);
       var self = this;
       // The heading is the title bar's title attribute, kept up to date.
       this._observer = observe(this, function () {

@@ -187,6 +187,7 @@ function adminPage(input: { shop: AdminShop; shops: AdminShop[]; frameUrl: strin
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(appName)} - ${escapeHtml(shop.name)} - Sandbox Shopify admin</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body class="admin">
@@ -222,6 +223,7 @@ function adminPage(input: { shop: AdminShop; shops: AdminShop[]; frameUrl: strin
 const STYLE = `
   :root { --ink: #1c1d1f; --muted: #5c5f62; --line: #e1e3e5; --bg: #f1f1f1; --side: #ebebeb; --accent: #1f5fbf; --bad: #b3261e; }
   * { box-sizing: border-box; }
+  [hidden] { display: none !important; }
   html, body { height: 100%; }
   body { font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: var(--ink); background: var(--bg); }
   body.admin { display: flex; flex-direction: column; }
@@ -315,9 +317,11 @@ const SCRIPT = String.raw`
     var home = navItems.find(function (item) { return item.home; });
     var homeHref = home ? home.href : "/app";
     var entries = navItems.filter(function (item) { return !item.home; });
-    var active = entries.filter(function (item) { return currentPath === item.href || currentPath.indexOf(item.href + "/") === 0; })
+    // The entry for the page the app is on (a page under an entry counts, except under home);
+    // a page no entry stands for marks the app itself.
+    var active = entries.filter(function (item) { return currentPath === item.href || (item.href !== homeHref && currentPath.indexOf(item.href + "/") === 0); })
       .sort(function (a, b) { return b.href.length - a.href.length; })[0];
-    nav.innerHTML = "<li><a href=\"" + esc(homeHref) + "\" data-href=\"" + esc(homeHref) + "\" class=\"app-name\"" + (!active && currentPath === homeHref ? " aria-current=\"page\"" : "") + ">" + esc(document.querySelector(".app-name").textContent) + "</a>" +
+    nav.innerHTML = "<li><a href=\"" + esc(homeHref) + "\" data-href=\"" + esc(homeHref) + "\" class=\"app-name\"" + (!active ? " aria-current=\"page\"" : "") + ">" + esc(document.querySelector(".app-name").textContent) + "</a>" +
       (entries.length ? "<ul>" + entries.map(function (item) {
         return "<li><a href=\"" + esc(item.href) + "\" data-href=\"" + esc(item.href) + "\"" + (item === active ? " aria-current=\"page\"" : "") + ">" + esc(item.label) + "</a></li>";
       }).join("") + "</ul>" : "") + "</li>";
