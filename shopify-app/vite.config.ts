@@ -5,6 +5,10 @@ export default defineConfig(({ isSsrBuild }) => ({
   plugins: [
     remix({
       ignoredRouteFiles: ["**/.*"],
+      // PROKIP_SYNC_APP_BUILD (an absolute path inside this folder, so the build still finds its
+      // packages): a build of its own, e.g. the host test's under node_modules/.cache. A build
+      // empties its whole directory first, so two builds never share one.
+      ...(process.env.PROKIP_SYNC_APP_BUILD ? { buildDirectory: process.env.PROKIP_SYNC_APP_BUILD } : {}),
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,
