@@ -1,7 +1,7 @@
 /** Pure domain rules: SKU normalisation and matching, store targets, availability arithmetic. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { centralAvailable, isReadingAmbiguous, matchBySku, normalizeSku, prokipAvailable, storeTarget } from "../src/domain/index.ts";
+import { centralAvailable, fellToLowStock, isReadingAmbiguous, matchBySku, normalizeSku, prokipAvailable, storeTarget } from "../src/domain/index.ts";
 
 describe("normalizeSku", () => {
   const cases: [string | null | undefined, string | null][] = [
@@ -53,6 +53,16 @@ describe("matchBySku", () => {
 });
 
 describe("stock arithmetic", () => {
+  it("low stock alerts on the crossing only: above the level before, at or below it after", () => {
+    assert.equal(fellToLowStock(5, 3, 3), true);
+    assert.equal(fellToLowStock(5, 0, 3), true);
+    assert.equal(fellToLowStock(4, 4, 3), false);
+    assert.equal(fellToLowStock(3, 2, 3), false, "already low: reported when it fell");
+    assert.equal(fellToLowStock(null, 1, 3), false, "a first write (setup) is no crossing");
+    assert.equal(fellToLowStock(5, 1, null), false, "no alert level set");
+    assert.equal(fellToLowStock(1, 0, 0), true);
+  });
+
   it("clamps a store target to zero and holds the buffer back", () => {
     assert.equal(storeTarget(10, 2), 8);
     assert.equal(storeTarget(1, 2), 0);

@@ -119,6 +119,30 @@ describe("drainConnection", () => {
     assert.equal(await shopQuantity("mug-ceramic"), 90 - 10 - 5);
   });
 
+  it("reports a product falling to the store's low-stock level once, when it crosses it", async () => {
+    const { shop, woo, variantBySku } = await linkedShop();
+    const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! } });
+    const start = listing.lastPushedQuantity!;
+    await prisma.connection.update({ where: { id: shop.connectionId }, data: { settings: { lowStockThreshold: start - 3 } } });
+    const drain = () => drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    const lowEntries = () => prisma.activityEvent.findMany({ where: { connectionId: shop.connectionId, type: "low_stock" } });
+
+    await wooSale(woo, "shirt1", 2); // still above the level
+    await drain();
+    assert.equal((await lowEntries()).length, 0);
+    await wooSale(woo, "shirt1", 1); // at the level
+    await drain();
+    const [entry, ...more] = await lowEntries();
+    assert.equal(more.length, 0);
+    assert.equal(entry!.severity, "warning");
+    assert.equal(entry!.variantId, variantBySku.get("shirt1"));
+    assert.deepEqual(entry!.data, { listingId: listing.id, quantity: start - 3, threshold: start - 3 });
+    assert.match(entry!.message, /^shirt1 is low: \d+ left for this store \(alert level \d+\)$/u);
+    await wooSale(woo, "shirt1", 1); // already low: no second alert
+    await drain();
+    assert.equal((await lowEntries()).length, 1);
+  });
+
   it("re-reads a quantity changed by hand in the store and still ends on the target", async () => {
     const { shop, woo, variantBySku } = await linkedShop();
     const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("cap-base")! } });

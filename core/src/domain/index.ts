@@ -2,6 +2,7 @@ export { SyncError, isSyncError, httpStatusFor, type ErrorCode } from "./errors.
 export { normalizeSku, matchBySku, type SkuItem, type SkuMatch, type SkuConflict, type SkuConflictReason } from "./sku.ts";
 export {
   storeTarget,
+  fellToLowStock,
   centralAvailable,
   prokipAvailable,
   isReflectedIn,

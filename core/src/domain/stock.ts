@@ -8,6 +8,15 @@ export function storeTarget(available: number, buffer: number): number {
   return Math.max(0, available - Math.max(0, buffer));
 }
 
+/**
+ * Whether a store's quantity just fell to the merchant's low-stock level: it was above the level
+ * and now is at or below it. Only a crossing alerts, so a product that stays low is reported once,
+ * and a first write (nothing known before, e.g. product setup) reports nothing.
+ */
+export function fellToLowStock(before: number | null, after: number, threshold: number | null): boolean {
+  return threshold !== null && before !== null && before > threshold && after <= threshold;
+}
+
 /** Central mode: the ledger is the truth, available is the sum of every movement. */
 export function centralAvailable(movements: readonly { delta: number }[]): number {
   let total = 0;

@@ -20,7 +20,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type pg from "pg";
 import type { Channel, QuantityWrite, QuantityWriteResult } from "../channels/index.ts";
-import { storeTarget } from "../domain/index.ts";
+import { fellToLowStock, storeTarget } from "../domain/index.ts";
 import type { Logger } from "../log/index.ts";
 import { withTransaction, type Sql } from "../store/index.ts";
 
@@ -61,6 +61,8 @@ interface DirtyListing {
   storeQuantity: number | null;
   available: number;
   buffer: number;
+  /** The merchant's low-stock alert level for this store (Settings); null = no alerts. */
+  lowStockThreshold: number | null;
 }
 
 export async function drainConnection(
@@ -113,6 +115,7 @@ export async function drainConnection(
       }),
     ];
     await recordPushed(pool, connection, pushed);
+    await reportLowStock(pool, connection, dirty, pushed);
     result.written += outcome.written.length;
     result.unchanged += alreadyThere.length;
 
@@ -168,6 +171,25 @@ async function reportPushes(pool: pg.Pool, connection: { id: string; businessId:
   return { written: result.written, failed: result.failed };
 }
 
+/** A `low_stock` activity entry for each listing whose store quantity just fell to the alert level. */
+async function reportLowStock(pool: pg.Pool, connection: { id: string; businessId: string }, listings: DirtyListing[], pushed: { listingId: string; quantity: number }[]) {
+  const byId = new Map(listings.map((listing) => [listing.id, listing]));
+  const low = pushed.filter(({ listingId, quantity }) => {
+    const listing = byId.get(listingId);
+    return listing !== undefined && fellToLowStock(listing.lastPushedQuantity, quantity, listing.lowStockThreshold);
+  });
+  if (low.length === 0) return;
+  await pool.query(
+    `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "variantId", "type", "severity", "message", "data")
+     SELECT li."businessId", li."connectionId", li."variantId", 'low_stock', 'warning',
+            COALESCE(li."sku", li."title") || ' is low: ' || low."quantity" || ' left for this store (alert level ' || low."threshold" || ')',
+            jsonb_build_object('listingId', li."id", 'quantity', low."quantity", 'threshold', low."threshold")
+     FROM unnest($3::uuid[], $4::int[], $5::int[]) AS low("listingId", "quantity", "threshold")
+     JOIN "Listing" li ON li."id" = low."listingId" AND li."businessId" = $1 AND li."connectionId" = $2`,
+    [connection.businessId, connection.id, low.map((l) => l.listingId), low.map((l) => l.quantity), low.map((l) => byId.get(l.listingId)!.lowStockThreshold)],
+  );
+}
+
 function refOf(listing: DirtyListing) {
   return {
     externalProductId: listing.externalProductId,
@@ -180,7 +202,8 @@ async function dirtyListings(pool: pg.Pool, connection: { id: string; businessId
   const { rows } = await pool.query<DirtyListing>({
     name: "drain.dirty-listings",
     text: `SELECT l."id", l."variantId", l."externalProductId", l."externalVariantId", l."externalInventoryItemId",
-                  l."lastPushedQuantity", l."storeQuantity", COALESCE(s."available", 0) AS "available", c."buffer"
+                  l."lastPushedQuantity", l."storeQuantity", COALESCE(s."available", 0) AS "available", c."buffer",
+                  CASE WHEN jsonb_typeof(c."settings" -> 'lowStockThreshold') = 'number' THEN (c."settings" ->> 'lowStockThreshold')::int END AS "lowStockThreshold"
            FROM "Listing" l
            JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
            LEFT JOIN "StockLevel" s ON s."businessId" = l."businessId" AND s."locationId" = c."locationId" AND s."variantId" = l."variantId"

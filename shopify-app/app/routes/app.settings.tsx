@@ -109,7 +109,7 @@ export default function Settings() {
                   autoComplete="off"
                   value={values.lowStockThreshold}
                   onChange={set("lowStockThreshold")}
-                  helpText="A product at or below this quantity counts as low on stock. Leave empty to turn low-stock alerts off."
+                  helpText="When a product's quantity in this store falls to this number or below, Activity shows a low-stock alert. Leave empty for no alerts."
                   error={fieldError(result, "lowStockThreshold")}
                 />
               </FormLayout>
