@@ -13,8 +13,13 @@ const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", Number.POSITIVE_INFINITY],
 ];
 
-/** "just now", "2 minutes ago", "yesterday"; `now` is passed in so a refresh moves it along. */
-export function timeAgo(at: string | Date, now: number = Date.now()): string {
+/**
+ * "just now", "2 minutes ago", "yesterday". `now` is the server's, from the loader that sent
+ * `at`: the server's render and the browser's hydration then say the same words (the browser's
+ * own clock, read a moment later, can cross a boundary: "just now" against "1 minute ago" is a
+ * hydration error), and each reload of the data moves it along.
+ */
+export function timeAgo(at: string | Date, now: number): string {
   let amount = (new Date(at).getTime() - now) / 1000;
   if (Math.abs(amount) < 30) return "just now";
   for (const [unit, size] of STEPS) {

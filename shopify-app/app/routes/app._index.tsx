@@ -27,7 +27,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const stage = await load(redirect, () => storeStage(deps, store));
   if (stage.stage === "connect_prokip" || stage.stage === "choose_location") throw redirect("/app/connect");
   if (stage.stage === "set_up_products") throw redirect("/app/setup");
-  return { dashboard: await load(redirect, () => storeDashboard(deps, store)) };
+  // `now`: relative times are worded from the server's clock, on the server and in the browser alike.
+  return { dashboard: await load(redirect, () => storeDashboard(deps, store)), now: Date.now() };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -86,7 +87,7 @@ function Count({ label, value, tone }: { label: string; value: number; tone?: "c
 }
 
 export default function Dashboard() {
-  const { dashboard } = useLoaderData<typeof loader>();
+  const { dashboard, now } = useLoaderData<typeof loader>();
   const fetcher = useFetcher<ActionData>();
   const [confirming, setConfirming] = useState(false);
   useLiveRefresh();
@@ -133,7 +134,7 @@ export default function Dashboard() {
                   {dashboard.businessName !== dashboard.prokipLocation.name ? ` (${dashboard.businessName})` : null}
                 </Text>
                 <Text as="p" tone="subdued">
-                  {dashboard.lastSyncAt ? `Last sync ${timeAgo(dashboard.lastSyncAt)}` : "Not synced yet"}
+                  {dashboard.lastSyncAt ? `Last sync ${timeAgo(dashboard.lastSyncAt, now)}` : "Not synced yet"}
                 </Text>
                 {paused ? (
                   <Text as="p" tone="subdued">

@@ -25,7 +25,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const store = storeOf(session);
   const query = readQuery(request, activityQuery);
   if (!query.ok) throw query.response;
-  return { page: await load(redirect, () => listActivity(deps, store, { ...query.data, pageSize: PAGE_SIZE })) };
+  // `now`: relative times are worded from the server's clock, on the server and in the browser alike.
+  return { page: await load(redirect, () => listActivity(deps, store, { ...query.data, pageSize: PAGE_SIZE })), now: Date.now() };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -66,7 +67,7 @@ const SEVERITY: Record<Entry["severity"], { label: string; tone?: "warning" | "c
   error: { label: "Error", tone: "critical" },
 };
 
-function EntryRow({ entry, retrying, onRetry }: { entry: Entry; retrying: boolean; onRetry(orderId: string): void }) {
+function EntryRow({ entry, now, retrying, onRetry }: { entry: Entry; now: number; retrying: boolean; onRetry(orderId: string): void }) {
   const severity = SEVERITY[entry.severity];
   const { order, product } = entry;
   return (
@@ -75,7 +76,7 @@ function EntryRow({ entry, retrying, onRetry }: { entry: Entry; retrying: boolea
         <BlockStack gap="100">
           <Tooltip content={formatDateTime(entry.at)}>
             <Text as="span" tone="subdued">
-              {timeAgo(entry.at)}
+              {timeAgo(entry.at, now)}
             </Text>
           </Tooltip>
           <InlineStack gap="100">
@@ -120,7 +121,7 @@ function EntryRow({ entry, retrying, onRetry }: { entry: Entry; retrying: boolea
 }
 
 export default function Activity() {
-  const { page } = useLoaderData<typeof loader>();
+  const { page, now } = useLoaderData<typeof loader>();
   const [params, setParams] = useSearchParams();
   const navigation = useNavigation();
   const more = useFetcher<typeof loader>();
@@ -226,7 +227,7 @@ export default function Activity() {
             {entries.map((entry, index) => (
               <div key={entry.id}>
                 {index > 0 ? <Divider /> : null}
-                <EntryRow entry={entry} retrying={retrying === entry.retry?.orderId} onRetry={(orderId) => retry.submit({ intent: "retry_orders", orderId }, { method: "post" })} />
+                <EntryRow entry={entry} now={now} retrying={retrying === entry.retry?.orderId} onRetry={(orderId) => retry.submit({ intent: "retry_orders", orderId }, { method: "post" })} />
               </div>
             ))}
             {nextCursor ? (
