@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, SerializeFrom } from "@remix-run/node";
-import { Link as RemixLink, useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Link as RemixLink, useFetcher, useLoaderData, useLocation, useNavigation, useSearchParams } from "@remix-run/react";
 import { Badge, BlockStack, Box, Button, Card, Divider, EmptyState, InlineGrid, InlineStack, Link, Page, Select, Text, TextField, Tooltip } from "@shopify/polaris";
 import { listActivity, retryOrders, type ActivityType } from "@prokip-sync/core";
 import { formatDateTime, timeAgo } from "../components/format.ts";
@@ -162,17 +162,18 @@ export default function Activity() {
 
   const [sku, setSku] = useState(params.get("sku") ?? "");
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const setFilter = (key: "type" | "sku", value: string) =>
-    setParams(
-      (current) => {
-        const next = new URLSearchParams(current);
-        if (value.trim()) next.set(key, value.trim());
-        else next.delete(key);
-        next.delete("after");
-        return next;
-      },
-      { replace: key === "sku" },
-    );
+  // The address's query as it is about to be (a navigation under way, else the current one): the
+  // SKU's timer starts from it when it fires, so a type chosen meanwhile is not undone.
+  const location = useLocation();
+  const latestQuery = useRef(location.search);
+  latestQuery.current = navigation.location && navigation.location.pathname === location.pathname ? navigation.location.search : location.search;
+  const setFilter = (key: "type" | "sku", value: string) => {
+    const next = new URLSearchParams(latestQuery.current);
+    if (value.trim()) next.set(key, value.trim());
+    else next.delete(key);
+    next.delete("after");
+    setParams(next, { replace: key === "sku" });
+  };
   const changeSku = (value: string) => {
     setSku(value);
     if (timer.current) clearTimeout(timer.current);

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, SerializeFrom } from "@remix-run/node";
-import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useFetcher, useLoaderData, useLocation, useNavigation, useSearchParams } from "@remix-run/react";
 import { Badge, BlockStack, Box, Button, ButtonGroup, Card, EmptyState, IndexTable, InlineStack, Link, Modal, Page, Tabs, Text, TextField } from "@shopify/polaris";
 import { excludeProduct, includeProduct, linkProduct, listProducts, unlinkProduct, type ProductStatus } from "@prokip-sync/core";
 import { ConfirmModal } from "../components/ConfirmModal.tsx";
@@ -77,9 +77,23 @@ const STATUS_BADGES: Record<ProductStatus, { label: string; tone?: "success" | "
   excluded: { label: "Excluded", tone: "info" },
 };
 
+/**
+ * The address's query as it is about to be: the one a navigation under way is going to (a tab
+ * just chosen), else the current one. Read when a timer fires, so a change made after the
+ * timer was set, or still loading, is not undone.
+ */
+function useLatestQuery() {
+  const location = useLocation();
+  const navigation = useNavigation();
+  const latest = useRef(location.search);
+  latest.current = navigation.location && navigation.location.pathname === location.pathname ? navigation.location.search : location.search;
+  return latest;
+}
+
 /** The search box: typed into freely, put in the URL once typing pauses. */
 function useDebouncedSearch(delayMs = 300) {
   const [params, setParams] = useSearchParams();
+  const query = useLatestQuery();
   const [value, setValue] = useState(params.get("q") ?? "");
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
@@ -87,17 +101,13 @@ function useDebouncedSearch(delayMs = 300) {
     setValue(next);
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => {
-      setParams(
-        (current) => {
-          const updated = new URLSearchParams(current);
-          if (next.trim()) updated.set("q", next.trim());
-          else updated.delete("q");
-          updated.delete("after");
-          updated.delete("before");
-          return updated;
-        },
-        { replace: true },
-      );
+      // From the address as it is now, not as it was when typing started (a tab chosen meanwhile stays).
+      const updated = new URLSearchParams(query.current);
+      if (next.trim()) updated.set("q", next.trim());
+      else updated.delete("q");
+      updated.delete("after");
+      updated.delete("before");
+      setParams(updated, { replace: true });
     }, delayMs);
   };
   return [value, change] as const;
