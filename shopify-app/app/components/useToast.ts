@@ -13,7 +13,10 @@ export function useActionToast(data: unknown, state: "idle" | "loading" | "submi
   const shopify = useAppBridge();
   const shown = useRef<unknown>(null);
   useEffect(() => {
-    if (state !== "idle" || !data || shown.current === data) return;
+    // As soon as the answer is in ("loading" is the revalidation after it), not only once idle:
+    // an action can move the store elsewhere (Disconnect sends home to Connect Prokip), and the
+    // screen is gone before its fetcher is idle again.
+    if (state === "submitting" || !data || shown.current === data) return;
     shown.current = data;
     if (isFailure(data)) shopify.toast.show(data.error.message, { isError: true });
     else if (typeof data === "object" && "message" in data && typeof data.message === "string") shopify.toast.show(data.message);
