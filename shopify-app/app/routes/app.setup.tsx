@@ -425,30 +425,38 @@ function RunStep({ run }: { run: RunData }) {
   const steps = stepsFor(strategy);
   const going = run.state === "queued" || run.state === "running";
   usePolling(going);
-  const percent = run.total > 0 ? Math.round((run.done / run.total) * 100) : 0;
+  // Core's figure: done / total, and a finished run with nothing to do is complete.
+  const percent = Math.round(run.progress * 100);
   const results = run.results;
+  const heading = run.state === "queued" ? "Setup is about to start" : going ? "Setting up your products" : run.state === "succeeded" ? "Setup finished" : "Setup stopped";
   return (
     <BlockStack gap="400">
       <Card>
         <SetupSteps steps={steps} current={going ? steps.length - 1 : steps.length} />
       </Card>
-      {going ? (
+      {/* The bar stays once the run is done, full when it finished, so the merchant sees it complete. */}
+      <div data-setup-progress={run.state}>
         <Card>
           <BlockStack gap="300">
             <Text as="h2" variant="headingMd">
-              {run.state === "queued" ? "Setup is about to start" : "Setting up your products"}
+              {heading}
             </Text>
-            <ProgressBar progress={percent} animated />
+            <ProgressBar progress={percent} animated={going} tone={run.state === "failed" || run.state === "cancelled" ? "critical" : "highlight"} />
             <Text as="p" tone="subdued">
-              {run.total > 0 ? `${run.done.toLocaleString("en")} of ${plural(run.total, "product")} done` : "Reading the products in your store and in Prokip…"}
+              <span data-setup-progress-text="">
+                {run.total > 0 ? `${run.done.toLocaleString("en")} of ${plural(run.total, "product")} done` : going ? "Reading the products in your store and in Prokip…" : "No products to set up"}
+              </span>
               {run.failed > 0 ? `, ${plural(run.failed, "error")}` : ""}
             </Text>
-            <Text as="p" tone="subdued">
-              You can leave this page: setup carries on, and this page shows where it is when you come back.
-            </Text>
+            {going ? (
+              <Text as="p" tone="subdued">
+                You can leave this page: setup carries on, and this page shows where it is when you come back.
+              </Text>
+            ) : null}
           </BlockStack>
         </Card>
-      ) : (
+      </div>
+      {going ? null : (
         <>
           <Banner
             tone={run.state === "succeeded" ? (run.failed > 0 ? "warning" : "success") : "critical"}
