@@ -12,73 +12,16 @@
  * gets the app's TOML subscriptions and the demo shop does not.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
-import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { freePort } from "../../core/src/store/index.ts";
-import { testDatabase } from "../../core/test/support/database.ts";
+import { createHmac, randomUUID } from "node:crypto";
+import { describe, it } from "node:test";
+import { startHost } from "./support/host.ts";
 
-const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-// Inside the app's node_modules: ignored by git, and the build's imports resolve from there.
-const buildDir = path.join(appDir, "node_modules", ".cache", "prokip-app-builds", `host-test-${randomBytes(4).toString("hex")}`);
-const require = createRequire(import.meta.url);
-const remixCli = path.join(path.dirname(require.resolve("@remix-run/dev/package.json")), "dist/cli.js");
-
-const database = await testDatabase({ poolSize: 2 });
+const { base, database, credentials, waitFor } = await startHost({ name: "host-test" });
+const demoApp = credentials.shopify;
 const DEMO_SHOP = "prokip-demo.myshopify.com";
 const STAND_IN_PATH = "/sandbox/shopify-admin/app-bridge.js";
 /** The library answers bots (Node's own user agent included) with 410: requests come from a browser. */
 const BROWSER = { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36" };
-
-let child: ChildProcess;
-let base = "";
-let logs = "";
-let demoApp: { apiKey: string; apiSecret: string };
-
-before(async () => {
-  await promisify(execFile)(process.execPath, [remixCli, "vite:build"], { cwd: appDir, env: { ...process.env, PROKIP_SYNC_APP_BUILD: buildDir } });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  // The app's own settings come from the host's sandbox defaults, not from this process.
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL", "SCOPES", "APP_BRIDGE_URL", "PROKIP_BASE_URL", "PROKIP_CLIENT_ID", "PROKIP_CLIENT_SECRET"]) delete env[name];
-  child = spawn(process.execPath, ["--import", "tsx", path.join(appDir, "server.ts")], {
-    cwd: appDir,
-    env: {
-      ...env,
-      DATABASE_URL: database.url,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      PUBLIC_URL: base,
-      NODE_ENV: "development",
-      LOG_LEVEL: "info",
-      PROKIP_SYNC_SANDBOX: "on",
-      PROKIP_SYNC_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
-      PROKIP_SYNC_APP_BUILD: buildDir,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
-  await waitFor("the host is ready", async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200, 120_000);
-  const credentials = (await (await fetch(`${base}/sandbox/api/credentials`)).json()) as { shopify: { apiKey: string; apiSecret: string } };
-  demoApp = credentials.shopify;
-});
-
-after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-    if (child.exitCode === null) child.kill("SIGKILL");
-  }
-  rmSync(buildDir, { recursive: true, force: true });
-});
 
 /** The iframe's address on the emulated admin page for a shop (what the browser would load). */
 async function adminFrame(shop?: string): Promise<{ html: string; frameUrl: URL }> {
@@ -88,17 +31,6 @@ async function adminFrame(shop?: string): Promise<{ html: string; frameUrl: URL 
   const src = /<iframe id="app-frame"[^>]* src="([^"]+)"/u.exec(html)?.[1];
   assert.ok(src, "the admin page frames the app");
   return { html, frameUrl: new URL(src.replaceAll("&amp;", "&"), base) };
-}
-
-/** Polls until `check` answers something (not null/false); that answer, or a failure naming what was awaited. */
-async function waitFor<T>(what: string, check: () => Promise<T | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const answer = await check();
-    if (answer !== null && answer !== false) return answer;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  assert.fail(`timed out waiting for: ${what}\n--- host output ---\n${logs.slice(-4000)}`);
 }
 
 function jwtPayload(token: string): Record<string, unknown> {
