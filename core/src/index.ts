@@ -3,7 +3,7 @@
  * Everything else stays reachable through each folder's own index.ts.
  */
 export { connectDatabase, PrismaClient, type Database } from "./store/index.ts";
-export { recordDelivery, connectionByStoreDomain, type Delivery, type ReceivingConnection } from "./inbox/index.ts";
+export { recordDelivery, connectionByStoreDomain, keepsDeliveries, type Delivery, type ReceivingConnection } from "./inbox/index.ts";
 export { markUninstalled, uninstallStore, redactShop, customerDataReport, redactCustomer, type CustomerDataReport, type UninstallOutcome } from "./connections/index.ts";
 export { shopify } from "./channels/index.ts";
 export type * from "./merchant/types.ts";

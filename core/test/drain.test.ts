@@ -143,6 +143,18 @@ describe("drainConnection", () => {
     assert.equal((await lowEntries()).length, 1);
   });
 
+  it("writes nothing more once the store is paused, even in a drain already running", async () => {
+    const { shop, woo, variantBySku } = await linkedShop();
+    const before = await shopQuantity("shirt1");
+    await prisma.connection.update({ where: { id: shop.connectionId }, data: { status: "paused" } });
+    await wooSale(woo, "shirt1", 2);
+    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    assert.equal(result.written, 0);
+    assert.equal(await shopQuantity("shirt1"), before);
+    const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! } });
+    assert.equal(listing.dirty, true, "the change waits for resume");
+  });
+
   it("re-reads a quantity changed by hand in the store and still ends on the target", async () => {
     const { shop, woo, variantBySku } = await linkedShop();
     const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("cap-base")! } });

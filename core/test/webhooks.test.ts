@@ -173,3 +173,21 @@ describe("POST /webhooks/woocommerce/:connectionId", () => {
     assert.equal((await wooDelivery(shop.connectionId, "{}")).status, 404, "a Shopify connection is not a WooCommerce one");
   });
 });
+
+describe("a disconnected store", () => {
+  it("has its deliveries acknowledged and none kept, so nothing it sends while disconnected reaches Prokip later", async () => {
+    const other = await createShop(prisma, { platform: "shopify" });
+    const { storeDomain: otherDomain } = await prisma.connection.findUniqueOrThrow({ where: { id: other.connectionId } });
+    const otherWoo = await addConnection(prisma, other, { platform: "woocommerce" });
+    await prisma.connection.updateMany({ where: { businessId: other.businessId }, data: { status: "disconnected", credentials: null, webhookSecret: null } });
+
+    const shopifyAnswer = await shopifyDelivery(JSON.stringify({ id: 7 }), { shop: otherDomain });
+    assert.equal(shopifyAnswer.status, 200);
+    assert.deepEqual(await shopifyAnswer.json(), { status: "not_connected" });
+    const wooAnswer = await wooDelivery(otherWoo, JSON.stringify({ id: 8 }));
+    assert.equal(wooAnswer.status, 200);
+    assert.deepEqual(await wooAnswer.json(), { status: "not_connected" });
+    assert.equal(await inboxCount(other.connectionId), 0);
+    assert.equal(await inboxCount(otherWoo), 0);
+  });
+});

@@ -9,7 +9,7 @@
  * as the header spells it (`orders/create`; the library's own `topic` is `ORDERS_CREATE`), so
  * a delivery that reaches both is stored once and core's inbox worker handles it the same way.
  */
-import { connectionByStoreDomain, recordDelivery } from "@prokip-sync/core";
+import { connectionByStoreDomain, keepsDeliveries, recordDelivery } from "@prokip-sync/core";
 import { database } from "./db.server.ts";
 import "./merchant.server.ts"; // declares globalThis.prokipSyncMerchant, which the backend host fills
 import { authenticate } from "./shopify.server.ts";
@@ -79,7 +79,7 @@ export type InboxOutcome = "stored" | "duplicate" | "not_connected";
  */
 export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOutcome> {
   const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
-  if (!connection) return "not_connected";
+  if (!connection || !keepsDeliveries(connection)) return "not_connected";
   const result = await recordDelivery(database.pool, {
     businessId: connection.businessId,
     connectionId: connection.id,

@@ -89,9 +89,10 @@ describe("POST /webhooks/app/uninstalled", () => {
     const rows = await prisma.webhookEvent.findMany({ where: { connectionId: shop.connectionId } });
     assert.deepEqual(rows.map((r) => [r.topic, r.deliveryId]), [["app/uninstalled", eventId]]);
 
+    // The replay finds the store disconnected: acknowledged, not kept, nothing changes.
     const replay = await call(uninstalled.action, request());
     assert.equal(replay.response?.status, 200);
-    assert.deepEqual(await replay.response?.json(), { status: "duplicate", syncStopped: true, sessionsDeleted: 0 });
+    assert.deepEqual(await replay.response?.json(), { status: "not_connected", syncStopped: true, sessionsDeleted: 0 });
     assert.equal(await prisma.webhookEvent.count({ where: { connectionId: shop.connectionId } }), 1);
     assert.equal(await prisma.activityEvent.count({ where: { connectionId: shop.connectionId, type: "app_uninstalled" } }), 1);
   });

@@ -79,6 +79,16 @@ describe("POST /webhooks/sync", () => {
     assert.deepEqual(await result.response?.json(), { status: "not_connected" });
     assert.equal(await prisma.webhookEvent.count(), before);
   });
+
+  it("acknowledges a shop that disconnected without storing anything (the app's subscriptions still deliver until it uninstalls)", async () => {
+    const shop = await connectedShop();
+    await prisma.connection.update({ where: { id: shop.connectionId }, data: { status: "disconnected", credentials: null } });
+    const before = await prisma.webhookEvent.count();
+    const result = await call(action, webhookRequest("/webhooks/sync", { shop: shop.domain, topic: "orders/create", body: order }));
+    assert.equal(result.response?.status, 200);
+    assert.deepEqual(await result.response?.json(), { status: "not_connected" });
+    assert.equal(await prisma.webhookEvent.count(), before);
+  });
 });
 
 describe("the same delivery through core's own receiver (POST /webhooks/shopify)", () => {

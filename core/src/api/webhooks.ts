@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { verifyShopifyWebhook } from "../channels/shopify/index.ts";
 import { isWooCommercePing, verifyWooCommerceWebhook } from "../channels/woocommerce/index.ts";
-import { connectionById, connectionByStoreDomain, recordDelivery } from "../inbox/index.ts";
+import { connectionById, connectionByStoreDomain, keepsDeliveries, recordDelivery } from "../inbox/index.ts";
 import { decryptSecret } from "../security/index.ts";
 import type { Database, Platform } from "../store/index.ts";
 import type { Metrics } from "./metrics.ts";
@@ -49,6 +49,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
       if (!database) return error(reply, 503, "starting", "The service is starting; deliver again shortly");
       const connection = await connectionByStoreDomain(database.pool, "shopify", shop);
       if (!connection) return error(reply, 404, "unknown_connection", `No connection for ${shop}`);
+      if (!keepsDeliveries(connection)) return notConnected(reply, deps.metrics, "shopify");
       return store(reply, database, deps, "shopify", {
         connection,
         topic,
@@ -65,6 +66,8 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
       if (!database) return error(reply, 503, "starting", "The service is starting; deliver again shortly");
       const connection = UUID.test(request.params.connectionId) ? await connectionById(database.pool, "woocommerce", request.params.connectionId) : null;
       if (!connection) return error(reply, 404, "unknown_connection", "No such connection");
+      // Its secret was erased at disconnect, so there is nothing to verify against; nothing is kept either way.
+      if (!keepsDeliveries(connection)) return notConnected(reply, deps.metrics, "woocommerce");
       // WooCommerce pings a new webhook, unsigned, and keeps it pending until it gets a 200.
       if (isWooCommercePing(headerValue(request, "content-type"), rawBody)) {
         deps.metrics.webhookDeliveries.inc({ platform: "woocommerce", outcome: "ping" });
@@ -135,6 +138,12 @@ export function wooCommerceInboxKey(deliveryId: string, rawBody: Buffer): string
 function refuse(reply: FastifyReply, metrics: Metrics, platform: Platform) {
   metrics.webhookSignatureFailures.inc({ platform });
   return error(reply, 401, "invalid_signature", "The webhook signature does not verify");
+}
+
+/** A disconnected store: acknowledged (so the platform does not retry), nothing kept. */
+function notConnected(reply: FastifyReply, metrics: Metrics, platform: Platform) {
+  metrics.webhookDeliveries.inc({ platform, outcome: "not_connected" });
+  return reply.code(200).send({ status: "not_connected" });
 }
 
 function error(reply: FastifyReply, status: number, code: string, message: string) {

@@ -44,6 +44,15 @@ export interface ReceivingConnection {
   webhookSecret: string | null;
 }
 
+/**
+ * Whether deliveries for this connection are kept. A disconnected store's are acknowledged and
+ * dropped: nothing it sends while disconnected may reach Prokip, then or after a reconnect
+ * (an app-installed Shopify shop keeps receiving the app's subscriptions until it uninstalls).
+ */
+export function keepsDeliveries(connection: Pick<ReceivingConnection, "status">): boolean {
+  return connection.status !== "disconnected";
+}
+
 const connectionColumns = `"id", "businessId", "platform", "status", "webhookSecret"`;
 
 export async function connectionByStoreDomain(pool: pg.Pool, platform: Platform, storeDomain: string): Promise<ReceivingConnection | null> {

@@ -1,1 +1,1 @@
-export { recordDelivery, connectionByStoreDomain, connectionById, type Delivery, type ReceivingConnection } from "./deliveries.ts";
+export { recordDelivery, connectionByStoreDomain, connectionById, keepsDeliveries, type Delivery, type ReceivingConnection } from "./deliveries.ts";

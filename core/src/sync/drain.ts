@@ -208,6 +208,8 @@ async function dirtyListings(pool: pg.Pool, connection: { id: string; businessId
            JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
            LEFT JOIN "StockLevel" s ON s."businessId" = l."businessId" AND s."locationId" = c."locationId" AND s."variantId" = l."variantId"
            WHERE l."businessId" = $1 AND l."connectionId" = $2 AND l."dirty" AND l."matchStatus" = 'matched' AND l."variantId" IS NOT NULL
+             -- Read every round: a store paused or disconnected while a drain runs gets no further write.
+             AND c."status" = 'active'
            ORDER BY l."dirtySince", l."id"
            LIMIT $3`,
     values: [connection.businessId, connection.id, limit],
