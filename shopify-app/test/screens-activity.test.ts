@@ -9,13 +9,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { chooseLocation, excludeProduct, includeProduct, listProducts, signInToProkip, startStoreSetup, type ActivityPage } from "@prokip-sync/core";
+import { excludeProduct, includeProduct, listProducts, startStoreSetup, type ActivityPage } from "@prokip-sync/core";
 import { runInbox, runPosting } from "../../core/src/jobs/index.ts";
 import {
   CBD,
   database,
   deps,
-  installApp,
   jobRequests,
   json,
   load,
@@ -28,6 +27,7 @@ import {
   store,
   TEST_SHOP,
   workers,
+  connectTestStore,
 } from "./support/screens.ts";
 
 const activity = await import("../app/routes/app.activity.tsx");
@@ -38,9 +38,7 @@ let businessId = "";
 const orders = { posted: { id: "", number: "" }, refused: { id: "", number: "" } };
 
 before(async () => {
-  await installApp();
-  await signInToProkip(deps, store, { username: prokip.demo.username, password: prokip.demo.password });
-  ({ connectionId } = await chooseLocation(deps, store, { prokipLocationId: CBD.id, credentials: { platform: "shopify", tokenSource: "app_session" } }));
+  connectionId = await connectTestStore();
   await startStoreSetup(deps, store, { strategy: "pull" });
   await runRequestedSetups();
   ({ businessId } = await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } }));

@@ -6,18 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { chooseLocation, signInToProkip, startStoreSetup, type Dashboard } from "@prokip-sync/core";
+import { startStoreSetup, type Dashboard } from "@prokip-sync/core";
 import {
   CBD,
   database,
   deps,
-  installApp,
   jobRequests,
   json,
   load,
   post,
   PROKIP_ONLY_SKUS,
-  prokip,
   redirectPath,
   refusals,
   runRequestedSetups,
@@ -25,6 +23,7 @@ import {
   stopAll,
   store,
   TEST_SHOP,
+  connectTestStore,
 } from "./support/screens.ts";
 
 const home = await import("../app/routes/app._index.tsx");
@@ -32,9 +31,7 @@ const { prisma } = database;
 
 let connectionId = "";
 before(async () => {
-  await installApp();
-  await signInToProkip(deps, store, { username: prokip.demo.username, password: prokip.demo.password });
-  ({ connectionId } = await chooseLocation(deps, store, { prokipLocationId: CBD.id, credentials: { platform: "shopify", tokenSource: "app_session" } }));
+  connectionId = await connectTestStore();
   await startStoreSetup(deps, store, { strategy: "push", options: { status: "active" } });
   await runRequestedSetups();
   jobRequests.length = 0;

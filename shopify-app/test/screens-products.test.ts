@@ -6,17 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { chooseLocation, signInToProkip, startStoreSetup, type ProductPage, type ProductRow } from "@prokip-sync/core";
+import { startStoreSetup, type ProductPage, type ProductRow } from "@prokip-sync/core";
 import {
-  CBD,
   database,
   deps,
-  installApp,
   jobRequests,
   json,
   load,
   post,
-  prokip,
   refusals,
   runRequestedSetups,
   shop,
@@ -25,6 +22,7 @@ import {
   store,
   STORE_ONLY,
   TEST_SHOP,
+  connectTestStore,
 } from "./support/screens.ts";
 
 const products = await import("../app/routes/app.products.tsx");
@@ -37,9 +35,7 @@ const TOTAL = SHOPIFY_DEMO_SKUS.length + 1 + EXTRA.length;
 let connectionId = "";
 before(async () => {
   for (const extra of EXTRA) shop.control.createProduct({ shop: TEST_SHOP, title: extra.title, variants: [{ sku: extra.sku, price: "500.00", stock: 3 }] });
-  await installApp();
-  await signInToProkip(deps, store, { username: prokip.demo.username, password: prokip.demo.password });
-  ({ connectionId } = await chooseLocation(deps, store, { prokipLocationId: CBD.id, credentials: { platform: "shopify", tokenSource: "app_session" } }));
+  connectionId = await connectTestStore();
   await startStoreSetup(deps, store, { strategy: "pull" });
   await runRequestedSetups();
   jobRequests.length = 0;

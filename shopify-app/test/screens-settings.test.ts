@@ -7,17 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { chooseLocation, signInToProkip, type StoreSettings } from "@prokip-sync/core";
-import { CBD, database, deps, installApp, jobRequests, json, load, post, prokip, refusals, stopAll, store } from "./support/screens.ts";
+import type { StoreSettings } from "@prokip-sync/core";
+import { connectTestStore, database, jobRequests, json, load, post, refusals, stopAll } from "./support/screens.ts";
 
 const settings = await import("../app/routes/app.settings.tsx");
 const { prisma } = database;
 
 let connectionId = "";
 before(async () => {
-  await installApp();
-  await signInToProkip(deps, store, { username: prokip.demo.username, password: prokip.demo.password });
-  ({ connectionId } = await chooseLocation(deps, store, { prokipLocationId: CBD.id, credentials: { platform: "shopify", tokenSource: "app_session" } }));
+  connectionId = await connectTestStore();
   jobRequests.length = 0;
 });
 after(stopAll);

@@ -7,25 +7,22 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { chooseLocation, signInToProkip, type SyncRunView } from "@prokip-sync/core";
+import type { SyncRunView } from "@prokip-sync/core";
 import {
-  CBD,
   database,
-  deps,
-  installApp,
+  
   jobRequests,
   json,
   load,
   post,
   PROKIP_ONLY_SKUS,
-  prokip,
   redirectPath,
   refusals,
   runRequestedSetups,
   SHOPIFY_DEMO_SKUS,
   stopAll,
-  store,
   STORE_ONLY,
+  connectTestStore,
 } from "./support/screens.ts";
 
 const setup = await import("../app/routes/app.setup.tsx");
@@ -35,9 +32,7 @@ const { prisma } = database;
 
 let connectionId = "";
 before(async () => {
-  await installApp();
-  await signInToProkip(deps, store, { username: prokip.demo.username, password: prokip.demo.password });
-  ({ connectionId } = await chooseLocation(deps, store, { prokipLocationId: CBD.id, credentials: { platform: "shopify", tokenSource: "app_session" } }));
+  connectionId = await connectTestStore();
 });
 after(stopAll);
 

@@ -20,7 +20,7 @@ import type { AddressInfo } from "node:net";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { RequestType, setUpValidRequest, TEST_SHOP, TEST_SHOP_NAME } from "@shopify/shopify-api/test-helpers";
 import { demoCatalogue, prokip as prokipEmulator, shopify as shopifyEmulator } from "@prokip-sync/sandbox";
-import { previewStoreSetup, type JobRequests, type MerchantDeps } from "@prokip-sync/core";
+import { chooseLocation, previewStoreSetup, signInToProkip, type JobRequests, type MerchantDeps } from "@prokip-sync/core";
 import { shopify } from "../../../core/src/channels/index.ts";
 import { ShopifySessions } from "../../../core/src/connections/index.ts";
 import { runSetupJob, startQueue, type WorkerDependencies } from "../../../core/src/jobs/index.ts";
@@ -155,6 +155,14 @@ export async function installApp(): Promise<void> {
   const token = shop.control.mintSessionToken({ shop: TEST_SHOP, apiKey: API_KEY, ttlSeconds: 60 });
   const result = await call(appRoute.loader, new Request(`${APP_URL}/app`, { headers: { authorization: `Bearer ${token}` } }));
   if (result.response) throw new Error(`opening the app failed: ${result.response.status}`);
+}
+
+/** The test shop installed, signed in to the demo Prokip and selling from its CBD location; its connection id. */
+export async function connectTestStore(): Promise<string> {
+  await installApp();
+  await signInToProkip(deps, store, { username: prokip.demo.username, password: prokip.demo.password });
+  const { connectionId } = await chooseLocation(deps, store, { prokipLocationId: CBD.id, credentials: { platform: "shopify", tokenSource: "app_session" } });
+  return connectionId;
 }
 
 // ---------------------------------------------------------------------------------------------
