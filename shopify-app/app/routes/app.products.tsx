@@ -12,6 +12,7 @@ import { excludeProduct, includeProduct, linkProduct, listProducts, unlinkProduc
 import { ConfirmModal } from "../components/ConfirmModal.tsx";
 import { isFailure } from "../components/failures.ts";
 import { plural } from "../components/format.ts";
+import { QuantityCell } from "../components/QuantityCell.tsx";
 import { ScreenErrorBoundary } from "../components/ScreenErrorBoundary.tsx";
 import { useActionToast, type ActionData } from "../components/useToast.ts";
 import { answer, load } from "../errors.server.ts";
@@ -181,16 +182,8 @@ export default function Products() {
             ) : null}
           </BlockStack>
         </IndexTable.Cell>
-        <IndexTable.Cell>
-          <Text as="span" alignment="end" numeric>
-            {row.prokipQuantity ?? "—"}
-          </Text>
-        </IndexTable.Cell>
-        <IndexTable.Cell>
-          <Text as="span" alignment="end" numeric>
-            {row.sentQuantity ?? "—"}
-          </Text>
-        </IndexTable.Cell>
+        <QuantityCell quantity={row.prokipQuantity} />
+        <QuantityCell quantity={row.sentQuantity} />
         <IndexTable.Cell>
           <Badge {...(badge.tone ? { tone: badge.tone } : {})}>{badge.label}</Badge>
         </IndexTable.Cell>

@@ -36,6 +36,7 @@ import { previewStoreSetup, startStoreSetup, storeSetupRun, storeStage } from "@
 import { DownloadButton } from "../components/DownloadButton.tsx";
 import { fieldError, isFailure } from "../components/failures.ts";
 import { plural } from "../components/format.ts";
+import { QuantityCell } from "../components/QuantityCell.tsx";
 import { ScreenErrorBoundary } from "../components/ScreenErrorBoundary.tsx";
 import { SetupSteps } from "../components/SetupSteps.tsx";
 import { answer, load } from "../errors.server.ts";
@@ -205,16 +206,8 @@ function PreviewTable({ rows, strategy }: { rows: NonNullable<RunData["preview"]
               </Text>
             </IndexTable.Cell>
             <IndexTable.Cell>{row.product}</IndexTable.Cell>
-            <IndexTable.Cell>
-              <Text as="span" alignment="end" numeric>
-                {row.storeQuantity ?? "—"}
-              </Text>
-            </IndexTable.Cell>
-            <IndexTable.Cell>
-              <Text as="span" alignment="end" numeric>
-                {row.prokipQuantity ?? "—"}
-              </Text>
-            </IndexTable.Cell>
+            <QuantityCell quantity={row.storeQuantity} />
+            <QuantityCell quantity={row.prokipQuantity} />
             <IndexTable.Cell>
               <BlockStack gap="100">
                 <InlineStack>
