@@ -15,7 +15,12 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const app = path.join(root, "shopify-app");
 const builtFile = path.join(app, "build", "server", "index.js");
-const sources = [path.join(app, "app"), path.join(app, "vite.config.ts"), path.join(app, "package.json"), path.join(root, "package-lock.json")];
+const sources = [
+  path.join(app, "app"),
+  path.join(app, "vite.config.ts"),
+  path.join(app, "package.json"),
+  path.join(root, "package-lock.json"),
+];
 
 /** The most recently modified file under `entry` (a file or a folder). */
 function newest(entry) {

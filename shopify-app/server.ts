@@ -41,7 +41,13 @@ import { createReadableStreamFromReadable, createRequestHandler, type ServerBuil
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse } from "smol-toml";
-import { SANDBOX_SHOP_PATTERN, startBackend, type Database, type HostedShopifyApp, type ReadyBackend } from "@prokip-sync/core";
+import {
+  SANDBOX_SHOP_PATTERN,
+  startBackend,
+  type Database,
+  type HostedShopifyApp,
+  type ReadyBackend,
+} from "@prokip-sync/core";
 
 const appDir = path.dirname(fileURLToPath(import.meta.url));
 /** PROKIP_SYNC_APP_BUILD: another build directory (the host test builds its own). */
@@ -51,12 +57,24 @@ const clientDir = path.join(buildDir, "client");
 const APP_BRIDGE_CDN = "https://cdn.shopify.com/shopifycloud/app-bridge.js";
 
 /** Paths the app owns (Fastify routes; everything else is core's or a 404). */
-const APP_PATHS = ["/app", "/app/*", "/auth", "/auth/*", "/webhooks/sync", "/webhooks/app/*", "/webhooks/customers/*", "/webhooks/shop/*", "/__manifest"];
+const APP_PATHS = [
+  "/app",
+  "/app/*",
+  "/auth",
+  "/auth/*",
+  "/webhooks/sync",
+  "/webhooks/app/*",
+  "/webhooks/customers/*",
+  "/webhooks/shop/*",
+  "/__manifest",
+];
 /** A form or a webhook body: more is refused with 413 before the app sees it. */
 const BODY_LIMIT = 10 * 1024 * 1024;
 
 if (!existsSync(serverBuildFile) || !existsSync(clientDir)) {
-  console.error(`The Shopify app is not built (${path.relative(process.cwd(), serverBuildFile)} is missing): run \`npm run build -w shopify-app\`, or \`npm start\`, which builds it when needed.`);
+  console.error(
+    `The Shopify app is not built (${path.relative(process.cwd(), serverBuildFile)} is missing): run \`npm run build -w shopify-app\`, or \`npm start\`, which builds it when needed.`,
+  );
   process.exit(1);
 }
 
@@ -65,7 +83,12 @@ let remix: ((request: Request) => Promise<Response>) | null = null;
 
 const backend = await startBackend({
   shopifyApp,
-  routes: (app, context) => registerAppRoutes(app, { sandbox: context.sandbox !== null, publicUrl: context.publicUrl, appBridgeUrl: context.sandbox?.appBridgeUrl ?? null }),
+  routes: (app, context) =>
+    registerAppRoutes(app, {
+      sandbox: context.sandbox !== null,
+      publicUrl: context.publicUrl,
+      appBridgeUrl: context.sandbox?.appBridgeUrl ?? null,
+    }),
   onReady: loadApp,
 });
 
@@ -81,7 +104,9 @@ process.env.SHOPIFY_APP_URL ??= backend.publicUrl;
 process.env.SCOPES ??= shopifyApp.scopes;
 
 if (!process.env.SHOPIFY_API_KEY || !process.env.SHOPIFY_API_SECRET) {
-  backend.log.fatal("SHOPIFY_API_KEY and SHOPIFY_API_SECRET are required outside sandbox mode (the Shopify app's client id and secret)");
+  backend.log.fatal(
+    "SHOPIFY_API_KEY and SHOPIFY_API_SECRET are required outside sandbox mode (the Shopify app's client id and secret)",
+  );
   await backend.close();
   process.exit(2);
 }
@@ -101,7 +126,9 @@ async function loadApp(ready: ReadyBackend): Promise<void> {
   // After the import: the library's adapters set their own fetch when they load.
   if (ready.sandbox) {
     const emulated = ready.sandbox.shopifyFetch;
-    setAbstractFetchFunc((input, init) => emulated(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, init));
+    setAbstractFetchFunc((input, init) =>
+      emulated(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, init),
+    );
   }
   const handle = createRequestHandler(build, ready.env.NODE_ENV === "production" ? "production" : "development");
   remix = (request) => handle(request);
@@ -118,11 +145,16 @@ async function forgetSandboxSessions(database: Database, demoShop: string): Prom
   await database.pool.query(`DELETE FROM "Session" WHERE "shop" = $1 OR "shop" ~ $2`, [demoShop, pattern]);
 }
 
-async function registerAppRoutes(app: FastifyInstance, options: { sandbox: boolean; publicUrl: string; appBridgeUrl: string | null }): Promise<void> {
+async function registerAppRoutes(
+  app: FastifyInstance,
+  options: { sandbox: boolean; publicUrl: string; appBridgeUrl: string | null },
+): Promise<void> {
   await app.register(async (scope) => {
     // The app reads bodies itself (webhook signatures cover the exact bytes): keep them raw.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_request, body, done) =>
+      done(null, body),
+    );
 
     if (options.sandbox) {
       const origin = new URL(options.publicUrl).origin;
@@ -131,17 +163,25 @@ async function registerAppRoutes(app: FastifyInstance, options: { sandbox: boole
         // https://admin.shopify.com ...); the sandbox's emulated admin is a page of this server.
         const policy = reply.getHeader("content-security-policy");
         if (typeof policy === "string" && policy.includes("frame-ancestors")) {
-          reply.header("content-security-policy", policy.replace(/frame-ancestors([^;]*)/u, `frame-ancestors$1 'self' ${origin}`));
+          reply.header(
+            "content-security-policy",
+            policy.replace(/frame-ancestors([^;]*)/u, `frame-ancestors$1 'self' ${origin}`),
+          );
         }
         // And preloads App Bridge from where the app will load it.
         const link = reply.getHeader("link");
-        if (options.appBridgeUrl && typeof link === "string" && link.includes(APP_BRIDGE_CDN)) reply.header("link", link.replace(APP_BRIDGE_CDN, options.appBridgeUrl));
+        if (options.appBridgeUrl && typeof link === "string" && link.includes(APP_BRIDGE_CDN))
+          reply.header("link", link.replace(APP_BRIDGE_CDN, options.appBridgeUrl));
         return payload;
       });
     }
 
     const serve = async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!remix) return reply.code(503).header("retry-after", "5").send({ error: { code: "starting", message: "The app is starting; try again in a few seconds" } });
+      if (!remix)
+        return reply
+          .code(503)
+          .header("retry-after", "5")
+          .send({ error: { code: "starting", message: "The app is starting; try again in a few seconds" } });
       return sendResponse(reply, await remix(toRequest(request, reply)));
     };
     for (const url of APP_PATHS) scope.all(url, serve);
@@ -149,7 +189,8 @@ async function registerAppRoutes(app: FastifyInstance, options: { sandbox: boole
     // sandbox wants the sandbox console.
     scope.all("/", async (request, reply) => {
       const query = request.query as Record<string, unknown>;
-      if (options.sandbox && !query["shop"] && (request.method === "GET" || request.method === "HEAD")) return reply.redirect("/sandbox");
+      if (options.sandbox && !query["shop"] && (request.method === "GET" || request.method === "HEAD"))
+        return reply.redirect("/sandbox");
       return serve(request, reply);
     });
   });
@@ -216,6 +257,8 @@ function readAppConfig(file: string): HostedShopifyApp {
     name: toml.name ?? "Prokip Sync",
     scopes: toml.access_scopes?.scopes ?? "",
     // Compliance topics are Shopify's own deliveries; the emulator does not send them.
-    webhooks: (toml.webhooks?.subscriptions ?? []).filter((s) => s.topics?.length).map((s) => ({ topics: s.topics!, uri: s.uri })),
+    webhooks: (toml.webhooks?.subscriptions ?? [])
+      .filter((s) => s.topics?.length)
+      .map((s) => ({ topics: s.topics!, uri: s.uri })),
   };
 }

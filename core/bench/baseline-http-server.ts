@@ -8,7 +8,9 @@ import pg from "pg";
 
 const [databaseUrl, port] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-await pool.query("CREATE TABLE IF NOT EXISTS bench_inbox (id bigserial PRIMARY KEY, payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())");
+await pool.query(
+  "CREATE TABLE IF NOT EXISTS bench_inbox (id bigserial PRIMARY KEY, payload jsonb NOT NULL, received_at timestamptz NOT NULL DEFAULT now())",
+);
 
 const server = createServer((request, response) => {
   const chunks: Buffer[] = [];

@@ -19,7 +19,12 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { parseArgs } from "node:util";
 import { shopify, woocommerce } from "@prokip-sync/sandbox";
 
-const { values } = parseArgs({ options: { "shopify-time-scale": { type: "string", default: "0.001" }, host: { type: "string", default: "127.0.0.1" } } });
+const { values } = parseArgs({
+  options: {
+    "shopify-time-scale": { type: "string", default: "0.001" },
+    host: { type: "string", default: "127.0.0.1" },
+  },
+});
 const host = values.host;
 const timeScale = Number(values["shopify-time-scale"]);
 
@@ -54,7 +59,8 @@ wooApp.addHook("onRequest", async () => {
 wooApp.addHook("onResponse", async (request, reply) => {
   if (request.method !== "POST" || reply.statusCode !== 200 || !/\/batch(?:\?|$)/u.test(request.url)) return;
   // The emulator's own body parser hands its routes {kind: "json", value}.
-  const parsed = request.body as { kind?: string; value?: { update?: { id?: unknown; stock_quantity?: unknown }[] } } | undefined;
+  const parsed = request.body as
+    { kind?: string; value?: { update?: { id?: unknown; stock_quantity?: unknown }[] } } | undefined;
   const updates = parsed?.kind === "json" ? parsed.value?.update : undefined;
   if (!Array.isArray(updates)) return;
   const at = Date.now();
@@ -90,4 +96,3 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     })();
   });
 }
-

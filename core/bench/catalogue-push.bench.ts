@@ -18,7 +18,13 @@
  * for the default is about 230 s. BENCH_PUSH_STORES=shopify or =woocommerce pushes to one only.
  * "peak heap MB" is the largest V8 heapUsed sampled (live objects plus garbage not yet collected).
  */
-import { shopify, woocommerce, type Channel, type CreateProductsResult, type ProductDraft } from "../src/channels/index.ts";
+import {
+  shopify,
+  woocommerce,
+  type Channel,
+  type CreateProductsResult,
+  type ProductDraft,
+} from "../src/channels/index.ts";
 import { createLogger } from "../src/log/index.ts";
 import { report, round, withPeakRss } from "./report.ts";
 import { startEmulatorProcess } from "./start-emulators.ts";
@@ -58,11 +64,32 @@ export async function cataloguePushBenchmark(): Promise<void> {
     let variantsRequested = 0;
 
     if (STORES.includes("shopify")) {
-      await emulators.control(emulators.shopifyUrl, "POST", "/_control/shops", { domain: SHOP, plan: PLAN.name, currency: "KES" });
+      await emulators.control(emulators.shopifyUrl, "POST", "/_control/shops", {
+        domain: SHOP,
+        plan: PLAN.name,
+        currency: "KES",
+      });
       await emulators.control(emulators.shopifyUrl, "POST", "/_control/apps", APP);
-      const { accessToken } = await emulators.control<{ accessToken: string }>(emulators.shopifyUrl, "POST", "/_control/apps/install", { shop: SHOP, apiKey: APP.apiKey });
-      const tally: CostTally = { requests: 0, points: 0, requested: 0, throttled: 0, byOperation: new Map(), lowestAvailable: PLAN.bucket };
-      const channel = shopify.createShopifyChannel({ shop: SHOP, accessToken, log, fetch: shopify.routeShopifyFetch(emulators.shopifyUrl, costCountingFetch(tally)) });
+      const { accessToken } = await emulators.control<{ accessToken: string }>(
+        emulators.shopifyUrl,
+        "POST",
+        "/_control/apps/install",
+        { shop: SHOP, apiKey: APP.apiKey },
+      );
+      const tally: CostTally = {
+        requests: 0,
+        points: 0,
+        requested: 0,
+        throttled: 0,
+        byOperation: new Map(),
+        lowestAvailable: PLAN.bucket,
+      };
+      const channel = shopify.createShopifyChannel({
+        shop: SHOP,
+        accessToken,
+        log,
+        fetch: shopify.routeShopifyFetch(emulators.shopifyUrl, costCountingFetch(tally)),
+      });
       const run = await push(channel, drafts);
       variantsRequested = run.variantsRequested;
       const bound = Math.max(0, tally.points - PLAN.bucket) / PLAN.restoreRate;
@@ -94,9 +121,19 @@ export async function cataloguePushBenchmark(): Promise<void> {
     }
 
     if (STORES.includes("woocommerce")) {
-      const site = await emulators.control<{ url: string; consumerKey: string; consumerSecret: string }>(emulators.wooUrl, "POST", "/_control/sites", { slug: "bench-push", name: "Bench push" });
+      const site = await emulators.control<{ url: string; consumerKey: string; consumerSecret: string }>(
+        emulators.wooUrl,
+        "POST",
+        "/_control/sites",
+        { slug: "bench-push", name: "Bench push" },
+      );
       const before = await emulators.stats();
-      const channel = woocommerce.createWooCommerceChannel({ siteUrl: site.url, consumerKey: site.consumerKey, consumerSecret: site.consumerSecret, log });
+      const channel = woocommerce.createWooCommerceChannel({
+        siteUrl: site.url,
+        consumerKey: site.consumerKey,
+        consumerSecret: site.consumerSecret,
+        log,
+      });
       const run = await push(channel, drafts);
       variantsRequested = run.variantsRequested;
       const requests = (await emulators.stats()).wooRequests - before.wooRequests;
@@ -117,7 +154,11 @@ export async function cataloguePushBenchmark(): Promise<void> {
       "catalogue-push",
       `Catalogue push: ${drafts.length} products x ${SIZES.length} variants (${variantsRequested} variants), channel.createProducts in batches of ${PRODUCT_BATCH}; emulators in a separate process`,
       rows,
-      { ...extra, emulatorProcessPeakRssMb: (await emulators.stats()).peakRssMb, targets: { ratioToBound: 1.15, peakRssMb: 400 } },
+      {
+        ...extra,
+        emulatorProcessPeakRssMb: (await emulators.stats()).peakRssMb,
+        targets: { ratioToBound: 1.15, peakRssMb: 400 },
+      },
     );
   } finally {
     await emulators.stop();
@@ -133,7 +174,12 @@ function buildDrafts(products: number): ProductDraft[] {
       imageUrls: [],
       status: "active",
       optionName: "Size",
-      variants: SIZES.map((size, s) => ({ sku: `PUSH-${code}-${size}`, optionValue: size, price: `${1_000 + s * 100}.00`, quantity: 10 + s })),
+      variants: SIZES.map((size, s) => ({
+        sku: `PUSH-${code}-${size}`,
+        optionValue: size,
+        price: `${1_000 + s * 100}.00`,
+        quantity: 10 + s,
+      })),
     } satisfies ProductDraft;
   });
 }
@@ -177,15 +223,25 @@ function costCountingFetch(tally: CostTally): shopify.FetchLike {
     try {
       const body = JSON.parse(text) as {
         errors?: { extensions?: { code?: string } }[];
-        extensions?: { cost?: { requestedQueryCost?: number; actualQueryCost?: number | null; throttleStatus?: { currentlyAvailable: number } } };
+        extensions?: {
+          cost?: {
+            requestedQueryCost?: number;
+            actualQueryCost?: number | null;
+            throttleStatus?: { currentlyAvailable: number };
+          };
+        };
       };
       const cost = body.extensions?.cost;
-      const operation = /(?:mutation|query)\s+(\w+)/u.exec(String(JSON.parse(String(init?.body ?? "{}")).query ?? ""))?.[1] ?? "unknown";
+      const operation =
+        /(?:mutation|query)\s+(\w+)/u.exec(String(JSON.parse(String(init?.body ?? "{}")).query ?? ""))?.[1] ??
+        "unknown";
       const actual = cost?.actualQueryCost ?? 0;
       tally.points += actual;
       tally.requested += cost?.requestedQueryCost ?? 0;
-      if (cost?.throttleStatus) tally.lowestAvailable = Math.min(tally.lowestAvailable, cost.throttleStatus.currentlyAvailable);
-      if (Array.isArray(body.errors) && body.errors.some((e) => e.extensions?.code === "THROTTLED")) tally.throttled += 1;
+      if (cost?.throttleStatus)
+        tally.lowestAvailable = Math.min(tally.lowestAvailable, cost.throttleStatus.currentlyAvailable);
+      if (Array.isArray(body.errors) && body.errors.some((e) => e.extensions?.code === "THROTTLED"))
+        tally.throttled += 1;
       const entry = tally.byOperation.get(operation) ?? { count: 0, points: 0 };
       entry.count += 1;
       entry.points += actual;

@@ -70,10 +70,30 @@ function recordingFetch(calls: ShopifyCall[]): shopify.FetchLike {
     const response = await fetch(url, init);
     if (!url.includes("/graphql.json")) return response;
     const text = await response.text();
-    const call: ShopifyCall = { operation: "unknown", start, end: Date.now(), requested: 0, actual: 0, available: null };
+    const call: ShopifyCall = {
+      operation: "unknown",
+      start,
+      end: Date.now(),
+      requested: 0,
+      actual: 0,
+      available: null,
+    };
     try {
-      call.operation = /(?:mutation|query)\s+(\w+)/u.exec(String((JSON.parse(String(init?.body ?? "{}")) as { query?: unknown }).query ?? ""))?.[1] ?? "unknown";
-      const cost = (JSON.parse(text) as { extensions?: { cost?: { requestedQueryCost?: number; actualQueryCost?: number | null; throttleStatus?: { currentlyAvailable: number } } } }).extensions?.cost;
+      call.operation =
+        /(?:mutation|query)\s+(\w+)/u.exec(
+          String((JSON.parse(String(init?.body ?? "{}")) as { query?: unknown }).query ?? ""),
+        )?.[1] ?? "unknown";
+      const cost = (
+        JSON.parse(text) as {
+          extensions?: {
+            cost?: {
+              requestedQueryCost?: number;
+              actualQueryCost?: number | null;
+              throttleStatus?: { currentlyAvailable: number };
+            };
+          };
+        }
+      ).extensions?.cost;
       call.requested = cost?.requestedQueryCost ?? 0;
       call.actual = cost?.actualQueryCost ?? 0;
       call.available = cost?.throttleStatus?.currentlyAvailable ?? null;
@@ -99,7 +119,10 @@ interface PlacedOrder {
 export async function propagationBenchmark(): Promise<void> {
   const log = createLogger({ level: process.env.BENCH_LOG ?? "silent" });
   const key = parseEncryptionKey(generateEncryptionKey());
-  const server = await startEmbeddedPostgres({ dataDir: mkdtempSync(path.join(tmpdir(), "prokip-propagation-")), persistent: false });
+  const server = await startEmbeddedPostgres({
+    dataDir: mkdtempSync(path.join(tmpdir(), "prokip-propagation-")),
+    persistent: false,
+  });
   let emulators: EmulatorProcess | null = null;
   let boss: PgBoss | null = null;
   let database: ReturnType<typeof connectDatabase> | null = null;
@@ -135,14 +158,25 @@ export async function propagationBenchmark(): Promise<void> {
     // lastSyncAt now: as after a setup, so the minute tick does not start a reconciliation mid-run.
     const shopifyConnection = await prisma.connection.create({
       data: {
-        businessId: business.id, platform: "shopify", storeDomain: SHOP, locationId: location.id, lastSyncAt: new Date(),
+        businessId: business.id,
+        platform: "shopify",
+        storeDomain: SHOP,
+        locationId: location.id,
+        lastSyncAt: new Date(),
         credentials: sealStoreCredentials({ platform: "shopify", accessToken: stores.shopifyToken }, key),
       },
     });
     const wooConnection = await prisma.connection.create({
       data: {
-        businessId: business.id, platform: "woocommerce", storeDomain: stores.site.url, locationId: location.id, lastSyncAt: new Date(),
-        credentials: sealStoreCredentials({ platform: "woocommerce", consumerKey: stores.site.consumerKey, consumerSecret: stores.site.consumerSecret }, key),
+        businessId: business.id,
+        platform: "woocommerce",
+        storeDomain: stores.site.url,
+        locationId: location.id,
+        lastSyncAt: new Date(),
+        credentials: sealStoreCredentials(
+          { platform: "woocommerce", consumerKey: stores.site.consumerKey, consumerSecret: stores.site.consumerSecret },
+          key,
+        ),
         webhookSecret: encryptSecret(wooSecret, key),
       },
     });
@@ -156,41 +190,97 @@ export async function propagationBenchmark(): Promise<void> {
     const shopVariants = await collect(shopifyChannel);
     const siteVariants = await collect(wooChannel);
     // The store's own spelling of each SKU (the match key is the normalised one).
-    const matched = matchBySku(shopVariants.map((v) => ({ sku: v.sku, item: v })), siteVariants.map((v) => ({ sku: v.sku, item: v }))).matched.map((m) => ({ ...m, sku: m.prokip.sku! }));
+    const matched = matchBySku(
+      shopVariants.map((v) => ({ sku: v.sku, item: v })),
+      siteVariants.map((v) => ({ sku: v.sku, item: v })),
+    ).matched.map((m) => ({ ...m, sku: m.prokip.sku! }));
     const variants = await prisma.variant.createManyAndReturn({
-      data: matched.map(({ sku, prokip: v }) => ({ businessId: business.id, sku, normalizedSku: normalizeSku(sku)!, title: v.title, productTitle: v.productTitle })),
+      data: matched.map(({ sku, prokip: v }) => ({
+        businessId: business.id,
+        sku,
+        normalizedSku: normalizeSku(sku)!,
+        title: v.title,
+        productTitle: v.productTitle,
+      })),
     });
     const variantIdBySku = new Map(variants.map((v) => [v.sku, v.id]));
     await prisma.listing.createMany({
       data: matched.flatMap(({ sku, prokip: shopVariant, store: siteVariant }) =>
-        ([[shopifyConnection.id, shopVariant], [wooConnection.id, siteVariant]] as const).map(([connectionId, item]) => ({
-          businessId: business.id, connectionId, variantId: variantIdBySku.get(sku)!, externalProductId: item.externalProductId, externalVariantId: item.externalVariantId,
-          externalInventoryItemId: item.externalInventoryItemId, sku, normalizedSku: normalizeSku(sku)!, title: item.title, matchStatus: "matched" as const,
-          storeQuantity: item.quantity, lastPushedQuantity: item.quantity,
+        (
+          [
+            [shopifyConnection.id, shopVariant],
+            [wooConnection.id, siteVariant],
+          ] as const
+        ).map(([connectionId, item]) => ({
+          businessId: business.id,
+          connectionId,
+          variantId: variantIdBySku.get(sku)!,
+          externalProductId: item.externalProductId,
+          externalVariantId: item.externalVariantId,
+          externalInventoryItemId: item.externalInventoryItemId,
+          sku,
+          normalizedSku: normalizeSku(sku)!,
+          title: item.title,
+          matchStatus: "matched" as const,
+          storeQuantity: item.quantity,
+          lastPushedQuantity: item.quantity,
         })),
       ),
     });
     await prisma.stockMovement.createMany({
-      data: matched.map(({ sku, prokip: v }) => ({ businessId: business.id, locationId: location.id, variantId: variantIdBySku.get(sku)!, delta: v.quantity ?? 0, reason: "import" as const, idempotencyKey: `import:${variantIdBySku.get(sku)}` })),
+      data: matched.map(({ sku, prokip: v }) => ({
+        businessId: business.id,
+        locationId: location.id,
+        variantId: variantIdBySku.get(sku)!,
+        delta: v.quantity ?? 0,
+        reason: "import" as const,
+        idempotencyKey: `import:${variantIdBySku.get(sku)}`,
+      })),
     });
     await prisma.stockLevel.createMany({
-      data: matched.map(({ sku, prokip: v }) => ({ businessId: business.id, locationId: location.id, variantId: variantIdBySku.get(sku)!, available: v.quantity ?? 0 })),
+      data: matched.map(({ sku, prokip: v }) => ({
+        businessId: business.id,
+        locationId: location.id,
+        variantId: variantIdBySku.get(sku)!,
+        available: v.quantity ?? 0,
+      })),
     });
     const wooIdBySku = new Map(matched.map(({ sku, store }) => [sku, Number(store.externalVariantId)]));
 
-    await shopifyChannel.ensureWebhooks({ url: `${base}/webhooks/shopify`, topics: shopify.SHOPIFY_WEBHOOK_TOPICS, secret: "unused" });
-    await wooChannel.ensureWebhooks({ url: `${base}/webhooks/woocommerce/${wooConnection.id}`, topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS, secret: wooSecret });
+    await shopifyChannel.ensureWebhooks({
+      url: `${base}/webhooks/shopify`,
+      topics: shopify.SHOPIFY_WEBHOOK_TOPICS,
+      secret: "unused",
+    });
+    await wooChannel.ensureWebhooks({
+      url: `${base}/webhooks/woocommerce/${wooConnection.id}`,
+      topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS,
+      secret: wooSecret,
+    });
     boss = await startQueue(url, log);
-    await startWorkers({ pool, prisma, boss, log, publicUrl: base, prokipClient: null, channels: { encryptionKey: key, log, shopifyFetch } });
+    await startWorkers({
+      pool,
+      prisma,
+      boss,
+      log,
+      publicUrl: base,
+      prokipClient: null,
+      channels: { encryptionKey: key, log, shopifyFetch },
+    });
 
     // ---- warm-up: one sale on a SKU kept out of the measured rotation ----
     const skus = matched.map((m) => m.sku).sort();
     const warmupSku = skus.pop()!;
     await placeOrder(emulators, warmupSku);
-    await waitFor(emulators, (writes) => writes.some(([, id, qty]) => id === wooIdBySku.get(warmupSku) && qty <= OPENING_STOCK - 1), 30_000);
+    await waitFor(
+      emulators,
+      (writes) => writes.some(([, id, qty]) => id === wooIdBySku.get(warmupSku) && qty <= OPENING_STOCK - 1),
+      30_000,
+    );
 
     // ---- the load: RATE orders/s for SECONDS, open loop ----
-    const commits = async () => Number((await pool.query<{ n: string }>(`SELECT sum("xact_commit") AS "n" FROM pg_stat_database`)).rows[0]!.n);
+    const commits = async () =>
+      Number((await pool.query<{ n: string }>(`SELECT sum("xact_commit") AS "n" FROM pg_stat_database`)).rows[0]!.n);
     const commitsBefore = await commits();
     const cpuBefore = process.cpuUsage();
     const emulatorCpuBefore = (await emulators.stats()).cpuSeconds;
@@ -206,7 +296,15 @@ export async function propagationBenchmark(): Promise<void> {
       const sku = skus[i % skus.length]!;
       const count = (sold.get(sku) ?? 0) + 1;
       sold.set(sku, count);
-      const order: PlacedOrder = { index: i, sku, expected: OPENING_STOCK - count, sentAt: Date.now(), placedAt: null, orderId: null, error: null };
+      const order: PlacedOrder = {
+        index: i,
+        sku,
+        expected: OPENING_STOCK - count,
+        sentAt: Date.now(),
+        placedAt: null,
+        orderId: null,
+        error: null,
+      };
       orders.push(order);
       inFlight.push(
         placeOrder(emulators, sku).then(
@@ -232,9 +330,14 @@ export async function propagationBenchmark(): Promise<void> {
         list.push([at, qty]);
         byId.set(id, list);
       }
-      return (order: PlacedOrder): number | null => byId.get(wooIdBySku.get(order.sku)!)?.find(([, qty]) => qty <= order.expected)?.[0] ?? null;
+      return (order: PlacedOrder): number | null =>
+        byId.get(wooIdBySku.get(order.sku)!)?.find(([, qty]) => qty <= order.expected)?.[0] ?? null;
     };
-    const writes = await waitFor(emulators, (all) => placed.every((o) => propagatedAt(all)(o) !== null), TIMEOUT_SECONDS * 1000);
+    const writes = await waitFor(
+      emulators,
+      (all) => placed.every((o) => propagatedAt(all)(o) !== null),
+      TIMEOUT_SECONDS * 1000,
+    );
     const writtenAt = propagatedAt(writes);
     const cpu = process.cpuUsage(cpuBefore);
     const busySeconds = (performance.now() - start) / 1000;
@@ -270,7 +373,7 @@ export async function propagationBenchmark(): Promise<void> {
       if (received !== undefined) placedToReceived.push(received - order.placedAt!);
       if (written !== null && received !== undefined) {
         receivedToWritten.push(written - received);
-        const window = Math.floor((order.index / RATE) / 5) * 5;
+        const window = Math.floor(order.index / RATE / 5) * 5;
         windows.set(window, [...(windows.get(window) ?? []), written - received]);
       }
       if (processed !== null && received !== undefined) receivedToProcessed.push(processed - received);
@@ -285,9 +388,17 @@ export async function propagationBenchmark(): Promise<void> {
       writeFileSync(process.env.BENCH_PROPAGATION_DUMP, JSON.stringify({ orders: rowsOut, shopifyCalls }));
     }
     const runCalls = shopifyCalls.filter((c) => c.start >= orders[0]!.sentAt);
-    const shopifyByOperation: Record<string, { calls: number; seconds: number; pointsRequested: number; pointsActual: number }> = {};
+    const shopifyByOperation: Record<
+      string,
+      { calls: number; seconds: number; pointsRequested: number; pointsActual: number }
+    > = {};
     for (const call of runCalls) {
-      const entry = (shopifyByOperation[call.operation] ??= { calls: 0, seconds: 0, pointsRequested: 0, pointsActual: 0 });
+      const entry = (shopifyByOperation[call.operation] ??= {
+        calls: 0,
+        seconds: 0,
+        pointsRequested: 0,
+        pointsActual: 0,
+      });
       entry.calls += 1;
       entry.seconds = round(entry.seconds + (call.end - call.start) / 1000, 2);
       entry.pointsRequested += call.requested;
@@ -302,8 +413,15 @@ export async function propagationBenchmark(): Promise<void> {
       [shopifyConnection.id, new Date(orders[0]!.sentAt)],
     );
     const inboxDeliveries = inboxRun.rows.reduce((sum, r) => sum + Number(r.deliveries), 0);
-    const inboxSeconds = inboxRun.rows.length === 0 ? 0 : (Math.max(...inboxRun.rows.map((r) => r.last.getTime())) - Math.min(...inboxRun.rows.map((r) => r.first.getTime()))) / 1000;
-    const inboxStates = await pool.query<{ state: string; count: string }>(`SELECT "state", count(*) AS "count" FROM "WebhookEvent" GROUP BY 1 ORDER BY 1`);
+    const inboxSeconds =
+      inboxRun.rows.length === 0
+        ? 0
+        : (Math.max(...inboxRun.rows.map((r) => r.last.getTime())) -
+            Math.min(...inboxRun.rows.map((r) => r.first.getTime()))) /
+          1000;
+    const inboxStates = await pool.query<{ state: string; count: string }>(
+      `SELECT "state", count(*) AS "count" FROM "WebhookEvent" GROUP BY 1 ORDER BY 1`,
+    );
     const stats = await emulators.stats();
 
     report(
@@ -313,7 +431,11 @@ export async function propagationBenchmark(): Promise<void> {
         "webhook received -> WooCommerce written": summary(receivedToWritten),
         "  received -> inbox processed the order": summary(receivedToProcessed),
         "  inbox processed -> WooCommerce written": summary(processedToWritten),
-        ...Object.fromEntries([...windows].sort(([a], [b]) => a - b).map(([from, values]) => [`  orders sent at ${from}-${from + 5} s`, summary(values)])),
+        ...Object.fromEntries(
+          [...windows]
+            .sort(([a], [b]) => a - b)
+            .map(([from, values]) => [`  orders sent at ${from}-${from + 5} s`, summary(values)]),
+        ),
         "order placed -> WooCommerce written": summary(placedToWritten),
         "order placed -> webhook received": summary(placedToReceived),
       },
@@ -371,27 +493,59 @@ async function seedStores(emulators: EmulatorProcess) {
   const { shopifyUrl, wooUrl } = emulators;
   await emulators.control(shopifyUrl, "POST", "/_control/shops", { domain: SHOP, plan: SHOPIFY_PLAN, currency: "KES" });
   await emulators.control(shopifyUrl, "POST", "/_control/apps", APP);
-  const { accessToken } = await emulators.control<{ accessToken: string }>(shopifyUrl, "POST", "/_control/apps/install", { shop: SHOP, apiKey: APP.apiKey });
-  const site = await emulators.control<{ url: string; consumerKey: string; consumerSecret: string }>(wooUrl, "POST", "/_control/sites", { slug: SITE, name: "Propagation bench" });
+  const { accessToken } = await emulators.control<{ accessToken: string }>(
+    shopifyUrl,
+    "POST",
+    "/_control/apps/install",
+    { shop: SHOP, apiKey: APP.apiKey },
+  );
+  const site = await emulators.control<{ url: string; consumerKey: string; consumerSecret: string }>(
+    wooUrl,
+    "POST",
+    "/_control/sites",
+    { slug: SITE, name: "Propagation bench" },
+  );
   for (let p = 0; p < SIMPLE_PRODUCTS; p++) {
     const sku = `PROP-${String(p).padStart(3, "0")}`;
-    await emulators.control(shopifyUrl, "POST", "/_control/products", { shop: SHOP, title: `Mug ${p}`, variants: [{ sku, price: "500.00", stock: OPENING_STOCK }] });
-    await emulators.control(wooUrl, "POST", `/_control/sites/${SITE}/products`, { name: `Mug ${p}`, sku, price: "500.00", stock: OPENING_STOCK });
+    await emulators.control(shopifyUrl, "POST", "/_control/products", {
+      shop: SHOP,
+      title: `Mug ${p}`,
+      variants: [{ sku, price: "500.00", stock: OPENING_STOCK }],
+    });
+    await emulators.control(wooUrl, "POST", `/_control/sites/${SITE}/products`, {
+      name: `Mug ${p}`,
+      sku,
+      price: "500.00",
+      stock: OPENING_STOCK,
+    });
   }
   for (let p = 0; p < SIZED_PRODUCTS; p++) {
     const code = `PROP-T${String(p).padStart(3, "0")}`;
     await emulators.control(shopifyUrl, "POST", "/_control/products", {
-      shop: SHOP, title: `Shirt ${p}`, optionName: "Size", variants: SIZES.map((size) => ({ sku: `${code}-${size}`, option: size, price: "1500.00", stock: OPENING_STOCK })),
+      shop: SHOP,
+      title: `Shirt ${p}`,
+      optionName: "Size",
+      variants: SIZES.map((size) => ({ sku: `${code}-${size}`, option: size, price: "1500.00", stock: OPENING_STOCK })),
     });
     await emulators.control(wooUrl, "POST", `/_control/sites/${SITE}/products`, {
-      name: `Shirt ${p}`, optionName: "Size", variations: SIZES.map((size) => ({ sku: `${code}-${size}`, option: size, price: "1500.00", stock: OPENING_STOCK })),
+      name: `Shirt ${p}`,
+      optionName: "Size",
+      variations: SIZES.map((size) => ({
+        sku: `${code}-${size}`,
+        option: size,
+        price: "1500.00",
+        stock: OPENING_STOCK,
+      })),
     });
   }
   return { shopifyToken: accessToken, site };
 }
 
 async function placeOrder(emulators: EmulatorProcess, sku: string): Promise<string> {
-  const order = await emulators.control<{ id: string }>(emulators.shopifyUrl, "POST", "/_control/orders", { shop: SHOP, lines: [{ sku, quantity: 1 }] });
+  const order = await emulators.control<{ id: string }>(emulators.shopifyUrl, "POST", "/_control/orders", {
+    shop: SHOP,
+    lines: [{ sku, quantity: 1 }],
+  });
   return order.id;
 }
 
@@ -409,7 +563,11 @@ async function waitFor(
 ): Promise<[number, number, number][]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { writes } = await emulators.control<{ writes: [number, number, number][] }>(emulators.wooUrl, "GET", "/_bench/woo-writes");
+    const { writes } = await emulators.control<{ writes: [number, number, number][] }>(
+      emulators.wooUrl,
+      "GET",
+      "/_bench/woo-writes",
+    );
     if (done(writes) || Date.now() > deadline) return writes;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -35,7 +35,11 @@ export async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: 
 }
 
 /** Runs `task` over `items` with `concurrency` workers, timing each call. */
-export function timedPool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<unknown>): Promise<Measurement> {
+export function timedPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<unknown>,
+): Promise<Measurement> {
   return timedBatches(items, concurrency, 1, ([item]) => task(item!));
 }
 
@@ -43,7 +47,12 @@ export function timedPool<T>(items: readonly T[], concurrency: number, task: (it
  * Like timedPool, but each worker takes up to `batchSize` waiting items at once, as the inbox
  * worker does. An item's latency is its batch's: it is done when its batch commits.
  */
-export async function timedBatches<T>(items: readonly T[], concurrency: number, batchSize: number, task: (batch: T[]) => Promise<unknown>): Promise<Measurement> {
+export async function timedBatches<T>(
+  items: readonly T[],
+  concurrency: number,
+  batchSize: number,
+  task: (batch: T[]) => Promise<unknown>,
+): Promise<Measurement> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -77,19 +86,32 @@ function measurement(events: number, latencies: number[], started: number, peakR
   };
 }
 
-export function report(benchmark: string, title: string, rows: Record<string, Record<string, string | number>>, extra: Record<string, unknown> = {}): void {
+export function report(
+  benchmark: string,
+  title: string,
+  rows: Record<string, Record<string, string | number>>,
+  extra: Record<string, unknown> = {},
+): void {
   const columns = [...new Set(Object.values(rows).flatMap((row) => Object.keys(row)))];
-  const table = [["", ...columns], ...Object.entries(rows).map(([name, row]) => [name, ...columns.map((column) => String(row[column] ?? ""))])];
+  const table = [
+    ["", ...columns],
+    ...Object.entries(rows).map(([name, row]) => [name, ...columns.map((column) => String(row[column] ?? ""))]),
+  ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  ");
   console.log(`\n${title}`);
   console.log(line(table[0]!));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of table.slice(1)) console.log(line(row));
-  for (const [key, value] of Object.entries(extra)) console.log(`${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
+  for (const [key, value] of Object.entries(extra))
+    console.log(`${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`);
   const dir = path.join(projectRoot, "bench-results");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${benchmark}.json`), `${JSON.stringify({ benchmark, title, measuredAt: new Date().toISOString(), rows, ...extra }, null, 2)}\n`);
+  writeFileSync(
+    path.join(dir, `${benchmark}.json`),
+    `${JSON.stringify({ benchmark, title, measuredAt: new Date().toISOString(), rows, ...extra }, null, 2)}\n`,
+  );
 }
 
 export function round(value: number, digits: number): number {

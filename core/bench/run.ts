@@ -24,7 +24,9 @@ if (only) {
   await run();
 } else {
   for (const name of Object.keys(benchmarks)) {
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), name], { stdio: "inherit" });
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), name], {
+      stdio: "inherit",
+    });
     if (child.status !== 0) process.exitCode = child.status ?? 1;
   }
 }

@@ -14,16 +14,36 @@ export interface EmulatorProcess {
   wooUrl: string;
   pid: number;
   /** POST/GET/DELETE JSON to a control route; throws on a non-2xx answer. */
-  control<T = unknown>(base: string, method: "GET" | "POST" | "PUT" | "DELETE", route: string, body?: unknown): Promise<T>;
-  stats(): Promise<{ rssMb: number; peakRssMb: number; cpuSeconds: number; shopifyRequests: number; wooRequests: number }>;
+  control<T = unknown>(
+    base: string,
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    route: string,
+    body?: unknown,
+  ): Promise<T>;
+  stats(): Promise<{
+    rssMb: number;
+    peakRssMb: number;
+    cpuSeconds: number;
+    shopifyRequests: number;
+    wooRequests: number;
+  }>;
   stop(): Promise<void>;
 }
 
 export async function startEmulatorProcess(options: { shopifyTimeScale?: number } = {}): Promise<EmulatorProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(here, "bench-emulators.ts"), "--shopify-time-scale", String(options.shopifyTimeScale ?? 0.001)],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, SANDBOX_LOG_LEVEL: process.env.SANDBOX_LOG_LEVEL ?? "silent" } },
+    [
+      "--import",
+      "tsx",
+      path.join(here, "bench-emulators.ts"),
+      "--shopify-time-scale",
+      String(options.shopifyTimeScale ?? 0.001),
+    ],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, SANDBOX_LOG_LEVEL: process.env.SANDBOX_LOG_LEVEL ?? "silent" },
+    },
   );
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {

@@ -11,7 +11,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { applyMigrations, connectDatabase, ensureDatabase, freePort, startEmbeddedPostgres } from "../src/store/index.ts";
+import {
+  applyMigrations,
+  connectDatabase,
+  ensureDatabase,
+  freePort,
+  startEmbeddedPostgres,
+} from "../src/store/index.ts";
 import { report, round } from "./report.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,7 +27,10 @@ const CONNECTIONS = 32;
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
 export async function webhookIngestBenchmark(): Promise<void> {
-  const server = await startEmbeddedPostgres({ dataDir: mkdtempSync(path.join(tmpdir(), "prokip-ingest-")), persistent: false });
+  const server = await startEmbeddedPostgres({
+    dataDir: mkdtempSync(path.join(tmpdir(), "prokip-ingest-")),
+    persistent: false,
+  });
   const children: ChildProcess[] = [];
   try {
     await ensureDatabase(server.adminUrl, "ingest");
@@ -31,20 +40,33 @@ export async function webhookIngestBenchmark(): Promise<void> {
     const db = connectDatabase(url, { poolSize: 2 });
     const business = await db.prisma.business.create({ data: { name: "Ingest bench" } });
     const location = await db.prisma.location.create({ data: { businessId: business.id, name: "Main" } });
-    await db.prisma.connection.create({ data: { businessId: business.id, platform: "shopify", storeDomain: SHOP, locationId: location.id } });
+    await db.prisma.connection.create({
+      data: { businessId: business.id, platform: "shopify", storeDomain: SHOP, locationId: location.id },
+    });
 
     // The web process as deployed with PROKIP_SYNC_WORKERS=off (workers in `npm run worker`
     // elsewhere): what the endpoint itself takes. Then `npm start` as is, its workers applying
     // every order in the same process while the deliveries pour in (on this 2-core machine they
     // take CPU from the endpoint; the endpoint still answers only once a delivery is stored).
     const webAlone = await startProcess(["--import", "tsx", path.join(here, "../src/main.ts")], {
-      DATABASE_URL: url, PORT: String(await freePort()), HOST: "127.0.0.1", LOG_LEVEL: "warn", SHOPIFY_API_SECRET: SECRET, PROKIP_SYNC_SANDBOX: "off", PROKIP_SYNC_WORKERS: "off",
+      DATABASE_URL: url,
+      PORT: String(await freePort()),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      SHOPIFY_API_SECRET: SECRET,
+      PROKIP_SYNC_SANDBOX: "off",
+      PROKIP_SYNC_WORKERS: "off",
     });
     children.push(webAlone.child);
     const ours = await load(`${webAlone.url}/webhooks/shopify`);
     webAlone.child.kill("SIGTERM");
     const withWorkers = await startProcess(["--import", "tsx", path.join(here, "../src/main.ts")], {
-      DATABASE_URL: url, PORT: String(await freePort()), HOST: "127.0.0.1", LOG_LEVEL: "warn", SHOPIFY_API_SECRET: SECRET, PROKIP_SYNC_SANDBOX: "off",
+      DATABASE_URL: url,
+      PORT: String(await freePort()),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      SHOPIFY_API_SECRET: SECRET,
+      PROKIP_SYNC_SANDBOX: "off",
     });
     children.push(withWorkers.child);
     const oursWithWorkers = await load(`${withWorkers.url}/webhooks/shopify`);
@@ -52,7 +74,12 @@ export async function webhookIngestBenchmark(): Promise<void> {
     await db.close();
 
     const basePort = await freePort();
-    children.push(await startBaseline(["--import", "tsx", path.join(here, "baseline-http-server.ts"), server.urlFor("baseline"), String(basePort)], `http://127.0.0.1:${basePort}/`));
+    children.push(
+      await startBaseline(
+        ["--import", "tsx", path.join(here, "baseline-http-server.ts"), server.urlFor("baseline"), String(basePort)],
+        `http://127.0.0.1:${basePort}/`,
+      ),
+    );
     const baseline = await load(`http://127.0.0.1:${basePort}/`);
 
     report(
@@ -63,7 +90,12 @@ export async function webhookIngestBenchmark(): Promise<void> {
         "POST /webhooks/shopify (npm start, workers in-process)": oursWithWorkers.row,
         "bare HTTP + INSERT baseline": baseline.row,
       },
-      { ratioToBaseline: round(ours.perSecond / baseline.perSecond, 2), ratioToBaselineWithWorkers: round(oursWithWorkers.perSecond / baseline.perSecond, 2), inboxRows: stored, targets: { requestsPerSecond: 1000, p99Ms: 50 } },
+      {
+        ratioToBaseline: round(ours.perSecond / baseline.perSecond, 2),
+        ratioToBaselineWithWorkers: round(oursWithWorkers.perSecond / baseline.perSecond, 2),
+        inboxRows: stored,
+        targets: { requestsPerSecond: 1000, p99Ms: 50 },
+      },
     );
   } finally {
     for (const child of children) child.kill("SIGTERM");
@@ -143,7 +175,10 @@ async function load(target: string) {
 }
 
 /** Starts the backend on the PORT in `env` and waits for /healthz. */
-async function startProcess(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
   const url = `http://127.0.0.1:${env.PORT}`;
   return { child: await startChild(args, env, `${url}/healthz`), url };
 }
@@ -153,11 +188,17 @@ async function startBaseline(args: string[], readyUrl: string): Promise<ChildPro
 }
 
 async function startChild(args: string[], env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(readyUrl, { method: readyUrl.endsWith("/healthz") ? "GET" : "POST", body: readyUrl.endsWith("/healthz") ? undefined : "{}" });
+      const response = await fetch(readyUrl, {
+        method: readyUrl.endsWith("/healthz") ? "GET" : "POST",
+        body: readyUrl.endsWith("/healthz") ? undefined : "{}",
+      });
       if (response.ok) return child;
     } catch {
       // not listening yet

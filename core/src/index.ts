@@ -3,8 +3,22 @@
  * Everything else stays reachable through each folder's own index.ts.
  */
 export { connectDatabase, PrismaClient, type Database } from "./store/index.ts";
-export { recordDelivery, connectionByStoreDomain, keepsDeliveries, type Delivery, type ReceivingConnection } from "./inbox/index.ts";
-export { markUninstalled, uninstallStore, redactShop, customerDataReport, redactCustomer, type CustomerDataReport, type UninstallOutcome } from "./connections/index.ts";
+export {
+  recordDelivery,
+  connectionByStoreDomain,
+  keepsDeliveries,
+  type Delivery,
+  type ReceivingConnection,
+} from "./inbox/index.ts";
+export {
+  markUninstalled,
+  uninstallStore,
+  redactShop,
+  customerDataReport,
+  redactCustomer,
+  type CustomerDataReport,
+  type UninstallOutcome,
+} from "./connections/index.ts";
 export { shopify } from "./channels/index.ts";
 export type * from "./merchant/types.ts";
 export * from "./merchant/index.ts";
@@ -25,5 +39,14 @@ export { createLogger, type Logger } from "./log/index.ts";
 // The merchant screens answer core's errors as the backend API does: `{error:{code, message, details}}` with httpStatusFor(code).
 export { SyncError, isSyncError, httpStatusFor, type ErrorCode } from "./domain/index.ts";
 // The backend process, for a host that serves more on the same server (shopify-app/server.ts).
-export { startBackend, buildMerchantDeps, type Backend, type BackendContext, type BackendOptions, type HostedShopifyApp, type ReadyBackend, type SandboxContext } from "./host/index.ts";
+export {
+  startBackend,
+  buildMerchantDeps,
+  type Backend,
+  type BackendContext,
+  type BackendOptions,
+  type HostedShopifyApp,
+  type ReadyBackend,
+  type SandboxContext,
+} from "./host/index.ts";
 export { APP_BRIDGE_STAND_IN_PATH, SHOPIFY_ADMIN_PATH, SANDBOX_SHOP_PATTERN } from "./api/sandbox-shopify-admin.ts";

@@ -19,7 +19,11 @@ if (!env.DATABASE_URL) {
   log.error("npm run worker needs DATABASE_URL; with the embedded database, npm start runs the workers itself");
   process.exit(2);
 }
-const encryptionKey = loadEncryptionKey({ configured: env.PROKIP_SYNC_ENCRYPTION_KEY, dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir, production: env.NODE_ENV === "production" });
+const encryptionKey = loadEncryptionKey({
+  configured: env.PROKIP_SYNC_ENCRYPTION_KEY,
+  dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir,
+  production: env.NODE_ENV === "production",
+});
 const database = connectDatabase(env.DATABASE_URL, { poolSize: WORKER_POOL_SIZE });
 const boss = await startQueue(env.DATABASE_URL, log);
 // Sandbox mode: Shopify's API calls go to the emulated shop, and the emulated Prokip's demo
@@ -42,13 +46,21 @@ await startWorkers({
   log,
   publicUrl: publicUrl(env),
   prokipClient,
-  channels: { encryptionKey, log, ...(shopifyFetch ? { shopifyFetch } : {}), ...(shopifyApp ? { shopifyApp } : {}), shopifySessions: new ShopifySessions(database.pool) },
+  channels: {
+    encryptionKey,
+    log,
+    ...(shopifyFetch ? { shopifyFetch } : {}),
+    ...(shopifyApp ? { shopifyApp } : {}),
+    shopifySessions: new ShopifySessions(database.pool),
+  },
 });
 log.info("workers started");
 
 exitHook((done) => {
   void (async () => {
-    await boss.stop({ graceful: true, timeout: 10_000 }).catch((error: unknown) => log.error({ err: error }, "stopping the job queue failed"));
+    await boss
+      .stop({ graceful: true, timeout: 10_000 })
+      .catch((error: unknown) => log.error({ err: error }, "stopping the job queue failed"));
     await database.close();
     done();
   })();

@@ -23,7 +23,11 @@ after(async () => {
 });
 const shopDemo = shopStore.emulator.control.seedDemo();
 const siteDemo = wooStore.emulator.control.seedDemo();
-const deps = { prisma, publicUrl: "http://127.0.0.1:9/receiver", channels: { encryptionKey, log, shopifyFetch: shopify.routeShopifyFetch(shopStore.url) } };
+const deps = {
+  prisma,
+  publicUrl: "http://127.0.0.1:9/receiver",
+  channels: { encryptionKey, log, shopifyFetch: shopify.routeShopifyFetch(shopStore.url) },
+};
 
 async function business() {
   const created = await prisma.business.create({ data: { name: "Connect test" } });
@@ -36,7 +40,12 @@ const invalidInput = (error: unknown) => error instanceof SyncError && error.cod
 describe("connectStore", () => {
   it("checks a Shopify token against the shop, seals it and registers the webhooks", async () => {
     const { businessId, locationId } = await business();
-    const result = await connectStore(deps, { businessId, locationId, storeDomain: shopDemo.shop, credentials: { platform: "shopify", accessToken: shopDemo.accessToken } });
+    const result = await connectStore(deps, {
+      businessId,
+      locationId,
+      storeDomain: shopDemo.shop,
+      credentials: { platform: "shopify", accessToken: shopDemo.accessToken },
+    });
     assert.equal(result.store.domain, shopDemo.shop);
     assert.ok(result.webhooks.created.length >= 10, JSON.stringify(result.webhooks));
     const connection = await prisma.connection.findUniqueOrThrow({ where: { id: result.connectionId } });
@@ -50,7 +59,11 @@ describe("connectStore", () => {
       businessId,
       locationId,
       storeDomain: siteDemo.url,
-      credentials: { platform: "woocommerce", consumerKey: siteDemo.consumerKey, consumerSecret: siteDemo.consumerSecret },
+      credentials: {
+        platform: "woocommerce",
+        consumerKey: siteDemo.consumerKey,
+        consumerSecret: siteDemo.consumerSecret,
+      },
     });
     const webhooks = wooStore.emulator.control.listWebhooks("demo");
     assert.ok(webhooks.some((w) => w.deliveryUrl === `${deps.publicUrl}/webhooks/woocommerce/${result.connectionId}`));
@@ -61,10 +74,43 @@ describe("connectStore", () => {
   it("refuses credentials the store rejects, and bad input, writing nothing", async () => {
     const { businessId, locationId } = await business();
     const before = await prisma.connection.count();
-    await assert.rejects(connectStore(deps, { businessId, locationId, storeDomain: "other-shop.myshopify.com", credentials: { platform: "shopify", accessToken: "shpat_wrong" } }), invalidInput);
-    await assert.rejects(connectStore(deps, { businessId, locationId, storeDomain: siteDemo.url.replace("/demo", "/nowhere"), credentials: { platform: "woocommerce", consumerKey: "ck_x", consumerSecret: "cs_y" } }), invalidInput);
-    await assert.rejects(connectStore(deps, { businessId, locationId, storeDomain: "not a domain", credentials: { platform: "shopify", accessToken: "x" } }), invalidInput);
-    await assert.rejects(connectStore(deps, { businessId, locationId, storeDomain: shopDemo.shop, credentials: { platform: "shopify", accessToken: shopDemo.accessToken } }), invalidInput, "already connected");
+    await assert.rejects(
+      connectStore(deps, {
+        businessId,
+        locationId,
+        storeDomain: "other-shop.myshopify.com",
+        credentials: { platform: "shopify", accessToken: "shpat_wrong" },
+      }),
+      invalidInput,
+    );
+    await assert.rejects(
+      connectStore(deps, {
+        businessId,
+        locationId,
+        storeDomain: siteDemo.url.replace("/demo", "/nowhere"),
+        credentials: { platform: "woocommerce", consumerKey: "ck_x", consumerSecret: "cs_y" },
+      }),
+      invalidInput,
+    );
+    await assert.rejects(
+      connectStore(deps, {
+        businessId,
+        locationId,
+        storeDomain: "not a domain",
+        credentials: { platform: "shopify", accessToken: "x" },
+      }),
+      invalidInput,
+    );
+    await assert.rejects(
+      connectStore(deps, {
+        businessId,
+        locationId,
+        storeDomain: shopDemo.shop,
+        credentials: { platform: "shopify", accessToken: shopDemo.accessToken },
+      }),
+      invalidInput,
+      "already connected",
+    );
     assert.equal(await prisma.connection.count(), before);
   });
 });
@@ -72,8 +118,25 @@ describe("connectStore", () => {
 describe("redactShop", () => {
   it("erases the shop's connection, orders, deliveries and activity, and unlinks its ledger movements", async () => {
     const connection = await prisma.connection.findUniqueOrThrow({ where: { storeDomain: shopDemo.shop } });
-    await prisma.order.create({ data: { businessId: connection.businessId, connectionId: connection.id, externalId: "1", storeUpdatedAt: new Date(), payloadDigest: "x" } });
-    await prisma.webhookEvent.create({ data: { businessId: connection.businessId, connectionId: connection.id, platform: "shopify", topic: "orders/create", deliveryId: "d1", payload: {} } });
+    await prisma.order.create({
+      data: {
+        businessId: connection.businessId,
+        connectionId: connection.id,
+        externalId: "1",
+        storeUpdatedAt: new Date(),
+        payloadDigest: "x",
+      },
+    });
+    await prisma.webhookEvent.create({
+      data: {
+        businessId: connection.businessId,
+        connectionId: connection.id,
+        platform: "shopify",
+        topic: "orders/create",
+        deliveryId: "d1",
+        payload: {},
+      },
+    });
     await prisma.session.create({ data: { id: "offline_x", shop: shopDemo.shop, state: "s", accessToken: "t" } });
     assert.deepEqual(await redactShop(prisma, shopDemo.shop), { erased: true });
     assert.equal(await prisma.connection.count({ where: { storeDomain: shopDemo.shop } }), 0);

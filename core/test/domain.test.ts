@@ -1,7 +1,15 @@
 /** Pure domain rules: SKU normalisation and matching, store targets, availability arithmetic. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { centralAvailable, fellToLowStock, isReadingAmbiguous, matchBySku, normalizeSku, prokipAvailable, storeTarget } from "../src/domain/index.ts";
+import {
+  centralAvailable,
+  fellToLowStock,
+  isReadingAmbiguous,
+  matchBySku,
+  normalizeSku,
+  prokipAvailable,
+  storeTarget,
+} from "../src/domain/index.ts";
 
 describe("normalizeSku", () => {
   const cases: [string | null | undefined, string | null][] = [
@@ -14,7 +22,8 @@ describe("normalizeSku", () => {
     [null, null],
     [undefined, null],
   ];
-  for (const [raw, expected] of cases) it(`${JSON.stringify(raw)} -> ${JSON.stringify(expected)}`, () => assert.equal(normalizeSku(raw), expected));
+  for (const [raw, expected] of cases)
+    it(`${JSON.stringify(raw)} -> ${JSON.stringify(expected)}`, () => assert.equal(normalizeSku(raw), expected));
 });
 
 describe("matchBySku", () => {
@@ -35,7 +44,10 @@ describe("matchBySku", () => {
   });
 
   it("never guesses between duplicates on either side", () => {
-    const result = matchBySku([prokip("DUP", 1), prokip("dup ", 2), prokip("ONE", 3)], [store("dup", "x"), store("one", "y"), store(" ONE", "z")]);
+    const result = matchBySku(
+      [prokip("DUP", 1), prokip("dup ", 2), prokip("ONE", 3)],
+      [store("dup", "x"), store("one", "y"), store(" ONE", "z")],
+    );
     assert.deepEqual(result.matched, []);
     assert.deepEqual(
       result.conflicts.map((c) => [c.reason, c.sku, c.prokip.length, c.store.length]),
@@ -48,7 +60,9 @@ describe("matchBySku", () => {
 
   it("reports blanks on either side as one conflict", () => {
     const result = matchBySku([prokip("", 1), prokip(null, 2)], [store("  ", "x")]);
-    assert.deepEqual(result.conflicts, [{ reason: "blank_sku", sku: null, prokip: [{ id: 1 }, { id: 2 }], store: [{ id: "x" }] }]);
+    assert.deepEqual(result.conflicts, [
+      { reason: "blank_sku", sku: null, prokip: [{ id: 1 }, { id: 2 }], store: [{ id: "x" }] },
+    ]);
   });
 });
 
@@ -70,7 +84,8 @@ describe("stock arithmetic", () => {
     assert.equal(storeTarget(5, -1), 5);
   });
 
-  it("sums movements in central mode", () => assert.equal(centralAvailable([{ delta: 10 }, { delta: -3 }, { delta: 1 }]), 8));
+  it("sums movements in central mode", () =>
+    assert.equal(centralAvailable([{ delta: 10 }, { delta: -3 }, { delta: 1 }]), 8));
 
   const T = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
   const sale = (state: "pending" | "posting" | "posted", started: number | null, posted: number | null) => ({

@@ -30,13 +30,24 @@ const channel: Channel = shopifyAdapter.createShopifyChannel({
 /** A central-mode business whose catalogue is the demo shop's, every variant matched, stock as the shop has it. */
 async function linkedShop(): Promise<{ shop: Shop; woo: string; variantBySku: Map<string, string> }> {
   const shop = await createShop(prisma, { platform: "shopify" });
-  await prisma.connection.update({ where: { id: shop.connectionId }, data: { storeDomain: `${randomUUID()}.myshopify.com` } });
+  await prisma.connection.update({
+    where: { id: shop.connectionId },
+    data: { storeDomain: `${randomUUID()}.myshopify.com` },
+  });
   const woo = await addConnection(prisma, shop, { platform: "woocommerce" });
   const variantBySku = new Map<string, string>();
   for await (const page of channel.listVariants()) {
     for (const item of page) {
       const sku = item.sku!;
-      const variant = await prisma.variant.create({ data: { businessId: shop.businessId, sku, normalizedSku: normalizeSku(sku)!, title: item.title, productTitle: item.productTitle } });
+      const variant = await prisma.variant.create({
+        data: {
+          businessId: shop.businessId,
+          sku,
+          normalizedSku: normalizeSku(sku)!,
+          title: item.title,
+          productTitle: item.productTitle,
+        },
+      });
       variantBySku.set(sku, variant.id);
       await prisma.listing.create({
         data: {
@@ -54,8 +65,24 @@ async function linkedShop(): Promise<{ shop: Shop; woo: string; variantBySku: Ma
           lastPushedQuantity: item.quantity,
         },
       });
-      await prisma.stockMovement.create({ data: { businessId: shop.businessId, locationId: shop.locationId, variantId: variant.id, delta: item.quantity ?? 0, reason: "import", idempotencyKey: `import:${variant.id}` } });
-      await prisma.stockLevel.create({ data: { businessId: shop.businessId, locationId: shop.locationId, variantId: variant.id, available: item.quantity ?? 0 } });
+      await prisma.stockMovement.create({
+        data: {
+          businessId: shop.businessId,
+          locationId: shop.locationId,
+          variantId: variant.id,
+          delta: item.quantity ?? 0,
+          reason: "import",
+          idempotencyKey: `import:${variant.id}`,
+        },
+      });
+      await prisma.stockLevel.create({
+        data: {
+          businessId: shop.businessId,
+          locationId: shop.locationId,
+          variantId: variant.id,
+          available: item.quantity ?? 0,
+        },
+      });
     }
   }
   return { shop, woo, variantBySku };
@@ -72,25 +99,40 @@ async function shopQuantity(sku: string): Promise<number | null> {
 let orderSeq = 0;
 function wooSale(connectionId: string, sku: string, quantity: number) {
   const id = `W${++orderSeq}`;
-  return applyOrderState(pool, { connectionId, externalId: id, updatedAt: new Date(), paid: true, cancelled: false, lines: [{ lineId: "1", sku, quantity }] });
+  return applyOrderState(pool, {
+    connectionId,
+    externalId: id,
+    updatedAt: new Date(),
+    paid: true,
+    cancelled: false,
+    lines: [{ lineId: "1", sku, quantity }],
+  });
 }
 
 describe("drainConnection", () => {
   it("writes a sale made on another store to Shopify and clears the flag", async () => {
     const { shop, woo, variantBySku } = await linkedShop();
     await wooSale(woo, "shirt1", 3);
-    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+      reference: `drain-${randomUUID()}`,
+    });
     assert.equal(result.written, 1);
     assert.equal(result.remaining, 0);
     assert.equal(await shopQuantity("shirt1"), 97);
-    const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! } });
+    const listing = await prisma.listing.findFirstOrThrow({
+      where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! },
+    });
     assert.equal(listing.dirty, false);
     assert.equal(listing.lastPushedQuantity, 97);
-    const pushed = await prisma.activityEvent.findFirstOrThrow({ where: { connectionId: shop.connectionId, type: "stock_pushed" } });
+    const pushed = await prisma.activityEvent.findFirstOrThrow({
+      where: { connectionId: shop.connectionId, type: "stock_pushed" },
+    });
     assert.equal((pushed.data as { written: number }).written, 1);
 
     // Nothing dirty: a second drain writes nothing.
-    const again = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    const again = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+      reference: `drain-${randomUUID()}`,
+    });
     assert.deepEqual([again.written, again.rounds], [0, 0]);
   });
 
@@ -98,34 +140,62 @@ describe("drainConnection", () => {
     const { shop, woo, variantBySku } = await linkedShop();
     const before = await shopQuantity("shirt1");
     await wooSale(woo, "shirt1", 1);
-    const draining = drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}`, lingerMs: 3_000 });
-    const listing = () => prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! } });
+    const draining = drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+      reference: `drain-${randomUUID()}`,
+      lingerMs: 3_000,
+    });
+    const listing = () =>
+      prisma.listing.findFirstOrThrow({
+        where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! },
+      });
     await waitFor("the first write", async () => (await listing()).dirty === false, { timeoutMs: 5_000, everyMs: 20 });
-    await waitFor("the first burst is reported", async () => (await prisma.activityEvent.count({ where: { connectionId: shop.connectionId, type: "stock_pushed" } })) === 1, { timeoutMs: 5_000, everyMs: 20 });
+    await waitFor(
+      "the first burst is reported",
+      async () =>
+        (await prisma.activityEvent.count({ where: { connectionId: shop.connectionId, type: "stock_pushed" } })) === 1,
+      { timeoutMs: 5_000, everyMs: 20 },
+    );
     await wooSale(woo, "shirt1", 2);
     const result = await draining;
     assert.equal(result.written, 2, "the second sale was written by the same drain");
     assert.equal(await shopQuantity("shirt1"), before! - 3);
-    const bursts = await prisma.activityEvent.findMany({ where: { connectionId: shop.connectionId, type: "stock_pushed" }, orderBy: { id: "asc" } });
-    assert.deepEqual(bursts.map((b) => (b.data as { written: number }).written), [1, 1]);
+    const bursts = await prisma.activityEvent.findMany({
+      where: { connectionId: shop.connectionId, type: "stock_pushed" },
+      orderBy: { id: "asc" },
+    });
+    assert.deepEqual(
+      bursts.map((b) => (b.data as { written: number }).written),
+      [1, 1],
+    );
   });
 
   it("coalesces a burst into one write per listing and honours the buffer", async () => {
     const { shop, woo } = await linkedShop();
     await prisma.connection.update({ where: { id: shop.connectionId }, data: { buffer: 5 } });
     for (let i = 0; i < 10; i++) await wooSale(woo, "mug-ceramic", 1);
-    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+      reference: `drain-${randomUUID()}`,
+    });
     assert.equal(result.written, 1);
     assert.equal(await shopQuantity("mug-ceramic"), 90 - 10 - 5);
   });
 
   it("reports a product falling to the store's low-stock level once, when it crosses it", async () => {
     const { shop, woo, variantBySku } = await linkedShop();
-    const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! } });
+    const listing = await prisma.listing.findFirstOrThrow({
+      where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! },
+    });
     const start = listing.lastPushedQuantity!;
-    await prisma.connection.update({ where: { id: shop.connectionId }, data: { settings: { lowStockThreshold: start - 3 } } });
-    const drain = () => drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
-    const lowEntries = () => prisma.activityEvent.findMany({ where: { connectionId: shop.connectionId, type: "low_stock" } });
+    await prisma.connection.update({
+      where: { id: shop.connectionId },
+      data: { settings: { lowStockThreshold: start - 3 } },
+    });
+    const drain = () =>
+      drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+        reference: `drain-${randomUUID()}`,
+      });
+    const lowEntries = () =>
+      prisma.activityEvent.findMany({ where: { connectionId: shop.connectionId, type: "low_stock" } });
 
     await wooSale(woo, "shirt1", 2); // still above the level
     await drain();
@@ -148,19 +218,31 @@ describe("drainConnection", () => {
     const before = await shopQuantity("shirt1");
     await prisma.connection.update({ where: { id: shop.connectionId }, data: { status: "paused" } });
     await wooSale(woo, "shirt1", 2);
-    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+      reference: `drain-${randomUUID()}`,
+    });
     assert.equal(result.written, 0);
     assert.equal(await shopQuantity("shirt1"), before);
-    const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! } });
+    const listing = await prisma.listing.findFirstOrThrow({
+      where: { connectionId: shop.connectionId, variantId: variantBySku.get("shirt1")! },
+    });
     assert.equal(listing.dirty, true, "the change waits for resume");
   });
 
   it("re-reads a quantity changed by hand in the store and still ends on the target", async () => {
     const { shop, woo, variantBySku } = await linkedShop();
-    const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("cap-base")! } });
-    emulator.emulator.control.setStock({ shop: demo.shop, inventoryItemId: listing.externalInventoryItemId!, available: 3 });
+    const listing = await prisma.listing.findFirstOrThrow({
+      where: { connectionId: shop.connectionId, variantId: variantBySku.get("cap-base")! },
+    });
+    emulator.emulator.control.setStock({
+      shop: demo.shop,
+      inventoryItemId: listing.externalInventoryItemId!,
+      available: 3,
+    });
     await wooSale(woo, "cap-base", 2);
-    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    const result = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+      reference: `drain-${randomUUID()}`,
+    });
     assert.equal(result.stale, 1, "the stale expected quantity was detected");
     assert.equal(result.written, 1);
     assert.equal(await shopQuantity("cap-base"), 78);
@@ -178,14 +260,21 @@ describe("drainConnection", () => {
         return outcome;
       },
     };
-    const first = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, interleaved, { reference: `drain-${randomUUID()}`, maxRounds: 1 });
+    const first = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, interleaved, {
+      reference: `drain-${randomUUID()}`,
+      maxRounds: 1,
+    });
     assert.equal(first.written, 1);
     assert.equal(await shopQuantity("lamp-desk"), 11);
-    const listing = await prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId: variantBySku.get("lamp-desk")! } });
+    const listing = await prisma.listing.findFirstOrThrow({
+      where: { connectionId: shop.connectionId, variantId: variantBySku.get("lamp-desk")! },
+    });
     assert.equal(listing.dirty, true, "the sale made during the write must not be lost");
     assert.equal(listing.lastPushedQuantity, 11);
 
-    await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+      reference: `drain-${randomUUID()}`,
+    });
     assert.equal(await shopQuantity("lamp-desk"), 9);
   });
 
@@ -193,9 +282,15 @@ describe("drainConnection", () => {
     const { shop, woo, variantBySku } = await linkedShop();
     const skus = ["note-a5", "pen-pack", "bottle-750"];
     const sales = Array.from({ length: 30 }, (_, i) => wooSale(woo, skus[i % 3]!, 1 + (i % 2)));
-    const drains = Array.from({ length: 3 }, () => drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` }));
+    const drains = Array.from({ length: 3 }, () =>
+      drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+        reference: `drain-${randomUUID()}`,
+      }),
+    );
     await Promise.all([...sales, ...drains]);
-    await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `drain-${randomUUID()}` });
+    await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, {
+      reference: `drain-${randomUUID()}`,
+    });
     for (const sku of skus) {
       assert.equal(await shopQuantity(sku), await available(prisma, shop, variantBySku.get(sku)!), sku);
     }

@@ -7,7 +7,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { applyMigrations, dropDatabase, ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/store/index.ts";
+import {
+  applyMigrations,
+  dropDatabase,
+  ensureDatabase,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresHandle,
+} from "../src/store/index.ts";
 
 const TEMPLATE = `prokip_test_template_${process.pid}`;
 let embedded: EmbeddedPostgresHandle | null = null;

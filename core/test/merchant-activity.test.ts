@@ -42,7 +42,11 @@ async function refusal(action: Promise<unknown>, code: ErrorCode) {
 }
 
 /** Every entry of the store, walking pages of `pageSize`. */
-async function everything(store: StoreRef, query: { type?: ActivityEntry["type"]; sku?: string } = {}, pageSize = 100): Promise<ActivityEntry[]> {
+async function everything(
+  store: StoreRef,
+  query: { type?: ActivityEntry["type"]; sku?: string } = {},
+  pageSize = 100,
+): Promise<ActivityEntry[]> {
   const entries: ActivityEntry[] = [];
   let after: string | undefined;
   do {
@@ -86,7 +90,10 @@ before(async () => {
   const wooConnectionId = await addConnection(prisma, shop, { platform: "woocommerce" });
   const linked = async (item: typeof SHIRT) => {
     const variantId = await createVariant(db, shop, item.sku, 0);
-    await prisma.variant.update({ where: { id: variantId }, data: { prokipProductId: item.productId, prokipVariationId: item.variationId, price: "1500.0000" } });
+    await prisma.variant.update({
+      where: { id: variantId },
+      data: { prokipProductId: item.productId, prokipVariationId: item.variationId, price: "1500.0000" },
+    });
     return variantId;
   };
   const shirt = await linked(SHIRT);
@@ -94,25 +101,59 @@ before(async () => {
   const local = await createVariant(db, shop, "LOCAL-1", 5); // not in Prokip: its sales cannot be posted
   const elsewhere = await createVariant(db, shop, "WOO-ONLY", 1); // listed on the WooCommerce store only
   await prisma.listing.deleteMany({ where: { variantId: elsewhere, connectionId: shop.connectionId } });
-  await refreshProkipStock({ pool, pos, log }, { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: CBD });
+  await refreshProkipStock(
+    { pool, pos, log },
+    { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: CBD },
+  );
 
   let clock = Date.parse("2026-11-21T09:00:00Z");
-  const order = async (connectionId: string, externalId: string, number: string, lines: { lineId: string; sku: string; quantity: number; refundedQuantity?: number; restockedQuantity?: number }[], cancelled = false) =>
-    (await applyOrderState(pool, { connectionId, externalId, number, updatedAt: new Date((clock += 1_000)), paid: true, cancelled, lines })).orderId;
-  const post = (orderId: string) => postOrderToProkip({ pool, pos, log }, { businessId: shop.businessId, orderId }, { maxAttempts: 1 });
+  const order = async (
+    connectionId: string,
+    externalId: string,
+    number: string,
+    lines: { lineId: string; sku: string; quantity: number; refundedQuantity?: number; restockedQuantity?: number }[],
+    cancelled = false,
+  ) =>
+    (
+      await applyOrderState(pool, {
+        connectionId,
+        externalId,
+        number,
+        updatedAt: new Date((clock += 1_000)),
+        paid: true,
+        cancelled,
+        lines,
+      })
+    ).orderId;
+  const post = (orderId: string) =>
+    postOrderToProkip({ pool, pos, log }, { businessId: shop.businessId, orderId }, { maxAttempts: 1 });
 
   // #1001: sold, posted, one unit refunded and restocked (a return in Prokip).
-  const refunded = await order(shop.connectionId, "gid://shopify/Order/820001", "#1001", [{ lineId: "l1", sku: "shirt1", quantity: 2 }]);
+  const refunded = await order(shop.connectionId, "gid://shopify/Order/820001", "#1001", [
+    { lineId: "l1", sku: "shirt1", quantity: 2 },
+  ]);
   assert.equal((await post(refunded)).status, "posted");
-  await order(shop.connectionId, "gid://shopify/Order/820001", "#1001", [{ lineId: "l1", sku: "shirt1", quantity: 2, refundedQuantity: 1, restockedQuantity: 1 }]);
+  await order(shop.connectionId, "gid://shopify/Order/820001", "#1001", [
+    { lineId: "l1", sku: "shirt1", quantity: 2, refundedQuantity: 1, restockedQuantity: 1 },
+  ]);
   assert.equal((await post(refunded)).status, "posted");
   // #1002: sold, posted, cancelled (the sale deleted in Prokip).
-  const cancelled = await order(shop.connectionId, "gid://shopify/Order/820002", "#1002", [{ lineId: "l1", sku: "shirt2", quantity: 1 }]);
+  const cancelled = await order(shop.connectionId, "gid://shopify/Order/820002", "#1002", [
+    { lineId: "l1", sku: "shirt2", quantity: 1 },
+  ]);
   assert.equal((await post(cancelled)).status, "posted");
-  await order(shop.connectionId, "gid://shopify/Order/820002", "#1002", [{ lineId: "l1", sku: "shirt2", quantity: 1 }], true);
+  await order(
+    shop.connectionId,
+    "gid://shopify/Order/820002",
+    "#1002",
+    [{ lineId: "l1", sku: "shirt2", quantity: 1 }],
+    true,
+  );
   assert.equal((await post(cancelled)).status, "posted");
   // #1003: a product Prokip does not have: needs attention.
-  const refused = await order(shop.connectionId, "gid://shopify/Order/820003", "#1003", [{ lineId: "l1", sku: "LOCAL-1", quantity: 1 }]);
+  const refused = await order(shop.connectionId, "gid://shopify/Order/820003", "#1003", [
+    { lineId: "l1", sku: "LOCAL-1", quantity: 1 },
+  ]);
   assert.equal((await post(refused)).status, "needs_attention");
   // The other store's order is not this store's activity.
   const woo = await order(wooConnectionId, "4501", "4501", [{ lineId: "w1", sku: "shirt1", quantity: 1 }]);
@@ -120,7 +161,17 @@ before(async () => {
   // Business-wide: an oversell of a product this store lists, and of one it does not.
   const oversell = (variantId: string, key: string) =>
     withTransaction(pool, (sql) =>
-      applyMovements(sql, [{ businessId: shop.businessId, locationId: shop.locationId, variantId, delta: -1000, reason: "adjustment", idempotencyKey: key, postingState: "not_required" }]),
+      applyMovements(sql, [
+        {
+          businessId: shop.businessId,
+          locationId: shop.locationId,
+          variantId,
+          delta: -1000,
+          reason: "adjustment",
+          idempotencyKey: key,
+          postingState: "not_required",
+        },
+      ]),
     );
   await oversell(shirt, "test:oversell-shirt");
   await oversell(elsewhere, "test:oversell-elsewhere");
@@ -131,27 +182,50 @@ before(async () => {
   const [shirtRow] = (await listProducts(deps, store, { search: "shirt1" })).rows;
   await excludeProduct(deps, store, shirtRow!.listingId);
   // A type nothing here knows, recorded as an error by some future part of core.
-  await pool.query(`INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message") VALUES ($1, $2, 'mystery_failure', 'error', 'Something broke')`, [
-    shop.businessId,
-    shop.connectionId,
-  ]);
+  await pool.query(
+    `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message") VALUES ($1, $2, 'mystery_failure', 'error', 'Something broke')`,
+    [shop.businessId, shop.connectionId],
+  );
 
-  world = { shop, store, wooConnectionId, shirt, linen, local, elsewhere, orders: { refunded, cancelled, refused, woo } };
+  world = {
+    shop,
+    store,
+    wooConnectionId,
+    shirt,
+    linen,
+    local,
+    elsewhere,
+    orders: { refunded, cancelled, refused, woo },
+  };
 });
 
 describe("listActivity", () => {
   it("holds the store's entries and the business's about its products, newest first, each shown as its type", async () => {
     const entries = await everything(world.store);
-    const stored = await prisma.activityEvent.findMany({ where: { businessId: world.shop.businessId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-    const mine = stored.filter((e) => e.connectionId === world.shop.connectionId || (e.connectionId === null && e.variantId !== world.elsewhere));
+    const stored = await prisma.activityEvent.findMany({
+      where: { businessId: world.shop.businessId },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    });
+    const mine = stored.filter(
+      (e) => e.connectionId === world.shop.connectionId || (e.connectionId === null && e.variantId !== world.elsewhere),
+    );
     assert.deepEqual(
       entries.map((e) => e.id),
       mine.map((e) => e.id.toString()),
     );
     assert.ok(!entries.some((e) => e.order?.orderId === world.orders.woo), "the other store's order is not here");
-    assert.ok(stored.some((e) => e.type === "oversell" && e.variantId === world.elsewhere), "the other oversell exists, elsewhere");
+    assert.ok(
+      stored.some((e) => e.type === "oversell" && e.variantId === world.elsewhere),
+      "the other oversell exists, elsewhere",
+    );
 
-    const typeOf = (type: string, orderId?: string) => entries.filter((e) => stored.find((s) => s.id.toString() === e.id)!.type === type && (!orderId || e.order?.orderId === orderId)).map((e) => e.type);
+    const typeOf = (type: string, orderId?: string) =>
+      entries
+        .filter(
+          (e) =>
+            stored.find((s) => s.id.toString() === e.id)!.type === type && (!orderId || e.order?.orderId === orderId),
+        )
+        .map((e) => e.type);
     assert.deepEqual(typeOf("order_received", world.orders.refunded), ["order_received"]);
     assert.deepEqual(typeOf("order_posted", world.orders.refunded), ["order_posted"]);
     assert.deepEqual(typeOf("order_return_posted", world.orders.refunded), ["refund_restocked"]);
@@ -177,7 +251,11 @@ describe("listActivity", () => {
     assert.match(posted.message, new RegExp(order.prokipInvoiceNo));
     assert.equal(posted.retry, null);
     const received = entries.find((e) => e.type === "order_received" && e.order?.orderId === world.orders.refunded)!;
-    assert.equal(received.order?.prokipInvoiceNo, order.prokipInvoiceNo, "the order's sale number on every entry of the order");
+    assert.equal(
+      received.order?.prokipInvoiceNo,
+      order.prokipInvoiceNo,
+      "the order's sale number on every entry of the order",
+    );
 
     const notPosted = entries.find((e) => e.type === "order_not_posted")!;
     assert.equal(notPosted.severity, "error");
@@ -186,7 +264,9 @@ describe("listActivity", () => {
     assert.equal(notPosted.order?.prokipInvoiceNo, null);
 
     const oversell = entries.find((e) => e.type === "oversell")!;
-    const shirtListing = await prisma.listing.findFirstOrThrow({ where: { connectionId: world.shop.connectionId, variantId: world.shirt } });
+    const shirtListing = await prisma.listing.findFirstOrThrow({
+      where: { connectionId: world.shop.connectionId, variantId: world.shirt },
+    });
     assert.deepEqual(oversell.product, { sku: "shirt1", title: "shirt1", listingId: shirtListing.id });
     assert.equal(oversell.order, null);
     const excluded = entries.find((e) => e.type === "product")!;
@@ -196,7 +276,17 @@ describe("listActivity", () => {
   it("filters by type and by SKU", async () => {
     const ids = (entries: ActivityEntry[]) => entries.map((e) => e.id);
     const all = await everything(world.store);
-    for (const type of ["refund_restocked", "cancellation_restocked", "order_not_posted", "order_posted", "connection", "product", "error", "oversell", "drift"] as const) {
+    for (const type of [
+      "refund_restocked",
+      "cancellation_restocked",
+      "order_not_posted",
+      "order_posted",
+      "connection",
+      "product",
+      "error",
+      "oversell",
+      "drift",
+    ] as const) {
       assert.deepEqual(ids(await everything(world.store, { type })), ids(all.filter((e) => e.type === type)), type);
     }
     assert.equal((await everything(world.store, { type: "connection" })).length, 2, "paused and resumed");
@@ -204,8 +294,19 @@ describe("listActivity", () => {
 
     // shirt1: order #1001's entries, the oversell and the exclusion; not #1002 (linen) nor the other store's order.
     const shirt = await everything(world.store, { sku: " SHIRT1 " });
-    assert.deepEqual(ids(shirt), ids(all.filter((e) => e.order?.orderId === world.orders.refunded || e.type === "oversell" || e.type === "product")));
-    assert.deepEqual(shirt.map((e) => e.type).sort(), ["order_posted", "order_received", "oversell", "product", "refund_restocked"]);
+    assert.deepEqual(
+      ids(shirt),
+      ids(
+        all.filter((e) => e.order?.orderId === world.orders.refunded || e.type === "oversell" || e.type === "product"),
+      ),
+    );
+    assert.deepEqual(shirt.map((e) => e.type).sort(), [
+      "order_posted",
+      "order_received",
+      "oversell",
+      "product",
+      "refund_restocked",
+    ]);
     const shirtRefunds = await everything(world.store, { sku: "shirt1", type: "refund_restocked" });
     assert.equal(shirtRefunds.length, 1);
     assert.deepEqual(await everything(world.store, { sku: "no-such-sku" }), []);
@@ -224,14 +325,20 @@ describe("listActivity", () => {
     await refusal(listActivity(deps, world.store, { after: "garbage" }), "invalid_input");
     const products = await listProducts(deps, world.store, { pageSize: 1 });
     await refusal(listActivity(deps, world.store, { after: products.nextCursor! }), "invalid_input");
-    await refusal(listActivity(deps, { platform: "shopify", storeDomain: "gone.myshopify.com" }, {}), "store_not_connected");
+    await refusal(
+      listActivity(deps, { platform: "shopify", storeDomain: "gone.myshopify.com" }, {}),
+      "store_not_connected",
+    );
   });
 });
 
 describe("listActivity on a long history", () => {
   it("finds a product's entries whether it is in a few orders or in thousands, newest first", async (t) => {
     const shop = await createShop(prisma);
-    const store = { platform: "shopify" as const, storeDomain: (await prisma.connection.findUniqueOrThrow({ where: { id: shop.connectionId } })).storeDomain };
+    const store = {
+      platform: "shopify" as const,
+      storeDomain: (await prisma.connection.findUniqueOrThrow({ where: { id: shop.connectionId } })).storeDomain,
+    };
     const popular = await createVariant(db, shop, "POPULAR", 0);
     const rare = await createVariant(db, shop, "RARE", 0);
     // 6,000 orders of POPULAR and 3 of RARE, each with its movement and two entries, an hour apart.
@@ -256,7 +363,10 @@ describe("listActivity on a long history", () => {
     t.diagnostic(`first page of a SKU in 6,000 orders: ${(performance.now() - started).toFixed(1)} ms`);
     assert.deepEqual(
       many.entries.map((e) => [e.order?.number, e.type]),
-      [6002, 6002, 6001, 6001, 6000, 6000, 5999, 5999, 5998, 5998].map((n, i) => [`#${n}`, i % 2 === 0 ? "order_posted" : "order_received"]),
+      [6002, 6002, 6001, 6001, 6000, 6000, 5999, 5999, 5998, 5998].map((n, i) => [
+        `#${n}`,
+        i % 2 === 0 ? "order_posted" : "order_received",
+      ]),
     );
     const next = await listActivity(deps, store, { sku: "popular", pageSize: 10, after: many.nextCursor! });
     assert.equal(next.entries[0]!.order?.number, "#5997");

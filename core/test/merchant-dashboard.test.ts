@@ -12,7 +12,14 @@ import { ChannelError } from "../src/channels/index.ts";
 import { posForBusiness, sealProkipCredentials } from "../src/connections/index.ts";
 import { normalizeSku, SyncError, type ErrorCode } from "../src/domain/index.ts";
 import { merchantJobRequests, startQueue } from "../src/jobs/index.ts";
-import { pauseStore, resumeStore, retryOrders, signInToProkip, storeDashboard, syncStoreNow } from "../src/merchant/index.ts";
+import {
+  pauseStore,
+  resumeStore,
+  retryOrders,
+  signInToProkip,
+  storeDashboard,
+  syncStoreNow,
+} from "../src/merchant/index.ts";
 import type { MerchantDeps, StoreRef } from "../src/merchant/types.ts";
 import { createShop, type Shop } from "./support/fixtures.ts";
 import { merchantWorld } from "./support/merchant.ts";
@@ -40,11 +47,22 @@ async function store(shop: Shop): Promise<StoreRef> {
 
 let counter = 0;
 /** A listing of the shop in a given state (a linked one gets its own variant). */
-async function listing(shop: Shop, state: { linked: boolean; matchStatus?: "matched" | "unmatched" | "conflict" | "excluded"; dirty?: boolean; failed?: boolean; pushedAt?: Date }) {
+async function listing(
+  shop: Shop,
+  state: {
+    linked: boolean;
+    matchStatus?: "matched" | "unmatched" | "conflict" | "excluded";
+    dirty?: boolean;
+    failed?: boolean;
+    pushedAt?: Date;
+  },
+) {
   counter += 1;
   const sku = `SKU-${counter}`;
   const variant = state.linked
-    ? await prisma.variant.create({ data: { businessId: shop.businessId, sku, normalizedSku: normalizeSku(sku)!, title: sku, productTitle: sku } })
+    ? await prisma.variant.create({
+        data: { businessId: shop.businessId, sku, normalizedSku: normalizeSku(sku)!, title: sku, productTitle: sku },
+      })
     : null;
   await prisma.listing.create({
     data: {
@@ -66,7 +84,11 @@ async function listing(shop: Shop, state: { linked: boolean; matchStatus?: "matc
   });
 }
 
-async function order(shop: Shop, postingState: "not_required" | "pending" | "posting" | "posted" | "failed" | "needs_attention", attempts = 0) {
+async function order(
+  shop: Shop,
+  postingState: "not_required" | "pending" | "posting" | "posted" | "failed" | "needs_attention",
+  attempts = 0,
+) {
   const row = await prisma.order.create({
     data: {
       businessId: shop.businessId,
@@ -84,7 +106,10 @@ async function order(shop: Shop, postingState: "not_required" | "pending" | "pos
 
 /** Jobs of `queue` asked for with this key (a connection, or an order for postings). */
 async function jobs(queue: string, key: string): Promise<number> {
-  const { rows } = await pool.query<{ count: number }>(`SELECT count(*)::int AS "count" FROM pgboss.job WHERE "name" = $1 AND "singleton_key" = $2`, [queue, key]);
+  const { rows } = await pool.query<{ count: number }>(
+    `SELECT count(*)::int AS "count" FROM pgboss.job WHERE "name" = $1 AND "singleton_key" = $2`,
+    [queue, key],
+  );
   return rows[0]!.count;
 }
 
@@ -94,7 +119,10 @@ describe("the store card", () => {
   it("counts listings by product status and orders Prokip has not accepted, from the rows", async () => {
     const shop = await createShop(prisma, { mode: "prokip", platform: "shopify" });
     const pushedAt = new Date(Date.now() - 5 * 60_000);
-    await prisma.connection.update({ where: { id: shop.connectionId }, data: { setupStrategy: "push", lastSyncAt: new Date(Date.now() - 60 * 60_000) } });
+    await prisma.connection.update({
+      where: { id: shop.connectionId },
+      data: { setupStrategy: "push", lastSyncAt: new Date(Date.now() - 60 * 60_000) },
+    });
     await listing(shop, { linked: true, pushedAt });
     await listing(shop, { linked: true });
     await listing(shop, { linked: true, dirty: true });
@@ -103,10 +131,19 @@ describe("the store card", () => {
     await listing(shop, { linked: false, matchStatus: "excluded" });
     await listing(shop, { linked: false, matchStatus: "conflict" });
     await listing(shop, { linked: false, matchStatus: "conflict" });
-    for (const state of ["not_required", "posted", "pending", "posting", "failed", "needs_attention"] as const) await order(shop, state);
+    for (const state of ["not_required", "posted", "pending", "posting", "failed", "needs_attention"] as const)
+      await order(shop, state);
 
     const dashboard = await storeDashboard(deps, await store(shop));
-    assert.deepEqual(dashboard.counts, { synced: 2, waiting: 1, failed: 1, unlinked: 1, excluded: 1, conflicts: 2, ordersNotPosted: 4 });
+    assert.deepEqual(dashboard.counts, {
+      synced: 2,
+      waiting: 1,
+      failed: 1,
+      unlinked: 1,
+      excluded: 1,
+      conflicts: 2,
+      ordersNotPosted: 4,
+    });
     assert.equal(dashboard.status, "active");
     assert.equal(dashboard.connectionId, shop.connectionId);
     assert.deepEqual(dashboard.prokipLocation, { prokipLocationId: 1, name: "Main store" });
@@ -121,23 +158,66 @@ describe("the store card", () => {
         ["sku_conflicts", "open_products", 2],
       ],
     );
-    assert.deepEqual(dashboard.problems.find((p) => p.code === "sku_conflicts")?.fix, { kind: "open_products", label: "Resolve SKU conflicts", filter: "conflict" });
-    assert.equal(dashboard.problems.find((p) => p.code === "orders_not_posted")?.message, "2 orders have not been recorded in Prokip.");
+    assert.deepEqual(dashboard.problems.find((p) => p.code === "sku_conflicts")?.fix, {
+      kind: "open_products",
+      label: "Resolve SKU conflicts",
+      filter: "conflict",
+    });
+    assert.equal(
+      dashboard.problems.find((p) => p.code === "orders_not_posted")?.message,
+      "2 orders have not been recorded in Prokip.",
+    );
   });
 
   it("reports a failed sync, setup errors and repaired webhooks; an empty store has no problems", async () => {
     const quiet = await createShop(prisma, { platform: "shopify" });
     const empty = await storeDashboard(deps, await store(quiet));
     assert.deepEqual(empty.problems, []);
-    assert.deepEqual(empty.counts, { synced: 0, waiting: 0, failed: 0, unlinked: 0, excluded: 0, conflicts: 0, ordersNotPosted: 0 });
+    assert.deepEqual(empty.counts, {
+      synced: 0,
+      waiting: 0,
+      failed: 0,
+      unlinked: 0,
+      excluded: 0,
+      conflicts: 0,
+      ordersNotPosted: 0,
+    });
     assert.equal(empty.lastSyncAt, null);
 
     const shop = await createShop(prisma, { platform: "shopify" });
-    await prisma.connection.update({ where: { id: shop.connectionId }, data: { lastError: "Shopify answered 503 after 5 attempts" } });
-    const run = await prisma.syncRun.create({ data: { businessId: shop.businessId, connectionId: shop.connectionId, kind: "push", state: "succeeded", total: 10, done: 10, failed: 2 } });
-    await prisma.activityEvent.create({ data: { businessId: shop.businessId, connectionId: shop.connectionId, type: "webhooks_repaired", message: "registered again" } });
+    await prisma.connection.update({
+      where: { id: shop.connectionId },
+      data: { lastError: "Shopify answered 503 after 5 attempts" },
+    });
+    const run = await prisma.syncRun.create({
+      data: {
+        businessId: shop.businessId,
+        connectionId: shop.connectionId,
+        kind: "push",
+        state: "succeeded",
+        total: 10,
+        done: 10,
+        failed: 2,
+      },
+    });
+    await prisma.activityEvent.create({
+      data: {
+        businessId: shop.businessId,
+        connectionId: shop.connectionId,
+        type: "webhooks_repaired",
+        message: "registered again",
+      },
+    });
     // A repair from two days ago is not news any more.
-    await prisma.activityEvent.create({ data: { businessId: quiet.businessId, connectionId: quiet.connectionId, type: "webhooks_repaired", message: "old", createdAt: new Date(Date.now() - 48 * 3_600_000) } });
+    await prisma.activityEvent.create({
+      data: {
+        businessId: quiet.businessId,
+        connectionId: quiet.connectionId,
+        type: "webhooks_repaired",
+        message: "old",
+        createdAt: new Date(Date.now() - 48 * 3_600_000),
+      },
+    });
 
     const dashboard = await storeDashboard(deps, await store(shop));
     assert.deepEqual(
@@ -154,8 +234,19 @@ describe("the store card", () => {
     assert.deepEqual((await storeDashboard(deps, await store(quiet))).problems, []);
 
     // A setup that stopped says why.
-    await prisma.syncRun.create({ data: { businessId: shop.businessId, connectionId: shop.connectionId, kind: "pull", state: "failed", errors: [{ sku: null, product: null, message: "Prokip is not reachable" }] } });
-    assert.equal((await storeDashboard(deps, await store(shop))).problems.find((p) => p.code === "setup_errors")?.message, "Product setup stopped: Prokip is not reachable");
+    await prisma.syncRun.create({
+      data: {
+        businessId: shop.businessId,
+        connectionId: shop.connectionId,
+        kind: "pull",
+        state: "failed",
+        errors: [{ sku: null, product: null, message: "Prokip is not reachable" }],
+      },
+    });
+    assert.equal(
+      (await storeDashboard(deps, await store(shop))).problems.find((p) => p.code === "setup_errors")?.message,
+      "Product setup stopped: Prokip is not reachable",
+    );
   });
 
   it("asks the merchant to sign in to Prokip again once Prokip refuses the saved sign-in, until they do", async () => {
@@ -166,18 +257,31 @@ describe("the store card", () => {
       data: {
         prokipBaseUrl: world.prokip.url,
         prokipBusinessId: demo.businessId,
-        prokipCredentials: sealProkipCredentials(demo.username, { accessToken: "revoked", refreshToken: "revoked", expiresAt: null }, world.encryptionKey),
+        prokipCredentials: sealProkipCredentials(
+          demo.username,
+          { accessToken: "revoked", refreshToken: "revoked", expiresAt: null },
+          world.encryptionKey,
+        ),
       },
     });
-    await prisma.connection.update({ where: { id: shop.connectionId }, data: { lastError: "Prokip no longer accepts the saved sign-in" } });
+    await prisma.connection.update({
+      where: { id: shop.connectionId },
+      data: { lastError: "Prokip no longer accepts the saved sign-in" },
+    });
     const environment = { client: deps.prokip.client, encryptionKey: world.encryptionKey, log: world.log };
     const pos = await posForBusiness(prisma, shop.businessId, environment);
-    await assert.rejects(pos.listLocations(), (error) => error instanceof ChannelError && error.code === "unauthorized");
+    await assert.rejects(
+      pos.listLocations(),
+      (error) => error instanceof ChannelError && error.code === "unauthorized",
+    );
     assert.ok((await prisma.business.findUniqueOrThrow({ where: { id: shop.businessId } })).prokipSignedOutAt);
 
     const signedOut = await storeDashboard(deps, await store(shop));
     // The refused sign-in explains the failed sync: one problem, with its fix.
-    assert.deepEqual(signedOut.problems.map((p) => [p.code, p.fix]), [["prokip_signed_out", { kind: "reconnect_prokip", label: "Sign in to Prokip again" }]]);
+    assert.deepEqual(
+      signedOut.problems.map((p) => [p.code, p.fix]),
+      [["prokip_signed_out", { kind: "reconnect_prokip", label: "Sign in to Prokip again" }]],
+    );
 
     // The fix: signing in again from the store's screens replaces the refused sign-in.
     await signInToProkip(deps, await store(shop), { username: demo.username, password: demo.password });
@@ -187,7 +291,10 @@ describe("the store card", () => {
   });
 
   it("answers store_not_connected for a store without a live connection", async () => {
-    await assert.rejects(storeDashboard(deps, { platform: "shopify", storeDomain: "never-connected.myshopify.com" }), failsWith("store_not_connected"));
+    await assert.rejects(
+      storeDashboard(deps, { platform: "shopify", storeDomain: "never-connected.myshopify.com" }),
+      failsWith("store_not_connected"),
+    );
     const shop = await createShop(prisma, { platform: "shopify" });
     await prisma.connection.update({ where: { id: shop.connectionId }, data: { status: "disconnected" } });
     await assert.rejects(storeDashboard(deps, await store(shop)), failsWith("store_not_connected"));
@@ -236,7 +343,9 @@ describe("the store card's actions", () => {
     assert.ok((await storeDashboard(deps, ref)).problems.some((p) => p.code === "orders_not_posted"));
 
     const dashboard = await retryOrders(deps, ref);
-    const rows = new Map((await prisma.order.findMany({ where: { connectionId: shop.connectionId } })).map((o) => [o.id, o]));
+    const rows = new Map(
+      (await prisma.order.findMany({ where: { connectionId: shop.connectionId } })).map((o) => [o.id, o]),
+    );
     for (const id of [failed, stuck]) {
       assert.equal(rows.get(id)?.postingState, "pending");
       assert.equal(rows.get(id)?.postingAttempts, 0);

@@ -30,7 +30,13 @@ async function storeOf(shop: Shop): Promise<StoreRef> {
 
 let counter = 0;
 /** A store product without a Prokip link (or in conflict, or excluded). */
-async function storeListing(shop: Shop, title: string, sku: string | null, matchStatus: "unmatched" | "conflict" | "excluded" = "unmatched", connectionId = shop.connectionId) {
+async function storeListing(
+  shop: Shop,
+  title: string,
+  sku: string | null,
+  matchStatus: "unmatched" | "conflict" | "excluded" = "unmatched",
+  connectionId = shop.connectionId,
+) {
   const listing = await prisma.listing.create({
     data: {
       businessId: shop.businessId,
@@ -60,19 +66,32 @@ async function refusal(action: Promise<unknown>, code: ErrorCode): Promise<{ mes
   return { message: error.message, details: error.details };
 }
 
-const activityOf = (shop: Shop) => prisma.activityEvent.findMany({ where: { businessId: shop.businessId }, orderBy: { id: "asc" } });
+const activityOf = (shop: Shop) =>
+  prisma.activityEvent.findMany({ where: { businessId: shop.businessId }, orderBy: { id: "asc" } });
 
 describe("listProducts", () => {
   it("shows each listing with its status, Prokip and sent quantities, link and store admin address", async () => {
     const shop = await createShop(prisma, { buffer: 2 });
-    await prisma.connection.update({ where: { id: shop.connectionId }, data: { storeDomain: `prokip-demo-${randomUUID().slice(0, 8)}.myshopify.com` } });
+    await prisma.connection.update({
+      where: { id: shop.connectionId },
+      data: { storeDomain: `prokip-demo-${randomUUID().slice(0, 8)}.myshopify.com` },
+    });
     const store = await storeOf(shop);
     const synced = await createVariant(db, shop, "TEE-S", 10);
-    await prisma.listing.updateMany({ where: { variantId: synced }, data: { lastPushedQuantity: 8, storeQuantity: 8, externalProductId: "gid://shopify/Product/4242" } });
+    await prisma.listing.updateMany({
+      where: { variantId: synced },
+      data: { lastPushedQuantity: 8, storeQuantity: 8, externalProductId: "gid://shopify/Product/4242" },
+    });
     const waiting = await createVariant(db, shop, "TEE-M", 5);
-    await prisma.listing.updateMany({ where: { variantId: waiting }, data: { dirty: true, dirtySince: new Date(), lastPushedQuantity: 1 } });
+    await prisma.listing.updateMany({
+      where: { variantId: waiting },
+      data: { dirty: true, dirtySince: new Date(), lastPushedQuantity: 1 },
+    });
     const failed = await createVariant(db, shop, "TEE-L", 3);
-    await prisma.listing.updateMany({ where: { variantId: failed }, data: { dirty: true, dirtySince: new Date(), pushFailedAt: new Date(), pushError: "refused" } });
+    await prisma.listing.updateMany({
+      where: { variantId: failed },
+      data: { dirty: true, dirtySince: new Date(), pushFailedAt: new Date(), pushError: "refused" },
+    });
     await storeListing(shop, "Mug", "MUG-1");
     await storeListing(shop, "Poster", null, "conflict");
     await storeListing(shop, "Cap (red)", "CAP", "conflict");
@@ -115,12 +134,18 @@ describe("listProducts", () => {
     assert.equal(mug.prokipQuantity, null);
     assert.equal(mug.linkedTo, null);
     assert.match(page.rows.find((row) => row.title === "Poster")!.conflictReason!, /no SKU/u);
-    assert.match(page.rows.find((row) => row.title === "Cap (red)")!.conflictReason!, /2 products in your store use the SKU "CAP"/u);
+    assert.match(
+      page.rows.find((row) => row.title === "Cap (red)")!.conflictReason!,
+      /2 products in your store use the SKU "CAP"/u,
+    );
   });
 
   it("links a WooCommerce product to its edit page in wp-admin", async () => {
     const shop = await createShop(prisma, { platform: "woocommerce" });
-    await prisma.connection.update({ where: { id: shop.connectionId }, data: { storeDomain: `https://woo-${randomUUID().slice(0, 8)}.example/` } });
+    await prisma.connection.update({
+      where: { id: shop.connectionId },
+      data: { storeDomain: `https://woo-${randomUUID().slice(0, 8)}.example/` },
+    });
     await createVariant(db, shop, "HAT", 4);
     await prisma.listing.updateMany({ where: { connectionId: shop.connectionId }, data: { externalProductId: "57" } });
     const store = await storeOf(shop);
@@ -132,7 +157,10 @@ describe("listProducts", () => {
     const shop = await createShop(prisma);
     const store = await storeOf(shop);
     for (const sku of ["Denim-S", "DENIM-M", "shirt-s"]) await createVariant(db, shop, sku, 3);
-    await prisma.listing.updateMany({ where: { sku: "DENIM-M", connectionId: shop.connectionId }, data: { title: "Jacket M", sku: "JKT-M" } });
+    await prisma.listing.updateMany({
+      where: { sku: "DENIM-M", connectionId: shop.connectionId },
+      data: { title: "Jacket M", sku: "JKT-M" },
+    });
     await storeListing(shop, "Denim bag", "BAG");
     await storeListing(shop, "100% cotton tee", "TEE");
     await storeListing(shop, "100 cotton tee", "TEE2");
@@ -140,14 +168,22 @@ describe("listProducts", () => {
     const denim = await listProducts(deps, store, { search: "denim" });
     assert.deepEqual(denim.rows.map((row) => row.title).sort(), ["Denim bag", "Denim-S", "Jacket M"]); // Jacket M: by its Prokip SKU
     assert.equal(denim.total, 3);
-    assert.deepEqual(denim.counts, { synced: 3, waiting: 0, failed: 0, unlinked: 3, conflict: 0, excluded: 0 }, "counts are the whole store's");
+    assert.deepEqual(
+      denim.counts,
+      { synced: 3, waiting: 0, failed: 0, unlinked: 3, conflict: 0, excluded: 0 },
+      "counts are the whole store's",
+    );
 
     const linkedDenim = await listProducts(deps, store, { search: "  DENIM ", status: "synced" });
     assert.deepEqual(linkedDenim.rows.map((row) => row.title).sort(), ["Denim-S", "Jacket M"]);
     assert.equal(linkedDenim.total, 2);
 
     const percent = await listProducts(deps, store, { search: "100%" });
-    assert.deepEqual(percent.rows.map((row) => row.title), ["100% cotton tee"], "% is a character, not a wildcard");
+    assert.deepEqual(
+      percent.rows.map((row) => row.title),
+      ["100% cotton tee"],
+      "% is a character, not a wildcard",
+    );
 
     const unlinked = await listProducts(deps, store, { status: "unlinked" });
     assert.equal(unlinked.total, 3);
@@ -167,35 +203,60 @@ describe("listProducts", () => {
     const titles = Array.from({ length: 60 }, (_, i) => `Product ${String(i + 1).padStart(3, "0")}`);
 
     const first = await listProducts(deps, store, { pageSize: 25 });
-    assert.deepEqual(first.rows.map((row) => row.title), titles.slice(0, 25));
+    assert.deepEqual(
+      first.rows.map((row) => row.title),
+      titles.slice(0, 25),
+    );
     assert.equal(first.previousCursor, null);
     assert.ok(first.nextCursor);
     assert.equal(first.total, 60);
     assert.equal(first.counts.unlinked, 60);
 
     const second = await listProducts(deps, store, { pageSize: 25, after: first.nextCursor });
-    assert.deepEqual(second.rows.map((row) => row.title), titles.slice(25, 50));
+    assert.deepEqual(
+      second.rows.map((row) => row.title),
+      titles.slice(25, 50),
+    );
     assert.ok(second.previousCursor && second.nextCursor);
 
     const third = await listProducts(deps, store, { pageSize: 25, after: second.nextCursor! });
-    assert.deepEqual(third.rows.map((row) => row.title), titles.slice(50));
+    assert.deepEqual(
+      third.rows.map((row) => row.title),
+      titles.slice(50),
+    );
     assert.equal(third.nextCursor, null);
     assert.ok(third.previousCursor);
 
     const back = await listProducts(deps, store, { pageSize: 25, before: third.previousCursor! });
-    assert.deepEqual(back.rows.map((row) => row.title), titles.slice(25, 50));
+    assert.deepEqual(
+      back.rows.map((row) => row.title),
+      titles.slice(25, 50),
+    );
     assert.ok(back.nextCursor && back.previousCursor);
     const start = await listProducts(deps, store, { pageSize: 25, before: back.previousCursor! });
-    assert.deepEqual(start.rows.map((row) => row.title), titles.slice(0, 25));
+    assert.deepEqual(
+      start.rows.map((row) => row.title),
+      titles.slice(0, 25),
+    );
     assert.equal(start.previousCursor, null, "nothing before the first page");
     assert.deepEqual((await listProducts(deps, store, { pageSize: 25, after: start.nextCursor! })).rows, second.rows);
 
     // A filter pages over its own rows; the counts stay the store's.
     const excludedTitles = titles.filter((_, i) => i % 3 === 0);
-    await pool.query(`UPDATE "Listing" SET "matchStatus" = 'excluded' WHERE "connectionId" = $1 AND "title" = ANY($2)`, [shop.connectionId, excludedTitles]);
+    await pool.query(
+      `UPDATE "Listing" SET "matchStatus" = 'excluded' WHERE "connectionId" = $1 AND "title" = ANY($2)`,
+      [shop.connectionId, excludedTitles],
+    );
     const excluded1 = await listProducts(deps, store, { status: "excluded", pageSize: 15 });
-    const excluded2 = await listProducts(deps, store, { status: "excluded", pageSize: 15, after: excluded1.nextCursor! });
-    assert.deepEqual([...excluded1.rows, ...excluded2.rows].map((row) => row.title), excludedTitles);
+    const excluded2 = await listProducts(deps, store, {
+      status: "excluded",
+      pageSize: 15,
+      after: excluded1.nextCursor!,
+    });
+    assert.deepEqual(
+      [...excluded1.rows, ...excluded2.rows].map((row) => row.title),
+      excludedTitles,
+    );
     assert.equal(excluded2.nextCursor, null);
     assert.equal(excluded2.total, 20);
     assert.deepEqual(excluded2.counts, { synced: 0, waiting: 0, failed: 0, unlinked: 40, conflict: 0, excluded: 20 });
@@ -210,8 +271,14 @@ describe("listProducts", () => {
     await refusal(listProducts(deps, store, { after: "x", before: "y" }), "invalid_input");
     const { details } = await refusal(listProducts(deps, store, { after: "not-a-cursor" }), "invalid_input");
     assert.deepEqual(details, [{ path: "after", message: "is not a cursor of this list" }]);
-    await refusal(listProducts(deps, { platform: "shopify", storeDomain: "nobody.myshopify.com" }, {}), "store_not_connected");
-    await refusal(listProducts(deps, { platform: "woocommerce", storeDomain: store.storeDomain }, {}), "store_not_connected");
+    await refusal(
+      listProducts(deps, { platform: "shopify", storeDomain: "nobody.myshopify.com" }, {}),
+      "store_not_connected",
+    );
+    await refusal(
+      listProducts(deps, { platform: "woocommerce", storeDomain: store.storeDomain }, {}),
+      "store_not_connected",
+    );
     await prisma.connection.update({ where: { id: shop.connectionId }, data: { status: "disconnected" } });
     await refusal(listProducts(deps, store, {}), "store_not_connected");
   });
@@ -334,7 +401,10 @@ describe("linkProduct", () => {
     await refusal(linkProduct(deps, store, { listingId: "42", prokipSku: "FREE" }), "invalid_input");
     await refusal(linkProduct(deps, store, { listingId, prokipSku: "   " }), "invalid_input");
 
-    assert.deepEqual(await prisma.listing.findMany({ where: { businessId: shop.businessId }, orderBy: { id: "asc" } }), before);
+    assert.deepEqual(
+      await prisma.listing.findMany({ where: { businessId: shop.businessId }, orderBy: { id: "asc" } }),
+      before,
+    );
     assert.equal((await activityOf(shop)).length, events);
   });
 });
@@ -345,14 +415,20 @@ describe("unlink, exclude, include", () => {
     const store = await storeOf(shop);
     const variantId = await createVariant(db, shop, "SOCK", 4);
     const listing = await listingOf(shop, variantId);
-    await prisma.listing.update({ where: { id: listing.id }, data: { dirty: true, dirtySince: new Date(), pushFailedAt: new Date(), pushError: "x" } });
+    await prisma.listing.update({
+      where: { id: listing.id },
+      data: { dirty: true, dirtySince: new Date(), pushFailedAt: new Date(), pushError: "x" },
+    });
 
     const row = await unlinkProduct(deps, store, listing.id);
     assert.equal(row.status, "unlinked");
     assert.equal(row.linkedTo, null);
     assert.equal(row.prokipQuantity, null);
     const stored = await prisma.listing.findUniqueOrThrow({ where: { id: listing.id } });
-    assert.deepEqual([stored.variantId, stored.matchStatus, stored.dirty, stored.pushFailedAt], [null, "unmatched", false, null]);
+    assert.deepEqual(
+      [stored.variantId, stored.matchStatus, stored.dirty, stored.pushFailedAt],
+      [null, "unmatched", false, null],
+    );
     await unlinkProduct(deps, store, listing.id);
     const events = (await activityOf(shop)).filter((e) => e.type === "product_unlinked");
     assert.equal(events.length, 1);
@@ -368,9 +444,23 @@ describe("unlink, exclude, include", () => {
 
     assert.equal((await excludeProduct(deps, store, listing.id)).status, "excluded");
     await withTransaction(pool, (sql) =>
-      applyMovements(sql, [{ businessId: shop.businessId, locationId: shop.locationId, variantId, delta: -1, reason: "adjustment", idempotencyKey: `adj:${randomUUID()}`, postingState: "not_required" }]),
+      applyMovements(sql, [
+        {
+          businessId: shop.businessId,
+          locationId: shop.locationId,
+          variantId,
+          delta: -1,
+          reason: "adjustment",
+          idempotencyKey: `adj:${randomUUID()}`,
+          postingState: "not_required",
+        },
+      ]),
     );
-    assert.equal((await prisma.listing.findUniqueOrThrow({ where: { id: listing.id } })).dirty, false, "the ledger does not mark an excluded listing");
+    assert.equal(
+      (await prisma.listing.findUniqueOrThrow({ where: { id: listing.id } })).dirty,
+      false,
+      "the ledger does not mark an excluded listing",
+    );
     assert.equal(deps.jobs.requested.length, 0);
 
     const row = await includeProduct(deps, store, listing.id);
@@ -415,7 +505,12 @@ describe("failed", () => {
     after(() => emulator.close());
     const demo = emulator.emulator.control.seedDemo();
     const log = createLogger({ level: "silent" });
-    const channel = shopifyAdapter.createShopifyChannel({ shop: demo.shop, accessToken: demo.accessToken, log, fetch: shopifyAdapter.routeShopifyFetch(emulator.url) });
+    const channel = shopifyAdapter.createShopifyChannel({
+      shop: demo.shop,
+      accessToken: demo.accessToken,
+      log,
+      fetch: shopifyAdapter.routeShopifyFetch(emulator.url),
+    });
     const [item] = (await channel.listVariants()[Symbol.asyncIterator]().next()).value ?? [];
     assert.ok(item?.sku, "the demo shop has products with SKUs");
 
@@ -436,7 +531,13 @@ describe("failed", () => {
       },
     });
 
-    const refused = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `test-${randomUUID()}` }, log);
+    const refused = await drainConnection(
+      pool,
+      { id: shop.connectionId, businessId: shop.businessId },
+      channel,
+      { reference: `test-${randomUUID()}` },
+      log,
+    );
     assert.equal(refused.failed, 1);
     let [row] = (await listProducts(deps, store, { status: "failed" })).rows;
     assert.equal(row?.listingId, listing.id);
@@ -445,8 +546,17 @@ describe("failed", () => {
     assert.match(marked.pushError!, /inventory item/u);
     assert.equal(marked.dirty, true, "left to be tried again");
 
-    await prisma.listing.update({ where: { id: listing.id }, data: { externalInventoryItemId: item.externalInventoryItemId } });
-    const written = await drainConnection(pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `test-${randomUUID()}` }, log);
+    await prisma.listing.update({
+      where: { id: listing.id },
+      data: { externalInventoryItemId: item.externalInventoryItemId },
+    });
+    const written = await drainConnection(
+      pool,
+      { id: shop.connectionId, businessId: shop.businessId },
+      channel,
+      { reference: `test-${randomUUID()}` },
+      log,
+    );
     assert.equal(written.written, 1);
     [row] = (await listProducts(deps, store, {})).rows;
     assert.equal(row!.status, "synced");

@@ -35,7 +35,9 @@ async function snapshot(shop: Shop) {
   };
 }
 
-async function invalid(action: Promise<unknown>): Promise<{ message: string; details: { path: string; message: string }[] }> {
+async function invalid(
+  action: Promise<unknown>,
+): Promise<{ message: string; details: { path: string; message: string }[] }> {
   const error = await action.then(
     () => assert.fail("expected invalid_input"),
     (e: unknown) => e,
@@ -62,7 +64,9 @@ describe("storeSettings", () => {
   });
 
   it("refuses a store that is not connected", async () => {
-    const error = await storeSettings(deps, { platform: "shopify", storeDomain: "nobody.myshopify.com" }).catch((e: unknown) => e);
+    const error = await storeSettings(deps, { platform: "shopify", storeDomain: "nobody.myshopify.com" }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(isSyncError(error) && error.code === "store_not_connected");
   });
 });
@@ -73,43 +77,97 @@ describe("updateStoreSettings", () => {
     const store = await storeOf(shop);
     const linked = await createVariant(db, shop, "SHIRT", 10);
     const waiting = await createVariant(db, shop, "HAT", 3);
-    await prisma.listing.updateMany({ where: { variantId: waiting }, data: { dirty: true, dirtySince: new Date("2026-01-01T00:00:00Z") } });
+    await prisma.listing.updateMany({
+      where: { variantId: waiting },
+      data: { dirty: true, dirtySince: new Date("2026-01-01T00:00:00Z") },
+    });
     const loose = await prisma.listing.create({
-      data: { businessId: shop.businessId, connectionId: shop.connectionId, externalProductId: "p-loose", externalVariantId: "v-loose", sku: "LOOSE", normalizedSku: "loose", title: "Loose" },
+      data: {
+        businessId: shop.businessId,
+        connectionId: shop.connectionId,
+        externalProductId: "p-loose",
+        externalVariantId: "v-loose",
+        sku: "LOOSE",
+        normalizedSku: "loose",
+        title: "Loose",
+      },
     });
     deps.jobs.requested.length = 0;
 
-    const saved = await updateStoreSettings(deps, store, { buffer: 2, reconcileIntervalMinutes: 30, lowStockThreshold: 5 });
-    assert.deepEqual(saved, { buffer: 2, reconcileIntervalMinutes: 30, deductOn: "created", lowStockThreshold: 5, storeEditPolicy: "correct", centralMode: true });
+    const saved = await updateStoreSettings(deps, store, {
+      buffer: 2,
+      reconcileIntervalMinutes: 30,
+      lowStockThreshold: 5,
+    });
+    assert.deepEqual(saved, {
+      buffer: 2,
+      reconcileIntervalMinutes: 30,
+      deductOn: "created",
+      lowStockThreshold: 5,
+      storeEditPolicy: "correct",
+      centralMode: true,
+    });
     assert.deepEqual(await storeSettings(deps, store), saved);
     const connection = await prisma.connection.findUniqueOrThrow({ where: { id: shop.connectionId } });
     assert.equal(connection.buffer, 2);
-    assert.deepEqual(connection.settings, { deductOn: "created", reconcileIntervalMinutes: 30, lowStockThreshold: 5, storeEditPolicy: "correct" });
+    assert.deepEqual(connection.settings, {
+      deductOn: "created",
+      reconcileIntervalMinutes: 30,
+      lowStockThreshold: 5,
+      storeEditPolicy: "correct",
+    });
 
-    const listing = (variantId: string) => prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId } });
+    const listing = (variantId: string) =>
+      prisma.listing.findFirstOrThrow({ where: { connectionId: shop.connectionId, variantId } });
     assert.equal((await listing(linked)).dirty, true, "the store must be told 8, not 10");
-    assert.deepEqual((await listing(waiting)).dirtySince, new Date("2026-01-01T00:00:00Z"), "already waiting: left as it was");
-    assert.equal((await prisma.listing.findUniqueOrThrow({ where: { id: loose.id } })).dirty, false, "unlinked: nothing to tell");
+    assert.deepEqual(
+      (await listing(waiting)).dirtySince,
+      new Date("2026-01-01T00:00:00Z"),
+      "already waiting: left as it was",
+    );
+    assert.equal(
+      (await prisma.listing.findUniqueOrThrow({ where: { id: loose.id } })).dirty,
+      false,
+      "unlinked: nothing to tell",
+    );
     assert.deepEqual(deps.jobs.requested, [{ job: "drain", connectionId: shop.connectionId }]);
 
-    const [event] = await prisma.activityEvent.findMany({ where: { businessId: shop.businessId, type: "settings_changed" } });
+    const [event] = await prisma.activityEvent.findMany({
+      where: { businessId: shop.businessId, type: "settings_changed" },
+    });
     assert.equal(event!.connectionId, shop.connectionId);
-    assert.equal(event!.message, "Settings changed: safety buffer 2 (was 0); reconciliation interval 30 minutes (was 15 minutes); low-stock threshold 5 (was off)");
+    assert.equal(
+      event!.message,
+      "Settings changed: safety buffer 2 (was 0); reconciliation interval 30 minutes (was 15 minutes); low-stock threshold 5 (was off)",
+    );
     assert.deepEqual(event!.data, {
-      changes: { buffer: { from: 0, to: 2 }, reconcileIntervalMinutes: { from: 15, to: 30 }, lowStockThreshold: { from: null, to: 5 } },
+      changes: {
+        buffer: { from: 0, to: 2 },
+        reconcileIntervalMinutes: { from: 15, to: 30 },
+        lowStockThreshold: { from: null, to: 5 },
+      },
     });
 
     // The same again changes nothing and says nothing; a change without the buffer marks nothing.
-    await prisma.listing.updateMany({ where: { connectionId: shop.connectionId }, data: { dirty: false, dirtySince: null } });
+    await prisma.listing.updateMany({
+      where: { connectionId: shop.connectionId },
+      data: { dirty: false, dirtySince: null },
+    });
     deps.jobs.requested.length = 0;
     await updateStoreSettings(deps, store, { buffer: 2, reconcileIntervalMinutes: 30 });
     await updateStoreSettings(deps, store, { deductOn: "paid", lowStockThreshold: null });
     assert.equal(await prisma.listing.count({ where: { connectionId: shop.connectionId, dirty: true } }), 0);
     assert.deepEqual(deps.jobs.requested, []);
-    const events = await prisma.activityEvent.findMany({ where: { businessId: shop.businessId, type: "settings_changed" }, orderBy: { id: "asc" } });
+    const events = await prisma.activityEvent.findMany({
+      where: { businessId: shop.businessId, type: "settings_changed" },
+      orderBy: { id: "asc" },
+    });
     assert.deepEqual(
       events.map((e) => e.message),
-      [event!.message, "Settings changed: deduct stock when an order is paid (was when an order is placed); low-stock threshold off (was 5)"],
+      [
+        event!.message,
+        "Settings changed: deduct stock when an order is paid (was when an order is placed); low-stock threshold off (was 5)",
+      ],
     );
   });
 
@@ -144,7 +202,14 @@ describe("updateStoreSettings", () => {
     const buffer = await invalid(updateStoreSettings(deps, store, { buffer: -1 }));
     assert.deepEqual(buffer.details, [{ path: "buffer", message: "Enter a whole number from 0 to 100,000" }]);
 
-    const several = await invalid(updateStoreSettings(deps, store, { buffer: -5, reconcileIntervalMinutes: 30, deductOn: "never", storeEditPolicy: "accept" }));
+    const several = await invalid(
+      updateStoreSettings(deps, store, {
+        buffer: -5,
+        reconcileIntervalMinutes: 30,
+        deductOn: "never",
+        storeEditPolicy: "accept",
+      }),
+    );
     assert.deepEqual(several.details.map((d) => d.path).sort(), ["buffer", "deductOn"]);
     assert.match(several.message, /buffer, deductOn are not valid/u);
     await invalid(updateStoreSettings(deps, store, "buffer=3"));
@@ -158,7 +223,10 @@ describe("updateStoreSettings", () => {
     const prokipStore = await storeOf(prokipMode);
     const before = await snapshot(prokipMode);
     const refused = await invalid(updateStoreSettings(deps, prokipStore, { storeEditPolicy: "accept", buffer: 1 }));
-    assert.deepEqual(refused.details.map((d) => d.path), ["storeEditPolicy"]);
+    assert.deepEqual(
+      refused.details.map((d) => d.path),
+      ["storeEditPolicy"],
+    );
     assert.match(refused.details[0]!.message, /central mode/u);
     assert.deepEqual(await snapshot(prokipMode), before);
     // Sending the current value (a form sends every field) is not a change.
@@ -167,7 +235,9 @@ describe("updateStoreSettings", () => {
     const central = await createShop(prisma);
     const saved = await updateStoreSettings(deps, await storeOf(central), { storeEditPolicy: "accept" });
     assert.equal(saved.storeEditPolicy, "accept");
-    const [event] = await prisma.activityEvent.findMany({ where: { businessId: central.businessId, type: "settings_changed" } });
+    const [event] = await prisma.activityEvent.findMany({
+      where: { businessId: central.businessId, type: "settings_changed" },
+    });
     assert.equal(event!.message, "Settings changed: edits made in the store taken as the new stock (was set back)");
   });
 
@@ -176,7 +246,12 @@ describe("updateStoreSettings", () => {
     after(() => emulator.close());
     const demo = emulator.emulator.control.seedDemo();
     const log = createLogger({ level: "silent" });
-    const channel = shopifyAdapter.createShopifyChannel({ shop: demo.shop, accessToken: demo.accessToken, log, fetch: shopifyAdapter.routeShopifyFetch(emulator.url) });
+    const channel = shopifyAdapter.createShopifyChannel({
+      shop: demo.shop,
+      accessToken: demo.accessToken,
+      log,
+      fetch: shopifyAdapter.routeShopifyFetch(emulator.url),
+    });
     const firstPage: StoreVariant[] = (await channel.listVariants()[Symbol.asyncIterator]().next()).value ?? [];
     const items = firstPage.filter((item) => item.sku).slice(0, 3);
     assert.equal(items.length, 3, "the demo shop has products with SKUs");
@@ -187,12 +262,33 @@ describe("updateStoreSettings", () => {
       const variantId = await createVariant(db, shop, item.sku!, 20);
       await prisma.listing.updateMany({
         where: { variantId },
-        data: { externalProductId: item.externalProductId, externalVariantId: item.externalVariantId, externalInventoryItemId: item.externalInventoryItemId, storeQuantity: item.quantity, lastPushedQuantity: item.quantity, dirty: true, dirtySince: new Date() },
+        data: {
+          externalProductId: item.externalProductId,
+          externalVariantId: item.externalVariantId,
+          externalInventoryItemId: item.externalInventoryItemId,
+          storeQuantity: item.quantity,
+          lastPushedQuantity: item.quantity,
+          dirty: true,
+          dirtySince: new Date(),
+        },
       });
     }
-    const drain = () => drainConnection(db.pool, { id: shop.connectionId, businessId: shop.businessId }, channel, { reference: `test-${randomUUID()}` }, log);
+    const drain = () =>
+      drainConnection(
+        db.pool,
+        { id: shop.connectionId, businessId: shop.businessId },
+        channel,
+        { reference: `test-${randomUUID()}` },
+        log,
+      );
     const storeFigures = async () => {
-      const figures = await channel.readQuantities(items.map((item) => ({ externalProductId: item.externalProductId, externalVariantId: item.externalVariantId, externalInventoryItemId: item.externalInventoryItemId })));
+      const figures = await channel.readQuantities(
+        items.map((item) => ({
+          externalProductId: item.externalProductId,
+          externalVariantId: item.externalVariantId,
+          externalInventoryItemId: item.externalInventoryItemId,
+        })),
+      );
       return items.map((item) => figures.get(item.externalVariantId));
     };
     await drain();

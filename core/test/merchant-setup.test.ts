@@ -9,8 +9,23 @@ import { after, before, describe, it } from "node:test";
 import type { PgBoss } from "pg-boss";
 import { demoCatalogue } from "@prokip-sync/sandbox";
 import { SyncError, type ErrorCode } from "../src/domain/index.ts";
-import { merchantJobRequests, runSetupJob, startQueue, startWorkers, type WorkerDependencies } from "../src/jobs/index.ts";
-import { chooseLocation, missingInProkipFile, previewStoreSetup, signInToProkip, startStoreSetup, storeDashboard, storeSetupRun, storeStage } from "../src/merchant/index.ts";
+import {
+  merchantJobRequests,
+  runSetupJob,
+  startQueue,
+  startWorkers,
+  type WorkerDependencies,
+} from "../src/jobs/index.ts";
+import {
+  chooseLocation,
+  missingInProkipFile,
+  previewStoreSetup,
+  signInToProkip,
+  startStoreSetup,
+  storeDashboard,
+  storeSetupRun,
+  storeStage,
+} from "../src/merchant/index.ts";
 import type { MerchantDeps, StoreRef, SyncRunView } from "../src/merchant/types.ts";
 import { eventually } from "./support/eventually.ts";
 import { merchantWorld } from "./support/merchant.ts";
@@ -47,7 +62,10 @@ const failsWith = (code: ErrorCode) => (error: unknown) => error instanceof Sync
 async function connectedShop(): Promise<{ store: StoreRef; connectionId: string }> {
   const shop = world.newShop({ products: true });
   await signInToProkip(deps, shop.store, { username: demo.username, password: demo.password });
-  const { connectionId } = await chooseLocation(deps, shop.store, { prokipLocationId: cbd.id, credentials: { platform: "shopify", accessToken: shop.accessToken } });
+  const { connectionId } = await chooseLocation(deps, shop.store, {
+    prokipLocationId: cbd.id,
+    credentials: { platform: "shopify", accessToken: shop.accessToken },
+  });
   return { store: shop.store, connectionId };
 }
 
@@ -87,7 +105,10 @@ describe("setting up a store's products", () => {
     assert.equal(again.id, queued.id);
     assert.equal(queued.dryRun, false);
     assert.equal(queued.connectionId, connectionId);
-    assert.equal(await prisma.syncRun.count({ where: { connectionId, dryRun: false, state: { not: "cancelled" } } }), 1);
+    assert.equal(
+      await prisma.syncRun.count({ where: { connectionId, dryRun: false, state: { not: "cancelled" } } }),
+      1,
+    );
     const stage = await storeStage(deps, store);
     if (stage.stage === "set_up_products") assert.equal(stage.activeRun?.id ?? stage.lastRun?.id, queued.id);
 
@@ -102,7 +123,10 @@ describe("setting up a store's products", () => {
     assert.deepEqual(await storeStage(deps, store), { stage: "ready", connectionId });
     const connection = await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
     assert.equal(connection.setupStrategy, "push");
-    assert.equal(await prisma.listing.count({ where: { connectionId, matchStatus: "matched" } }), run.results?.listingsMatched);
+    assert.equal(
+      await prisma.listing.count({ where: { connectionId, matchStatus: "matched" } }),
+      run.results?.listingsMatched,
+    );
     const activity = await prisma.activityEvent.findMany({ where: { connectionId, type: "setup_finished" } });
     assert.equal(activity.length, 1);
     assert.equal(activity[0]?.severity, "info");
@@ -116,7 +140,11 @@ describe("setting up a store's products", () => {
 
   it("pulls: the products Prokip lacks come as an import file, for this store only", async () => {
     const { store, connectionId } = await connectedShop();
-    world.shopifyStore.emulator.control.createProduct({ shop: store.storeDomain, title: "Hand-made Basket", variants: [{ sku: "BASKET-1", price: "1500", stock: 4 }] });
+    world.shopifyStore.emulator.control.createProduct({
+      shop: store.storeDomain,
+      title: "Hand-made Basket",
+      variants: [{ sku: "BASKET-1", price: "1500", stock: 4 }],
+    });
 
     const queued = await startStoreSetup(deps, store, { strategy: "pull" });
     const run = await finished(store, queued.id);
@@ -124,7 +152,10 @@ describe("setting up a store's products", () => {
     assert.equal(run.counts?.missing_in_prokip, 1);
 
     const file = await missingInProkipFile(deps, store, run.id);
-    assert.match(file.filename, /^products-missing-in-prokip-merchant-[a-z0-9-]+-myshopify-com-\d{4}-\d{2}-\d{2}\.csv$/);
+    assert.match(
+      file.filename,
+      /^products-missing-in-prokip-merchant-[a-z0-9-]+-myshopify-com-\d{4}-\d{2}-\d{2}\.csv$/,
+    );
     assert.match(file.csv, /BASKET-1/);
     assert.match(file.csv, /Hand-made Basket/);
     assert.equal((await storeStage(deps, store)).stage, "ready");
@@ -135,24 +166,41 @@ describe("setting up a store's products", () => {
     await assert.rejects(storeSetupRun(deps, other.store, run.id), failsWith("not_found"));
     await assert.rejects(missingInProkipFile(deps, other.store, run.id), failsWith("not_found"));
     await assert.rejects(storeSetupRun(deps, other.store, "not-a-run"), failsWith("not_found"));
-    await assert.rejects(storeSetupRun(deps, { platform: "shopify", storeDomain: "never-seen.myshopify.com" }, run.id), failsWith("not_found"));
+    await assert.rejects(
+      storeSetupRun(deps, { platform: "shopify", storeDomain: "never-seen.myshopify.com" }, run.id),
+      failsWith("not_found"),
+    );
   });
 
   it("refuses a request that is not a setup, and a setup for a store that is not connected", async () => {
     const { store } = await connectedShop();
     const before = await prisma.syncRun.count();
     await assert.rejects(startStoreSetup(deps, store, { strategy: "sideways" as "push" }), failsWith("invalid_input"));
-    await assert.rejects(startStoreSetup(deps, store, { strategy: "pull", options: { status: "active" } }), failsWith("invalid_input"));
-    await assert.rejects(startStoreSetup(deps, store, { strategy: "push", connectionId: "00000000-0000-0000-0000-000000000000" } as never), failsWith("invalid_input"));
-    await assert.rejects(previewStoreSetup(deps, store, { strategy: "push", options: { priceAdjustmentPercent: -100 } }), failsWith("invalid_input"));
-    await assert.rejects(startStoreSetup(deps, world.newShop().store, { strategy: "push" }), failsWith("store_not_connected"));
+    await assert.rejects(
+      startStoreSetup(deps, store, { strategy: "pull", options: { status: "active" } }),
+      failsWith("invalid_input"),
+    );
+    await assert.rejects(
+      startStoreSetup(deps, store, { strategy: "push", connectionId: "00000000-0000-0000-0000-000000000000" } as never),
+      failsWith("invalid_input"),
+    );
+    await assert.rejects(
+      previewStoreSetup(deps, store, { strategy: "push", options: { priceAdjustmentPercent: -100 } }),
+      failsWith("invalid_input"),
+    );
+    await assert.rejects(
+      startStoreSetup(deps, world.newShop().store, { strategy: "push" }),
+      failsWith("store_not_connected"),
+    );
     assert.equal(await prisma.syncRun.count(), before);
   });
 
   it("fails a run its worker left running, rather than create products twice", async () => {
     const { store, connectionId } = await connectedShop();
     const { businessId } = await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
-    const run = await prisma.syncRun.create({ data: { businessId, connectionId, kind: "push", state: "running", startedAt: new Date() } });
+    const run = await prisma.syncRun.create({
+      data: { businessId, connectionId, kind: "push", state: "running", startedAt: new Date() },
+    });
     const result = await runSetupJob(workers, { connectionId, runId: run.id });
     assert.equal(result?.state, "failed");
     assert.match(result?.errors.at(-1)?.message ?? "", /interrupted/);

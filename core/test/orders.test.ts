@@ -15,7 +15,13 @@ const db = await testDatabase({ poolSize: 16 });
 const { prisma, pool } = db;
 
 type Line = NormalizedOrder["lines"][number];
-function order(connectionId: string, externalId: string, minute: number, lines: Partial<Line>[], flags: Partial<NormalizedOrder> = {}): NormalizedOrder {
+function order(
+  connectionId: string,
+  externalId: string,
+  minute: number,
+  lines: Partial<Line>[],
+  flags: Partial<NormalizedOrder> = {},
+): NormalizedOrder {
   return {
     connectionId,
     externalId,
@@ -23,7 +29,14 @@ function order(connectionId: string, externalId: string, minute: number, lines: 
     updatedAt: new Date(Date.UTC(2026, 10, 1, 12, minute)),
     paid: true,
     cancelled: false,
-    lines: lines.map((line, i) => ({ lineId: `L${i + 1}`, sku: null, quantity: 0, refundedQuantity: 0, restockedQuantity: 0, ...line })),
+    lines: lines.map((line, i) => ({
+      lineId: `L${i + 1}`,
+      sku: null,
+      quantity: 0,
+      refundedQuantity: 0,
+      restockedQuantity: 0,
+      ...line,
+    })),
     ...flags,
   };
 }
@@ -61,12 +74,42 @@ describe("every order of an order's states converges", () => {
   const A = "JACKET-M";
   const B = "CAP";
   const states = (connectionId: string, id: string): NormalizedOrder[] => [
-    order(connectionId, id, 1, [{ sku: A, quantity: 3 }, { sku: B, quantity: 2 }], { paid: false }), // created
-    order(connectionId, id, 2, [{ sku: A, quantity: 3 }, { sku: B, quantity: 2 }]), // paid
-    order(connectionId, id, 3, [{ sku: A, quantity: 3 }, { sku: B, quantity: 1 }]), // edited down
-    order(connectionId, id, 4, [{ sku: A, quantity: 3, refundedQuantity: 1, restockedQuantity: 1 }, { sku: B, quantity: 1 }]), // refund with restock
-    order(connectionId, id, 5, [{ sku: A, quantity: 3, refundedQuantity: 2, restockedQuantity: 1 }, { sku: B, quantity: 1 }]), // refund without restock
-    order(connectionId, id, 6, [{ sku: A, quantity: 3, refundedQuantity: 2, restockedQuantity: 1 }, { sku: B, quantity: 1 }], { cancelled: true }), // cancelled
+    order(
+      connectionId,
+      id,
+      1,
+      [
+        { sku: A, quantity: 3 },
+        { sku: B, quantity: 2 },
+      ],
+      { paid: false },
+    ), // created
+    order(connectionId, id, 2, [
+      { sku: A, quantity: 3 },
+      { sku: B, quantity: 2 },
+    ]), // paid
+    order(connectionId, id, 3, [
+      { sku: A, quantity: 3 },
+      { sku: B, quantity: 1 },
+    ]), // edited down
+    order(connectionId, id, 4, [
+      { sku: A, quantity: 3, refundedQuantity: 1, restockedQuantity: 1 },
+      { sku: B, quantity: 1 },
+    ]), // refund with restock
+    order(connectionId, id, 5, [
+      { sku: A, quantity: 3, refundedQuantity: 2, restockedQuantity: 1 },
+      { sku: B, quantity: 1 },
+    ]), // refund without restock
+    order(
+      connectionId,
+      id,
+      6,
+      [
+        { sku: A, quantity: 3, refundedQuantity: 2, restockedQuantity: 1 },
+        { sku: B, quantity: 1 },
+      ],
+      { cancelled: true },
+    ), // cancelled
   ];
   // Units the order holds in each state (deduct on created): [A, B]
   const heldAfter = [
@@ -126,7 +169,12 @@ describe("every order of an order's states converges", () => {
     const jacket = await createVariant(db, shop, A, 50);
     await createVariant(db, shop, B, 50);
     for (const snapshot of states(shop.connectionId, "labels")) await applyOrderState(pool, snapshot);
-    const reasons = (await prisma.stockMovement.findMany({ where: { variantId: jacket, orderId: { not: null } }, orderBy: { id: "asc" } })).map((m) => `${m.reason}:${m.delta}`);
+    const reasons = (
+      await prisma.stockMovement.findMany({
+        where: { variantId: jacket, orderId: { not: null } },
+        orderBy: { id: "asc" },
+      })
+    ).map((m) => `${m.reason}:${m.delta}`);
     assert.deepEqual(reasons, ["sale:-3", "refund:1", "cancel:2"]);
   });
 
@@ -139,9 +187,17 @@ describe("every order of an order's states converges", () => {
     assert.equal((await applyOrderState(pool, placed)).status, "stale", "the placed state is behind the cancelled one");
     assert.equal(await available(prisma, shop, jacket), 10);
 
-    const refunded = order(shop.connectionId, "same-second-batch", 7, [{ sku: A, quantity: 3, refundedQuantity: 1, restockedQuantity: 1 }]);
-    const outcomes = await applyOrderStates(pool, [refunded, { ...refunded, lines: [{ ...refunded.lines[0]!, refundedQuantity: 0, restockedQuantity: 0 }] }]);
-    assert.deepEqual(outcomes.map((o) => o.ok && o.result.status), ["applied", "stale"]);
+    const refunded = order(shop.connectionId, "same-second-batch", 7, [
+      { sku: A, quantity: 3, refundedQuantity: 1, restockedQuantity: 1 },
+    ]);
+    const outcomes = await applyOrderStates(pool, [
+      refunded,
+      { ...refunded, lines: [{ ...refunded.lines[0]!, refundedQuantity: 0, restockedQuantity: 0 }] },
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.ok && o.result.status),
+      ["applied", "stale"],
+    );
     assert.equal(await available(prisma, shop, jacket), 8, "3 sold, 1 restocked");
 
     // Ahead in one respect and behind in none is newer, whatever `paid` says (a store may call a
@@ -173,11 +229,17 @@ describe("two orders race for the last unit", () => {
       applyOrderState(pool, order(woo, "race-2", 0, [{ sku: "LAMP", quantity: 1 }])),
     ]);
 
-    assert.deepEqual(results.map((r) => r.status), ["applied", "applied"]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["applied", "applied"],
+    );
     assert.equal(await available(prisma, shop, lamp), -1);
     for (const connectionId of [shop.connectionId, woo]) {
       const targets = await listingTargets(prisma, shop.businessId, connectionId);
-      assert.deepEqual(targets.map((t) => [t.available, t.target]), [[-1, 0]]);
+      assert.deepEqual(
+        targets.map((t) => [t.available, t.target]),
+        [[-1, 0]],
+      );
     }
     const oversells = await prisma.activityEvent.findMany({ where: { businessId: shop.businessId, type: "oversell" } });
     assert.equal(oversells.length, 1);
@@ -188,12 +250,22 @@ describe("two orders race for the last unit", () => {
 
 describe("bad input", () => {
   const cases: [string, (connectionId: string) => unknown][] = [
-    ["a missing line id", (c) => ({ ...order(c, "bad-1", 0, [{ sku: "X", quantity: 1 }]), lines: [{ sku: "X", quantity: 1 }] })],
+    [
+      "a missing line id",
+      (c) => ({ ...order(c, "bad-1", 0, [{ sku: "X", quantity: 1 }]), lines: [{ sku: "X", quantity: 1 }] }),
+    ],
     ["a blank line id", (c) => order(c, "bad-2", 0, [{ lineId: "  ", sku: "X", quantity: 1 }])],
     ["a negative quantity", (c) => order(c, "bad-3", 0, [{ sku: "X", quantity: -1 }])],
     ["a fractional quantity", (c) => order(c, "bad-4", 0, [{ sku: "X", quantity: 1.5 }])],
     ["more restocked than ordered", (c) => order(c, "bad-5", 0, [{ sku: "X", quantity: 1, restockedQuantity: 2 }])],
-    ["duplicate line ids", (c) => order(c, "bad-6", 0, [{ lineId: "A", sku: "X", quantity: 1 }, { lineId: "A", sku: "X", quantity: 1 }])],
+    [
+      "duplicate line ids",
+      (c) =>
+        order(c, "bad-6", 0, [
+          { lineId: "A", sku: "X", quantity: 1 },
+          { lineId: "A", sku: "X", quantity: 1 },
+        ]),
+    ],
     ["no order id", (c) => order(c, "", 0, [{ sku: "X", quantity: 1 }])],
     ["an unreadable date", (c) => ({ ...order(c, "bad-8", 0, []), updatedAt: "yesterday" })],
     ["an unknown field", (c) => ({ ...order(c, "bad-9", 0, []), total: 5 })],
@@ -210,7 +282,10 @@ describe("bad input", () => {
         return true;
       });
       assert.equal(await prisma.order.count({ where: { businessId: shop.businessId } }), 0);
-      assert.equal(await prisma.stockMovement.count({ where: { businessId: shop.businessId, reason: { not: "import" } } }), 0);
+      assert.equal(
+        await prisma.stockMovement.count({ where: { businessId: shop.businessId, reason: { not: "import" } } }),
+        0,
+      );
       assert.equal(await available(prisma, shop, x), 5);
     });
   }
@@ -227,10 +302,15 @@ describe("bad input", () => {
 
   it("records an order whose SKU is not in the catalogue without touching stock, and says so", async () => {
     const shop = await createShop(prisma);
-    const result = await applyOrderState(pool, order(shop.connectionId, "stranger", 0, [{ sku: "NOT-HERE", quantity: 1 }]));
+    const result = await applyOrderState(
+      pool,
+      order(shop.connectionId, "stranger", 0, [{ sku: "NOT-HERE", quantity: 1 }]),
+    );
     assert.deepEqual(result.unmatchedSkus, ["not-here"]);
     assert.equal(await prisma.stockMovement.count({ where: { businessId: shop.businessId } }), 0);
-    const received = await prisma.activityEvent.findFirstOrThrow({ where: { businessId: shop.businessId, type: "order_received" } });
+    const received = await prisma.activityEvent.findFirstOrThrow({
+      where: { businessId: shop.businessId, type: "order_received" },
+    });
     assert.equal(received.severity, "warning");
   });
 });
@@ -244,7 +324,9 @@ describe("several order states in one transaction", () => {
     await applyOrderState(pool, known);
 
     const placed = order(shop.connectionId, "b-1", 1, [{ sku: "BATCH-SHIRT", quantity: 3 }]);
-    const refunded = order(shop.connectionId, "b-1", 2, [{ sku: "BATCH-SHIRT", quantity: 3, refundedQuantity: 1, restockedQuantity: 1 }]);
+    const refunded = order(shop.connectionId, "b-1", 2, [
+      { sku: "BATCH-SHIRT", quantity: 3, refundedQuantity: 1, restockedQuantity: 1 },
+    ]);
     const outcomes = await applyOrderStates(pool, [
       placed,
       refunded,
@@ -256,7 +338,15 @@ describe("several order states in one transaction", () => {
     ]);
 
     const summary = outcomes.map((outcome) => (outcome.ok ? outcome.result.status : (outcome.error as SyncError).code));
-    assert.deepEqual(summary, ["stale", "applied", "stale", "unchanged", "stale", "invalid_order", "unknown_connection"]);
+    assert.deepEqual(summary, [
+      "stale",
+      "applied",
+      "stale",
+      "unchanged",
+      "stale",
+      "invalid_order",
+      "unknown_connection",
+    ]);
     // The refund is what the order holds: 3 sold, 1 restocked, written as the net of the newest state.
     assert.equal(await available(prisma, shop, shirt), 48);
     assert.equal(await available(prisma, shop, cap), 46);
@@ -264,7 +354,10 @@ describe("several order states in one transaction", () => {
     assert.equal(outcomes[0]!.ok && outcomes[0]!.result.orderId, orderId);
     assert.equal(await orderNet(prisma, orderId, shirt), -2);
     assert.equal(await prisma.order.count({ where: { businessId: shop.businessId } }), 2);
-    assert.equal(await prisma.activityEvent.count({ where: { businessId: shop.businessId, type: "order_received" } }), 2);
+    assert.equal(
+      await prisma.activityEvent.count({ where: { businessId: shop.businessId, type: "order_received" } }),
+      2,
+    );
   });
 
   it("gives the same ledger as one at a time when batches overlap and run concurrently in opposite orders", async () => {
@@ -275,14 +368,21 @@ describe("several order states in one transaction", () => {
     const states: NormalizedOrder[] = [];
     for (let i = 0; i < 60; i++) {
       const connectionId = i % 2 === 0 ? shop.connectionId : woo;
-      const lines = [{ sku: skus[i % 4]!, quantity: 1 + (i % 3) }, { sku: skus[(i + 1) % 4]!, quantity: 1 }];
+      const lines = [
+        { sku: skus[i % 4]!, quantity: 1 + (i % 3) },
+        { sku: skus[(i + 1) % 4]!, quantity: 1 },
+      ];
       states.push(order(connectionId, `ov-${i}`, 1, lines));
       if (i % 3 === 0) states.push(order(connectionId, `ov-${i}`, 2, lines, { cancelled: true }));
     }
     // Every state three times, in batches of 16 taken forwards by half the workers and backwards by the others.
     const forwards = [...states, ...states, ...states];
     const backwards = [...forwards].reverse();
-    const outcomes = (await Promise.all([...chunks(forwards, 16), ...chunks(backwards, 16)].map((batch) => applyOrderStates(pool, batch)))).flat();
+    const outcomes = (
+      await Promise.all(
+        [...chunks(forwards, 16), ...chunks(backwards, 16)].map((batch) => applyOrderStates(pool, batch)),
+      )
+    ).flat();
     assert.ok(outcomes.every((outcome) => outcome.ok));
 
     for (const [v, variant] of variants.entries()) {
@@ -295,11 +395,23 @@ describe("several order states in one transaction", () => {
       assert.equal(await available(prisma, shop, variant), 1000 - held, skus[v]);
     }
     // Each open order's two lines sold once; a cancelled order holds nothing, whichever state came first.
-    const open = await prisma.order.findMany({ where: { businessId: shop.businessId, cancelled: false }, select: { id: true } });
+    const open = await prisma.order.findMany({
+      where: { businessId: shop.businessId, cancelled: false },
+      select: { id: true },
+    });
     assert.equal(open.length, 40);
-    assert.equal(await prisma.stockMovement.count({ where: { orderId: { in: open.map((o) => o.id) }, reason: "sale" } }), 80);
-    const net = await prisma.stockMovement.groupBy({ by: ["orderId"], where: { businessId: shop.businessId, orderId: { not: null } }, _sum: { delta: true } });
-    const cancelled = new Set((await prisma.order.findMany({ where: { businessId: shop.businessId, cancelled: true } })).map((o) => o.id));
+    assert.equal(
+      await prisma.stockMovement.count({ where: { orderId: { in: open.map((o) => o.id) }, reason: "sale" } }),
+      80,
+    );
+    const net = await prisma.stockMovement.groupBy({
+      by: ["orderId"],
+      where: { businessId: shop.businessId, orderId: { not: null } },
+      _sum: { delta: true },
+    });
+    const cancelled = new Set(
+      (await prisma.order.findMany({ where: { businessId: shop.businessId, cancelled: true } })).map((o) => o.id),
+    );
     assert.equal(cancelled.size, 20);
     assert.ok(net.filter((row) => cancelled.has(row.orderId!)).every((row) => row._sum.delta === 0));
     assert.equal(await prisma.order.count({ where: { businessId: shop.businessId } }), 60);
@@ -308,7 +420,9 @@ describe("several order states in one transaction", () => {
 
 function permute<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permute([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permute([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -22,12 +22,21 @@ const reading: Step[] = ["readSent", "prokipCounts", "readAnswered"];
 function interleavings(a: Step[], b: Step[]): Step[][] {
   if (a.length === 0) return [b];
   if (b.length === 0) return [a];
-  return [...interleavings(a.slice(1), b).map((rest) => [a[0]!, ...rest]), ...interleavings(a, b.slice(1)).map((rest) => [b[0]!, ...rest])];
+  return [
+    ...interleavings(a.slice(1), b).map((rest) => [a[0]!, ...rest]),
+    ...interleavings(a, b.slice(1)).map((rest) => [b[0]!, ...rest]),
+  ];
 }
 
 async function read(shop: Shop, variantId: string, startedAt: Date, quantity: number, finishedAt: Date) {
   return withTransaction(pool, (sql) =>
-    recordProkipReadings(sql, { businessId: shop.businessId, locationId: shop.locationId, startedAt, finishedAt, readings: [{ variantId, quantity }] }),
+    recordProkipReadings(sql, {
+      businessId: shop.businessId,
+      locationId: shop.locationId,
+      startedAt,
+      finishedAt,
+      readings: [{ variantId, quantity }],
+    }),
   );
 }
 
@@ -52,14 +61,16 @@ describe("Prokip mode: sale, post and re-read in every interleaving", () => {
       for (const [i, step] of sequence.entries()) {
         switch (step) {
           case "sale":
-            orderId = (await applyOrderState(pool, {
-              connectionId: shop.connectionId,
-              externalId: "5001",
-              updatedAt: at(i),
-              paid: true,
-              cancelled: false,
-              lines: [{ lineId: "1", sku, quantity: 2 }],
-            })).orderId;
+            orderId = (
+              await applyOrderState(pool, {
+                connectionId: shop.connectionId,
+                externalId: "5001",
+                updatedAt: at(i),
+                paid: true,
+                cancelled: false,
+                lines: [{ lineId: "1", sku, quantity: 2 }],
+              })
+            ).orderId;
             sold = true;
             break;
           case "postSent":

@@ -8,7 +8,12 @@ import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
 import { prokip } from "@prokip-sync/sandbox";
 import { pino } from "pino";
-import { createProkipPos, type ProkipPosOptions, type ProkipTokens, signInToProkip } from "../src/channels/prokip/index.ts";
+import {
+  createProkipPos,
+  type ProkipPosOptions,
+  type ProkipTokens,
+  signInToProkip,
+} from "../src/channels/prokip/index.ts";
 import { applyOrderState } from "../src/sync/index.ts";
 import { postOrderToProkip, type PostingOptions } from "../src/sync/prokip-posting.ts";
 import { refreshProkipStock } from "../src/sync/prokip-stock.ts";
@@ -34,7 +39,9 @@ type Intercept = (call: WireCall, forward: Forward, signal: AbortSignal | null) 
 
 /** An answer that never comes: rejects when the client gives up, as fetch does. */
 const hangUntilAborted = (signal: AbortSignal | null) =>
-  new Promise<never>((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason), { once: true }));
+  new Promise<never>((_resolve, reject) =>
+    signal?.addEventListener("abort", () => reject(signal.reason), { once: true }),
+  );
 
 interface Setup {
   emulator?: Omit<NonNullable<Parameters<typeof prokip.startProkipEmulator>[0]>, "port">;
@@ -48,7 +55,11 @@ interface Setup {
  * Linen shirts linked and their stock read from Prokip.
  */
 async function connect(t: TestContext, setup: Setup = {}) {
-  const started = await prokip.startProkipEmulator({ port: 0, rateLimit: { limit: 100_000, windowSeconds: 60 }, ...setup.emulator });
+  const started = await prokip.startProkipEmulator({
+    port: 0,
+    rateLimit: { limit: 100_000, windowSeconds: 60 },
+    ...setup.emulator,
+  });
   t.after(() => started.close());
   const { emulator, url } = started;
   const demo = emulator.control.seedDemo();
@@ -78,20 +89,43 @@ async function connect(t: TestContext, setup: Setup = {}) {
   const wooConnectionId = await addConnection(prisma, shop, { platform: "woocommerce" });
   const shirt = await linkedVariant(shop, SHIRT);
   const linen = await linkedVariant(shop, LINEN);
-  const refresh = () => refreshProkipStock({ pool, pos, log }, { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: CBD });
+  const refresh = () =>
+    refreshProkipStock(
+      { pool, pos, log },
+      { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: CBD },
+    );
   await refresh();
 
   const sells = () => emulator.control.listSells({ businessId: demo.businessId });
   const prokipStock = (variationId: number) => emulator.control.getStock({ variationId, locationId: CBD }).quantity;
   const sellPosts = () => calls.filter((c) => c.method === "POST" && c.path === "/connector/api/sell").length;
   const writes = () => calls.filter((c) => c.method !== "GET" && c.path !== "/oauth/token").length;
-  const post = (orderId: string, options?: PostingOptions) => postOrderToProkip({ pool, pos, log }, { businessId: shop.businessId, orderId }, options);
-  return { emulator, demo, pos, shop, wooConnectionId, shirt, linen, refresh, sells, prokipStock, sellPosts, writes, post, calls };
+  const post = (orderId: string, options?: PostingOptions) =>
+    postOrderToProkip({ pool, pos, log }, { businessId: shop.businessId, orderId }, options);
+  return {
+    emulator,
+    demo,
+    pos,
+    shop,
+    wooConnectionId,
+    shirt,
+    linen,
+    refresh,
+    sells,
+    prokipStock,
+    sellPosts,
+    writes,
+    post,
+    calls,
+  };
 }
 
 async function linkedVariant(shop: Shop, item: typeof SHIRT): Promise<string> {
   const variantId = await createVariant(db, shop, item.sku, 0);
-  await prisma.variant.update({ where: { id: variantId }, data: { prokipProductId: item.productId, prokipVariationId: item.variationId, price: "1500.0000" } });
+  await prisma.variant.update({
+    where: { id: variantId },
+    data: { prokipProductId: item.productId, prokipVariationId: item.variationId, price: "1500.0000" },
+  });
   return variantId;
 }
 
@@ -101,11 +135,26 @@ async function storeOrder(
   connectionId: string,
   externalId: string,
   number: string,
-  lines: { lineId: string; sku: string; quantity: number; refundedQuantity?: number; restockedQuantity?: number; unitPrice?: string }[],
+  lines: {
+    lineId: string;
+    sku: string;
+    quantity: number;
+    refundedQuantity?: number;
+    restockedQuantity?: number;
+    unitPrice?: string;
+  }[],
   options: { cancelled?: boolean } = {},
 ): Promise<string> {
   clock += 1_000;
-  const result = await applyOrderState(pool, { connectionId, externalId, number, updatedAt: new Date(clock), paid: true, cancelled: options.cancelled ?? false, lines });
+  const result = await applyOrderState(pool, {
+    connectionId,
+    externalId,
+    number,
+    updatedAt: new Date(clock),
+    paid: true,
+    cancelled: options.cancelled ?? false,
+    lines,
+  });
   return result.orderId;
 }
 
@@ -125,7 +174,9 @@ describe("the reference flow in Prokip mode", () => {
     assert.equal(await available(prisma, shop, shirt), 100, "stock read from Prokip");
 
     // A Shopify order of 2.
-    const first = await storeOrder(shop.connectionId, "820001", "#1001", [{ lineId: "l1", sku: "shirt1", quantity: 2, unitPrice: "1450.00" }]);
+    const first = await storeOrder(shop.connectionId, "820001", "#1001", [
+      { lineId: "l1", sku: "shirt1", quantity: 2, unitPrice: "1450.00" },
+    ]);
     assert.equal(await available(prisma, shop, shirt), 98);
     const posted = await p.post(first);
     assert.equal(posted.status, "posted");
@@ -140,15 +191,28 @@ describe("the reference flow in Prokip mode", () => {
       [[SHIRT.productId, SHIRT.variationId, 2]],
     );
     assert.deepEqual(posted.actions, [
-      { kind: "sell", sellId: sell!.id, invoiceNo: "SHOP-1001", lines: [{ variantId: shirt, quantity: 2 }], foundByInvoiceNo: false },
+      {
+        kind: "sell",
+        sellId: sell!.id,
+        invoiceNo: "SHOP-1001",
+        lines: [{ variantId: shirt, quantity: 2 }],
+        foundByInvoiceNo: false,
+      },
     ]);
     const order = await prisma.order.findUniqueOrThrow({ where: { id: first } });
-    assert.deepEqual([order.prokipSellId, order.prokipInvoiceNo, order.postingState, order.postingAttempts, order.postingError], [sell!.id, "SHOP-1001", "posted", 0, null]);
+    assert.deepEqual(
+      [order.prokipSellId, order.prokipInvoiceNo, order.postingState, order.postingAttempts, order.postingError],
+      [sell!.id, "SHOP-1001", "posted", 0, null],
+    );
     assert.deepEqual(await movementStates(first), ["posted"]);
     const [postedEvent] = await activities(first, "order_posted");
     assert.match(postedEvent?.message ?? "", /SHOP-1001/);
     assert.deepEqual(postedEvent?.data, { sellId: sell!.id, invoiceNo: "SHOP-1001" });
-    assert.equal((await prisma.business.findUniqueOrThrow({ where: { id: shop.businessId } })).defaultContactId, WALK_IN, "walk-in contact cached");
+    assert.equal(
+      (await prisma.business.findUniqueOrThrow({ where: { id: shop.businessId } })).defaultContactId,
+      WALK_IN,
+      "walk-in contact cached",
+    );
 
     // Reading Prokip again counts the sale once.
     const reread = await p.refresh();
@@ -169,17 +233,29 @@ describe("the reference flow in Prokip mode", () => {
     assert.equal(await available(prisma, shop, shirt), 95);
 
     // A refund with restock of 1 on the first order: one sell-return, cumulative 1.
-    await storeOrder(shop.connectionId, "820001", "#1001", [{ lineId: "l1", sku: "shirt1", quantity: 2, refundedQuantity: 1, restockedQuantity: 1, unitPrice: "1450.00" }]);
+    await storeOrder(shop.connectionId, "820001", "#1001", [
+      { lineId: "l1", sku: "shirt1", quantity: 2, refundedQuantity: 1, restockedQuantity: 1, unitPrice: "1450.00" },
+    ]);
     assert.equal(await available(prisma, shop, shirt), 96);
     const refunded = await p.post(first);
     assert.equal(refunded.status, "posted");
-    assert.deepEqual(refunded.actions, [{ kind: "return", sellId: sell!.id, invoiceNo: "SHOP-1001", lines: [{ variantId: shirt, sellLineId: sell!.lines[0]!.id, returned: 1 }] }]);
+    assert.deepEqual(refunded.actions, [
+      {
+        kind: "return",
+        sellId: sell!.id,
+        invoiceNo: "SHOP-1001",
+        lines: [{ variantId: shirt, sellLineId: sell!.lines[0]!.id, returned: 1 }],
+      },
+    ]);
     assert.equal(p.prokipStock(SHIRT.variationId), 96);
     const returns = p.sells().filter((s) => s.type === "sell_return");
     assert.equal(returns.length, 1);
     assert.equal(returns[0]?.returnParentId, sell!.id);
     assert.equal(p.sells().find((s) => s.id === sell!.id)?.lines[0]?.quantityReturned, 1);
-    assert.match((await activities(first, "order_return_posted"))[0]?.message ?? "", /1 unit returned in Prokip against sale SHOP-1001/);
+    assert.match(
+      (await activities(first, "order_return_posted"))[0]?.message ?? "",
+      /1 unit returned in Prokip against sale SHOP-1001/,
+    );
     await p.refresh();
     assert.equal(await available(prisma, shop, shirt), 96);
 
@@ -191,17 +267,35 @@ describe("the reference flow in Prokip mode", () => {
 
     // The WooCommerce order is cancelled (no return was posted): its sell is deleted.
     const wooSellId = p.sells().find((s) => s.invoiceNo === "WOO-4501")?.id;
-    await storeOrder(p.wooConnectionId, "4501", "4501", [{ lineId: "w1", sku: "shirt1", quantity: 3 }], { cancelled: true });
+    await storeOrder(p.wooConnectionId, "4501", "4501", [{ lineId: "w1", sku: "shirt1", quantity: 3 }], {
+      cancelled: true,
+    });
     const deleted = await p.post(second);
     assert.deepEqual(deleted.actions, [{ kind: "delete", sellId: wooSellId, invoiceNo: "WOO-4501" }]);
-    assert.equal(p.sells().some((s) => s.invoiceNo === "WOO-4501"), false);
+    assert.equal(
+      p.sells().some((s) => s.invoiceNo === "WOO-4501"),
+      false,
+    );
     assert.equal(p.prokipStock(SHIRT.variationId), 99);
     assert.equal(await available(prisma, shop, shirt), 99);
 
     // The first order is cancelled after its return: the return is raised to the full quantity.
-    await storeOrder(shop.connectionId, "820001", "#1001", [{ lineId: "l1", sku: "shirt1", quantity: 2, refundedQuantity: 1, restockedQuantity: 1, unitPrice: "1450.00" }], { cancelled: true });
+    await storeOrder(
+      shop.connectionId,
+      "820001",
+      "#1001",
+      [{ lineId: "l1", sku: "shirt1", quantity: 2, refundedQuantity: 1, restockedQuantity: 1, unitPrice: "1450.00" }],
+      { cancelled: true },
+    );
     const cancelled = await p.post(first);
-    assert.deepEqual(cancelled.actions, [{ kind: "return", sellId: sell!.id, invoiceNo: "SHOP-1001", lines: [{ variantId: shirt, sellLineId: sell!.lines[0]!.id, returned: 2 }] }]);
+    assert.deepEqual(cancelled.actions, [
+      {
+        kind: "return",
+        sellId: sell!.id,
+        invoiceNo: "SHOP-1001",
+        lines: [{ variantId: shirt, sellLineId: sell!.lines[0]!.id, returned: 2 }],
+      },
+    ]);
     assert.equal(p.sells().find((s) => s.id === sell!.id)?.lines[0]?.quantityReturned, 2);
     assert.equal(p.sells().filter((s) => s.type === "sell_return").length, 1, "still one return, updated");
     assert.equal(p.prokipStock(SHIRT.variationId), 100);
@@ -245,7 +339,10 @@ describe("orders that change after posting", () => {
       ],
     );
     assert.deepEqual(
-      p.sells().find((s) => s.invoiceNo === "SHOP-1002-2")?.lines.map((l) => [l.variationId, l.quantity]),
+      p
+        .sells()
+        .find((s) => s.invoiceNo === "SHOP-1002-2")
+        ?.lines.map((l) => [l.variationId, l.quantity]),
       [[SHIRT.variationId, 3]],
     );
     assert.equal(p.prokipStock(SHIRT.variationId), 95);
@@ -253,7 +350,16 @@ describe("orders that change after posting", () => {
     assert.equal(await available(prisma, p.shop, p.shirt), 95);
 
     // Cancelled: the first sell has a return (so it is returned in full), the second is deleted.
-    await storeOrder(p.shop.connectionId, "830001", "#1002", [{ lineId: "a", sku: "shirt1", quantity: 5 }, { lineId: "b", sku: "shirt2", quantity: 0 }], { cancelled: true });
+    await storeOrder(
+      p.shop.connectionId,
+      "830001",
+      "#1002",
+      [
+        { lineId: "a", sku: "shirt1", quantity: 5 },
+        { lineId: "b", sku: "shirt2", quantity: 0 },
+      ],
+      { cancelled: true },
+    );
     const cancelled = await p.post(orderId);
     assert.deepEqual(
       cancelled.actions.map((a) => [a.kind, a.invoiceNo]),
@@ -291,7 +397,11 @@ describe("orders that change after posting", () => {
       ["return"],
     );
     assert.equal(p.prokipStock(LINEN.variationId), 35, "the return was applied");
-    assert.deepEqual(await movementStates(orderId), ["posted", "posted", "posting", "posting"], "not back to pending: part of it is in Prokip");
+    assert.deepEqual(
+      await movementStates(orderId),
+      ["posted", "posted", "posting", "posting"],
+      "not back to pending: part of it is in Prokip",
+    );
     const reading = await p.refresh();
     assert.deepEqual(reading.ambiguous.sort(), [p.shirt, p.linen].sort());
 
@@ -313,8 +423,12 @@ describe("orders that change after posting", () => {
 
   it("sends nothing for an order cancelled before it was posted", async (t) => {
     const p = await connect(t);
-    const orderId = await storeOrder(p.shop.connectionId, "830002", "#1003", [{ lineId: "a", sku: "shirt1", quantity: 2 }]);
-    await storeOrder(p.shop.connectionId, "830002", "#1003", [{ lineId: "a", sku: "shirt1", quantity: 2 }], { cancelled: true });
+    const orderId = await storeOrder(p.shop.connectionId, "830002", "#1003", [
+      { lineId: "a", sku: "shirt1", quantity: 2 },
+    ]);
+    await storeOrder(p.shop.connectionId, "830002", "#1003", [{ lineId: "a", sku: "shirt1", quantity: 2 }], {
+      cancelled: true,
+    });
     const outcome = await p.post(orderId);
     assert.deepEqual([outcome.status, outcome.actions], ["up_to_date", []]);
     assert.equal(p.writes(), 0);
@@ -332,10 +446,15 @@ describe("a sell whose answer is lost", () => {
         if (!(lose && call.method === "POST" && call.path === "/connector/api/sell")) return response;
         lose = false;
         await response.text(); // Prokip recorded it; the answer is replaced by a 500
-        return new Response(JSON.stringify({ message: "Server Error" }), { status: 500, headers: { "content-type": "application/json" } });
+        return new Response(JSON.stringify({ message: "Server Error" }), {
+          status: 500,
+          headers: { "content-type": "application/json" },
+        });
       },
     });
-    const orderId = await storeOrder(p.shop.connectionId, "840001", "#2001", [{ lineId: "a", sku: "shirt1", quantity: 2 }]);
+    const orderId = await storeOrder(p.shop.connectionId, "840001", "#2001", [
+      { lineId: "a", sku: "shirt1", quantity: 2 },
+    ]);
     const outcome = await p.post(orderId);
     assert.equal(outcome.status, "posted");
     assert.deepEqual(
@@ -367,7 +486,9 @@ describe("a sell whose answer is lost", () => {
       },
     });
     await p.pos.defaultContactId(); // known before the trouble starts (the adapter keeps it)
-    const orderId = await storeOrder(p.shop.connectionId, "840002", "#2002", [{ lineId: "a", sku: "shirt1", quantity: 2 }]);
+    const orderId = await storeOrder(p.shop.connectionId, "840002", "#2002", [
+      { lineId: "a", sku: "shirt1", quantity: 2 },
+    ]);
     const first = await p.post(orderId);
     assert.equal(first.status, "in_doubt");
     assert.match(first.message ?? "", /SHOP-2002.*timeout/);
@@ -399,7 +520,9 @@ describe("a sell whose answer is lost", () => {
 
   it("creates the sell again only when Prokip still does not have it after the grace period", async (t) => {
     const p = await connect(t);
-    const orderId = await storeOrder(p.shop.connectionId, "840003", "#2003", [{ lineId: "a", sku: "shirt1", quantity: 2 }]);
+    const orderId = await storeOrder(p.shop.connectionId, "840003", "#2003", [
+      { lineId: "a", sku: "shirt1", quantity: 2 },
+    ]);
     await p.pos.defaultContactId(); // known before the trouble starts (the adapter keeps it)
     p.emulator.faults.configure({ errorRate: 1 }); // every request answered 5xx, nothing recorded
     assert.equal((await p.post(orderId)).status, "in_doubt");
@@ -431,7 +554,9 @@ describe("refusals", () => {
     p.emulator.control.updateBusiness({ businessId: p.demo.businessId, allowOverselling: false });
     p.emulator.control.setStock({ variationId: SHIRT.variationId, locationId: CBD, quantity: 1 });
     await p.refresh();
-    const orderId = await storeOrder(p.shop.connectionId, "850001", "#3001", [{ lineId: "a", sku: "shirt1", quantity: 2 }]);
+    const orderId = await storeOrder(p.shop.connectionId, "850001", "#3001", [
+      { lineId: "a", sku: "shirt1", quantity: 2 },
+    ]);
 
     for (const attempt of [1, 2]) {
       const outcome = await p.post(orderId, { maxAttempts: 3 });
@@ -440,7 +565,10 @@ describe("refusals", () => {
       assert.match(outcome.message ?? "", /^ERROR: NOT ALLOWED: Mismatch between sold and purchase quantity/);
       assert.deepEqual(await movementStates(orderId), ["pending"]);
       const order = await prisma.order.findUniqueOrThrow({ where: { id: orderId } });
-      assert.deepEqual([order.postingState, order.postingAttempts, order.postingError], ["failed", attempt, outcome.message]);
+      assert.deepEqual(
+        [order.postingState, order.postingAttempts, order.postingError],
+        ["failed", attempt, outcome.message],
+      );
     }
     const last = await p.post(orderId, { maxAttempts: 3 });
     assert.equal(last.status, "needs_attention");
@@ -469,7 +597,9 @@ describe("refusals", () => {
   it("reports a variation Prokip does not know as a refusal", async (t) => {
     const p = await connect(t);
     await prisma.variant.update({ where: { id: p.linen }, data: { prokipVariationId: 999_999 } });
-    const orderId = await storeOrder(p.shop.connectionId, "850002", "#3002", [{ lineId: "a", sku: "shirt2", quantity: 1 }]);
+    const orderId = await storeOrder(p.shop.connectionId, "850002", "#3002", [
+      { lineId: "a", sku: "shirt2", quantity: 1 },
+    ]);
     const outcome = await p.post(orderId, { maxAttempts: 1 });
     assert.equal(outcome.status, "needs_attention");
     assert.match(outcome.message ?? "", /No query results for model \[App\\Variation\] 999999/);
@@ -480,7 +610,9 @@ describe("refusals", () => {
   it("needs attention at once, without calling Prokip, for a product not linked to Prokip", async (t) => {
     const p = await connect(t);
     await prisma.variant.update({ where: { id: p.linen }, data: { prokipProductId: null, prokipVariationId: null } });
-    const orderId = await storeOrder(p.shop.connectionId, "850003", "#3003", [{ lineId: "a", sku: "shirt2", quantity: 1 }]);
+    const orderId = await storeOrder(p.shop.connectionId, "850003", "#3003", [
+      { lineId: "a", sku: "shirt2", quantity: 1 },
+    ]);
     const outcome = await p.post(orderId);
     assert.equal(outcome.status, "needs_attention");
     assert.match(outcome.message ?? "", /Product "shirt2" \(SKU shirt2\) is not linked to a Prokip product/);
@@ -494,7 +626,9 @@ describe("refusals", () => {
 describe("concurrency", () => {
   it("two workers posting one order create one sell", async (t) => {
     const p = await connect(t);
-    const orderId = await storeOrder(p.shop.connectionId, "860001", "#4001", [{ lineId: "a", sku: "shirt1", quantity: 2 }]);
+    const orderId = await storeOrder(p.shop.connectionId, "860001", "#4001", [
+      { lineId: "a", sku: "shirt1", quantity: 2 },
+    ]);
     const outcomes = await Promise.all([p.post(orderId), p.post(orderId), p.post(orderId)]);
     assert.deepEqual(outcomes.map((o) => o.status).sort(), ["posted", "up_to_date", "up_to_date"]);
     assert.equal(p.sellPosts(), 1);
@@ -514,7 +648,8 @@ describe("concurrency", () => {
     });
     const lines = [{ lineId: "a", sku: "shirt1", quantity: 2 }];
     const orderId = await storeOrder(p.shop.connectionId, "860002", "#4002", lines);
-    refund = () => storeOrder(p.shop.connectionId, "860002", "#4002", [{ ...lines[0]!, refundedQuantity: 1, restockedQuantity: 1 }]);
+    refund = () =>
+      storeOrder(p.shop.connectionId, "860002", "#4002", [{ ...lines[0]!, refundedQuantity: 1, restockedQuantity: 1 }]);
     const outcome = await p.post(orderId);
     assert.equal(outcome.status, "posted");
     assert.deepEqual(

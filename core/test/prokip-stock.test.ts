@@ -32,7 +32,8 @@ async function connect(t: TestContext, hooks: { beforeSell?: () => Promise<void>
   const credentials = { baseUrl: url, clientId: demo.clientId, clientSecret: demo.clientSecret };
   let tokens = await signInToProkip({ ...credentials, username: demo.username, password: demo.password });
   const wireFetch: typeof fetch = async (input, init) => {
-    if (init?.method === "POST" && new URL(String(input)).pathname === "/connector/api/sell") await hooks.beforeSell?.();
+    if (init?.method === "POST" && new URL(String(input)).pathname === "/connector/api/sell")
+      await hooks.beforeSell?.();
     return fetch(input, init);
   };
   const pos = createProkipPos({
@@ -62,9 +63,17 @@ async function ourBusiness(prokipLocationId: number): Promise<Shop> {
   return shop;
 }
 
-async function linked(shop: Shop, sku: string, ids: { productId: number; variationId: number }, opening: number): Promise<string> {
+async function linked(
+  shop: Shop,
+  sku: string,
+  ids: { productId: number; variationId: number },
+  opening: number,
+): Promise<string> {
   const variantId = await createVariant(db, shop, sku, opening);
-  await prisma.variant.update({ where: { id: variantId }, data: { prokipProductId: ids.productId, prokipVariationId: ids.variationId } });
+  await prisma.variant.update({
+    where: { id: variantId },
+    data: { prokipProductId: ids.productId, prokipVariationId: ids.variationId },
+  });
   return variantId;
 }
 
@@ -101,7 +110,10 @@ describe("refreshProkipStock", () => {
     // The demo never stocked sunglasses at the Westlands Warehouse: Prokip leaves them out.
     const sunglasses = await linked(shop, "sun-01", variation("sun-01"), 4);
     const belt = await linked(shop, "belt-leather", variation("belt-leather"), 20);
-    const result = await refreshProkipStock({ pool, pos, log }, { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: WESTLANDS });
+    const result = await refreshProkipStock(
+      { pool, pos, log },
+      { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: WESTLANDS },
+    );
     assert.deepEqual(result.changed, [sunglasses]);
     assert.equal(await available(prisma, shop, sunglasses), 0);
     assert.equal(await available(prisma, shop, belt), 20);
@@ -120,7 +132,11 @@ describe("refreshProkipStock", () => {
     });
     const shop = await ourBusiness(CBD);
     const shirt = await linked(shop, "shirt1", variation("shirt1"), 100);
-    refresh = () => refreshProkipStock({ pool, pos, log }, { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: CBD });
+    refresh = () =>
+      refreshProkipStock(
+        { pool, pos, log },
+        { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: CBD },
+      );
     // Meanwhile a shop-floor sale of 5 in Prokip: the overlapping reading must not use it yet.
     emulator.control.setStock({ variationId: variation("shirt1").variationId, locationId: CBD, quantity: 95 });
 
@@ -142,7 +158,10 @@ describe("refreshProkipStock", () => {
 
     const after = await refresh();
     assert.deepEqual([after.changed, after.ambiguous], [[shirt], []]);
-    assert.equal(emulator.control.getStock({ variationId: variation("shirt1").variationId, locationId: CBD }).quantity, 93);
+    assert.equal(
+      emulator.control.getStock({ variationId: variation("shirt1").variationId, locationId: CBD }).quantity,
+      93,
+    );
     assert.equal(await available(prisma, shop, shirt), 93, "100 - 5 in the shop - 2 online, each once");
   });
 
@@ -150,7 +169,10 @@ describe("refreshProkipStock", () => {
     const { pos } = await connect(t);
     const shop = await createShop(prisma, { mode: "central" });
     await assert.rejects(
-      refreshProkipStock({ pool, pos, log }, { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: CBD }),
+      refreshProkipStock(
+        { pool, pos, log },
+        { businessId: shop.businessId, locationId: shop.locationId, prokipLocationId: CBD },
+      ),
       (error) => error instanceof SyncError && error.code === "unknown_business",
     );
   });

@@ -17,8 +17,20 @@ import { freePort } from "../src/store/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { eventually as waitFor } from "./support/eventually.ts";
 
-interface SkuState { sku: string; product: string; prokip: number | null; shopify: number | null; woocommerce: number | null; available: number; target: number }
-interface CellView { text: string; waiting: boolean; title: string }
+interface SkuState {
+  sku: string;
+  product: string;
+  prokip: number | null;
+  shopify: number | null;
+  woocommerce: number | null;
+  available: number;
+  target: number;
+}
+interface CellView {
+  text: string;
+  waiting: boolean;
+  title: string;
+}
 /** The pure helpers the page script declares before it touches the DOM. */
 interface PageHelpers {
   esc(value: unknown): string;
@@ -28,7 +40,14 @@ interface PageHelpers {
   orderStatus(order: { cancelled: boolean; refunded: number; quantity: number }): string;
 }
 
-const ROUTES = ["/sandbox/api/state", "/sandbox/api/orders", "/sandbox/api/refunds", "/sandbox/api/cancellations", "/sandbox/api/prokip-stock", "/sandbox/api/sync-now"];
+const ROUTES = [
+  "/sandbox/api/state",
+  "/sandbox/api/orders",
+  "/sandbox/api/refunds",
+  "/sandbox/api/cancellations",
+  "/sandbox/api/prokip-stock",
+  "/sandbox/api/sync-now",
+];
 
 function inlineScripts(html: string): string[] {
   return [...html.matchAll(/<script>([\s\S]*?)<\/script>/gu)].map((match) => match[1]!);
@@ -45,9 +64,24 @@ function pageHelpers(html: string): PageHelpers {
 
 const evil = "<script>alert(1)</script>";
 const credentials: SandboxCredentials = {
-  shopify: { shop: evil, adminApiUrl: "http://localhost/admin?a=1&b=2", accessToken: "shpat_\"quoted\"", apiKey: "key", apiSecret: "secret", apiVersion: "2025-07" },
+  shopify: {
+    shop: evil,
+    adminApiUrl: "http://localhost/admin?a=1&b=2",
+    accessToken: 'shpat_"quoted"',
+    apiKey: "key",
+    apiSecret: "secret",
+    apiVersion: "2025-07",
+  },
   woocommerce: { siteUrl: "http://localhost/site", consumerKey: "ck_1", consumerSecret: "cs_'1'" },
-  prokip: { baseUrl: "http://localhost/prokip", clientId: "1", clientSecret: "s", username: "demo", password: evil, businessName: "Tom & Jerry's <Shop>", locations: [{ id: 7, name: "<b>Main</b>" }] },
+  prokip: {
+    baseUrl: "http://localhost/prokip",
+    clientId: "1",
+    clientSecret: "s",
+    username: "demo",
+    password: evil,
+    businessName: "Tom & Jerry's <Shop>",
+    locations: [{ id: 7, name: "<b>Main</b>" }],
+  },
 };
 
 describe("sandboxPage", () => {
@@ -77,7 +111,15 @@ describe("sandboxPage", () => {
 
   it("shows numbers, marks what waits for a sync, and explains why", () => {
     const { cellView } = pageHelpers(html);
-    const row: SkuState = { sku: "a", product: "A", prokip: 10, shopify: 8, woocommerce: null, available: 10, target: 10 };
+    const row: SkuState = {
+      sku: "a",
+      product: "A",
+      prokip: 10,
+      shopify: 8,
+      woocommerce: null,
+      available: 10,
+      target: 10,
+    };
     assert.deepEqual({ ...cellView(row, "prokip") }, { text: "10", waiting: false, title: "In sync" });
     const shopify = cellView(row, "shopify");
     assert.equal(shopify.text, "8");
@@ -92,12 +134,27 @@ describe("sandboxPage", () => {
   it("turns API errors into sentences, with their details", () => {
     const { errorText, shortOrderId, orderStatus, esc } = pageHelpers(html);
     assert.equal(
-      errorText(400, { error: { code: "invalid_input", message: "The request is not valid", details: [{ path: "lines.0.quantity", message: "Too small" }] } }),
+      errorText(400, {
+        error: {
+          code: "invalid_input",
+          message: "The request is not valid",
+          details: [{ path: "lines.0.quantity", message: "Too small" }],
+        },
+      }),
       "The request is not valid (lines.0.quantity: Too small)",
     );
-    assert.equal(errorText(409, { error: { code: "insufficient_stock", message: "Only 2 of x available" } }), "Only 2 of x available");
-    assert.match(errorText(503, { error: { code: "starting", message: "The sandbox is still starting" } }), /still starting/u);
-    assert.match(errorText(500, { error: { code: "internal", message: "Internal error" } }), /^Internal error\. The server log/u);
+    assert.equal(
+      errorText(409, { error: { code: "insufficient_stock", message: "Only 2 of x available" } }),
+      "Only 2 of x available",
+    );
+    assert.match(
+      errorText(503, { error: { code: "starting", message: "The sandbox is still starting" } }),
+      /still starting/u,
+    );
+    assert.match(
+      errorText(500, { error: { code: "internal", message: "Internal error" } }),
+      /^Internal error\. The server log/u,
+    );
     assert.equal(errorText(502, null), "The server answered 502.");
     assert.equal(shortOrderId("gid://shopify/Order/1000152"), "1000152");
     assert.equal(shortOrderId("41"), "41");
@@ -120,12 +177,24 @@ describe("the /sandbox page served by the backend", () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, ["--import", "tsx", main], {
-      env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", PROKIP_SYNC_SANDBOX: "on" },
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+        NODE_ENV: "development",
+        PROKIP_SYNC_SANDBOX: "on",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
     child.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
-    await eventually("the sandbox state is ready", async () => (await fetch(`${base}/sandbox/api/state`).catch(() => null))?.status === 200, 90_000);
+    await eventually(
+      "the sandbox state is ready",
+      async () => (await fetch(`${base}/sandbox/api/state`).catch(() => null))?.status === 200,
+      90_000,
+    );
   });
 
   after(async () => {
@@ -134,8 +203,8 @@ describe("the /sandbox page served by the backend", () => {
     await once(child, "exit");
   });
 
-
-  const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => waitFor(what, check, { timeoutMs, context: () => logs.slice(-3000) });
+  const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) =>
+    waitFor(what, check, { timeoutMs, context: () => logs.slice(-3000) });
 
   async function page(): Promise<string> {
     const response = await fetch(`${base}/sandbox`);
@@ -150,13 +219,22 @@ describe("the /sandbox page served by the backend", () => {
     return ((await response.json()) as { skus: SkuState[] }).skus;
   }
 
-  const post = (route: string, body: unknown) => fetch(`${base}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const post = (route: string, body: unknown) =>
+    fetch(`${base}${route}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
 
   it("shows the sandbox banner, the stock table and the actions", async () => {
     const html = await page();
-    assert.match(html, /<div class="banner" role="note"><strong class="pill">Sandbox<\/strong> <span>Everything on this page is emulated\./u);
+    assert.match(
+      html,
+      /<div class="banner" role="note"><strong class="pill">Sandbox<\/strong> <span>Everything on this page is emulated\./u,
+    );
     assert.match(html, /<table id="stock">/u);
-    for (const column of ["Product", "SKU", "Prokip", "Shopify", "WooCommerce", "Target"]) assert.match(html, new RegExp(`<th scope="col"[^>]*>${column}</th>`, "u"));
+    for (const column of ["Product", "SKU", "Prokip", "Shopify", "WooCommerce", "Target"])
+      assert.match(html, new RegExp(`<th scope="col"[^>]*>${column}</th>`, "u"));
     for (const form of ["order-form", "prokip-form"]) assert.ok(html.includes(`<form id="${form}">`), form);
     assert.ok(html.includes(`<button type="button" id="sync-now">Sync now</button>`));
     assert.ok(html.includes("Orders placed here"));
@@ -166,7 +244,8 @@ describe("the /sandbox page served by the backend", () => {
     const html = await page();
     const controls = [...html.matchAll(/<(input|select)\b[^>]*\bid="([^"]+)"/gu)].map((match) => match[2]!);
     assert.deepEqual(controls, ["order-store", "order-sku", "order-quantity", "prokip-sku", "prokip-quantity"]);
-    for (const id of controls) assert.match(html, new RegExp(`<label for="${id}">[^<]+</label>`, "u"), `a label for ${id}`);
+    for (const id of controls)
+      assert.match(html, new RegExp(`<label for="${id}">[^<]+</label>`, "u"), `a label for ${id}`);
     assert.equal([...html.matchAll(/<(input|select)\b(?![^>]*\bid=)/gu)].length, 0, "no control without an id");
   });
 
@@ -175,7 +254,14 @@ describe("the /sandbox page served by the backend", () => {
     const served = (await (await fetch(`${base}/sandbox/api/credentials`)).json()) as SandboxCredentials;
     assert.match(html, /<details class="card">\s*<summary><h2>Demo credentials<\/h2><\/summary>/u);
     assert.ok(html.includes(`<a href="/sandbox/api/credentials">`));
-    for (const value of [served.shopify.shop, served.shopify.accessToken, served.woocommerce.consumerKey, served.woocommerce.consumerSecret, served.prokip.clientSecret, served.prokip.password]) {
+    for (const value of [
+      served.shopify.shop,
+      served.shopify.accessToken,
+      served.woocommerce.consumerKey,
+      served.woocommerce.consumerSecret,
+      served.prokip.clientSecret,
+      served.prokip.password,
+    ]) {
       assert.ok(html.includes(`<code>${value}</code>`), `credential ${value} is shown`);
     }
   });
@@ -215,13 +301,19 @@ describe("the /sandbox page served by the backend", () => {
     assert.equal((await post("/sandbox/api/sync-now", {})).status, 200);
     await eventually("every cell in sync", async () => {
       const row = (await state()).find((r) => r.sku === other)!;
-      return row.target === wanted && (["prokip", "shopify", "woocommerce"] as const).every((column) => !helpers.cellView(row, column).waiting);
+      return (
+        row.target === wanted &&
+        (["prokip", "shopify", "woocommerce"] as const).every((column) => !helpers.cellView(row, column).waiting)
+      );
     });
 
     // Refused input comes back as a sentence naming the field.
     const refused = await post("/sandbox/api/orders", { store: "shopify", lines: [{ sku, quantity: 0 }] });
     assert.equal(refused.status, 400);
-    assert.match(helpers.errorText(refused.status, await refused.json()), /^The request is not valid \(lines\.0\.quantity: .+\)$/u);
+    assert.match(
+      helpers.errorText(refused.status, await refused.json()),
+      /^The request is not valid \(lines\.0\.quantity: .+\)$/u,
+    );
     const unknown = await post("/sandbox/api/prokip-stock", { sku: "no-such-sku", quantity: 1 });
     assert.equal(helpers.errorText(unknown.status, await unknown.json()), "No Prokip product with SKU no-such-sku");
   });

@@ -20,18 +20,37 @@ let child: ChildProcess;
 let base = "";
 let logs = "";
 
-interface SkuState { sku: string; prokip: number | null; shopify: number | null; woocommerce: number | null; available: number; target: number }
+interface SkuState {
+  sku: string;
+  prokip: number | null;
+  shopify: number | null;
+  woocommerce: number | null;
+  available: number;
+  target: number;
+}
 
 before(async () => {
   const port = await freePort();
   base = `http://localhost:${port}`;
   child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "development", PROKIP_SYNC_SANDBOX: "on" },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      NODE_ENV: "development",
+      PROKIP_SYNC_SANDBOX: "on",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
-  await eventually("the backend is ready", async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200, 90_000);
+  await eventually(
+    "the backend is ready",
+    async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200,
+    90_000,
+  );
 });
 
 after(async () => {
@@ -48,11 +67,15 @@ async function state(sku: string): Promise<SkuState> {
 }
 
 async function post(pathName: string, body: unknown): Promise<Response> {
-  return fetch(`${base}${pathName}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return fetch(`${base}${pathName}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
-
-const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => waitFor(what, check, { timeoutMs, context: () => logs.slice(-3000) });
+const eventually = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) =>
+  waitFor(what, check, { timeoutMs, context: () => logs.slice(-3000) });
 
 const everywhere = (n: number) => async () => {
   const row = await state("shirt1");
@@ -61,22 +84,42 @@ const everywhere = (n: number) => async () => {
 
 describe("the sandbox run", () => {
   it("follows the reference scenario on every system", async () => {
-    assert.deepEqual(await state("shirt1"), { ...(await state("shirt1")), prokip: 100, shopify: 100, woocommerce: 100, target: 100 });
+    assert.deepEqual(await state("shirt1"), {
+      ...(await state("shirt1")),
+      prokip: 100,
+      shopify: 100,
+      woocommerce: 100,
+      target: 100,
+    });
 
-    const shopifyOrder = (await (await post("/sandbox/api/orders", { store: "shopify", lines: [{ sku: "shirt1", quantity: 2 }] })).json()) as { orderId: string };
+    const shopifyOrder = (await (
+      await post("/sandbox/api/orders", { store: "shopify", lines: [{ sku: "shirt1", quantity: 2 }] })
+    ).json()) as { orderId: string };
     await eventually("98 everywhere", everywhere(98));
 
-    const wooOrder = await post("/sandbox/api/orders", { store: "woocommerce", lines: [{ sku: "shirt1", quantity: 3 }] });
+    const wooOrder = await post("/sandbox/api/orders", {
+      store: "woocommerce",
+      lines: [{ sku: "shirt1", quantity: 3 }],
+    });
     assert.equal(wooOrder.status, 201);
     await eventually("95 everywhere", everywhere(95));
 
-    const refund = await post("/sandbox/api/refunds", { store: "shopify", orderId: shopifyOrder.orderId, lines: [{ sku: "shirt1", quantity: 1 }], restock: true });
+    const refund = await post("/sandbox/api/refunds", {
+      store: "shopify",
+      orderId: shopifyOrder.orderId,
+      lines: [{ sku: "shirt1", quantity: 1 }],
+      restock: true,
+    });
     assert.equal(refund.status, 201);
     await eventually("96 everywhere", everywhere(96));
 
     // Prokip holds exactly two sells and one return, with the right lines.
-    const credentials = (await (await fetch(`${base}/sandbox/api/credentials`)).json()) as { prokip: { baseUrl: string } };
-    const sells = (await (await fetch(`${credentials.prokip.baseUrl.replace("localhost", "127.0.0.1")}/_control/sells`)).json()) as {
+    const credentials = (await (await fetch(`${base}/sandbox/api/credentials`)).json()) as {
+      prokip: { baseUrl: string };
+    };
+    const sells = (await (
+      await fetch(`${credentials.prokip.baseUrl.replace("localhost", "127.0.0.1")}/_control/sells`)
+    ).json()) as {
       id: number;
       type: "sell" | "sell_return";
       invoiceNo: string;
@@ -85,12 +128,19 @@ describe("the sandbox run", () => {
     }[];
     const sold = sells.filter((sell) => sell.type === "sell");
     const returns = sells.filter((sell) => sell.type === "sell_return");
-    assert.deepEqual(sold.map((sell) => sell.lines.map((line) => Number(line.quantity)).join("+")).sort(), ["2", "3"], JSON.stringify(sells));
+    assert.deepEqual(
+      sold.map((sell) => sell.lines.map((line) => Number(line.quantity)).join("+")).sort(),
+      ["2", "3"],
+      JSON.stringify(sells),
+    );
     assert.equal(returns.length, 1, JSON.stringify(sells));
     // A return is recorded against its sell: the Shopify sale's line shows 1 returned.
     const returned = sold.find((sell) => sell.id === returns[0]!.returnParentId);
     assert.ok(returned?.invoiceNo.startsWith("SHOP-"), JSON.stringify(sells));
-    assert.deepEqual(returned!.lines.map((line) => Number(line.quantityReturned)), [1]);
+    assert.deepEqual(
+      returned!.lines.map((line) => Number(line.quantityReturned)),
+      [1],
+    );
     assert.equal(sells.length, 3, "nothing else was posted to Prokip");
   });
 

@@ -5,7 +5,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { SyncError } from "../src/domain/index.ts";
-import { decryptSecret, encryptSecret, generateEncryptionKey, loadEncryptionKey, openJson, parseEncryptionKey, sealJson } from "../src/security/index.ts";
+import {
+  decryptSecret,
+  encryptSecret,
+  generateEncryptionKey,
+  loadEncryptionKey,
+  openJson,
+  parseEncryptionKey,
+  sealJson,
+} from "../src/security/index.ts";
 
 const key = parseEncryptionKey(generateEncryptionKey());
 
@@ -30,7 +38,8 @@ describe("credential encryption", () => {
     const flipped = Buffer.from(parts[3]!, "base64url");
     flipped[0] = flipped[0]! ^ 1;
     const tampered = [...parts.slice(0, 3), flipped.toString("base64url")].join(".");
-    const isDecryptionFailure = (error: unknown) => error instanceof SyncError && error.code === "decryption_failed" && !error.message.includes("secret");
+    const isDecryptionFailure = (error: unknown) =>
+      error instanceof SyncError && error.code === "decryption_failed" && !error.message.includes("secret");
     assert.throws(() => decryptSecret(tampered, key), isDecryptionFailure);
     assert.throws(() => decryptSecret(sealed, parseEncryptionKey(generateEncryptionKey())), isDecryptionFailure);
     assert.throws(() => decryptSecret("plain text", key), isDecryptionFailure);
@@ -38,7 +47,10 @@ describe("credential encryption", () => {
 
   it("accepts 32-byte keys as base64 or hex and rejects others", () => {
     assert.equal(parseEncryptionKey("ab".repeat(32)).length, 32);
-    assert.throws(() => parseEncryptionKey("too-short"), (error: unknown) => error instanceof SyncError && error.code === "missing_encryption_key");
+    assert.throws(
+      () => parseEncryptionKey("too-short"),
+      (error: unknown) => error instanceof SyncError && error.code === "missing_encryption_key",
+    );
   });
 
   it("generates a local key file (0600) outside production and demands one in production", () => {
@@ -46,6 +58,9 @@ describe("credential encryption", () => {
     const first = loadEncryptionKey({ dataDir, production: false });
     assert.deepEqual(loadEncryptionKey({ dataDir, production: false }), first);
     assert.equal(statSync(path.join(dataDir, "encryption.key")).mode & 0o777, 0o600);
-    assert.throws(() => loadEncryptionKey({ dataDir, production: true }), (error: unknown) => error instanceof SyncError && error.code === "missing_encryption_key");
+    assert.throws(
+      () => loadEncryptionKey({ dataDir, production: true }),
+      (error: unknown) => error instanceof SyncError && error.code === "missing_encryption_key",
+    );
   });
 });

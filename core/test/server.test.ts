@@ -19,7 +19,15 @@ after(() => children.forEach((child) => child.kill("SIGKILL")));
 async function startBackend(databaseUrl: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", NODE_ENV: "development", ...extraEnv },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      NODE_ENV: "development",
+      ...extraEnv,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -29,7 +37,11 @@ async function startBackend(databaseUrl: string, extraEnv: Record<string, string
   return { child, url: `http://127.0.0.1:${port}`, logs: () => logs };
 }
 
-async function healthUntil(url: string, wanted: (status: number, body: Record<string, unknown>) => boolean, timeoutMs = 60_000) {
+async function healthUntil(
+  url: string,
+  wanted: (status: number, body: Record<string, unknown>) => boolean,
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   let last: { status: number; body: Record<string, unknown> } | null = null;
   while (Date.now() < deadline) {
@@ -79,7 +91,14 @@ describe("npm start", () => {
     const credentials = (await (await fetch(`${backend.url}/sandbox/api/credentials`)).json()) as {
       shopify: { shop: string; adminApiUrl: string; accessToken: string };
       woocommerce: { siteUrl: string; consumerKey: string };
-      prokip: { baseUrl: string; clientId: string; clientSecret: string; username: string; password: string; locations: { id: number }[] };
+      prokip: {
+        baseUrl: string;
+        clientId: string;
+        clientSecret: string;
+        username: string;
+        password: string;
+        locations: { id: number }[];
+      };
     };
     assert.equal(credentials.shopify.shop, "prokip-demo.myshopify.com");
     assert.equal(credentials.prokip.locations.length, 2);
@@ -89,10 +108,14 @@ describe("npm start", () => {
     const graphql = await fetch(credentials.shopify.adminApiUrl.replace("http://localhost:", "http://127.0.0.1:"), {
       method: "POST",
       headers: { "content-type": "application/json", "x-shopify-access-token": credentials.shopify.accessToken },
-      body: JSON.stringify({ query: '{ productVariants(first: 1, query: "sku:shirt1") { nodes { sku inventoryQuantity } } }' }),
+      body: JSON.stringify({
+        query: '{ productVariants(first: 1, query: "sku:shirt1") { nodes { sku inventoryQuantity } } }',
+      }),
     });
     assert.equal(graphql.status, 200);
-    const variants = ((await graphql.json()) as { data: { productVariants: { nodes: { sku: string; inventoryQuantity: number }[] } } }).data.productVariants.nodes;
+    const variants = (
+      (await graphql.json()) as { data: { productVariants: { nodes: { sku: string; inventoryQuantity: number }[] } } }
+    ).data.productVariants.nodes;
     assert.deepEqual(variants, [{ sku: "shirt1", inventoryQuantity: 100 }]);
 
     // The mounted Prokip emulator logs the demo user in and serves its 15-row stock report.
@@ -101,12 +124,22 @@ describe("npm start", () => {
       await fetch(`${prokipBase}/oauth/token`, {
         method: "POST",
         headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "password", client_id: credentials.prokip.clientId, client_secret: credentials.prokip.clientSecret, username: credentials.prokip.username, password: credentials.prokip.password, scope: "" }),
+        body: new URLSearchParams({
+          grant_type: "password",
+          client_id: credentials.prokip.clientId,
+          client_secret: credentials.prokip.clientSecret,
+          username: credentials.prokip.username,
+          password: credentials.prokip.password,
+          scope: "",
+        }),
       })
     ).json()) as { access_token: string };
-    const report = await fetch(`${prokipBase}/connector/api/product-stock-report?location_id=${credentials.prokip.locations[0]!.id}`, {
-      headers: { accept: "application/json", authorization: `Bearer ${token.access_token}` },
-    });
+    const report = await fetch(
+      `${prokipBase}/connector/api/product-stock-report?location_id=${credentials.prokip.locations[0]!.id}`,
+      {
+        headers: { accept: "application/json", authorization: `Bearer ${token.access_token}` },
+      },
+    );
     assert.equal(report.status, 200);
     assert.equal(((await report.json()) as { data: unknown[] }).data.length, 15);
 

@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { demoCatalogue, prokip as prokipEmulator, shopify as shopifyEmulator, woocommerce as wooEmulator } from "@prokip-sync/sandbox";
+import {
+  demoCatalogue,
+  prokip as prokipEmulator,
+  shopify as shopifyEmulator,
+  woocommerce as wooEmulator,
+} from "@prokip-sync/sandbox";
 import { shopify, type Channel, type PosSystem } from "../src/channels/index.ts";
 import { createProkipPos, signInToProkip, type ProkipTokens } from "../src/channels/prokip/index.ts";
 import { channelForConnection, sealStoreCredentials } from "../src/connections/index.ts";
@@ -85,15 +90,35 @@ async function startProkip(extras: ExtraProkipProduct[] = []) {
   const cbd = demo.locations[CBD]!;
   for (const extra of extras) {
     const created = extra.variations
-      ? emulator.control.createProduct({ businessId: demo.businessId, name: extra.name, sku: extra.sku, type: "variable", description: extra.description, variationName: extra.variationName, variations: extra.variations.map(({ stock: _, ...v }) => v) })
-      : emulator.control.createProduct({ businessId: demo.businessId, name: extra.name, sku: extra.sku, price: extra.price ?? "100", description: extra.description });
+      ? emulator.control.createProduct({
+          businessId: demo.businessId,
+          name: extra.name,
+          sku: extra.sku,
+          type: "variable",
+          description: extra.description,
+          variationName: extra.variationName,
+          variations: extra.variations.map(({ stock: _, ...v }) => v),
+        })
+      : emulator.control.createProduct({
+          businessId: demo.businessId,
+          name: extra.name,
+          sku: extra.sku,
+          price: extra.price ?? "100",
+          description: extra.description,
+        });
     const stocks = extra.variations ? extra.variations.map((v) => v.stock) : [extra.stock ?? 0];
     created.variations.forEach((variation, i) => {
       const quantity = stocks[i] ?? 0;
       if (quantity !== 0) emulator.control.setStock({ variationId: variation.id, locationId: cbd.id, quantity });
     });
   }
-  let tokens = await signInToProkip({ baseUrl: url, clientId: demo.clientId, clientSecret: demo.clientSecret, username: demo.username, password: demo.password });
+  let tokens = await signInToProkip({
+    baseUrl: url,
+    clientId: demo.clientId,
+    clientSecret: demo.clientSecret,
+    username: demo.username,
+    password: demo.password,
+  });
   const pos = createProkipPos({
     baseUrl: url,
     clientId: demo.clientId,
@@ -132,7 +157,13 @@ function seedShop(domain: string, extras: ExtraShopifyProduct[] = []) {
       variants: product.variants.map((v) => ({ sku: v.sku, price: v.price, option: v.option, stock: v.stock[CBD] })),
     });
   }
-  for (const product of extras) control.createProduct({ shop: domain, title: product.title, optionName: product.optionName, variants: product.variants });
+  for (const product of extras)
+    control.createProduct({
+      shop: domain,
+      title: product.title,
+      optionName: product.optionName,
+      variants: product.variants,
+    });
   return { domain, accessToken };
 }
 
@@ -149,14 +180,23 @@ async function connect(input: {
   mode: "prokip" | "central";
   buffer?: number;
   prokip: Awaited<ReturnType<typeof startProkip>>;
-  store: { platform: "shopify"; domain: string; accessToken: string } | { platform: "woocommerce"; url: string; consumerKey: string; consumerSecret: string };
+  store:
+    | { platform: "shopify"; domain: string; accessToken: string }
+    | { platform: "woocommerce"; url: string; consumerKey: string; consumerSecret: string };
 }): Promise<Scenario> {
-  const business = await prisma.business.create({ data: { name: `Setup ${input.store.platform}`, authorityMode: input.mode } });
-  const location = await prisma.location.create({ data: { businessId: business.id, name: input.prokip.cbd.name, prokipLocationId: input.prokip.cbd.id } });
+  const business = await prisma.business.create({
+    data: { name: `Setup ${input.store.platform}`, authorityMode: input.mode },
+  });
+  const location = await prisma.location.create({
+    data: { businessId: business.id, name: input.prokip.cbd.name, prokipLocationId: input.prokip.cbd.id },
+  });
   const credentials =
     input.store.platform === "shopify"
       ? sealStoreCredentials({ platform: "shopify", accessToken: input.store.accessToken }, key)
-      : sealStoreCredentials({ platform: "woocommerce", consumerKey: input.store.consumerKey, consumerSecret: input.store.consumerSecret }, key);
+      : sealStoreCredentials(
+          { platform: "woocommerce", consumerKey: input.store.consumerKey, consumerSecret: input.store.consumerSecret },
+          key,
+        );
   const connection = await prisma.connection.create({
     data: {
       businessId: business.id,
@@ -175,7 +215,14 @@ async function connect(input: {
     channelFor: (c) => channelForConnection(c, { encryptionKey: key, log, shopifyFetch }),
     posFor: async () => input.prokip.pos,
   };
-  return { businessId: business.id, connectionId: connection.id, deps, channel, pos: input.prokip.pos, prokip: input.prokip };
+  return {
+    businessId: business.id,
+    connectionId: connection.id,
+    deps,
+    channel,
+    pos: input.prokip.pos,
+    prokip: input.prokip,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,7 +246,17 @@ async function shopProducts(shop: { domain: string; accessToken: string }) {
   });
   const body = (await response.json()) as {
     errors?: unknown;
-    data: { products: { nodes: { title: string; status: string; descriptionHtml: string; options: { name: string }[]; variants: { nodes: { sku: string; price: string; title: string }[] } }[] } };
+    data: {
+      products: {
+        nodes: {
+          title: string;
+          status: string;
+          descriptionHtml: string;
+          options: { name: string }[];
+          variants: { nodes: { sku: string; price: string; title: string }[] };
+        }[];
+      };
+    };
   };
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   return body.data.products.nodes;
@@ -227,16 +284,16 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
+    else if (c === ",") (row.push(field), (field = ""));
     else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field), rows.push(row), (row = []), (field = ""), i++;
+      (row.push(field), rows.push(row), (row = []), (field = ""), i++);
     } else field += c;
   }
-  if (field !== "" || row.length > 0) row.push(field), rows.push(row);
+  if (field !== "" || row.length > 0) (row.push(field), rows.push(row));
   return rows;
 }
 
@@ -288,14 +345,28 @@ describe("push: use my Prokip products (Shopify, Prokip mode)", () => {
   let shop: { domain: string; accessToken: string };
   before(async () => {
     shop = seedShop("setup-push.myshopify.com");
-    scenario = await connect({ mode: "prokip", buffer: BUFFER, prokip: await startProkip([hoodie]), store: { platform: "shopify", ...shop } });
+    scenario = await connect({
+      mode: "prokip",
+      buffer: BUFFER,
+      prokip: await startProkip([hoodie]),
+      store: { platform: "shopify", ...shop },
+    });
   });
 
   it("previews what a push would do, and writes nothing but the preview's record", async () => {
     const before = await storeCatalogue(scenario.channel);
-    const preview = await previewSetup(scenario.deps, { connectionId: scenario.connectionId, strategy: "push", options });
+    const preview = await previewSetup(scenario.deps, {
+      connectionId: scenario.connectionId,
+      strategy: "push",
+      options,
+    });
 
-    assert.deepEqual(preview.counts, { match: shopifyDemoSkus.length, create_in_store: toCreate.length, missing_in_prokip: 0, conflict: 0 });
+    assert.deepEqual(preview.counts, {
+      match: shopifyDemoSkus.length,
+      create_in_store: toCreate.length,
+      missing_in_prokip: 0,
+      conflict: 0,
+    });
     assert.equal(preview.rows.length, prokipSkus.length);
     for (const sku of shopifyDemoSkus) {
       const row = rowFor(preview.rows, sku)!;
@@ -319,7 +390,10 @@ describe("push: use my Prokip products (Shopify, Prokip mode)", () => {
     assert.deepEqual(await written(scenario.businessId), { listings: 0, variants: 0, levels: 0, movements: 0 });
     const afterPreview = await storeCatalogue(scenario.channel);
     assert.deepEqual([...afterPreview.keys()].sort(), [...before.keys()].sort());
-    assert.deepEqual([...afterPreview.values()].map((v) => v.quantity), [...before.values()].map((v) => v.quantity));
+    assert.deepEqual(
+      [...afterPreview.values()].map((v) => v.quantity),
+      [...before.values()].map((v) => v.quantity),
+    );
 
     // The preview is kept as a dry run, to be shown again.
     const run = await getSyncRun(scenario.deps, preview.runId);
@@ -341,7 +415,10 @@ describe("push: use my Prokip products (Shopify, Prokip mode)", () => {
         return {
           ...channel,
           createProducts: async (drafts) => {
-            const current = await prisma.syncRun.findFirstOrThrow({ where: { connectionId: scenario.connectionId, dryRun: false }, orderBy: { createdAt: "desc" } });
+            const current = await prisma.syncRun.findFirstOrThrow({
+              where: { connectionId: scenario.connectionId, dryRun: false },
+              orderBy: { createdAt: "desc" },
+            });
             seen.push((await getSyncRun(scenario.deps, current.id))!);
             return channel.createProducts(drafts);
           },
@@ -357,8 +434,14 @@ describe("push: use my Prokip products (Shopify, Prokip mode)", () => {
     assert.equal(run.failed, 0);
     assert.equal(run.progress, 1);
     assert.deepEqual(run.errors, []);
-    assert.deepEqual(run.counts, { match: shopifyDemoSkus.length, create_in_store: toCreate.length, missing_in_prokip: 0, conflict: 0 });
-    const newProducts = new Set(demoVariants.filter(({ product }) => !product.inShopify).map(({ product }) => product.name)).size + 1;
+    assert.deepEqual(run.counts, {
+      match: shopifyDemoSkus.length,
+      create_in_store: toCreate.length,
+      missing_in_prokip: 0,
+      conflict: 0,
+    });
+    const newProducts =
+      new Set(demoVariants.filter(({ product }) => !product.inShopify).map(({ product }) => product.name)).size + 1;
     assert.equal(run.results?.productsCreated, newProducts);
     assert.equal(run.results?.listingsMatched, prokipSkus.length);
     assert.equal(run.results?.variantsImported, prokipSkus.length);
@@ -383,25 +466,48 @@ describe("push: use my Prokip products (Shopify, Prokip mode)", () => {
     assert.equal(created.length, newProducts);
     assert.ok(created.every((p) => p.status === "ACTIVE"));
     const hoodieProduct = created.find((p) => p.title === "Cotton Hoodie")!;
-    assert.deepEqual(hoodieProduct.options.map((o) => o.name), ["Size"]);
-    assert.deepEqual(hoodieProduct.variants.nodes.map((v) => [v.sku, v.title]), [["hoodie-S", "Small"], ["hoodie-M", "Medium"], ["hoodie-L", "Large"]]);
+    assert.deepEqual(
+      hoodieProduct.options.map((o) => o.name),
+      ["Size"],
+    );
+    assert.deepEqual(
+      hoodieProduct.variants.nodes.map((v) => [v.sku, v.title]),
+      [
+        ["hoodie-S", "Small"],
+        ["hoodie-M", "Medium"],
+        ["hoodie-L", "Large"],
+      ],
+    );
     assert.equal(hoodieProduct.descriptionHtml, "Warm cotton hoodie.");
     const phoneCase = created.find((p) => p.title === "Phone Case")!;
-    assert.deepEqual(phoneCase.options.map((o) => o.name), ["Title"]); // a simple product
+    assert.deepEqual(
+      phoneCase.options.map((o) => o.name),
+      ["Title"],
+    ); // a simple product
     assert.equal(phoneCase.descriptionHtml, "Phone Case from the Prokip Sync demo catalogue.");
 
     // The central store: one matched listing per variation, stock from the Prokip reading.
-    const listings = await prisma.listing.findMany({ where: { connectionId: scenario.connectionId }, include: { variant: true } });
+    const listings = await prisma.listing.findMany({
+      where: { connectionId: scenario.connectionId },
+      include: { variant: true },
+    });
     assert.equal(listings.length, prokipSkus.length);
-    assert.ok(listings.every((l) => l.matchStatus === "matched" && l.variant && l.variant.normalizedSku === l.normalizedSku));
+    assert.ok(
+      listings.every((l) => l.matchStatus === "matched" && l.variant && l.variant.normalizedSku === l.normalizedSku),
+    );
     assert.ok(listings.every((l) => !l.dirty && l.lastPushedQuantity === l.storeQuantity));
-    const levels = await prisma.stockLevel.findMany({ where: { businessId: scenario.businessId }, include: { variant: true } });
+    const levels = await prisma.stockLevel.findMany({
+      where: { businessId: scenario.businessId },
+      include: { variant: true },
+    });
     assert.equal(levels.length, prokipSkus.length);
     for (const level of levels) {
       assert.equal(level.prokipQuantity, stockAtCbd(level.variant.sku));
       assert.equal(level.available, stockAtCbd(level.variant.sku));
     }
-    const variant = await prisma.variant.findFirstOrThrow({ where: { businessId: scenario.businessId, normalizedSku: "hoodie-l" } });
+    const variant = await prisma.variant.findFirstOrThrow({
+      where: { businessId: scenario.businessId, normalizedSku: "hoodie-l" },
+    });
     assert.equal(variant.title, "Large");
     assert.equal(variant.productTitle, "Cotton Hoodie");
     assert.equal(variant.price?.toString(), "3200");
@@ -418,7 +524,10 @@ describe("push: use my Prokip products (Shopify, Prokip mode)", () => {
     assert.equal(run.results?.quantitiesWritten, 0);
     const afterRun = await storeCatalogue(scenario.channel);
     assert.equal(afterRun.size, before.size);
-    assert.deepEqual([...afterRun.values()].map((v) => v.quantity), [...before.values()].map((v) => v.quantity));
+    assert.deepEqual(
+      [...afterRun.values()].map((v) => v.quantity),
+      [...before.values()].map((v) => v.quantity),
+    );
     assert.equal(await prisma.listing.count({ where: { connectionId: scenario.connectionId } }), prokipSkus.length);
     assert.equal(await prisma.variant.count({ where: { businessId: scenario.businessId } }), prokipSkus.length);
   });
@@ -427,7 +536,10 @@ describe("push: use my Prokip products (Shopify, Prokip mode)", () => {
     const runsBefore = await prisma.syncRun.count();
     const state = await written(scenario.businessId);
     const bad: [unknown, string][] = [
-      [{ connectionId: scenario.connectionId, strategy: "push", options: { priceAdjustmentPercent: -150 } }, "options.priceAdjustmentPercent"],
+      [
+        { connectionId: scenario.connectionId, strategy: "push", options: { priceAdjustmentPercent: -150 } },
+        "options.priceAdjustmentPercent",
+      ],
       [{ connectionId: scenario.connectionId, strategy: "push", options: { status: "published" } }, "options.status"],
       [{ connectionId: scenario.connectionId, strategy: "push", options: { sendImages: "yes" } }, "options.sendImages"],
       [{ connectionId: scenario.connectionId, strategy: "push", options: { colour: "red" } }, "options"],
@@ -441,12 +553,18 @@ describe("push: use my Prokip products (Shopify, Prokip mode)", () => {
           assert.ok(isSyncError(error), String(error));
           assert.equal(error.code, "invalid_input");
           const details = error.details as { path: string; message: string }[];
-          assert.ok(details.some((d) => d.path === path), `${JSON.stringify(details)} names ${path}`);
+          assert.ok(
+            details.some((d) => d.path === path),
+            `${JSON.stringify(details)} names ${path}`,
+          );
           return true;
         });
       }
     }
-    await assert.rejects(runSetup(scenario.deps, { connectionId: "00000000-0000-4000-8000-000000000000", strategy: "push" }), (error) => isSyncError(error) && error.code === "unknown_connection");
+    await assert.rejects(
+      runSetup(scenario.deps, { connectionId: "00000000-0000-4000-8000-000000000000", strategy: "push" }),
+      (error) => isSyncError(error) && error.code === "unknown_connection",
+    );
     assert.equal(await prisma.syncRun.count(), runsBefore);
     assert.deepEqual(await written(scenario.businessId), state);
   });
@@ -458,7 +576,12 @@ describe("pull: use my store's products (WooCommerce, central mode)", () => {
   before(async () => {
     site = wooStore.emulator.control.seedDemo();
     // Products only the store has: Prokip lacks them.
-    wooStore.emulator.control.createProduct(site.site, { name: "Handmade Soap, Lavender", sku: "soap-01", price: "350.00", stock: 12 });
+    wooStore.emulator.control.createProduct(site.site, {
+      name: "Handmade Soap, Lavender",
+      sku: "soap-01",
+      price: "350.00",
+      stock: 12,
+    });
     wooStore.emulator.control.createProduct(site.site, {
       name: "Silk Tie",
       optionName: "Colour",
@@ -467,13 +590,22 @@ describe("pull: use my store's products (WooCommerce, central mode)", () => {
         { sku: "tie-blue", option: "Blue", price: "1250.00", stock: 4 },
       ],
     });
-    scenario = await connect({ mode: "central", prokip: await startProkip(), store: { platform: "woocommerce", ...site } });
+    scenario = await connect({
+      mode: "central",
+      prokip: await startProkip(),
+      store: { platform: "woocommerce", ...site },
+    });
   });
   const missing = ["soap-01", "tie-red", "tie-blue"];
 
   it("previews: the store's products matched against Prokip, the ones Prokip lacks listed; nothing written", async () => {
     const preview = await previewSetup(scenario.deps, { connectionId: scenario.connectionId, strategy: "pull" });
-    assert.deepEqual(preview.counts, { match: wooDemoSkus.length, create_in_store: 0, missing_in_prokip: missing.length, conflict: 0 });
+    assert.deepEqual(preview.counts, {
+      match: wooDemoSkus.length,
+      create_in_store: 0,
+      missing_in_prokip: missing.length,
+      conflict: 0,
+    });
     for (const sku of missing) {
       const row = rowFor(preview.rows, sku)!;
       assert.equal(row.action, "missing_in_prokip");
@@ -509,7 +641,10 @@ describe("pull: use my store's products (WooCommerce, central mode)", () => {
     const movements = await prisma.stockMovement.findMany({ where: { businessId: scenario.businessId } });
     assert.equal(movements.length, wooDemoSkus.length);
     assert.ok(movements.every((m) => m.reason === "import"));
-    const levels = await prisma.stockLevel.findMany({ where: { businessId: scenario.businessId }, include: { variant: true } });
+    const levels = await prisma.stockLevel.findMany({
+      where: { businessId: scenario.businessId },
+      include: { variant: true },
+    });
     for (const level of levels) assert.equal(level.available, demoStockAtCbd.get(level.variant.sku), level.variant.sku);
 
     // The import file: UltimatePOS's 37 columns, one row per product Prokip lacks.
@@ -521,14 +656,45 @@ describe("pull: use my store's products (WooCommerce, central mode)", () => {
     assert.ok(rows.every((row) => row.length === 37));
     const soap = rows.find((row) => row[0] === "Handmade Soap, Lavender")!;
     assert.deepEqual(
-      { name: soap[0], unit: soap[2], sku: soap[5], manageStock: soap[7], taxType: soap[12], type: soap[13], cost: soap[17], price: Number(soap[20]), opening: soap[21], location: soap[22] },
-      { name: "Handmade Soap, Lavender", unit: "Pieces", sku: "soap-01", manageStock: "1", taxType: "inclusive", type: "single", cost: "0.00", price: 350, opening: "12", location: "Nairobi CBD Store" },
+      {
+        name: soap[0],
+        unit: soap[2],
+        sku: soap[5],
+        manageStock: soap[7],
+        taxType: soap[12],
+        type: soap[13],
+        cost: soap[17],
+        price: Number(soap[20]),
+        opening: soap[21],
+        location: soap[22],
+      },
+      {
+        name: "Handmade Soap, Lavender",
+        unit: "Pieces",
+        sku: "soap-01",
+        manageStock: "1",
+        taxType: "inclusive",
+        type: "single",
+        cost: "0.00",
+        price: 350,
+        opening: "12",
+        location: "Nairobi CBD Store",
+      },
     );
     // A variable product: every per-variation column lists the variations in the same order.
     const tie = rows.find((row) => row[0] === "Silk Tie")!;
     const [values, skus, costs, prices, opening] = [15, 16, 17, 20, 21].map((column) => tie[column]!.split("|"));
-    assert.deepEqual({ type: tie[13], variation: tie[14], locations: tie[36] }, { type: "variable", variation: "Option", locations: "Nairobi CBD Store" });
-    const variations = values!.map((value, i) => ({ value, sku: skus![i], cost: costs![i], price: Number(prices![i]), opening: opening![i] }));
+    assert.deepEqual(
+      { type: tie[13], variation: tie[14], locations: tie[36] },
+      { type: "variable", variation: "Option", locations: "Nairobi CBD Store" },
+    );
+    const variations = values!.map((value, i) => ({
+      value,
+      sku: skus![i],
+      cost: costs![i],
+      price: Number(prices![i]),
+      opening: opening![i],
+    }));
     assert.deepEqual(
       variations.sort((a, b) => a.value.localeCompare(b.value)),
       [
@@ -541,7 +707,10 @@ describe("pull: use my store's products (WooCommerce, central mode)", () => {
 
     // The store was not touched: its stock is the opening stock.
     const afterRun = await storeCatalogue(scenario.channel);
-    assert.deepEqual([...afterRun.values()].map((v) => v.quantity), [...before.values()].map((v) => v.quantity));
+    assert.deepEqual(
+      [...afterRun.values()].map((v) => v.quantity),
+      [...before.values()].map((v) => v.quantity),
+    );
     const again = await getSyncRun(scenario.deps, run.id);
     assert.equal(again?.missingInProkipCsv, run.missingInProkipCsv);
   });
@@ -555,12 +724,24 @@ describe("conflicts are reported with a fix and never linked", () => {
     shop = seedShop("setup-conflicts.myshopify.com", [
       { title: "Classic Shirt (old)", variants: [{ sku: "SHIRT1", price: "1400", stock: 3 }] },
       { title: "Mystery Box", variants: [{ sku: "", price: "500", stock: 7 }] },
-      { title: "Travel Kit", optionName: "Size", variants: [{ sku: "kit-small", option: "Small", price: "900", stock: 2 }] },
+      {
+        title: "Travel Kit",
+        optionName: "Size",
+        variants: [{ sku: "kit-small", option: "Small", price: "900", stock: 2 }],
+      },
     ]);
     const prokip = await startProkip([
       { name: "Ceramic Mug Large", sku: "MUG-CERAMIC", price: "600" },
       { name: "Loose Item", sku: " ", price: "50" },
-      { name: "Travel Kit", sku: "kit", variationName: "Size", variations: [{ name: "Small", subSku: "kit-small", price: "900", stock: 4 }, { name: "Large", subSku: "kit-large", price: "1100", stock: 4 }] },
+      {
+        name: "Travel Kit",
+        sku: "kit",
+        variationName: "Size",
+        variations: [
+          { name: "Small", subSku: "kit-small", price: "900", stock: 4 },
+          { name: "Large", subSku: "kit-large", price: "1100", stock: 4 },
+        ],
+      },
     ]);
     scenario = await connect({ mode: "prokip", prokip, store: { platform: "shopify", ...shop } });
     preview = await previewSetup(scenario.deps, { connectionId: scenario.connectionId, strategy: "push" });
@@ -607,15 +788,25 @@ describe("conflicts are reported with a fix and never linked", () => {
 
     const listings = await prisma.listing.findMany({ where: { connectionId: scenario.connectionId } });
     const conflicts = listings.filter((l) => l.matchStatus === "conflict");
-    assert.deepEqual(conflicts.map((l) => l.title).sort(), ["Classic Shirt", "Classic Shirt (old)", "Coffee Mug", "Mystery Box"]);
+    assert.deepEqual(conflicts.map((l) => l.title).sort(), [
+      "Classic Shirt",
+      "Classic Shirt (old)",
+      "Coffee Mug",
+      "Mystery Box",
+    ]);
     assert.ok(conflicts.every((l) => l.variantId === null));
     assert.equal(run.results?.listingsInConflict, 4);
 
     // Prokip's shared and blank SKUs are not imported; its shirt1 is (only the store shares it).
-    const variants = new Set((await prisma.variant.findMany({ where: { businessId: scenario.businessId } })).map((v) => v.normalizedSku));
+    const variants = new Set(
+      (await prisma.variant.findMany({ where: { businessId: scenario.businessId } })).map((v) => v.normalizedSku),
+    );
     assert.equal(variants.has("mug-ceramic"), false);
     assert.equal(variants.has("shirt1"), true);
-    assert.equal([...variants].some((sku) => sku.trim() === ""), false);
+    assert.equal(
+      [...variants].some((sku) => sku.trim() === ""),
+      false,
+    );
 
     // The partly-present Travel Kit was not created a second time; its Small is linked.
     const products = await shopProducts(shop);
@@ -630,26 +821,47 @@ describe("one item failing does not stop the run", () => {
   it("a product the store refuses is listed with its SKUs in errors; the others are created", async () => {
     // Two variations with the same option value: no store can create that product.
     const prokip = await startProkip([
-      { name: "Gift Wrap", sku: "wrap", variationName: "Colour", variations: [{ name: "Red", subSku: "wrap-1", price: "100", stock: 10 }, { name: "Red", subSku: "wrap-2", price: "100", stock: 10 }] },
+      {
+        name: "Gift Wrap",
+        sku: "wrap",
+        variationName: "Colour",
+        variations: [
+          { name: "Red", subSku: "wrap-1", price: "100", stock: 10 },
+          { name: "Red", subSku: "wrap-2", price: "100", stock: 10 },
+        ],
+      },
     ]);
     const shop = seedShop("setup-failure.myshopify.com");
     const scenario = await connect({ mode: "prokip", prokip, store: { platform: "shopify", ...shop } });
 
-    const run = await runSetup(scenario.deps, { connectionId: scenario.connectionId, strategy: "push", options: { status: "draft" } });
+    const run = await runSetup(scenario.deps, {
+      connectionId: scenario.connectionId,
+      strategy: "push",
+      options: { status: "draft" },
+    });
     assert.equal(run.state, "succeeded");
     assert.equal(run.done, run.total);
     assert.equal(run.failed, 2);
     assert.deepEqual(run.errors.map((e) => e.sku).sort(), ["wrap-1", "wrap-2"]);
-    assert.ok(run.errors.every((e) => e.product?.startsWith("Gift Wrap") && /same Colour/.test(e.message)), JSON.stringify(run.errors));
+    assert.ok(
+      run.errors.every((e) => e.product?.startsWith("Gift Wrap") && /same Colour/.test(e.message)),
+      JSON.stringify(run.errors),
+    );
 
     const store = await storeCatalogue(scenario.channel);
     for (const { variant } of demoVariants) assert.ok(store.has(normalizeSku(variant.sku)!), variant.sku);
     assert.equal(store.has("wrap-1"), false);
     const products = await shopProducts(shop);
     const created = products.filter((p) => !demoCatalogue.some((d) => d.name === p.title && d.inShopify));
-    assert.equal(created.length, new Set(demoVariants.filter(({ product }) => !product.inShopify).map(({ product }) => product.name)).size);
+    assert.equal(
+      created.length,
+      new Set(demoVariants.filter(({ product }) => !product.inShopify).map(({ product }) => product.name)).size,
+    );
     assert.ok(created.every((p) => p.status === "DRAFT"));
-    assert.equal(await prisma.listing.count({ where: { connectionId: scenario.connectionId, sku: { in: ["wrap-1", "wrap-2"] } } }), 0);
+    assert.equal(
+      await prisma.listing.count({ where: { connectionId: scenario.connectionId, sku: { in: ["wrap-1", "wrap-2"] } } }),
+      0,
+    );
   });
 });
 

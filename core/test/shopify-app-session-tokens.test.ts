@@ -41,7 +41,12 @@ control.registerApp({ apiKey: APP.apiKey, apiSecret: APP.apiSecret });
  * What core sent to the token endpoint, and what it got back, seen on the wire to the emulator.
  * Refreshes are held for `refreshDelayMs`, so concurrent workers really overlap.
  */
-let refreshes: { shop: string; refreshToken: string; status: number; issued: { access_token: string; refresh_token: string } | null }[] = [];
+let refreshes: {
+  shop: string;
+  refreshToken: string;
+  status: number;
+  issued: { access_token: string; refresh_token: string } | null;
+}[] = [];
 let refreshDelayMs = 0;
 const shopifyFetch = shopify.routeShopifyFetch(store.url, async (url, init) => {
   const match = /\/([^/]+)\/admin\/oauth\/access_token$/u.exec(new URL(url).pathname);
@@ -49,7 +54,9 @@ const shopifyFetch = shopify.routeShopifyFetch(store.url, async (url, init) => {
   if (!match || body?.grant_type !== "refresh_token") return fetch(url, init);
   if (refreshDelayMs > 0) await sleep(refreshDelayMs);
   const response = await fetch(url, init);
-  const issued = response.ok ? ((await response.clone().json()) as { access_token: string; refresh_token: string }) : null;
+  const issued = response.ok
+    ? ((await response.clone().json()) as { access_token: string; refresh_token: string })
+    : null;
   refreshes.push({ shop: match[1]!, refreshToken: body.refresh_token!, status: response.status, issued });
   return response;
 });
@@ -75,7 +82,11 @@ let shops = 0;
 async function installedShop(stock = 7) {
   const domain = `session-tokens-${process.pid}-${++shops}.myshopify.com`;
   const created = control.createShop({ domain });
-  const product = control.createProduct({ shop: domain, title: "Tee", variants: [{ sku: `TEE-${shops}`, price: "10.00", stock }] });
+  const product = control.createProduct({
+    shop: domain,
+    title: "Tee",
+    variants: [{ sku: `TEE-${shops}`, price: "10.00", stock }],
+  });
   const response = await fetch(`${store.url}/${domain}/admin/oauth/access_token`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
@@ -90,7 +101,13 @@ async function installedShop(stock = 7) {
     }),
   });
   assert.equal(response.status, 200);
-  const pair = (await response.json()) as { access_token: string; refresh_token: string; scope: string; expires_in: number; refresh_token_expires_in: number };
+  const pair = (await response.json()) as {
+    access_token: string;
+    refresh_token: string;
+    scope: string;
+    expires_in: number;
+    refresh_token_expires_in: number;
+  };
   await prisma.session.create({
     data: {
       id: offlineSessionId(domain),
@@ -117,8 +134,18 @@ async function installedShop(stock = 7) {
     },
   });
   const variant = product.variants[0]!;
-  const ref: StoreVariantRef = { externalProductId: product.id, externalVariantId: variant.id, externalInventoryItemId: variant.inventoryItemId };
-  return { domain, connection, ref, pair, channel: (env: ChannelEnvironment = environment()): Channel => channelForConnection(connection, env) };
+  const ref: StoreVariantRef = {
+    externalProductId: product.id,
+    externalVariantId: variant.id,
+    externalInventoryItemId: variant.inventoryItemId,
+  };
+  return {
+    domain,
+    connection,
+    ref,
+    pair,
+    channel: (env: ChannelEnvironment = environment()): Channel => channelForConnection(connection, env),
+  };
 }
 
 /** The session row as stored, and its tokens opened. */
@@ -128,12 +155,19 @@ async function storedSession(domain: string) {
     [offlineSessionId(domain)],
   );
   const row = rows[0]!;
-  return { raw: row, accessToken: openSessionToken(row.accessToken, encryptionKey), refreshToken: row.refreshToken && openSessionToken(row.refreshToken, encryptionKey) };
+  return {
+    raw: row,
+    accessToken: openSessionToken(row.accessToken, encryptionKey),
+    refreshToken: row.refreshToken && openSessionToken(row.refreshToken, encryptionKey),
+  };
 }
 
 /** The row says the token expires in `ms` (negative: expired), whatever Shopify thinks. */
 async function setExpiry(domain: string, ms: number): Promise<void> {
-  await pool.query(`UPDATE "Session" SET "expires" = $2 WHERE "id" = $1`, [offlineSessionId(domain), new Date(Date.now() + ms)]);
+  await pool.query(`UPDATE "Session" SET "expires" = $2 WHERE "id" = $1`, [
+    offlineSessionId(domain),
+    new Date(Date.now() + ms),
+  ]);
 }
 
 const unauthorized = (error: unknown) => error instanceof ChannelError && error.code === "unauthorized";
@@ -142,7 +176,10 @@ describe("app_session credentials", () => {
   it("are exactly { platform: shopify, tokenSource: app_session } and hold no token", async () => {
     const { connection } = await installedShop();
     assert.ok(connection.credentials);
-    assert.deepEqual(openStoreCredentials(connection.credentials, encryptionKey), { platform: "shopify", tokenSource: "app_session" });
+    assert.deepEqual(openStoreCredentials(connection.credentials, encryptionKey), {
+      platform: "shopify",
+      tokenSource: "app_session",
+    });
   });
 });
 
@@ -162,7 +199,11 @@ describe("a channel for an app-installed shop", () => {
     await setExpiry(shop.domain, -60_000);
     const channel = shop.channel();
     assert.equal((await channel.readQuantities([shop.ref])).get(shop.ref.externalVariantId), 5);
-    assert.equal((await channel.readQuantities([shop.ref])).get(shop.ref.externalVariantId), 5, "the refreshed token is kept for the next request");
+    assert.equal(
+      (await channel.readQuantities([shop.ref])).get(shop.ref.externalVariantId),
+      5,
+      "the refreshed token is kept for the next request",
+    );
 
     assert.equal(refreshes.length, 1);
     assert.equal(refreshes[0]!.shop, shop.domain);
@@ -179,7 +220,10 @@ describe("a channel for an app-installed shop", () => {
       assert.match(raw, /^v1\./u);
       assert.ok(!raw.includes(token));
     }
-    assert.ok(stored.raw.expires && stored.raw.expires.getTime() > Date.now() + 55 * 60_000, "expires an hour after the refresh");
+    assert.ok(
+      stored.raw.expires && stored.raw.expires.getTime() > Date.now() + 55 * 60_000,
+      "expires an hour after the refresh",
+    );
     // Another worker process finds the new pair in the row and needs no refresh of its own.
     assert.equal((await shop.channel().readQuantities([shop.ref])).get(shop.ref.externalVariantId), 5);
     assert.equal(refreshes.length, 1);
@@ -198,7 +242,10 @@ describe("a channel for an app-installed shop", () => {
     ahead = 61 * 60_000;
     await setExpiry(shop.domain, -60_000);
     refreshDelayMs = 300; // the first refresh is still in flight when the second worker asks
-    const [first, second] = await Promise.all([shop.channel().readQuantities([shop.ref]), shop.channel().readQuantities([shop.ref])]);
+    const [first, second] = await Promise.all([
+      shop.channel().readQuantities([shop.ref]),
+      shop.channel().readQuantities([shop.ref]),
+    ]);
     assert.equal(first.get(shop.ref.externalVariantId), 9);
     assert.equal(second.get(shop.ref.externalVariantId), 9);
     // Strict rotation: a second refresh with the same refresh token would have been refused.
@@ -246,12 +293,18 @@ describe("a channel for an app-installed shop", () => {
 
   it("is unauthorized when the row cannot be opened (plaintext from before sealing): opening the app replaces it", async () => {
     const shop = await installedShop();
-    await pool.query(`UPDATE "Session" SET "accessToken" = $2 WHERE "id" = $1`, [offlineSessionId(shop.domain), shop.pair.access_token]);
+    await pool.query(`UPDATE "Session" SET "accessToken" = $2 WHERE "id" = $1`, [
+      offlineSessionId(shop.domain),
+      shop.pair.access_token,
+    ]);
     await assert.rejects(shop.channel().readQuantities([shop.ref]), unauthorized);
   });
 
   it("cannot be built without the sessions and the app's credentials (a deployment fault, said loudly)", async () => {
     const shop = await installedShop();
-    assert.throws(() => channelForConnection(shop.connection, { encryptionKey, log, shopifyFetch }), /shopifySessions and shopifyApp/u);
+    assert.throws(
+      () => channelForConnection(shop.connection, { encryptionKey, log, shopifyFetch }),
+      /shopifySessions and shopifyApp/u,
+    );
   });
 });

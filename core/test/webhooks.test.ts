@@ -20,7 +20,12 @@ const metrics = new Metrics();
 const health = new Health("test");
 health.ready(database);
 const app = buildServer({ log: createLogger({ level: "silent" }), health, metrics });
-await registerWebhookRoutes(app, { database: () => database, metrics, shopifyApiSecret: APP_SECRET, encryptionKey: key });
+await registerWebhookRoutes(app, {
+  database: () => database,
+  metrics,
+  shopifyApiSecret: APP_SECRET,
+  encryptionKey: key,
+});
 let base = "";
 before(async () => {
   base = await app.listen({ port: 0, host: "127.0.0.1" });
@@ -30,7 +35,10 @@ after(() => app.close());
 const shop = await createShop(prisma, { platform: "shopify" });
 const { storeDomain } = await prisma.connection.findUniqueOrThrow({ where: { id: shop.connectionId } });
 const wooConnectionId = await addConnection(prisma, shop, { platform: "woocommerce" });
-await prisma.connection.update({ where: { id: wooConnectionId }, data: { webhookSecret: encryptSecret(WOO_SECRET, key) } });
+await prisma.connection.update({
+  where: { id: wooConnectionId },
+  data: { webhookSecret: encryptSecret(WOO_SECRET, key) },
+});
 
 const sign = (body: string, secret: string) => createHmac("sha256", secret).update(body, "utf8").digest("base64");
 
@@ -70,7 +78,9 @@ function wooDelivery(connectionId: string, body: string, options: { deliveryId?:
 const inboxCount = (connectionId: string) => prisma.webhookEvent.count({ where: { connectionId } });
 async function signatureFailures(platform: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`prokip_sync_webhook_signature_failures_total{platform="${platform}"}`));
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith(`prokip_sync_webhook_signature_failures_total{platform="${platform}"}`));
   return line ? Number(line.split(" ").pop()) : 0;
 }
 
@@ -103,7 +113,11 @@ describe("POST /webhooks/shopify", () => {
     assert.equal(((await tampered.json()) as { error: { code: string } }).error.code, "invalid_signature");
     const wrongSecret = await shopifyDelivery(body, { hmac: sign(body, "another-secret") });
     assert.equal(wrongSecret.status, 401);
-    const missing = await fetch(`${base}/webhooks/shopify`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const missing = await fetch(`${base}/webhooks/shopify`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
     assert.equal(missing.status, 401);
     assert.equal(await inboxCount(shop.connectionId), before);
     assert.equal(await signatureFailures("shopify"), failures + 3);
@@ -150,8 +164,14 @@ describe("POST /webhooks/woocommerce/:connectionId", () => {
   it("stores two notifications that share WooCommerce's delivery id (same webhook, same second)", async () => {
     // WooCommerce derives the id from the webhook id and the current second only.
     const deliveryId = randomUUID();
-    const first = await wooDelivery(wooConnectionId, JSON.stringify({ id: 81, status: "processing", line_items: [] }), { deliveryId });
-    const second = await wooDelivery(wooConnectionId, JSON.stringify({ id: 82, status: "processing", line_items: [] }), { deliveryId });
+    const first = await wooDelivery(wooConnectionId, JSON.stringify({ id: 81, status: "processing", line_items: [] }), {
+      deliveryId,
+    });
+    const second = await wooDelivery(
+      wooConnectionId,
+      JSON.stringify({ id: 82, status: "processing", line_items: [] }),
+      { deliveryId },
+    );
     assert.deepEqual([await first.json(), await second.json()], [{ status: "stored" }, { status: "stored" }]);
     const rows = await prisma.webhookEvent.findMany({ where: { deliveryId: { startsWith: `${deliveryId}:` } } });
     assert.deepEqual(rows.map((row) => (row.payload as { id: number }).id).sort(), [81, 82]);
@@ -170,16 +190,25 @@ describe("POST /webhooks/woocommerce/:connectionId", () => {
   it("answers 404 for an unknown or malformed connection id", async () => {
     assert.equal((await wooDelivery(randomUUID(), "{}")).status, 404);
     assert.equal((await wooDelivery("not-a-uuid", "{}")).status, 404);
-    assert.equal((await wooDelivery(shop.connectionId, "{}")).status, 404, "a Shopify connection is not a WooCommerce one");
+    assert.equal(
+      (await wooDelivery(shop.connectionId, "{}")).status,
+      404,
+      "a Shopify connection is not a WooCommerce one",
+    );
   });
 });
 
 describe("a disconnected store", () => {
   it("has its deliveries acknowledged and none kept, so nothing it sends while disconnected reaches Prokip later", async () => {
     const other = await createShop(prisma, { platform: "shopify" });
-    const { storeDomain: otherDomain } = await prisma.connection.findUniqueOrThrow({ where: { id: other.connectionId } });
+    const { storeDomain: otherDomain } = await prisma.connection.findUniqueOrThrow({
+      where: { id: other.connectionId },
+    });
     const otherWoo = await addConnection(prisma, other, { platform: "woocommerce" });
-    await prisma.connection.updateMany({ where: { businessId: other.businessId }, data: { status: "disconnected", credentials: null, webhookSecret: null } });
+    await prisma.connection.updateMany({
+      where: { businessId: other.businessId },
+      data: { status: "disconnected", credentials: null, webhookSecret: null },
+    });
 
     const shopifyAnswer = await shopifyDelivery(JSON.stringify({ id: 7 }), { shop: otherDomain });
     assert.equal(shopifyAnswer.status, 200);

@@ -53,7 +53,8 @@ async function buildSchema(): Promise<GraphQLSchema> {
     data?: IntrospectionQuery;
     __schema?: IntrospectionQuery["__schema"];
   };
-  const introspection: IntrospectionQuery | undefined = raw.data ?? (raw.__schema ? { __schema: raw.__schema } : undefined);
+  const introspection: IntrospectionQuery | undefined =
+    raw.data ?? (raw.__schema ? { __schema: raw.__schema } : undefined);
   if (!introspection) throw new Error(`${schemaCachePath} is not an introspection result`);
   // assumeValid: the file is Shopify's own introspection; re-validating 3,500 types costs ~1 s.
   return buildClientSchema(introspection, { assumeValid: true });
@@ -72,5 +73,7 @@ export function loadAdminSchema(): Promise<GraphQLSchema> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const schema = await loadAdminSchema();
-  console.log(`Admin ${ADMIN_API_VERSION} schema: ${Object.keys(schema.getTypeMap()).length} types (${schemaCachePath})`);
+  console.log(
+    `Admin ${ADMIN_API_VERSION} schema: ${Object.keys(schema.getTypeMap()).length} types (${schemaCachePath})`,
+  );
 }

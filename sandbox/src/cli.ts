@@ -11,7 +11,11 @@ import { startWooCommerceEmulator } from "./woocommerce/index.ts";
 const usage = "usage: npm run emulator -- <shopify|woocommerce|prokip> --port N [--host 127.0.0.1] [--no-demo]";
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { port: { type: "string", default: "0" }, host: { type: "string", default: "127.0.0.1" }, "no-demo": { type: "boolean", default: false } },
+  options: {
+    port: { type: "string", default: "0" },
+    host: { type: "string", default: "127.0.0.1" },
+    "no-demo": { type: "boolean", default: false },
+  },
 });
 const name = positionals[0];
 const port = Number(values.port);

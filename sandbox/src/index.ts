@@ -2,7 +2,13 @@
  * Faithful local emulators of the Shopify Admin API, the WooCommerce REST API and the Prokip
  * Connector API, used by tests, benchmarks and the product's sandbox mode. See docs/sandbox.md.
  */
-export { createSandbox, SANDBOX_PREFIXES, type Sandbox, type SandboxCredentials, type SandboxOptions } from "./sandbox.ts";
+export {
+  createSandbox,
+  SANDBOX_PREFIXES,
+  type Sandbox,
+  type SandboxCredentials,
+  type SandboxOptions,
+} from "./sandbox.ts";
 export * as shopify from "./shopify/index.ts";
 export * as woocommerce from "./woocommerce/index.ts";
 export * as prokip from "./prokip/index.ts";

@@ -5,15 +5,43 @@
  */
 import type { FastifyInstance } from "fastify";
 import { createProkipEmulator, type ProkipEmulator, type ProkipEmulatorOptions } from "./prokip/index.ts";
-import { ADMIN_API_VERSION, createShopifyEmulator, type ShopifyEmulator, type ShopifyEmulatorOptions } from "./shopify/index.ts";
-import { createWooCommerceEmulator, type WooCommerceEmulator, type WooCommerceEmulatorOptions } from "./woocommerce/index.ts";
+import {
+  ADMIN_API_VERSION,
+  createShopifyEmulator,
+  type ShopifyEmulator,
+  type ShopifyEmulatorOptions,
+} from "./shopify/index.ts";
+import {
+  createWooCommerceEmulator,
+  type WooCommerceEmulator,
+  type WooCommerceEmulatorOptions,
+} from "./woocommerce/index.ts";
 
-export const SANDBOX_PREFIXES = { shopify: "/sandbox/shopify", woocommerce: "/sandbox/woocommerce", prokip: "/sandbox/prokip" } as const;
+export const SANDBOX_PREFIXES = {
+  shopify: "/sandbox/shopify",
+  woocommerce: "/sandbox/woocommerce",
+  prokip: "/sandbox/prokip",
+} as const;
 
 export interface SandboxCredentials {
-  shopify: { shop: string; adminApiUrl: string; accessToken: string; apiKey: string; apiSecret: string; apiVersion: string };
+  shopify: {
+    shop: string;
+    adminApiUrl: string;
+    accessToken: string;
+    apiKey: string;
+    apiSecret: string;
+    apiVersion: string;
+  };
   woocommerce: { siteUrl: string; consumerKey: string; consumerSecret: string };
-  prokip: { baseUrl: string; clientId: string; clientSecret: string; username: string; password: string; businessName: string; locations: { id: number; name: string }[] };
+  prokip: {
+    baseUrl: string;
+    clientId: string;
+    clientSecret: string;
+    username: string;
+    password: string;
+    businessName: string;
+    locations: { id: number; name: string }[];
+  };
 }
 
 export interface SandboxOptions {
@@ -47,7 +75,10 @@ export interface Sandbox {
 export function createSandbox(options: SandboxOptions): Sandbox {
   const base = options.publicUrl.replace(/\/+$/u, "");
   const shopify = createShopifyEmulator({ ...options.shopify, publicUrl: `${base}${SANDBOX_PREFIXES.shopify}` });
-  const woocommerce = createWooCommerceEmulator({ ...options.woocommerce, publicUrl: `${base}${SANDBOX_PREFIXES.woocommerce}` });
+  const woocommerce = createWooCommerceEmulator({
+    ...options.woocommerce,
+    publicUrl: `${base}${SANDBOX_PREFIXES.woocommerce}`,
+  });
   const prokip = createProkipEmulator(options.prokip);
 
   return {
@@ -65,7 +96,10 @@ export function createSandbox(options: SandboxOptions): Sandbox {
         app
           ? {
               ...(app.scopes ? { scopes: app.scopes } : {}),
-              appWebhooks: app.webhooks.map((subscription) => ({ topics: subscription.topics, uri: new URL(subscription.uri, `${base}/`).href })),
+              appWebhooks: app.webhooks.map((subscription) => ({
+                topics: subscription.topics,
+                uri: new URL(subscription.uri, `${base}/`).href,
+              })),
             }
           : {},
       );

@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { describe, test, type TestContext } from "node:test";
 import Fastify from "fastify";
-import { createProkipEmulator, type DemoSeed, type ProkipEmulatorOptions, startProkipEmulator } from "../src/prokip/index.ts";
+import {
+  createProkipEmulator,
+  type DemoSeed,
+  type ProkipEmulatorOptions,
+  startProkipEmulator,
+} from "../src/prokip/index.ts";
 
 // ---- Helpers ----
 
@@ -19,17 +24,30 @@ interface Harness {
   control: ReturnType<typeof createProkipEmulator>["control"];
   token: string;
   /** GET/POST/... with the demo user's bearer token and `Accept: application/json`. */
-  api(path: string, init?: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: Json; headers: Headers }>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: Json; headers: Headers }>;
   /** Numbers for the demo catalogue. */
   variation(sku: string): { productId: number; variationId: number };
   stockAt(sku: string, locationIndex: number): number | null;
 }
 
-async function login(url: string, demo: { clientId: string; clientSecret: string; username: string; password: string }): Promise<Json> {
+async function login(
+  url: string,
+  demo: { clientId: string; clientSecret: string; username: string; password: string },
+): Promise<Json> {
   const response = await fetch(`${url}/oauth/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-    body: new URLSearchParams({ grant_type: "password", client_id: demo.clientId, client_secret: demo.clientSecret, username: demo.username, password: demo.password, scope: "" }),
+    body: new URLSearchParams({
+      grant_type: "password",
+      client_id: demo.clientId,
+      client_secret: demo.clientSecret,
+      username: demo.username,
+      password: demo.password,
+      scope: "",
+    }),
   });
   return { status: response.status, body: await response.json() };
 }
@@ -117,7 +135,13 @@ describe("POST /oauth/token", () => {
     const response = await fetch(`${h.url}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ grant_type: "password", client_id: h.demo.clientId, client_secret: h.demo.clientSecret, username: h.demo.username, password: h.demo.password }),
+      body: JSON.stringify({
+        grant_type: "password",
+        client_id: h.demo.clientId,
+        client_secret: h.demo.clientSecret,
+        username: h.demo.username,
+        password: h.demo.password,
+      }),
     });
     assert.equal(response.status, 200);
   });
@@ -136,7 +160,11 @@ describe("POST /oauth/token", () => {
     const response = await fetch(`${h.url}/oauth/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: h.demo.clientId, client_secret: h.demo.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: h.demo.clientId,
+        client_secret: h.demo.clientSecret,
+      }),
     });
     assert.equal(response.status, 400);
     assert.equal(((await response.json()) as Json).error, "unsupported_grant_type");
@@ -149,14 +177,23 @@ describe("POST /oauth/token", () => {
       fetch(`${h.url}/oauth/token`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: token, client_id: h.demo.clientId, client_secret: h.demo.clientSecret }),
+        body: new URLSearchParams({
+          grant_type: "refresh_token",
+          refresh_token: token,
+          client_id: h.demo.clientId,
+          client_secret: h.demo.clientSecret,
+        }),
       });
     const second = await refresh(first.refresh_token);
     assert.equal(second.status, 200);
     const pair = (await second.json()) as Json;
     assert.notEqual(pair.access_token, first.access_token);
     assert.equal((await h.api("/connector/api/business-location", { token: pair.access_token })).status, 200);
-    assert.equal((await h.api("/connector/api/business-location", { token: first.access_token })).status, 401, "old access token revoked");
+    assert.equal(
+      (await h.api("/connector/api/business-location", { token: first.access_token })).status,
+      401,
+      "old access token revoked",
+    );
     assert.equal((await refresh(first.refresh_token)).status, 401, "old refresh token revoked");
   });
 
@@ -191,7 +228,9 @@ describe("authentication and routes", () => {
     t.after(() => app.close());
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : 0;
-    const response = await fetch(`http://127.0.0.1:${port}/sandbox/prokip/connector/api/product`, { redirect: "manual" });
+    const response = await fetch(`http://127.0.0.1:${port}/sandbox/prokip/connector/api/product`, {
+      redirect: "manual",
+    });
     assert.equal(response.status, 302);
     assert.equal(response.headers.get("location"), `http://127.0.0.1:${port}/sandbox/prokip/login`);
   });
@@ -213,7 +252,12 @@ describe("authentication and routes", () => {
   test("404 JSON for /purchase, /stock-adjustment, /product/{id}/stock and unknown routes, even without a token", async (t) => {
     const h = await setup(t);
     const productId = h.demo.products[0]?.productId;
-    for (const path of ["/connector/api/purchase", "/connector/api/stock-adjustment", `/connector/api/product/${productId}/stock`, "/connector/api/nope"]) {
+    for (const path of [
+      "/connector/api/purchase",
+      "/connector/api/stock-adjustment",
+      `/connector/api/product/${productId}/stock`,
+      "/connector/api/nope",
+    ]) {
       for (const token of [undefined, null]) {
         const response = await h.api(path, { method: "POST", body: {}, token });
         assert.equal(response.status, 404, path);
@@ -277,7 +321,11 @@ describe("catalogue and stock reads", () => {
       ["shirt1", "shirt2"],
     );
     const atWestlands = (await h.api(`/connector/api/product?location_id=${h.demo.locations[1]?.id}&sku=sun-01`)).body;
-    assert.deepEqual(atWestlands.data[0].product_variations[0].variations[0].variation_location_details, [], "no stock row at Westlands");
+    assert.deepEqual(
+      atWestlands.data[0].product_variations[0].variations[0].variation_location_details,
+      [],
+      "no stock row at Westlands",
+    );
   });
 
   test("per_page=-1 returns everything as {data} without links or meta", async (t) => {
@@ -300,7 +348,11 @@ describe("catalogue and stock reads", () => {
     assert.equal(rows[0].sub_sku, "jacket-denim-S");
     assert.equal(rows[0].variation_name, "Small");
 
-    assert.deepEqual((await h.api("/connector/api/variation?sku=shoe-run-S")).body.data, [], "sub_sku of a variable product is missed");
+    assert.deepEqual(
+      (await h.api("/connector/api/variation?sku=shoe-run-S")).body.data,
+      [],
+      "sub_sku of a variable product is missed",
+    );
     const single = (await h.api("/connector/api/variation?sku=mug-ceramic")).body.data;
     assert.equal(single.length, 1);
     assert.equal(single[0].variation_name, "", "single products show an empty variation name");
@@ -334,7 +386,8 @@ describe("catalogue and stock reads", () => {
     }
     const skus = rows.map((r) => r.sku);
     assert.equal(rows.length, 26, "29 variations, 3 never stocked at Westlands");
-    for (const absent of ["sun-01", "gift-holder", "jacket-denim-L"]) assert.ok(!skus.includes(absent), `${absent} has no row at Westlands`);
+    for (const absent of ["sun-01", "gift-holder", "jacket-denim-L"])
+      assert.ok(!skus.includes(absent), `${absent} has no row at Westlands`);
   });
 
   test("contactapi?type=customer lists the default walk-in customer", async (t) => {
@@ -370,9 +423,18 @@ describe("POST /connector/api/sell", () => {
 
   test("an unknown location comes back as HTTP 200 with the wrapped ModelNotFound error", async (t) => {
     const h = await setup(t);
-    const { status, body } = await h.api("/connector/api/sell", { method: "POST", body: { sells: [{ ...sellAt(h, 0, [line(h, "shirt1", 1)]), location_id: 999 }] } });
+    const { status, body } = await h.api("/connector/api/sell", {
+      method: "POST",
+      body: { sells: [{ ...sellAt(h, 0, [line(h, "shirt1", 1)]), location_id: 999 }] },
+    });
     assert.equal(status, 200);
-    assert.deepEqual(body, [{ headers: {}, original: { error: { message: "No query results for model [App\\BusinessLocation] 999" } }, exception: null }]);
+    assert.deepEqual(body, [
+      {
+        headers: {},
+        original: { error: { message: "No query results for model [App\\BusinessLocation] 999" } },
+        exception: null,
+      },
+    ]);
     assert.equal(h.stockAt("shirt1", 0), 100);
   });
 
@@ -409,7 +471,12 @@ describe("POST /connector/api/sell", () => {
     const h = await setup(t);
     const { body } = await h.api("/connector/api/sell", {
       method: "POST",
-      body: { sells: [sellAt(h, 0, [line(h, "mug-ceramic", 2)]), sellAt(h, 0, [line(h, "mug-ceramic", 5), { product_id: 1, variation_id: 1, quantity: 1 }])] },
+      body: {
+        sells: [
+          sellAt(h, 0, [line(h, "mug-ceramic", 2)]),
+          sellAt(h, 0, [line(h, "mug-ceramic", 5), { product_id: 1, variation_id: 1, quantity: 1 }]),
+        ],
+      },
     });
     assert.equal(body[0].status, "final");
     assert.equal(body[1].original.error.message, "No query results for model [App\\Product] 1");
@@ -419,16 +486,28 @@ describe("POST /connector/api/sell", () => {
 
   test("draft sells do not move stock", async (t) => {
     const h = await setup(t);
-    const { body } = await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "bag-tote", 4)], { status: "draft" })] } });
+    const { body } = await h.api("/connector/api/sell", {
+      method: "POST",
+      body: { sells: [sellAt(h, 0, [line(h, "bag-tote", 4)], { status: "draft" })] },
+    });
     assert.equal(body[0].status, "draft");
     assert.equal(h.stockAt("bag-tote", 0), 60);
   });
 
   test("products without enable_stock never move stock", async (t) => {
     const h = await setup(t);
-    const service = h.control.createProduct({ businessId: h.demo.businessId, name: "Gift Wrapping", sku: "svc-wrap", price: 100, enableStock: false });
+    const service = h.control.createProduct({
+      businessId: h.demo.businessId,
+      name: "Gift Wrapping",
+      sku: "svc-wrap",
+      price: 100,
+      enableStock: false,
+    });
     const variationId = service.variations[0]?.id as number;
-    const { body } = await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [{ product_id: service.id, variation_id: variationId, quantity: 2 }])] } });
+    const { body } = await h.api("/connector/api/sell", {
+      method: "POST",
+      body: { sells: [sellAt(h, 0, [{ product_id: service.id, variation_id: variationId, quantity: 2 }])] },
+    });
     assert.equal(body[0].status, "final");
     assert.equal(h.control.getStock({ variationId, locationId: h.demo.locations[0]?.id as number }).quantity, null);
   });
@@ -439,12 +518,18 @@ describe("POST /connector/api/sell", () => {
     assert.equal(h.stockAt("speaker-bt", 1), -3, "overselling allowed by default");
 
     h.control.updateBusiness({ businessId: h.demo.businessId, allowOverselling: false });
-    const { status, body } = await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "speaker-bt", 9)])] } });
+    const { status, body } = await h.api("/connector/api/sell", {
+      method: "POST",
+      body: { sells: [sellAt(h, 0, [line(h, "speaker-bt", 9)])] },
+    });
     assert.equal(status, 200);
     assert.match(body[0].original.error.message, /^ERROR: NOT ALLOWED: Mismatch between sold and purchase quantity/);
     assert.match(body[0].original.error.message, /SKU: speaker-bt Quantity: 2$/);
     assert.equal(h.stockAt("speaker-bt", 0), 7, "rolled back");
-    const within = await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "speaker-bt", 7)])] } });
+    const within = await h.api("/connector/api/sell", {
+      method: "POST",
+      body: { sells: [sellAt(h, 0, [line(h, "speaker-bt", 7)])] },
+    });
     assert.equal(within.body[0].status, "final");
     assert.equal(h.stockAt("speaker-bt", 0), 0);
   });
@@ -468,7 +553,10 @@ describe("GET, PUT and DELETE /connector/api/sell", () => {
       method: "POST",
       body: {
         sells: [
-          sellAt(h, 0, [line(h, "shirt1", 1)], { transaction_date: "2025-03-01 10:00:00", payments: [{ amount: 1500 }] }),
+          sellAt(h, 0, [line(h, "shirt1", 1)], {
+            transaction_date: "2025-03-01 10:00:00",
+            payments: [{ amount: 1500 }],
+          }),
           sellAt(h, 1, [line(h, "shirt1", 1)], { transaction_date: "2025-03-02 10:00:00" }),
           sellAt(h, 0, [line(h, "shirt1", 1)], { transaction_date: "2025-03-03 10:00:00", status: "draft" }),
         ],
@@ -487,10 +575,15 @@ describe("GET, PUT and DELETE /connector/api/sell", () => {
 
   test("PUT re-adjusts stock; lines with sell_line_id update, unknown sells are 404", async (t) => {
     const h = await setup(t);
-    const sell = (await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "note-a5", 10)])] } })).body[0];
+    const sell = (
+      await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "note-a5", 10)])] } })
+    ).body[0];
     const lineId = sell.sell_lines[0].id;
 
-    const updated = await h.api(`/connector/api/sell/${sell.id}`, { method: "PUT", body: { products: [{ sell_line_id: lineId, quantity: 4 }] } });
+    const updated = await h.api(`/connector/api/sell/${sell.id}`, {
+      method: "PUT",
+      body: { products: [{ sell_line_id: lineId, quantity: 4 }] },
+    });
     assert.equal(updated.status, 200);
     assert.equal(updated.body.id, sell.id);
     assert.equal(h.stockAt("note-a5", 0), 196, "10 sold, then reduced to 4");
@@ -498,7 +591,10 @@ describe("GET, PUT and DELETE /connector/api/sell", () => {
     assert.equal(after.sell_lines[0].id, lineId);
     assert.equal(after.sell_lines[0].quantity, 4);
 
-    await h.api(`/connector/api/sell/${sell.id}`, { method: "PUT", body: { status: "draft", products: [{ sell_line_id: lineId }] } });
+    await h.api(`/connector/api/sell/${sell.id}`, {
+      method: "PUT",
+      body: { status: "draft", products: [{ sell_line_id: lineId }] },
+    });
     assert.equal(h.stockAt("note-a5", 0), 200, "a final sell turned draft gives its stock back");
 
     const missing = await h.api("/connector/api/sell/999", { method: "PUT", body: { products: [] } });
@@ -508,7 +604,12 @@ describe("GET, PUT and DELETE /connector/api/sell", () => {
 
   test("DELETE restores stock", async (t) => {
     const h = await setup(t);
-    const sell = (await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 1, [line(h, "shoe-run-M", 2)])] } })).body[0];
+    const sell = (
+      await h.api("/connector/api/sell", {
+        method: "POST",
+        body: { sells: [sellAt(h, 1, [line(h, "shoe-run-M", 2)])] },
+      })
+    ).body[0];
     assert.equal(h.stockAt("shoe-run-M", 1), 4);
     const deleted = await h.api(`/connector/api/sell/${sell.id}`, { method: "DELETE" });
     assert.equal(deleted.status, 200);
@@ -519,8 +620,16 @@ describe("GET, PUT and DELETE /connector/api/sell", () => {
 
   test("DELETE refuses with {success:false} when a return exists", async (t) => {
     const h = await setup(t);
-    const sell = (await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "cap-base", 2)])] } })).body[0];
-    await h.api("/connector/api/sell-return", { method: "POST", body: { transaction_id: sell.id, products: [{ sell_line_id: sell.sell_lines[0].id, quantity: 1, unit_price_inc_tax: 700 }] } });
+    const sell = (
+      await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "cap-base", 2)])] } })
+    ).body[0];
+    await h.api("/connector/api/sell-return", {
+      method: "POST",
+      body: {
+        transaction_id: sell.id,
+        products: [{ sell_line_id: sell.sell_lines[0].id, quantity: 1, unit_price_inc_tax: 700 }],
+      },
+    });
     const refused = await h.api(`/connector/api/sell/${sell.id}`, { method: "DELETE" });
     assert.equal(refused.status, 200);
     assert.equal(refused.body.success, false);
@@ -532,10 +641,18 @@ describe("GET, PUT and DELETE /connector/api/sell", () => {
 describe("POST /connector/api/sell-return", () => {
   test("quantity is cumulative per sell line; stock rises by the difference; one return per sell", async (t) => {
     const h = await setup(t);
-    const sell = (await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "bottle-750", 5)])] } })).body[0];
+    const sell = (
+      await h.api("/connector/api/sell", {
+        method: "POST",
+        body: { sells: [sellAt(h, 0, [line(h, "bottle-750", 5)])] },
+      })
+    ).body[0];
     const lineId = sell.sell_lines[0].id;
     const postReturn = (quantity: number) =>
-      h.api("/connector/api/sell-return", { method: "POST", body: { transaction_id: sell.id, products: [{ sell_line_id: lineId, quantity, unit_price_inc_tax: 650 }] } });
+      h.api("/connector/api/sell-return", {
+        method: "POST",
+        body: { transaction_id: sell.id, products: [{ sell_line_id: lineId, quantity, unit_price_inc_tax: 650 }] },
+      });
     assert.equal(h.stockAt("bottle-750", 0), 115);
 
     const first = await postReturn(1);
@@ -557,10 +674,18 @@ describe("POST /connector/api/sell-return", () => {
 
   test("returning more than was sold is an error and changes nothing", async (t) => {
     const h = await setup(t);
-    const sell = (await h.api("/connector/api/sell", { method: "POST", body: { sells: [sellAt(h, 0, [line(h, "bottle-750", 2)])] } })).body[0];
+    const sell = (
+      await h.api("/connector/api/sell", {
+        method: "POST",
+        body: { sells: [sellAt(h, 0, [line(h, "bottle-750", 2)])] },
+      })
+    ).body[0];
     const response = await h.api("/connector/api/sell-return", {
       method: "POST",
-      body: { transaction_id: sell.id, products: [{ sell_line_id: sell.sell_lines[0].id, quantity: 3, unit_price_inc_tax: 650 }] },
+      body: {
+        transaction_id: sell.id,
+        products: [{ sell_line_id: sell.sell_lines[0].id, quantity: 3, unit_price_inc_tax: 650 }],
+      },
     });
     assert.equal(response.status, 400);
     assert.equal(typeof response.body.error.message, "string");
@@ -600,7 +725,14 @@ describe("throttle and faults", () => {
     const emulatorOptions = { now: clock.now, rateLimit: { limit: 2, windowSeconds: 60 } };
     const h = await setup(t, emulatorOptions);
     const other = h.control.createBusiness({ name: "Second shop", users: [{ username: "second", password: "pw-2" }] });
-    const otherToken = (await login(h.url, { clientId: other.clientId, clientSecret: other.clientSecret, username: "second", password: "pw-2" })).body.access_token;
+    const otherToken = (
+      await login(h.url, {
+        clientId: other.clientId,
+        clientSecret: other.clientSecret,
+        username: "second",
+        password: "pw-2",
+      })
+    ).body.access_token;
     await h.api("/connector/api/business-location");
     await h.api("/connector/api/business-location");
     assert.equal((await h.api("/connector/api/business-location")).status, 429);
@@ -619,7 +751,10 @@ describe("throttle and faults", () => {
     const first = await run();
     const second = await run();
     assert.deepEqual(first.statuses, second.statuses);
-    assert.ok(first.statuses.some((s) => s >= 500), "some 5xx");
+    assert.ok(
+      first.statuses.some((s) => s >= 500),
+      "some 5xx",
+    );
     assert.ok(first.statuses.includes(429), "some 429");
     assert.ok(first.statuses.includes(200), "some successes");
     assert.equal(first.controlStatus, 200);
@@ -631,7 +766,11 @@ describe("throttle and faults", () => {
 describe("control API", () => {
   test("over HTTP: bad input is 400 {error:{code,message}}", async (t) => {
     const h = await setup(t);
-    const response = await fetch(`${h.url}/_control/products`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "No business" }) });
+    const response = await fetch(`${h.url}/_control/products`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "No business" }),
+    });
     assert.equal(response.status, 400);
     const body = (await response.json()) as Json;
     assert.equal(body.error.code, "invalid_input");
@@ -641,10 +780,18 @@ describe("control API", () => {
   test("over HTTP: create a business, location and variable product, set stock, then read it through the Connector API", async (t) => {
     const h = await setup(t);
     const post = async (path: string, body: unknown, method = "POST") => {
-      const response = await fetch(`${h.url}/_control/${path}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const response = await fetch(`${h.url}/_control/${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json()) as Json };
     };
-    const business = await post("businesses", { name: "Mombasa Traders", users: [{ username: "mombasa", password: "s3cret" }], allowOverselling: false });
+    const business = await post("businesses", {
+      name: "Mombasa Traders",
+      users: [{ username: "mombasa", password: "s3cret" }],
+      allowOverselling: false,
+    });
     assert.equal(business.status, 201);
     const location = await post("locations", { businessId: business.body.id, name: "Mombasa Road" });
     const product = await post("products", {
@@ -667,7 +814,14 @@ describe("control API", () => {
     const stock = await post("stock", { variationId: blue, locationId: location.body.id, quantity: 12 }, "PUT");
     assert.deepEqual(stock.body, { variationId: blue, locationId: location.body.id, quantity: 12 });
 
-    const token = (await login(h.url, { clientId: business.body.clientId, clientSecret: business.body.clientSecret, username: "mombasa", password: "s3cret" })).body.access_token;
+    const token = (
+      await login(h.url, {
+        clientId: business.body.clientId,
+        clientSecret: business.body.clientSecret,
+        username: "mombasa",
+        password: "s3cret",
+      })
+    ).body.access_token;
     const report = (await h.api("/connector/api/product-stock-report", { token })).body;
     assert.deepEqual(
       report.data.map((r: Json) => [r.sku, r.stock, r.location_id]),

@@ -23,7 +23,12 @@ let demo: DemoSeed;
 let gql: ReturnType<typeof graphqlClient>;
 
 before(async () => {
-  server = await startShopifyEmulator({ clock, schema: await loadAdminSchema(), webhooks: { timeScale: 0.0001 }, bulkOperationDelayMs: 5 });
+  server = await startShopifyEmulator({
+    clock,
+    schema: await loadAdminSchema(),
+    webhooks: { timeScale: 0.0001 },
+    bulkOperationDelayMs: 5,
+  });
   receiver = await startWebhookReceiver();
 });
 
@@ -76,21 +81,40 @@ describe("order lifecycle", () => {
     const start = await available("bag-tote");
     const order = control.placeOrder({ shop: demo.shop, lines: [{ sku: "bag-tote", quantity: 2 }] });
     control.cancelOrder({ shop: demo.shop, order: order.name, restock: false });
-    assert.deepEqual(await available("bag-tote"), { available: start.available - 2, committed: 0, on_hand: start.on_hand - 2 });
+    assert.deepEqual(await available("bag-tote"), {
+      available: start.available - 2,
+      committed: 0,
+      on_hand: start.on_hand - 2,
+    });
   });
 
   it("refund with restock returns stock and shows in the GraphQL order with refundable quantities", async () => {
     const control = server.emulator.control;
     const start = await available("cap-base");
-    const order = control.placeOrder({ shop: demo.shop, lines: [{ sku: "cap-base", quantity: 4 }, { sku: "mug-ceramic", quantity: 1 }] });
-    const refund = control.refundOrder({ shop: demo.shop, order: order.id, restock: true, lines: [{ sku: "cap-base", quantity: 1 }] });
+    const order = control.placeOrder({
+      shop: demo.shop,
+      lines: [
+        { sku: "cap-base", quantity: 4 },
+        { sku: "mug-ceramic", quantity: 1 },
+      ],
+    });
+    const refund = control.refundOrder({
+      shop: demo.shop,
+      order: order.id,
+      restock: true,
+      lines: [{ sku: "cap-base", quantity: 1 }],
+    });
     assert.equal((await available("cap-base")).available, start.available - 3);
 
     const [created] = await receiver.waitFor(1, "refunds/create");
     const payload = created!.body as any;
     assert.equal(payload.admin_graphql_api_id, refund.refundId);
     assert.deepEqual(
-      payload.refund_line_items.map((l: any) => ({ line_item_id: l.line_item_id, quantity: l.quantity, restock_type: l.restock_type })),
+      payload.refund_line_items.map((l: any) => ({
+        line_item_id: l.line_item_id,
+        quantity: l.quantity,
+        restock_type: l.restock_type,
+      })),
       [{ line_item_id: Number(order.lineItems[0]!.id.split("/").pop()), quantity: 1, restock_type: "cancel" }],
     );
 
@@ -103,8 +127,15 @@ describe("order lifecycle", () => {
       ),
     );
     assert.equal(result.order.displayFinancialStatus, "PARTIALLY_REFUNDED");
-    assert.deepEqual(result.order.lineItems.nodes[0], { sku: "cap-base", quantity: 4, currentQuantity: 3, refundableQuantity: 3 });
-    assert.deepEqual(result.order.refunds[0].refundLineItems.nodes, [{ quantity: 1, restockType: "CANCEL", lineItem: { sku: "cap-base" } }]);
+    assert.deepEqual(result.order.lineItems.nodes[0], {
+      sku: "cap-base",
+      quantity: 4,
+      currentQuantity: 3,
+      refundableQuantity: 3,
+    });
+    assert.deepEqual(result.order.refunds[0].refundLineItems.nodes, [
+      { quantity: 1, restockType: "CANCEL", lineItem: { sku: "cap-base" } },
+    ]);
   });
 
   it("an order edit lowers a line, restocks it and fires orders/edited", async () => {
@@ -114,7 +145,9 @@ describe("order lifecycle", () => {
     control.editOrder({ shop: demo.shop, order: order.id, sku: "note-a5", quantity: 2 });
     assert.equal((await available("note-a5")).available, start.available - 2);
     const [edited] = await receiver.waitFor(1, "orders/edited");
-    assert.deepEqual((edited!.body as any).order_edit.line_items.removals, [{ id: Number(order.lineItems[0]!.id.split("/").pop()), delta: 3 }]);
+    assert.deepEqual((edited!.body as any).order_edit.line_items.removals, [
+      { id: Number(order.lineItems[0]!.id.split("/").pop()), delta: 3 },
+    ]);
   });
 
   it("unpaid orders become paid with orders/paid; orders(query: updated_at:>) finds changed orders", async () => {
@@ -126,7 +159,12 @@ describe("order lifecycle", () => {
     now += 60_000;
     control.markPaid({ shop: demo.shop, order: first.id });
     await receiver.waitFor(2, "orders/paid");
-    const result = data(await gql(`query($q: String!) { orders(first: 10, query: $q, sortKey: UPDATED_AT) { nodes { name displayFinancialStatus } } }`, { q: `updated_at:>'${cutoff}'` }));
+    const result = data(
+      await gql(
+        `query($q: String!) { orders(first: 10, query: $q, sortKey: UPDATED_AT) { nodes { name displayFinancialStatus } } }`,
+        { q: `updated_at:>'${cutoff}'` },
+      ),
+    );
     assert.deepEqual(result.orders.nodes, [
       { name: "#1002", displayFinancialStatus: "PAID" },
       { name: "#1001", displayFinancialStatus: "PAID" },
@@ -136,7 +174,10 @@ describe("order lifecycle", () => {
   it("refuses to oversell a DENY variant unless asked to", async () => {
     const control = server.emulator.control;
     const stock = (await available("sun-01")).available;
-    assert.throws(() => control.placeOrder({ shop: demo.shop, lines: [{ sku: "sun-01", quantity: stock + 1 }] }), /insufficient|Only/);
+    assert.throws(
+      () => control.placeOrder({ shop: demo.shop, lines: [{ sku: "sun-01", quantity: stock + 1 }] }),
+      /insufficient|Only/,
+    );
     control.placeOrder({ shop: demo.shop, lines: [{ sku: "sun-01", quantity: stock + 1 }], allowOversell: true });
     assert.equal((await available("sun-01")).available, -1);
   });
@@ -154,8 +195,18 @@ describe("pushing products", () => {
             title: "Rain Jacket",
             productOptions: [{ name: "Size", values: [{ name: "Small" }, { name: "Large" }] }],
             variants: [
-              { optionValues: [{ optionName: "Size", name: "Small" }], sku: "jacket-rain-S", price: "5200.00", inventoryQuantities: [{ locationId: locationId(), name: "available", quantity: 4 }] },
-              { optionValues: [{ optionName: "Size", name: "Large" }], sku: "jacket-rain-L", price: "5200.00", inventoryQuantities: [{ locationId: locationId(), name: "available", quantity: 2 }] },
+              {
+                optionValues: [{ optionName: "Size", name: "Small" }],
+                sku: "jacket-rain-S",
+                price: "5200.00",
+                inventoryQuantities: [{ locationId: locationId(), name: "available", quantity: 4 }],
+              },
+              {
+                optionValues: [{ optionName: "Size", name: "Large" }],
+                sku: "jacket-rain-L",
+                price: "5200.00",
+                inventoryQuantities: [{ locationId: locationId(), name: "available", quantity: 2 }],
+              },
             ],
           },
         },
@@ -180,7 +231,9 @@ describe("pushing products", () => {
           id: create.product.id,
           input: {
             productOptions: [{ name: "Size", values: [{ name: "Small" }] }],
-            variants: [{ optionValues: [{ optionName: "Size", name: "Small" }], sku: "jacket-rain-S", price: "4999.00" }],
+            variants: [
+              { optionValues: [{ optionName: "Size", name: "Small" }], sku: "jacket-rain-S", price: "4999.00" },
+            ],
           },
         },
       ),
@@ -190,40 +243,71 @@ describe("pushing products", () => {
     // Stocking the new variants already sent products/update; the last one reflects the update.
     await server.emulator.control.waitForDeliveries();
     const updates = receiver.received.filter((r) => r.topic === "products/update");
-    assert.deepEqual((updates.at(-1)!.body as any).variants.map((v: any) => v.sku), ["jacket-rain-S"]);
+    assert.deepEqual(
+      (updates.at(-1)!.body as any).variants.map((v: any) => v.sku),
+      ["jacket-rain-S"],
+    );
   });
 
   it("productSet reports userErrors for unknown option values", async () => {
     const result = data(
-      await gql(`mutation($input: ProductSetInput!) { productSet(input: $input) { product { id } userErrors { field code } } }`, {
-        input: { title: "Odd", productOptions: [{ name: "Size", values: [{ name: "S" }] }], variants: [{ optionValues: [{ optionName: "Size", name: "XL" }] }] },
-      }),
+      await gql(
+        `mutation($input: ProductSetInput!) { productSet(input: $input) { product { id } userErrors { field code } } }`,
+        {
+          input: {
+            title: "Odd",
+            productOptions: [{ name: "Size", values: [{ name: "S" }] }],
+            variants: [{ optionValues: [{ optionName: "Size", name: "XL" }] }],
+          },
+        },
+      ),
     );
-    assert.deepEqual(result.productSet, { product: null, userErrors: [{ field: ["input", "variants", "0", "optionValues"], code: "OPTION_VALUE_DOES_NOT_EXIST" }] });
+    assert.deepEqual(result.productSet, {
+      product: null,
+      userErrors: [{ field: ["input", "variants", "0", "optionValues"], code: "OPTION_VALUE_DOES_NOT_EXIST" }],
+    });
   });
 
   it("productCreate + productVariantsBulkCreate replaces the standalone default variant; bulkUpdate changes price and SKU", async () => {
     const product = data(
-      await gql(`mutation { productCreate(product: { title: "Yoga Mat", productOptions: [{ name: "Colour", values: [{ name: "Blue" }] }] }) { product { id variants(first: 5) { nodes { id title } } } userErrors { message } } }`),
+      await gql(
+        `mutation { productCreate(product: { title: "Yoga Mat", productOptions: [{ name: "Colour", values: [{ name: "Blue" }] }] }) { product { id variants(first: 5) { nodes { id title } } } userErrors { message } } }`,
+      ),
     ).productCreate.product;
-    assert.deepEqual(product.variants.nodes.map((v: any) => v.title), ["Blue"]);
+    assert.deepEqual(
+      product.variants.nodes.map((v: any) => v.title),
+      ["Blue"],
+    );
 
     const created = data(
       await gql(
         `mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) { productVariantsBulkCreate(productId: $id, variants: $variants) { productVariants { id sku inventoryQuantity } userErrors { field message code } } }`,
         {
           id: product.id,
-          variants: [{ optionValues: [{ optionName: "Colour", name: "Green" }], price: "2100", inventoryItem: { sku: "mat-yoga-G" }, inventoryQuantities: [{ locationId: locationId(), availableQuantity: 6 }] }],
+          variants: [
+            {
+              optionValues: [{ optionName: "Colour", name: "Green" }],
+              price: "2100",
+              inventoryItem: { sku: "mat-yoga-G" },
+              inventoryQuantities: [{ locationId: locationId(), availableQuantity: 6 }],
+            },
+          ],
         },
       ),
     ).productVariantsBulkCreate;
     assert.deepEqual(created.userErrors, []);
-    assert.deepEqual(created.productVariants.map((v: any) => [v.sku, v.inventoryQuantity]), [["mat-yoga-G", 6]]);
+    assert.deepEqual(
+      created.productVariants.map((v: any) => [v.sku, v.inventoryQuantity]),
+      [["mat-yoga-G", 6]],
+    );
 
     const updated = data(
       await gql(
         `mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) { productVariantsBulkUpdate(productId: $id, variants: $variants) { productVariants { sku price } userErrors { code } } }`,
-        { id: product.id, variants: [{ id: created.productVariants[0].id, price: "1999.50", inventoryItem: { sku: "mat-yoga-green" } }] },
+        {
+          id: product.id,
+          variants: [{ id: created.productVariants[0].id, price: "1999.50", inventoryItem: { sku: "mat-yoga-green" } }],
+        },
       ),
     ).productVariantsBulkUpdate;
     assert.deepEqual(updated, { productVariants: [{ sku: "mat-yoga-green", price: "1999.50" }], userErrors: [] });
@@ -231,7 +315,15 @@ describe("pushing products", () => {
     const refused = data(
       await gql(
         `mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!) { productVariantsBulkUpdate(productId: $id, variants: $variants) { userErrors { code } } }`,
-        { id: product.id, variants: [{ id: created.productVariants[0].id, inventoryQuantities: [{ locationId: locationId(), availableQuantity: 1 }] }] },
+        {
+          id: product.id,
+          variants: [
+            {
+              id: created.productVariants[0].id,
+              inventoryQuantities: [{ locationId: locationId(), availableQuantity: 1 }],
+            },
+          ],
+        },
       ),
     ).productVariantsBulkUpdate;
     assert.deepEqual(refused.userErrors, [{ code: "NO_INVENTORY_QUANTITIES_ON_VARIANTS_UPDATE" }]);
@@ -239,20 +331,43 @@ describe("pushing products", () => {
 
   it("inventoryAdjustQuantities applies deltas with compare-and-swap", async () => {
     const start = await available("lamp-desk");
-    const item = data(await gql(`{ productVariants(first: 1, query: "sku:lamp-desk") { nodes { inventoryItem { id } } } }`)).productVariants.nodes[0].inventoryItem.id;
+    const item = data(
+      await gql(`{ productVariants(first: 1, query: "sku:lamp-desk") { nodes { inventoryItem { id } } } }`),
+    ).productVariants.nodes[0].inventoryItem.id;
     const mutation = `mutation($input: InventoryAdjustQuantitiesInput!, $key: String!) { inventoryAdjustQuantities(input: $input) @idempotent(key: $key) { inventoryAdjustmentGroup { changes { name delta quantityAfterChange } } userErrors { code } } }`;
     const ok = data(
-      await gql(mutation, { key: randomUUID(), input: { name: "available", reason: "received", changes: [{ inventoryItemId: item, locationId: locationId(), delta: 5, changeFromQuantity: start.available }] } }),
+      await gql(mutation, {
+        key: randomUUID(),
+        input: {
+          name: "available",
+          reason: "received",
+          changes: [{ inventoryItemId: item, locationId: locationId(), delta: 5, changeFromQuantity: start.available }],
+        },
+      }),
     ).inventoryAdjustQuantities;
     assert.deepEqual(ok.inventoryAdjustmentGroup.changes, [
       { name: "available", delta: 5, quantityAfterChange: start.available + 5 },
       { name: "on_hand", delta: 5, quantityAfterChange: start.on_hand + 5 },
     ]);
     const stale = data(
-      await gql(mutation, { key: randomUUID(), input: { name: "available", reason: "received", changes: [{ inventoryItemId: item, locationId: locationId(), delta: 5, changeFromQuantity: start.available }] } }),
+      await gql(mutation, {
+        key: randomUUID(),
+        input: {
+          name: "available",
+          reason: "received",
+          changes: [{ inventoryItemId: item, locationId: locationId(), delta: 5, changeFromQuantity: start.available }],
+        },
+      }),
     ).inventoryAdjustQuantities;
     assert.deepEqual(stale.userErrors, [{ code: "CHANGE_FROM_QUANTITY_STALE" }]);
-    const missing = await gql(mutation, { key: randomUUID(), input: { name: "available", reason: "received", changes: [{ inventoryItemId: item, locationId: locationId(), delta: 1 }] } });
+    const missing = await gql(mutation, {
+      key: randomUUID(),
+      input: {
+        name: "available",
+        reason: "received",
+        changes: [{ inventoryItemId: item, locationId: locationId(), delta: 1 }],
+      },
+    });
     assert.equal((missing.body.errors as any[])[0].extensions.code, "INVALID_FIELD_ARGUMENTS");
     assert.equal((await available("lamp-desk")).available, start.available + 5);
   });
@@ -272,7 +387,12 @@ describe("bulk operations", () => {
     assert.equal((finish!.body as any).admin_graphql_api_id, started.bulkOperation.id);
     assert.equal((finish!.body as any).status, "completed");
 
-    const op = data(await gql(`query($id: ID!) { node(id: $id) { ... on BulkOperation { status url objectCount rootObjectCount } } }`, { id: started.bulkOperation.id })).node;
+    const op = data(
+      await gql(
+        `query($id: ID!) { node(id: $id) { ... on BulkOperation { status url objectCount rootObjectCount } } }`,
+        { id: started.bulkOperation.id },
+      ),
+    ).node;
     assert.equal(op.status, "COMPLETED");
     const current = data(await gql(`{ currentBulkOperation { id status } }`)).currentBulkOperation;
     assert.deepEqual(current, { id: started.bulkOperation.id, status: "COMPLETED" });
@@ -287,17 +407,26 @@ describe("bulk operations", () => {
     assert.equal(Number(op.rootObjectCount), demo.products.length);
     const jacket = lines.find((l) => l.title === "Denim Jacket");
     const children = lines.filter((l) => l.__parentId === jacket.id);
-    assert.deepEqual(children.map((c) => c.sku), ["jacket-denim-S", "jacket-denim-M", "jacket-denim-L"]);
+    assert.deepEqual(
+      children.map((c) => c.sku),
+      ["jacket-denim-S", "jacket-denim-M", "jacket-denim-L"],
+    );
     assert.equal(jacket.variants, undefined);
     // Children follow their parent line.
     assert.equal(lines.indexOf(children[0]), lines.indexOf(jacket) + 1);
   });
 
   it("rejects bulk queries without a connection or with too deep nesting", async () => {
-    const none = data(await gql(`mutation { bulkOperationRunQuery(query: "{ shop { name } }") { bulkOperation { id } userErrors { field code } } }`)).bulkOperationRunQuery;
+    const none = data(
+      await gql(
+        `mutation { bulkOperationRunQuery(query: "{ shop { name } }") { bulkOperation { id } userErrors { field code } } }`,
+      ),
+    ).bulkOperationRunQuery;
     assert.deepEqual(none.userErrors, [{ field: ["query"], code: "INVALID" }]);
     const deep = data(
-      await gql(`mutation { bulkOperationRunQuery(query: "{ products { edges { node { id variants { edges { node { id inventoryItem { id inventoryLevels { edges { node { id } } } } } } } } } } }") { userErrors { code message } } }`),
+      await gql(
+        `mutation { bulkOperationRunQuery(query: "{ products { edges { node { id variants { edges { node { id inventoryItem { id inventoryLevels { edges { node { id } } } } } } } } } } }") { userErrors { code message } } }`,
+      ),
     ).bulkOperationRunQuery;
     assert.equal(deep.userErrors[0].code, "INVALID");
   });
@@ -308,13 +437,22 @@ describe("webhook subscriptions and uninstall", () => {
     const extra = await startWebhookReceiver();
     try {
       const created = data(
-        await gql(`mutation($uri: String!) { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: { uri: $uri, format: JSON }) { webhookSubscription { id topic uri } userErrors { field message } } }`, {
-          uri: extra.url,
-        }),
+        await gql(
+          `mutation($uri: String!) { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: { uri: $uri, format: JSON }) { webhookSubscription { id topic uri } userErrors { field message } } }`,
+          {
+            uri: extra.url,
+          },
+        ),
       ).webhookSubscriptionCreate;
       assert.deepEqual(created.userErrors, []);
-      const list = data(await gql(`{ webhookSubscriptions(first: 10) { nodes { id topic uri endpoint { __typename ... on WebhookHttpEndpoint { callbackUrl } } } } }`)).webhookSubscriptions.nodes;
-      assert.deepEqual(list, [{ ...created.webhookSubscription, endpoint: { __typename: "WebhookHttpEndpoint", callbackUrl: extra.url } }]);
+      const list = data(
+        await gql(
+          `{ webhookSubscriptions(first: 10) { nodes { id topic uri endpoint { __typename ... on WebhookHttpEndpoint { callbackUrl } } } } }`,
+        ),
+      ).webhookSubscriptions.nodes;
+      assert.deepEqual(list, [
+        { ...created.webhookSubscription, endpoint: { __typename: "WebhookHttpEndpoint", callbackUrl: extra.url } },
+      ]);
 
       server.emulator.control.placeOrder({ shop: demo.shop, lines: [{ sku: "shirt1", quantity: 1 }] });
       const [fromSubscription] = await extra.waitFor(1, "orders/create");
@@ -323,8 +461,12 @@ describe("webhook subscriptions and uninstall", () => {
       assert.equal(fromSubscription!.headers["x-shopify-event-id"], fromConfig!.headers["x-shopify-event-id"]);
       assert.notEqual(fromSubscription!.headers["x-shopify-webhook-id"], fromConfig!.headers["x-shopify-webhook-id"]);
 
-      const deleted = data(await gql(`mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { message } } }`, { id: created.webhookSubscription.id }))
-        .webhookSubscriptionDelete;
+      const deleted = data(
+        await gql(
+          `mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { message } } }`,
+          { id: created.webhookSubscription.id },
+        ),
+      ).webhookSubscriptionDelete;
       assert.deepEqual(deleted, { deletedWebhookSubscriptionId: created.webhookSubscription.id, userErrors: [] });
     } finally {
       await extra.close();
@@ -345,9 +487,15 @@ describe("app-scoped subscriptions (shopify.app.toml) and the demo shop", () => 
     await control.reset();
     const appReceiver = await startWebhookReceiver();
     try {
-      const seeded = control.seedDemo({ appWebhooks: [{ topics: ["orders/create", "app/uninstalled"], uri: `${appReceiver.url}/webhooks/sync` }] });
+      const seeded = control.seedDemo({
+        appWebhooks: [{ topics: ["orders/create", "app/uninstalled"], uri: `${appReceiver.url}/webhooks/sync` }],
+      });
       control.createShop({ domain: "sandbox-abc123.myshopify.com" });
-      control.createProduct({ shop: "sandbox-abc123.myshopify.com", title: "Mug", variants: [{ sku: "mug", price: "5.00", stock: 10 }] });
+      control.createProduct({
+        shop: "sandbox-abc123.myshopify.com",
+        title: "Mug",
+        variants: [{ sku: "mug", price: "5.00", stock: 10 }],
+      });
       control.installApp({ shop: "sandbox-abc123.myshopify.com", apiKey: seeded.apiKey });
 
       control.placeOrder({ shop: "sandbox-abc123.myshopify.com", lines: [{ sku: "mug", quantity: 1 }] });
@@ -356,14 +504,24 @@ describe("app-scoped subscriptions (shopify.app.toml) and the demo shop", () => 
       const orders = control.listDeliveries({ topic: "orders/create" });
       assert.deepEqual(
         orders.map((d) => ({ shop: d.shop, uri: d.uri, subscriptionId: d.subscriptionId, status: d.status })),
-        [{ shop: "sandbox-abc123.myshopify.com", uri: `${appReceiver.url}/webhooks/sync`, subscriptionId: null, status: "delivered" }],
+        [
+          {
+            shop: "sandbox-abc123.myshopify.com",
+            uri: `${appReceiver.url}/webhooks/sync`,
+            subscriptionId: null,
+            status: "delivered",
+          },
+        ],
       );
       assert.equal(appReceiver.received.length, 1);
 
       // Shop-scoped subscriptions still reach the demo shop as before.
       const seededGql = graphqlClient(server.url, seeded.shop, seeded.accessToken);
       const created = data(
-        await seededGql(`mutation($uri: String!) { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: { uri: $uri, format: JSON }) { userErrors { message } } }`, { uri: receiver.url }),
+        await seededGql(
+          `mutation($uri: String!) { webhookSubscriptionCreate(topic: ORDERS_CREATE, webhookSubscription: { uri: $uri, format: JSON }) { userErrors { message } } }`,
+          { uri: receiver.url },
+        ),
       ).webhookSubscriptionCreate;
       assert.deepEqual(created.userErrors, []);
       control.placeOrder({ shop: seeded.shop, lines: [{ sku: "shirt1", quantity: 1 }] });
@@ -378,9 +536,16 @@ describe("app-scoped subscriptions (shopify.app.toml) and the demo shop", () => 
   it("refuses webhookUri and appWebhooks together, and topics the emulator does not know", async () => {
     const control = server.emulator.control;
     await control.reset();
-    assert.throws(() => control.seedDemo({ webhookUri: receiver.url, appWebhooks: [{ topics: ["orders/create"], uri: receiver.url }] }), /not both/u);
+    assert.throws(
+      () =>
+        control.seedDemo({ webhookUri: receiver.url, appWebhooks: [{ topics: ["orders/create"], uri: receiver.url }] }),
+      /not both/u,
+    );
     await control.reset();
-    assert.throws(() => control.seedDemo({ appWebhooks: [{ topics: ["customers/redact"], uri: receiver.url }] }), /invalid_input|Invalid/u);
+    assert.throws(
+      () => control.seedDemo({ appWebhooks: [{ topics: ["customers/redact"], uri: receiver.url }] }),
+      /invalid_input|Invalid/u,
+    );
   });
 });
 
@@ -418,15 +583,24 @@ describe("fault: held-back webhooks", () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
     await control.waitForDeliveries();
-    const order = receiver.received.filter((r) => r.topic === "inventory_levels/update").map((r) => (r.body as { available: number }).available);
-    assert.deepEqual([...order].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+    const order = receiver.received
+      .filter((r) => r.topic === "inventory_levels/update")
+      .map((r) => (r.body as { available: number }).available);
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    );
     assert.notDeepEqual(order, [1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });
 
 describe("control API over HTTP", () => {
   const post = (path: string, body: unknown) =>
-    fetch(`${server.url}/_control/${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${server.url}/_control/${path}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
 
   it("validates input and answers 400 {error:{code,message}}", async () => {
     const response = await post("shops", { domain: "not a domain" });
@@ -437,16 +611,39 @@ describe("control API over HTTP", () => {
   });
 
   it("creates a shop, app, install and order over HTTP", async () => {
-    assert.equal((await post("shops", { domain: "http-shop.myshopify.com", plan: "plus", locations: [{ name: "Main" }] })).status, 201);
+    assert.equal(
+      (await post("shops", { domain: "http-shop.myshopify.com", plan: "plus", locations: [{ name: "Main" }] })).status,
+      201,
+    );
     assert.equal((await post("apps", { apiKey: "k", apiSecret: "s" })).status, 201);
-    const { accessToken } = (await (await post("apps/install", { shop: "http-shop.myshopify.com", apiKey: "k" })).json()) as { accessToken: string };
-    assert.equal((await post("products", { shop: "http-shop.myshopify.com", title: "Thing", variants: [{ sku: "T-1", price: "10", stock: 5 }] })).status, 201);
-    assert.equal((await post("orders", { shop: "http-shop.myshopify.com", lines: [{ sku: "T-1", quantity: 2 }] })).status, 201);
-    const stock = (await (await fetch(`${server.url}/_control/stock?shop=http-shop.myshopify.com&sku=T-1`)).json()) as Record<string, number>;
+    const { accessToken } = (await (
+      await post("apps/install", { shop: "http-shop.myshopify.com", apiKey: "k" })
+    ).json()) as { accessToken: string };
+    assert.equal(
+      (
+        await post("products", {
+          shop: "http-shop.myshopify.com",
+          title: "Thing",
+          variants: [{ sku: "T-1", price: "10", stock: 5 }],
+        })
+      ).status,
+      201,
+    );
+    assert.equal(
+      (await post("orders", { shop: "http-shop.myshopify.com", lines: [{ sku: "T-1", quantity: 2 }] })).status,
+      201,
+    );
+    const stock = (await (
+      await fetch(`${server.url}/_control/stock?shop=http-shop.myshopify.com&sku=T-1`)
+    ).json()) as Record<string, number>;
     assert.equal(stock["available"], 3);
-    const cost = (await graphqlClient(server.url, "http-shop.myshopify.com", accessToken)(`{ shop { id } }`)).body.extensions!.cost!;
+    const cost = (await graphqlClient(server.url, "http-shop.myshopify.com", accessToken)(`{ shop { id } }`)).body
+      .extensions!.cost!;
     assert.deepEqual([cost.throttleStatus.maximumAvailable, cost.throttleStatus.restoreRate], [20000, 1000]);
-    assert.equal((await post("orders", { shop: "http-shop.myshopify.com", lines: [{ sku: "nope", quantity: 1 }] })).status, 404);
+    assert.equal(
+      (await post("orders", { shop: "http-shop.myshopify.com", lines: [{ sku: "nope", quantity: 1 }] })).status,
+      404,
+    );
   });
 });
 
@@ -469,7 +666,12 @@ describe("@shopify/shopify-api against the emulator", () => {
     // The library checks the session token against the real clock, so mint it at real time.
     now = Date.now();
     const sessionToken = server.emulator.control.mintSessionToken({ shop: demo.shop, apiKey: demo.apiKey });
-    const { session } = await shopify.auth.tokenExchange({ shop: demo.shop, sessionToken, requestedTokenType: RequestedTokenType.OfflineAccessToken, expiring: true });
+    const { session } = await shopify.auth.tokenExchange({
+      shop: demo.shop,
+      sessionToken,
+      requestedTokenType: RequestedTokenType.OfflineAccessToken,
+      expiring: true,
+    });
     assert.equal(session.isOnline, false);
     assert.ok(session.refreshToken);
     const client = new shopify.clients.Graphql({ session });

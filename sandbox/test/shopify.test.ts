@@ -44,7 +44,9 @@ beforeEach(async () => {
   receiver.received.length = 0;
 });
 
-async function stockOf(sku: string): Promise<{ itemId: string; locationId: string; available: number; onHand: number; committed: number }> {
+async function stockOf(
+  sku: string,
+): Promise<{ itemId: string; locationId: string; available: number; onHand: number; committed: number }> {
   const result = await gql(
     `query($q: String!) { productVariants(first: 1, query: $q) { nodes { inventoryItem { id inventoryLevels(first: 1) { nodes { location { id } quantities(names: ["available", "on_hand", "committed"]) { name quantity } } } } } } }`,
     { q: `sku:${sku}` },
@@ -52,7 +54,13 @@ async function stockOf(sku: string): Promise<{ itemId: string; locationId: strin
   const variant = (result.body.data as any).productVariants.nodes[0];
   const level = variant.inventoryItem.inventoryLevels.nodes[0];
   const q = Object.fromEntries(level.quantities.map((x: { name: string; quantity: number }) => [x.name, x.quantity]));
-  return { itemId: variant.inventoryItem.id, locationId: level.location.id, available: q.available, onHand: q.on_hand, committed: q.committed };
+  return {
+    itemId: variant.inventoryItem.id,
+    locationId: level.location.id,
+    available: q.available,
+    onHand: q.on_hand,
+    committed: q.committed,
+  };
 }
 
 const SET_QUANTITIES = `mutation Set($input: InventorySetQuantitiesInput!, $key: String!) {
@@ -67,7 +75,9 @@ describe("request handling", () => {
     for (const token of ["", "shpat_not_a_real_token"]) {
       const result = await graphqlClient(server.url, demo.shop, token)(`{ shop { name } }`);
       assert.equal(result.status, 401);
-      assert.deepEqual(result.body, { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" });
+      assert.deepEqual(result.body, {
+        errors: "[API] Invalid API key or access token (unrecognized login or wrong password)",
+      });
     }
   });
 
@@ -95,7 +105,9 @@ describe("request handling", () => {
   });
 
   it("answers NOT_IMPLEMENTED for valid mutations and non-null fields the emulator does not model", async () => {
-    const mutation = await gql(`mutation { tagsAdd(id: "gid://shopify/Product/1", tags: ["x"]) { userErrors { message } } }`);
+    const mutation = await gql(
+      `mutation { tagsAdd(id: "gid://shopify/Product/1", tags: ["x"]) { userErrors { message } } }`,
+    );
     assert.equal((mutation.body.errors as any[])[0].extensions.code, "NOT_IMPLEMENTED");
     const field = await gql(`{ shop { name customerAccountsV2 { url } } }`);
     assert.equal((field.body.errors as any[])[0].extensions.code, "NOT_IMPLEMENTED");
@@ -103,18 +115,28 @@ describe("request handling", () => {
   });
 
   it("returns extensions.cost on successful, failed and rejected responses", async () => {
-    for (const query of [`{ shop { name } }`, `{ shop { nope } }`, `{ product(id: "gid://shopify/Product/1") { id } }`]) {
+    for (const query of [
+      `{ shop { name } }`,
+      `{ shop { nope } }`,
+      `{ product(id: "gid://shopify/Product/1") { id } }`,
+    ]) {
       const cost = (await gql(query)).body.extensions?.cost;
       assert.ok(cost, `cost missing for ${query}`);
       assert.equal(typeof cost.requestedQueryCost, "number");
-      assert.deepEqual(Object.keys(cost.throttleStatus).sort(), ["currentlyAvailable", "maximumAvailable", "restoreRate"]);
+      assert.deepEqual(Object.keys(cost.throttleStatus).sort(), [
+        "currentlyAvailable",
+        "maximumAvailable",
+        "restoreRate",
+      ]);
       assert.equal(cost.throttleStatus.maximumAvailable, 2000);
       assert.equal(cost.throttleStatus.restoreRate, 100);
     }
   });
 
   it("calculates cost as Shopify documents: objects 1, connections 2 + first x node, scalars 0", async () => {
-    const result = await gql(`{ shop { name } products(first: 10) { nodes { title variants(first: 5) { nodes { sku } } } } }`);
+    const result = await gql(
+      `{ shop { name } products(first: 10) { nodes { title variants(first: 5) { nodes { sku } } } } }`,
+    );
     // shop 1 + products (2 + 10 x (1 product + variants (2 + 5 x 1)))
     assert.equal(result.body.extensions!.cost!.requestedQueryCost, 1 + 2 + 10 * (1 + 2 + 5));
     // actual: 10 products, each with one or three variants
@@ -125,7 +147,11 @@ describe("request handling", () => {
     const { itemId, locationId, available } = await stockOf("shirt1");
     const result = await gql(SET_QUANTITIES, {
       key: randomUUID(),
-      input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: itemId, locationId, quantity: available, changeFromQuantity: available }] },
+      input: {
+        name: "available",
+        reason: "correction",
+        quantities: [{ inventoryItemId: itemId, locationId, quantity: available, changeFromQuantity: available }],
+      },
     });
     assert.equal(result.body.extensions!.cost!.requestedQueryCost, 10);
   });
@@ -137,7 +163,8 @@ describe("throttling (leaky bucket per app and shop)", () => {
     control.createShop({ domain: "busy.myshopify.com", plan: "standard" });
     control.registerApp({ apiKey: "busy-app", apiSecret: "busy-secret" });
     const { accessToken } = control.installApp({ shop: "busy.myshopify.com", apiKey: "busy-app" });
-    for (let i = 0; i < 250; i++) control.createProduct({ shop: "busy.myshopify.com", title: `P${i}`, variants: [{ sku: `busy-${i}`, price: 1 }] });
+    for (let i = 0; i < 250; i++)
+      control.createProduct({ shop: "busy.myshopify.com", title: `P${i}`, variants: [{ sku: `busy-${i}`, price: 1 }] });
     const busy = graphqlClient(server.url, "busy.myshopify.com", accessToken);
     const query = `{ products(first: 250) { nodes { id } } }`; // 2 + 250 x 1 = 252, actual too
 
@@ -155,7 +182,10 @@ describe("throttling (leaky bucket per app and shop)", () => {
     assert.ok(throttled, "the eighth query should be throttled");
     assert.equal(throttled.status, 200);
     assert.deepEqual(throttled.body.errors, [
-      { message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/limits#rate-limits" } },
+      {
+        message: "Throttled",
+        extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/limits#rate-limits" },
+      },
     ]);
     assert.equal(throttled.body.extensions!.cost!.requestedQueryCost, 252);
     assert.equal(throttled.body.extensions!.cost!.actualQueryCost, null);
@@ -186,7 +216,11 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
     const before = await stockOf("shirt1");
     const result = await gql(SET_QUANTITIES, {
       key: randomUUID(),
-      input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: before.itemId, locationId: before.locationId, quantity: 3 }] },
+      input: {
+        name: "available",
+        reason: "correction",
+        quantities: [{ inventoryItemId: before.itemId, locationId: before.locationId, quantity: 3 }],
+      },
     });
     const [error] = result.body.errors as any[];
     assert.equal(error.extensions.code, "INVALID_FIELD_ARGUMENTS");
@@ -199,7 +233,13 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
     const before = await stockOf("shirt1");
     const result = await gql(SET_QUANTITIES, {
       key: randomUUID(),
-      input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: before.itemId, locationId: before.locationId, quantity: 7, changeFromQuantity: null }] },
+      input: {
+        name: "available",
+        reason: "correction",
+        quantities: [
+          { inventoryItemId: before.itemId, locationId: before.locationId, quantity: 7, changeFromQuantity: null },
+        ],
+      },
     });
     assert.deepEqual((result.body.data as any).inventorySetQuantities.userErrors, []);
     assert.equal((await stockOf("shirt1")).available, 7);
@@ -209,7 +249,20 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
     const before = await stockOf("shirt1");
     const result = await gql(
       `mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) { userErrors { code } } }`,
-      { input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: before.itemId, locationId: before.locationId, quantity: 3, changeFromQuantity: before.available }] } },
+      {
+        input: {
+          name: "available",
+          reason: "correction",
+          quantities: [
+            {
+              inventoryItemId: before.itemId,
+              locationId: before.locationId,
+              quantity: 3,
+              changeFromQuantity: before.available,
+            },
+          ],
+        },
+      },
     );
     const [error] = result.body.errors as any[];
     assert.equal(error.message, "The @idempotent directive is required for this mutation but was not provided.");
@@ -226,7 +279,14 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
         name: "available",
         reason: "correction",
         referenceDocumentUri: "gid://prokip-sync/StockSync/1",
-        quantities: [{ inventoryItemId: before.itemId, locationId: before.locationId, quantity: before.available - 5, changeFromQuantity: before.available }],
+        quantities: [
+          {
+            inventoryItemId: before.itemId,
+            locationId: before.locationId,
+            quantity: before.available - 5,
+            changeFromQuantity: before.available,
+          },
+        ],
       },
     };
     const first = await gql(SET_QUANTITIES, variables);
@@ -247,13 +307,21 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
     const input = (quantity: number) => ({
       name: "available",
       reason: "correction",
-      quantities: [{ inventoryItemId: before.itemId, locationId: before.locationId, quantity, changeFromQuantity: null }],
+      quantities: [
+        { inventoryItemId: before.itemId, locationId: before.locationId, quantity, changeFromQuantity: null },
+      ],
     });
     await gql(SET_QUANTITIES, { key, input: input(10) });
     const result = await gql(SET_QUANTITIES, { key, input: input(11) });
     assert.deepEqual((result.body.data as any).inventorySetQuantities, {
       inventoryAdjustmentGroup: null,
-      userErrors: [{ field: null, message: "The same idempotency key cannot be used with different operation parameters.", code: "IDEMPOTENCY_KEY_PARAMETER_MISMATCH" }],
+      userErrors: [
+        {
+          field: null,
+          message: "The same idempotency key cannot be used with different operation parameters.",
+          code: "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+        },
+      ],
     });
     assert.equal((await stockOf("shirt1")).available, 10);
   });
@@ -263,19 +331,44 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
     server.emulator.control.placeOrder({ shop: demo.shop, lines: [{ sku: "shirt1", quantity: 1 }] });
     const result = await gql(SET_QUANTITIES, {
       key: randomUUID(),
-      input: { name: "available", reason: "correction", quantities: [{ inventoryItemId: before.itemId, locationId: before.locationId, quantity: 50, changeFromQuantity: before.available }] },
+      input: {
+        name: "available",
+        reason: "correction",
+        quantities: [
+          {
+            inventoryItemId: before.itemId,
+            locationId: before.locationId,
+            quantity: 50,
+            changeFromQuantity: before.available,
+          },
+        ],
+      },
     });
     assert.deepEqual((result.body.data as any).inventorySetQuantities, {
       inventoryAdjustmentGroup: null,
-      userErrors: [{ field: ["input", "quantities", "0", "changeFromQuantity"], message: "The changeFromQuantity value does not match persisted value.", code: "CHANGE_FROM_QUANTITY_STALE" }],
+      userErrors: [
+        {
+          field: ["input", "quantities", "0", "changeFromQuantity"],
+          message: "The changeFromQuantity value does not match persisted value.",
+          code: "CHANGE_FROM_QUANTITY_STALE",
+        },
+      ],
     });
     assert.equal((await stockOf("shirt1")).available, before.available - 1);
   });
 
   it("rejects more than 250 quantities with MAX_INPUT_SIZE_EXCEEDED", async () => {
     const before = await stockOf("shirt1");
-    const quantities = Array.from({ length: 251 }, () => ({ inventoryItemId: before.itemId, locationId: before.locationId, quantity: 1, changeFromQuantity: null }));
-    const result = await gql(SET_QUANTITIES, { key: randomUUID(), input: { name: "available", reason: "correction", quantities } });
+    const quantities = Array.from({ length: 251 }, () => ({
+      inventoryItemId: before.itemId,
+      locationId: before.locationId,
+      quantity: 1,
+      changeFromQuantity: null,
+    }));
+    const result = await gql(SET_QUANTITIES, {
+      key: randomUUID(),
+      input: { name: "available", reason: "correction", quantities },
+    });
     const [error] = result.body.errors as any[];
     assert.equal(error.message, "The input array size of 251 is greater than the maximum allowed of 250.");
     assert.deepEqual(error.path, ["inventorySetQuantities", "input", "quantities"]);
@@ -290,7 +383,10 @@ describe("reading the catalogue", () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const result = await gql(`query($after: String) { products(first: 5, after: $after) { edges { cursor node { id title } } pageInfo { hasNextPage endCursor } } }`, { after });
+      const result = await gql(
+        `query($after: String) { products(first: 5, after: $after) { edges { cursor node { id title } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
       const products = (result.body.data as any).products;
       seen.push(...products.edges.map((e: { node: { title: string } }) => e.node.title));
       assert.equal(products.pageInfo.endCursor, products.edges.at(-1)?.cursor ?? null);
@@ -307,15 +403,26 @@ describe("reading the catalogue", () => {
   });
 
   it("filters productVariants by sku (exact and prefix) and by updated_at", async () => {
-    const exact = await gql(`{ productVariants(first: 10, query: "sku:shoe-run-M") { nodes { sku product { title } } } }`);
-    assert.deepEqual((exact.body.data as any).productVariants.nodes, [{ sku: "shoe-run-M", product: { title: "Running Shoes" } }]);
+    const exact = await gql(
+      `{ productVariants(first: 10, query: "sku:shoe-run-M") { nodes { sku product { title } } } }`,
+    );
+    assert.deepEqual((exact.body.data as any).productVariants.nodes, [
+      { sku: "shoe-run-M", product: { title: "Running Shoes" } },
+    ]);
     const prefix = await gql(`{ productVariants(first: 10, query: "sku:shoe-run-*") { nodes { sku } } }`);
-    assert.deepEqual((prefix.body.data as any).productVariants.nodes.map((n: { sku: string }) => n.sku).sort(), ["shoe-run-L", "shoe-run-M", "shoe-run-S"]);
+    assert.deepEqual((prefix.body.data as any).productVariants.nodes.map((n: { sku: string }) => n.sku).sort(), [
+      "shoe-run-L",
+      "shoe-run-M",
+      "shoe-run-S",
+    ]);
 
     const cutoff = new Date(now).toISOString();
     now += 60_000;
     server.emulator.control.setStock({ shop: demo.shop, sku: "mug-ceramic", available: 3 });
-    const changed = await gql(`query($q: String!) { productVariants(first: 50, query: $q) { nodes { sku inventoryQuantity } } }`, { q: `updated_at:>'${cutoff}'` });
+    const changed = await gql(
+      `query($q: String!) { productVariants(first: 50, query: $q) { nodes { sku inventoryQuantity } } }`,
+      { q: `updated_at:>'${cutoff}'` },
+    );
     assert.deepEqual((changed.body.data as any).productVariants.nodes, [{ sku: "mug-ceramic", inventoryQuantity: 3 }]);
   });
 });
@@ -329,7 +436,17 @@ describe("token exchange", () => {
   }
   const validClaims = () => {
     const s = Math.floor(now / 1000);
-    return { iss: `https://${demo.shop}/admin`, dest: `https://${demo.shop}`, aud: demo.apiKey, sub: "42", exp: s + 60, nbf: s - 1, iat: s - 1, jti: randomUUID(), sid: randomUUID() };
+    return {
+      iss: `https://${demo.shop}/admin`,
+      dest: `https://${demo.shop}`,
+      aud: demo.apiKey,
+      sub: "42",
+      exp: s + 60,
+      nbf: s - 1,
+      iat: s - 1,
+      jti: randomUUID(),
+      sid: randomUUID(),
+    };
   };
   const exchange = (subjectToken: string, extra: Record<string, string> = {}) =>
     fetch(`${server.url}/${demo.shop}/admin/oauth/access_token`, {
@@ -353,16 +470,27 @@ describe("token exchange", () => {
     assert.match(String(body.access_token), /^shpat_/);
     assert.equal(body.scope, demo.scopes);
     assert.equal(body.expires_in, undefined);
-    const result = await graphqlClient(server.url, demo.shop, String(body.access_token))(`{ shop { myshopifyDomain } }`);
+    const result = await graphqlClient(
+      server.url,
+      demo.shop,
+      String(body.access_token),
+    )(`{ shop { myshopifyDomain } }`);
     assert.deepEqual(result.body.data, { shop: { myshopifyDomain: demo.shop } });
   });
 
   it("issues expiring offline tokens with a refresh token when expiring=1, and online tokens with the user", async () => {
-    const expiring = (await (await exchange(sessionToken(validClaims()), { expiring: "1" })).json()) as Record<string, unknown>;
+    const expiring = (await (await exchange(sessionToken(validClaims()), { expiring: "1" })).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(expiring.expires_in, 3600);
     assert.match(String(expiring.refresh_token), /^shprt_/);
     assert.equal(expiring.refresh_token_expires_in, 7_776_000);
-    const online = (await (await exchange(sessionToken(validClaims()), { requested_token_type: "urn:shopify:params:oauth:token-type:online-access-token" })).json()) as any;
+    const online = (await (
+      await exchange(sessionToken(validClaims()), {
+        requested_token_type: "urn:shopify:params:oauth:token-type:online-access-token",
+      })
+    ).json()) as any;
     assert.equal(online.associated_user.id, 42);
     assert.equal(typeof online.expires_in, "number");
   });
@@ -387,16 +515,44 @@ describe("webhooks", () => {
   it("signs deliveries so @shopify/shopify-api's webhooks.validate accepts them", async () => {
     server.emulator.control.setStock({ shop: demo.shop, sku: "shirt2", available: 12 });
     const [delivery] = await receiver.waitFor(1, "inventory_levels/update");
-    const shopify = shopifyApi({ apiKey: demo.apiKey, apiSecretKey: demo.apiSecret, apiVersion: ApiVersion.October26, hostName: "app.example.com", isEmbeddedApp: true, logger: { level: 0 } });
-    const check = await shopify.webhooks.validate({ rawBody: delivery!.rawBody, rawRequest: delivery!.request, rawResponse: delivery!.response });
+    const shopify = shopifyApi({
+      apiKey: demo.apiKey,
+      apiSecretKey: demo.apiSecret,
+      apiVersion: ApiVersion.October26,
+      hostName: "app.example.com",
+      isEmbeddedApp: true,
+      logger: { level: 0 },
+    });
+    const check = await shopify.webhooks.validate({
+      rawBody: delivery!.rawBody,
+      rawRequest: delivery!.request,
+      rawResponse: delivery!.response,
+    });
     assert.equal(check.valid, true);
     assert.equal(check.valid && check.topic, "INVENTORY_LEVELS_UPDATE");
     assert.equal(check.valid && check.domain, demo.shop);
     assert.equal(check.valid && check.apiVersion, "2026-10");
-    for (const header of ["x-shopify-webhook-id", "x-shopify-event-id", "x-shopify-triggered-at"]) assert.ok(delivery!.headers[header], header);
+    for (const header of ["x-shopify-webhook-id", "x-shopify-event-id", "x-shopify-triggered-at"])
+      assert.ok(delivery!.headers[header], header);
 
-    const wrongSecret = shopifyApi({ apiKey: demo.apiKey, apiSecretKey: "wrong", apiVersion: ApiVersion.October26, hostName: "app.example.com", isEmbeddedApp: true, logger: { level: 0 } });
-    assert.equal((await wrongSecret.webhooks.validate({ rawBody: delivery!.rawBody, rawRequest: delivery!.request, rawResponse: delivery!.response })).valid, false);
+    const wrongSecret = shopifyApi({
+      apiKey: demo.apiKey,
+      apiSecretKey: "wrong",
+      apiVersion: ApiVersion.October26,
+      hostName: "app.example.com",
+      isEmbeddedApp: true,
+      logger: { level: 0 },
+    });
+    assert.equal(
+      (
+        await wrongSecret.webhooks.validate({
+          rawBody: delivery!.rawBody,
+          rawRequest: delivery!.request,
+          rawResponse: delivery!.response,
+        })
+      ).valid,
+      false,
+    );
   });
 
   it("retries a failing receiver with exponential backoff and the same webhook id", async () => {
@@ -412,7 +568,10 @@ describe("webhooks", () => {
     await server.emulator.control.waitForDeliveries();
     const [record] = server.emulator.control.listDeliveries({ topic: "inventory_levels/update" });
     assert.equal(record!.status, "delivered");
-    assert.deepEqual(record!.attempts.map((a) => a.status), [500, 500, 500, 200]);
+    assert.deepEqual(
+      record!.attempts.map((a) => a.status),
+      [500, 500, 500, 200],
+    );
   });
 
   it("gives up after 8 retries", async () => {
@@ -428,7 +587,10 @@ describe("webhooks", () => {
 describe("orders move stock", () => {
   it("placing an order lowers available, commits the units and fires orders/create and inventory_levels/update", async () => {
     const before = await stockOf("jacket-denim-M");
-    const order = server.emulator.control.placeOrder({ shop: demo.shop, lines: [{ sku: "jacket-denim-M", quantity: 2 }] });
+    const order = server.emulator.control.placeOrder({
+      shop: demo.shop,
+      lines: [{ sku: "jacket-denim-M", quantity: 2 }],
+    });
     const after = await stockOf("jacket-denim-M");
     assert.equal(after.available, before.available - 2);
     assert.equal(after.committed, before.committed + 2);
@@ -449,6 +611,9 @@ describe("orders move stock", () => {
     assert.equal(`gid://shopify/Location/${levelPayload.location_id}`, before.locationId);
     assert.equal(levelPayload.available, before.available - 2);
     assert.match(levelPayload.updated_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+03:00$/);
-    assert.equal(levelPayload.admin_graphql_api_id, `gid://shopify/InventoryLevel/${levelPayload.location_id}?inventory_item_id=${levelPayload.inventory_item_id}`);
+    assert.equal(
+      levelPayload.admin_graphql_api_id,
+      `gid://shopify/InventoryLevel/${levelPayload.location_id}?inventory_item_id=${levelPayload.inventory_item_id}`,
+    );
   });
 });

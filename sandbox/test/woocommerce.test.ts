@@ -15,7 +15,9 @@ import { seededRandom } from "../src/shared/faults.ts";
 import { type WooCommerceEmulator, createWooCommerceEmulator } from "../src/woocommerce/index.ts";
 
 // Under ESM the package's default import is not a constructor; use the CommonJS export.
-const WooCommerceRestApi = (createRequire(import.meta.url)("@woocommerce/woocommerce-rest-api") as typeof WooCommerceRestApiModule).default;
+const WooCommerceRestApi = (
+  createRequire(import.meta.url)("@woocommerce/woocommerce-rest-api") as typeof WooCommerceRestApiModule
+).default;
 
 const PREFIX = "/sandbox/woocommerce";
 
@@ -45,7 +47,12 @@ async function stopHarness(h: Harness): Promise<void> {
 }
 
 /** Basic auth over "https" (the emulator trusts X-Forwarded-Proto, as WordPress behind a proxy does). */
-async function api(h: Harness, method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; json: any }> {
+async function api(
+  h: Harness,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Headers; json: any }> {
   const res = await fetch(`${h.siteUrl}/wp-json/wc/v3${path}`, {
     method,
     headers: {
@@ -66,9 +73,16 @@ async function wpError(res: Response): Promise<{ code: string; message: string; 
 }
 
 /** An independent RFC 5849 signer (one-legged, query-string parameters), for crafted requests. */
-function signedUrl(url: string, method: string, key: string, secret: string, opts: { timestamp?: number; nonce?: string; algorithm?: "sha1" | "sha256" } = {}): string {
+function signedUrl(
+  url: string,
+  method: string,
+  key: string,
+  secret: string,
+  opts: { timestamp?: number; nonce?: string; algorithm?: "sha1" | "sha256" } = {},
+): string {
   const u = new URL(url);
-  const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const enc = (s: string) =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const params: [string, string][] = [...u.searchParams.entries()];
   params.push(
     ["oauth_consumer_key", key],
@@ -82,7 +96,9 @@ function signedUrl(url: string, method: string, key: string, secret: string, opt
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
   const baseString = `${method.toUpperCase()}&${enc(`${u.origin}${u.pathname}`)}&${enc(normalized)}`;
-  const signature = createHmac(opts.algorithm ?? "sha256", `${enc(secret)}&`).update(baseString).digest("base64");
+  const signature = createHmac(opts.algorithm ?? "sha256", `${enc(secret)}&`)
+    .update(baseString)
+    .digest("base64");
   const out = new URL(`${u.origin}${u.pathname}`);
   for (const [k, v] of params) out.searchParams.append(k, v);
   out.searchParams.append("oauth_signature", signature);
@@ -127,7 +143,12 @@ describe("WooCommerce emulator: authentication", () => {
   after(() => stopHarness(h));
 
   it("accepts the real npm client over http (one-legged OAuth 1.0a, HMAC-SHA256)", async () => {
-    const client = new WooCommerceRestApi({ url: h.siteUrl, consumerKey: h.key, consumerSecret: h.secret, version: "wc/v3" });
+    const client = new WooCommerceRestApi({
+      url: h.siteUrl,
+      consumerKey: h.key,
+      consumerSecret: h.secret,
+      version: "wc/v3",
+    });
     const res = await client.get("products", { sku: "w-1", per_page: 5 });
     assert.equal(res.status, 200);
     assert.equal(res.data.length, 1);
@@ -139,7 +160,12 @@ describe("WooCommerce emulator: authentication", () => {
   });
 
   it("rejects a signature made with the wrong secret", async () => {
-    const client = new WooCommerceRestApi({ url: h.siteUrl, consumerKey: h.key, consumerSecret: "cs_wrong", version: "wc/v3" });
+    const client = new WooCommerceRestApi({
+      url: h.siteUrl,
+      consumerKey: h.key,
+      consumerSecret: "cs_wrong",
+      version: "wc/v3",
+    });
     await assert.rejects(client.get("products"), (e: any) => {
       assert.equal(e.response.status, 401);
       assert.equal(e.response.data.code, "woocommerce_rest_authentication_error");
@@ -156,12 +182,19 @@ describe("WooCommerce emulator: authentication", () => {
     assert.equal(replay.status, 401);
     assert.equal((await wpError(replay)).message, "Invalid nonce - nonce has already been used.");
 
-    const tampered = signedUrl(`${h.siteUrl}/wp-json/wc/v3/products?per_page=2`, "GET", h.key, h.secret).replace("per_page=2", "per_page=3");
+    const tampered = signedUrl(`${h.siteUrl}/wp-json/wc/v3/products?per_page=2`, "GET", h.key, h.secret).replace(
+      "per_page=2",
+      "per_page=3",
+    );
     const t = await fetch(tampered);
     assert.equal(t.status, 401);
     assert.equal((await wpError(t)).message, "Invalid signature - provided signature does not match.");
 
-    const stale = await fetch(signedUrl(`${h.siteUrl}/wp-json/wc/v3/products`, "GET", h.key, h.secret, { timestamp: Math.floor(Date.now() / 1000) - 16 * 60 }));
+    const stale = await fetch(
+      signedUrl(`${h.siteUrl}/wp-json/wc/v3/products`, "GET", h.key, h.secret, {
+        timestamp: Math.floor(Date.now() / 1000) - 16 * 60,
+      }),
+    );
     assert.equal(stale.status, 401);
     assert.equal((await wpError(stale)).message, "Invalid timestamp.");
 
@@ -171,7 +204,9 @@ describe("WooCommerce emulator: authentication", () => {
     const viaHeader = await fetch(`${signed.origin}${signed.pathname}`, { headers: { authorization: header } });
     assert.equal(viaHeader.status, 200);
 
-    const sha1 = await fetch(signedUrl(`${h.siteUrl}/wp-json/wc/v3/products`, "GET", h.key, h.secret, { algorithm: "sha1" }));
+    const sha1 = await fetch(
+      signedUrl(`${h.siteUrl}/wp-json/wc/v3/products`, "GET", h.key, h.secret, { algorithm: "sha1" }),
+    );
     assert.equal(sha1.status, 200, "HMAC-SHA1 is accepted too");
   });
 
@@ -180,23 +215,38 @@ describe("WooCommerce emulator: authentication", () => {
     assert.equal(partial.status, 401);
     assert.equal((await wpError(partial)).code, "woocommerce_rest_authentication_missing_parameter");
     const unknown = await fetch(signedUrl(`${h.siteUrl}/wp-json/wc/v3/products`, "GET", "ck_nobody", h.secret));
-    assert.deepEqual(await unknown.json(), { code: "woocommerce_rest_authentication_error", message: "Consumer key is invalid.", data: { status: 401 } });
+    assert.deepEqual(await unknown.json(), {
+      code: "woocommerce_rest_authentication_error",
+      message: "Consumer key is invalid.",
+      data: { status: 401 },
+    });
   });
 
   it("ignores Basic auth over plain http but accepts it over https", async () => {
     const basic = `Basic ${Buffer.from(`${h.key}:${h.secret}`).toString("base64")}`;
     const plain = await fetch(`${h.siteUrl}/wp-json/wc/v3/products`, { headers: { authorization: basic } });
     assert.equal(plain.status, 401);
-    assert.deepEqual(await plain.json(), { code: "woocommerce_rest_cannot_view", message: "Sorry, you cannot list resources.", data: { status: 401 } });
+    assert.deepEqual(await plain.json(), {
+      code: "woocommerce_rest_cannot_view",
+      message: "Sorry, you cannot list resources.",
+      data: { status: 401 },
+    });
 
-    const secure = await fetch(`${h.siteUrl}/wp-json/wc/v3/products`, { headers: { authorization: basic, "x-forwarded-proto": "https" } });
+    const secure = await fetch(`${h.siteUrl}/wp-json/wc/v3/products`, {
+      headers: { authorization: basic, "x-forwarded-proto": "https" },
+    });
     assert.equal(secure.status, 200);
 
-    const query = await fetch(`${h.siteUrl}/wp-json/wc/v3/products?consumer_key=${h.key}&consumer_secret=${h.secret}`, { headers: { "x-forwarded-proto": "https" } });
+    const query = await fetch(`${h.siteUrl}/wp-json/wc/v3/products?consumer_key=${h.key}&consumer_secret=${h.secret}`, {
+      headers: { "x-forwarded-proto": "https" },
+    });
     assert.equal(query.status, 200, "query-string credentials work over https");
 
     const wrong = await fetch(`${h.siteUrl}/wp-json/wc/v3/products`, {
-      headers: { authorization: `Basic ${Buffer.from(`${h.key}:cs_nope`).toString("base64")}`, "x-forwarded-proto": "https" },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${h.key}:cs_nope`).toString("base64")}`,
+        "x-forwarded-proto": "https",
+      },
     });
     assert.equal(wrong.status, 401);
     assert.equal((await wpError(wrong)).message, "Consumer secret is invalid.");
@@ -204,7 +254,11 @@ describe("WooCommerce emulator: authentication", () => {
 
   it("enforces read-only keys and answers unknown routes with rest_no_route", async () => {
     const readOnly = h.emulator.control.createApiKey("shop", { permissions: "read" });
-    const headers = { authorization: `Basic ${Buffer.from(`${readOnly.consumerKey}:${readOnly.consumerSecret}`).toString("base64")}`, "x-forwarded-proto": "https", "content-type": "application/json" };
+    const headers = {
+      authorization: `Basic ${Buffer.from(`${readOnly.consumerKey}:${readOnly.consumerSecret}`).toString("base64")}`,
+      "x-forwarded-proto": "https",
+      "content-type": "application/json",
+    };
     const write = await fetch(`${h.siteUrl}/wp-json/wc/v3/products`, { method: "POST", headers, body: "{}" });
     assert.equal(write.status, 401);
     assert.equal((await wpError(write)).message, "The API key provided does not have write permissions.");
@@ -222,7 +276,8 @@ describe("WooCommerce emulator: products, pagination and batches", () => {
   after(() => stopHarness(h));
 
   it("paginates with X-WP-Total / X-WP-TotalPages and rejects per_page over 100", async () => {
-    for (let i = 1; i <= 12; i += 1) h.emulator.control.createProduct("shop", { name: `P${i}`, sku: `p-${i}`, price: "1", stock: i });
+    for (let i = 1; i <= 12; i += 1)
+      h.emulator.control.createProduct("shop", { name: `P${i}`, sku: `p-${i}`, price: "1", stock: i });
     const page = await api(h, "GET", "/products?per_page=5&page=3");
     assert.equal(page.status, 200);
     assert.equal(page.headers.get("x-wp-total"), "12");
@@ -241,12 +296,17 @@ describe("WooCommerce emulator: products, pagination and batches", () => {
   });
 
   it("limits batches to 100 objects (413) and reports per-item errors", async () => {
-    const tooBig = await api(h, "POST", "/products/batch", { create: Array.from({ length: 101 }, (_, i) => ({ name: `B${i}` })) });
+    const tooBig = await api(h, "POST", "/products/batch", {
+      create: Array.from({ length: 101 }, (_, i) => ({ name: `B${i}` })),
+    });
     assert.equal(tooBig.status, 413);
     assert.equal(tooBig.json.code, "woocommerce_rest_request_entity_too_large");
 
     const mixed = await api(h, "POST", "/products/batch", {
-      create: [{ name: "Batch A", sku: "batch-a", regular_price: 12 }, { name: "Dup", sku: "p-1" }],
+      create: [
+        { name: "Batch A", sku: "batch-a", regular_price: 12 },
+        { name: "Dup", sku: "p-1" },
+      ],
       update: [{ id: 999999, name: "ghost" }],
     });
     assert.equal(mixed.status, 200);
@@ -254,7 +314,9 @@ describe("WooCommerce emulator: products, pagination and batches", () => {
     assert.equal(mixed.json.create[0].regular_price, "12", "batch items are loosely typed, as in PHP");
     assert.equal(mixed.json.create[1].error.code, "product_invalid_sku");
     assert.equal(mixed.json.update[0].error.code, "woocommerce_rest_product_invalid_id");
-    const hundred = await api(h, "POST", "/products/batch", { update: Array.from({ length: 100 }, () => ({ id: mixed.json.create[0].id, menu_order: 1 })) });
+    const hundred = await api(h, "POST", "/products/batch", {
+      update: Array.from({ length: 100 }, () => ({ id: mixed.json.create[0].id, menu_order: 1 })),
+    });
     assert.equal(hundred.status, 200);
   });
 
@@ -267,16 +329,33 @@ describe("WooCommerce emulator: products, pagination and batches", () => {
     assert.equal(badType.status, 400);
     assert.equal(badType.json.data.params.regular_price, "regular_price is not of type string.");
     const notFound = await api(h, "GET", "/products/987654");
-    assert.deepEqual(notFound.json, { code: "woocommerce_rest_product_invalid_id", message: "Invalid ID.", data: { status: 404 } });
+    assert.deepEqual(notFound.json, {
+      code: "woocommerce_rest_product_invalid_id",
+      message: "Invalid ID.",
+      data: { status: 404 },
+    });
   });
 
   it("derives stock_status from quantity, filters by sku (variations included) and modified_after", async () => {
-    const product = await api(h, "POST", "/products", { name: "Stocky", sku: "stocky", regular_price: "3", manage_stock: true, stock_quantity: 0 });
+    const product = await api(h, "POST", "/products", {
+      name: "Stocky",
+      sku: "stocky",
+      regular_price: "3",
+      manage_stock: true,
+      stock_quantity: 0,
+    });
     assert.equal(product.json.stock_status, "outofstock");
     const unmanaged = await api(h, "PUT", `/products/${product.json.id}`, { manage_stock: false, stock_quantity: 50 });
     assert.equal(unmanaged.json.stock_quantity, null, "quantity is discarded when stock is not managed");
 
-    const variable = h.emulator.control.createProduct("shop", { name: "Tee", optionName: "Size", variations: [{ sku: "tee-s", option: "S", price: "5", stock: 2 }, { sku: "tee-m", option: "M", price: "6", stock: 0 }] });
+    const variable = h.emulator.control.createProduct("shop", {
+      name: "Tee",
+      optionName: "Size",
+      variations: [
+        { sku: "tee-s", option: "S", price: "5", stock: 2 },
+        { sku: "tee-m", option: "M", price: "6", stock: 0 },
+      ],
+    });
     assert.equal(variable.type, "variable");
     assert.equal((variable.variations as number[]).length, 2);
     const bySku = await api(h, "GET", "/products?sku=tee-m");
@@ -290,7 +369,10 @@ describe("WooCommerce emulator: products, pagination and batches", () => {
     await new Promise((r) => setTimeout(r, 2100));
     h.emulator.control.setStock("shop", { sku: "p-3", quantity: 33 });
     const changed = await api(h, "GET", `/products?modified_after=${since}`);
-    assert.deepEqual(changed.json.map((p: { sku: string }) => p.sku), ["p-3"]);
+    assert.deepEqual(
+      changed.json.map((p: { sku: string }) => p.sku),
+      ["p-3"],
+    );
   });
 });
 
@@ -304,7 +386,11 @@ describe("WooCommerce emulator: orders, stock and refunds", () => {
 
   it("reduces stock when set_paid makes an order processing, and restores it on cancellation", async () => {
     try {
-      const order = await api(h, "POST", "/orders", { payment_method: "bacs", set_paid: true, line_items: [{ sku: "shirt1", quantity: 3 }] });
+      const order = await api(h, "POST", "/orders", {
+        payment_method: "bacs",
+        set_paid: true,
+        line_items: [{ sku: "shirt1", quantity: 3 }],
+      });
       assert.equal(order.status, 201);
       assert.equal(order.json.status, "processing");
       assert.equal(order.json.total, "4500.00");
@@ -331,44 +417,82 @@ describe("WooCommerce emulator: orders, stock and refunds", () => {
 
   it("restocks refunded items when api_restock is true (the default) and not when false", async () => {
     try {
-      const order = await api(h, "POST", "/orders", { payment_method: "bacs", set_paid: true, line_items: [{ sku: "shirt1", quantity: 4 }] });
+      const order = await api(h, "POST", "/orders", {
+        payment_method: "bacs",
+        set_paid: true,
+        line_items: [{ sku: "shirt1", quantity: 4 }],
+      });
       const lineId = order.json.line_items[0].id;
       assert.equal(await stockOf("shirt1"), 6);
       // WooCommerce's stock bookkeeping is ordinary line item meta, so REST shows it (values as stored: strings).
       const stockMeta = async () =>
-        ((await api(h, "GET", `/orders/${order.json.id}`)).json.line_items[0].meta_data as { key: string; value: unknown; display_key: string }[])
+        (
+          (await api(h, "GET", `/orders/${order.json.id}`)).json.line_items[0].meta_data as {
+            key: string;
+            value: unknown;
+            display_key: string;
+          }[]
+        )
           .filter((m) => m.key === "_reduced_stock" || m.key === "_restock_refunded_items")
           .map((m) => [m.key, m.value, m.display_key === m.key]);
       assert.deepEqual(await stockMeta(), [["_reduced_stock", "4", true]]);
 
-      const gateway = await api(h, "POST", `/orders/${order.json.id}/refunds`, { amount: "1500", line_items: [{ id: lineId, quantity: 1, refund_total: 1500 }] });
+      const gateway = await api(h, "POST", `/orders/${order.json.id}/refunds`, {
+        amount: "1500",
+        line_items: [{ id: lineId, quantity: 1, refund_total: 1500 }],
+      });
       assert.equal(gateway.status, 500, "api_refund defaults to true and bank transfers cannot refund automatically");
       assert.equal(gateway.json.code, "woocommerce_rest_cannot_create_order_refund");
 
-      const restocked = await api(h, "POST", `/orders/${order.json.id}/refunds`, { api_refund: false, reason: "damaged", line_items: [{ id: lineId, quantity: 1, refund_total: 1500 }] });
+      const restocked = await api(h, "POST", `/orders/${order.json.id}/refunds`, {
+        api_refund: false,
+        reason: "damaged",
+        line_items: [{ id: lineId, quantity: 1, refund_total: 1500 }],
+      });
       assert.equal(restocked.status, 201);
       assert.equal(restocked.json.amount, "1500.00", "amount is computed from refund_total");
       assert.equal(restocked.json.line_items[0].quantity, -1);
       assert.equal(await stockOf("shirt1"), 7);
-      assert.deepEqual(await stockMeta(), [["_reduced_stock", "3", true], ["_restock_refunded_items", "1", true]]);
+      assert.deepEqual(await stockMeta(), [
+        ["_reduced_stock", "3", true],
+        ["_restock_refunded_items", "1", true],
+      ]);
 
-      const kept = await api(h, "POST", `/orders/${order.json.id}/refunds`, { api_refund: false, api_restock: false, line_items: [{ id: lineId, quantity: 1, refund_total: 1500 }] });
+      const kept = await api(h, "POST", `/orders/${order.json.id}/refunds`, {
+        api_refund: false,
+        api_restock: false,
+        line_items: [{ id: lineId, quantity: 1, refund_total: 1500 }],
+      });
       assert.equal(kept.status, 201);
       assert.equal(await stockOf("shirt1"), 7);
-      assert.deepEqual(await stockMeta(), [["_reduced_stock", "3", true], ["_restock_refunded_items", "1", true]], "no restock, no bookkeeping");
+      assert.deepEqual(
+        await stockMeta(),
+        [
+          ["_reduced_stock", "3", true],
+          ["_restock_refunded_items", "1", true],
+        ],
+        "no restock, no bookkeeping",
+      );
 
       const full = await api(h, "GET", `/orders/${order.json.id}`);
-      assert.deepEqual(full.json.refunds, [
-        { id: kept.json.id, reason: "", total: "-1500.00" },
-        { id: restocked.json.id, reason: "damaged", total: "-1500.00" },
-      ].sort((a, b) => a.id - b.id));
+      assert.deepEqual(
+        full.json.refunds,
+        [
+          { id: kept.json.id, reason: "", total: "-1500.00" },
+          { id: restocked.json.id, reason: "damaged", total: "-1500.00" },
+        ].sort((a, b) => a.id - b.id),
+      );
       const list = await api(h, "GET", `/orders/${order.json.id}/refunds`);
       assert.equal(list.json.length, 2);
 
       // Cancelling afterwards gives back only what the lines still hold (4 taken, 1 restocked).
       await api(h, "PUT", `/orders/${order.json.id}`, { status: "cancelled" });
       assert.equal(await stockOf("shirt1"), 10);
-      assert.deepEqual(await stockMeta(), [["_restock_refunded_items", "1", true]], "wc_increase_stock_levels deletes _reduced_stock");
+      assert.deepEqual(
+        await stockMeta(),
+        [["_restock_refunded_items", "1", true]],
+        "wc_increase_stock_levels deletes _reduced_stock",
+      );
     } finally {
       await stopHarness(h);
     }
@@ -380,7 +504,12 @@ describe("WooCommerce emulator: webhooks", () => {
     const h = await startHarness();
     const receiver = await startReceiver();
     try {
-      const created = await api(h, "POST", "/webhooks", { name: "orders", topic: "order.created", delivery_url: receiver.url, secret: "s3cret/+=" });
+      const created = await api(h, "POST", "/webhooks", {
+        name: "orders",
+        topic: "order.created",
+        delivery_url: receiver.url,
+        secret: "s3cret/+=",
+      });
       assert.equal(created.status, 201);
       assert.equal(created.json.status, "active");
       assert.equal(created.json.secret, undefined, "the REST API never returns the secret");
@@ -426,7 +555,11 @@ describe("WooCommerce emulator: webhooks", () => {
     try {
       const { control } = h.emulator;
       control.createProduct("shop", { name: "Mug", sku: "mug", price: "4", stock: 100 });
-      const hook = await control.createWebhook("shop", { topic: "product.updated", deliveryUrl: receiver.url, secret: "k" });
+      const hook = await control.createWebhook("shop", {
+        topic: "product.updated",
+        deliveryUrl: receiver.url,
+        secret: "k",
+      });
       const change = async (qty: number) => {
         control.setStock("shop", { sku: "mug", quantity: qty });
         await control.flushWebhooks();
@@ -471,11 +604,20 @@ describe("WooCommerce emulator: webhooks", () => {
 describe("WooCommerce emulator: which changes fire which webhooks", () => {
   let h: Harness;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  const topics = ["product.created", "product.updated", "product.deleted", "product.restored", "order.created", "order.updated", "order.deleted"];
+  const topics = [
+    "product.created",
+    "product.updated",
+    "product.deleted",
+    "product.restored",
+    "order.created",
+    "order.updated",
+    "order.deleted",
+  ];
   before(async () => {
     h = await startHarness();
     receiver = await startReceiver();
-    for (const topic of topics) await h.emulator.control.createWebhook("shop", { topic, deliveryUrl: receiver.url, secret: "k" });
+    for (const topic of topics)
+      await h.emulator.control.createWebhook("shop", { topic, deliveryUrl: receiver.url, secret: "k" });
   });
   after(async () => {
     await receiver.close();
@@ -494,15 +636,29 @@ describe("WooCommerce emulator: which changes fire which webhooks", () => {
   };
 
   it("a paid checkout of a variation: order.created + order.updated, product.updated for variation and parent", async () => {
-    const tee = h.emulator.control.createProduct("shop", { name: "Tee", optionName: "Size", variations: [{ sku: "tee-s", option: "S", price: "5", stock: 3 }] });
+    const tee = h.emulator.control.createProduct("shop", {
+      name: "Tee",
+      optionName: "Size",
+      variations: [{ sku: "tee-s", option: "S", price: "5", stock: 3 }],
+    });
     const variationId = (tee.variations as number[])[0];
     await h.emulator.control.flushWebhooks();
     let orderId = 0;
     const fired = await firedBy(() => {
       orderId = h.emulator.control.placeOrder("shop", { lines: [{ sku: "tee-s", quantity: 1 }] }).id as number;
     });
-    assert.deepEqual(fired, [`order.created:${orderId}`, `order.updated:${orderId}`, `product.updated:${tee.id}`, `product.updated:${variationId}`].sort());
-    const variation = JSON.parse(receiver.deliveries().findLast((d) => JSON.parse(d.body).id === variationId)?.body ?? "{}");
+    assert.deepEqual(
+      fired,
+      [
+        `order.created:${orderId}`,
+        `order.updated:${orderId}`,
+        `product.updated:${tee.id}`,
+        `product.updated:${variationId}`,
+      ].sort(),
+    );
+    const variation = JSON.parse(
+      receiver.deliveries().findLast((d) => JSON.parse(d.body).id === variationId)?.body ?? "{}",
+    );
     assert.equal(variation.type, "variation");
     assert.equal(variation.stock_quantity, 2);
   });
@@ -512,14 +668,28 @@ describe("WooCommerce emulator: which changes fire which webhooks", () => {
     const order = h.emulator.control.placeOrder("shop", { lines: [{ sku: "lamp", quantity: 2 }] });
     await h.emulator.control.flushWebhooks();
     const lampId = (await api(h, "GET", "/products?sku=lamp")).json[0].id as number;
-    assert.deepEqual(await firedBy(() => h.emulator.control.refundOrder("shop", order.id as number, { restock: false, lines: [{ sku: "lamp", quantity: 1 }] })), [`order.updated:${order.id}`]);
+    assert.deepEqual(
+      await firedBy(() =>
+        h.emulator.control.refundOrder("shop", order.id as number, {
+          restock: false,
+          lines: [{ sku: "lamp", quantity: 1 }],
+        }),
+      ),
+      [`order.updated:${order.id}`],
+    );
 
     const start = receiver.deliveries().length;
     assert.deepEqual(await firedBy(() => api(h, "DELETE", `/orders/${order.id}`)), [`order.deleted:${order.id}`]);
     assert.equal(receiver.deliveries()[start]?.body, `{"id":${order.id}}`);
     assert.deepEqual(await firedBy(() => api(h, "DELETE", `/products/${lampId}`)), [`product.deleted:${lampId}`]);
-    assert.deepEqual(await firedBy(() => h.emulator.control.restoreProduct("shop", lampId)), [`product.restored:${lampId}`]);
-    assert.deepEqual(await firedBy(() => api(h, "DELETE", `/products/${lampId}?force=true`)), [], "product.deleted only listens to wp_trash_post");
+    assert.deepEqual(await firedBy(() => h.emulator.control.restoreProduct("shop", lampId)), [
+      `product.restored:${lampId}`,
+    ]);
+    assert.deepEqual(
+      await firedBy(() => api(h, "DELETE", `/products/${lampId}?force=true`)),
+      [],
+      "product.deleted only listens to wp_trash_post",
+    );
   });
 
   it("coalesces changes made before a pending delivery runs (one Action Scheduler action per resource)", async () => {
@@ -538,7 +708,9 @@ describe("WooCommerce emulator: which changes fire which webhooks", () => {
 describe("WooCommerce emulator: fault injection and control API", () => {
   it("replays the same faults for the same seed", async () => {
     const run = async (seed: number) => {
-      const h = await startHarness({ faultPlan: { seed, errorRate: 0.3, throttleBurstRate: 0.1, throttleBurstLength: 2 } });
+      const h = await startHarness({
+        faultPlan: { seed, errorRate: 0.3, throttleBurstRate: 0.1, throttleBurstLength: 2 },
+      });
       try {
         const statuses: number[] = [];
         for (let i = 0; i < 30; i += 1) statuses.push((await api(h, "GET", "/products")).status);
@@ -550,9 +722,18 @@ describe("WooCommerce emulator: fault injection and control API", () => {
     const a = await run(42);
     const b = await run(42);
     assert.deepEqual(a, b);
-    assert.ok(a.some((s) => s >= 500), "some 5xx");
-    assert.ok(a.some((s) => s === 429), "some 429");
-    assert.ok(a.some((s) => s === 200), "some successes");
+    assert.ok(
+      a.some((s) => s >= 500),
+      "some 5xx",
+    );
+    assert.ok(
+      a.some((s) => s === 429),
+      "some 429",
+    );
+    assert.ok(
+      a.some((s) => s === 200),
+      "some successes",
+    );
     assert.notDeepEqual(await run(7), a);
   });
 
@@ -580,7 +761,10 @@ describe("WooCommerce emulator: fault injection and control API", () => {
       control.setStock("shop", { sku: "pen", quantity: 47 });
       control.setStock("shop", { sku: "ink", quantity: 4 });
       await control.flushWebhooks();
-      const order = receiver.deliveries().slice(before).map((d) => JSON.parse(d.body).sku);
+      const order = receiver
+        .deliveries()
+        .slice(before)
+        .map((d) => JSON.parse(d.body).sku);
       assert.deepEqual(order, ["ink", "pen"], "the held-back delivery arrives after the next one");
 
       control.setFaultPlan({ seed: 3, webhookDropRate: 1 });
@@ -598,7 +782,11 @@ describe("WooCommerce emulator: fault injection and control API", () => {
   it("validates control input over HTTP and seeds the demo store", async () => {
     const h = await startHarness();
     try {
-      const bad = await fetch(`${h.base}/_control/sites/shop/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ lines: [] }) });
+      const bad = await fetch(`${h.base}/_control/sites/shop/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ lines: [] }),
+      });
       assert.equal(bad.status, 400);
       const err = (await bad.json()) as { error: { code: string } };
       assert.equal(err.error.code, "invalid_input");
@@ -606,7 +794,12 @@ describe("WooCommerce emulator: fault injection and control API", () => {
       const seeded = await fetch(`${h.base}/_control/seed-demo`, { method: "POST" });
       assert.equal(seeded.status, 201);
       const creds = (await seeded.json()) as { url: string; consumerKey: string; consumerSecret: string };
-      const client = new WooCommerceRestApi({ url: creds.url, consumerKey: creds.consumerKey, consumerSecret: creds.consumerSecret, version: "wc/v3" });
+      const client = new WooCommerceRestApi({
+        url: creds.url,
+        consumerKey: creds.consumerKey,
+        consumerSecret: creds.consumerSecret,
+        version: "wc/v3",
+      });
       const jacket = await client.get("products", { sku: "jacket-denim-M" });
       assert.equal(jacket.data[0].stock_quantity, 12, "Prokip location 0 stock");
       const status = await client.get("system_status");

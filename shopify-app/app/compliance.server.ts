@@ -3,7 +3,13 @@
  * store (core/src/connections: what is held about a customer is described in customers.ts);
  * the app adds what only it holds, the shop's sessions.
  */
-import { customerDataReport as reportCustomerData, redactCustomer as redactCustomerData, redactShop, uninstallStore, type CustomerDataReport } from "@prokip-sync/core";
+import {
+  customerDataReport as reportCustomerData,
+  redactCustomer as redactCustomerData,
+  redactShop,
+  uninstallStore,
+  type CustomerDataReport,
+} from "@prokip-sync/core";
 import { database } from "./db.server.ts";
 import { sessionStorage } from "./shopify.server.ts";
 
@@ -32,7 +38,10 @@ export async function redactShopData(shop: string): Promise<{ erased: boolean; s
  * shop's latest connect (late, or retried after the merchant reinstalled and connected again)
  * concerns the earlier installation: nothing changes, the new installation's sessions stay.
  */
-export async function appUninstalled(shop: string, triggeredAt: Date | null): Promise<{ syncStopped: boolean; sessionsDeleted: number }> {
+export async function appUninstalled(
+  shop: string,
+  triggeredAt: Date | null,
+): Promise<{ syncStopped: boolean; sessionsDeleted: number }> {
   const outcome = await uninstallStore(database.pool, { platform: "shopify", storeDomain: shop, triggeredAt });
   if (outcome === "ignored_late") return { syncStopped: false, sessionsDeleted: 0 };
   const sessionsDeleted = await deleteSessions(shop);

@@ -10,7 +10,8 @@ declare global {
 
 function connect(): Database {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set: the Shopify app stores its sessions in the central PostgreSQL store");
+  if (!url)
+    throw new Error("DATABASE_URL is not set: the Shopify app stores its sessions in the central PostgreSQL store");
   return connectDatabase(url);
 }
 

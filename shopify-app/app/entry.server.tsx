@@ -7,7 +7,12 @@ import { addDocumentResponseHeaders } from "./shopify.server.ts";
 
 export const streamTimeout = 5000;
 
-export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {
+export default async function handleRequest(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  remixContext: EntryContext,
+) {
   // Shopify's headers for embedded documents (Content-Security-Policy frame-ancestors, ...).
   addDocumentResponseHeaders(request, responseHeaders);
   const callbackName = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";

@@ -41,7 +41,10 @@ export const dashboardForm = z.discriminatedUnion("intent", [
 export const connectForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("sign_in"), username: text, password: z.string().min(1, "Required") }),
   z.object({ intent: z.literal("sample_data") }),
-  z.object({ intent: z.literal("choose_location"), prokipLocationId: z.string().regex(/^\d+$/u, "Choose a Prokip location").transform(Number) }),
+  z.object({
+    intent: z.literal("choose_location"),
+    prokipLocationId: z.string().regex(/^\d+$/u, "Choose a Prokip location").transform(Number),
+  }),
 ]);
 
 const pushOptions = {
@@ -81,7 +84,14 @@ export const settingsForm = z.object({
 
 const cursor = z.string().min(1).max(500).optional();
 // Every status and type core knows, checked against its types at compile time.
-const PRODUCT_STATUSES = keys<ProductStatus>({ synced: true, waiting: true, failed: true, unlinked: true, conflict: true, excluded: true });
+const PRODUCT_STATUSES = keys<ProductStatus>({
+  synced: true,
+  waiting: true,
+  failed: true,
+  unlinked: true,
+  conflict: true,
+  excluded: true,
+});
 const ACTIVITY_TYPES = keys<ActivityType>({
   order_received: true,
   order_posted: true,

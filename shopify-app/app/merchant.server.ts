@@ -12,7 +12,10 @@ declare global {
 
 export function merchantDeps(): MerchantDeps {
   const deps = globalThis.prokipSyncMerchant;
-  if (!deps) throw new Error("The app is not hosted by the Prokip Sync backend (globalThis.prokipSyncMerchant is not set): start it with `npm start`");
+  if (!deps)
+    throw new Error(
+      "The app is not hosted by the Prokip Sync backend (globalThis.prokipSyncMerchant is not set): start it with `npm start`",
+    );
   return deps;
 }
 

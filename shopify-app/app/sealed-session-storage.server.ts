@@ -92,7 +92,9 @@ export class SealedSessionStorage implements SessionStorage {
     if (refused !== undefined && !session.accessToken && !session.isOnline && this.options.refresh) {
       if ((await this.renew(session.shop, refused)) === "renewed") return true;
     }
-    return this.inner.storeSession(this.transform(session, (token) => sealSessionToken(token, this.options.encryptionKey())));
+    return this.inner.storeSession(
+      this.transform(session, (token) => sealSessionToken(token, this.options.encryptionKey())),
+    );
   }
 
   async loadSession(id: string): Promise<Session | undefined> {
@@ -127,7 +129,12 @@ export class SealedSessionStorage implements SessionStorage {
   }
 
   private needsRefresh(session: Session): boolean {
-    return Boolean(this.options.refresh && !session.isOnline && session.refreshToken && (!session.accessToken || session.isExpired(REFRESH_MARGIN_MS)));
+    return Boolean(
+      this.options.refresh &&
+      !session.isOnline &&
+      session.refreshToken &&
+      (!session.accessToken || session.isExpired(REFRESH_MARGIN_MS)),
+    );
   }
 
   /** Core's locked refresh; `rejected` is a token Shopify refused (the row may have moved on already). */
@@ -138,7 +145,9 @@ export class SealedSessionStorage implements SessionStorage {
       return "renewed";
     } catch (error) {
       if (!(error instanceof ChannelError)) throw error; // the database, or a bug: let it show
-      this.options.log().warn({ shop, code: error.code, message: error.message }, "the shop's offline session could not be refreshed");
+      this.options
+        .log()
+        .warn({ shop, code: error.code, message: error.message }, "the shop's offline session could not be refreshed");
       return error.code === "unauthorized" ? "refused" : "unavailable";
     }
   }
@@ -147,7 +156,12 @@ export class SealedSessionStorage implements SessionStorage {
     try {
       return this.transform(stored, (token) => openSessionToken(token, this.options.encryptionKey()));
     } catch {
-      this.options.log().warn({ sessionId: stored.id, shop: stored.shop }, "a stored Shopify session could not be opened (written before sessions were sealed, or with another key): treated as absent");
+      this.options
+        .log()
+        .warn(
+          { sessionId: stored.id, shop: stored.shop },
+          "a stored Shopify session could not be opened (written before sessions were sealed, or with another key): treated as absent",
+        );
       return undefined;
     }
   }
@@ -180,7 +194,8 @@ export function createAppSessionStorage(
   inner: SessionStorage,
   options: { pool: Database["pool"]; app: ShopifyAppCredentials; fetch?: SessionTokenDependencies["fetch"] },
 ): SealedSessionStorage {
-  const log = () => globalThis.prokipSyncMerchant?.log ?? (ownLog ??= createLogger({ name: "prokip-sync-shopify-app" }));
+  const log = () =>
+    globalThis.prokipSyncMerchant?.log ?? (ownLog ??= createLogger({ name: "prokip-sync-shopify-app" }));
   let ownSessions: ShopifySessions | null = null;
   return new SealedSessionStorage(inner, {
     encryptionKey: appEncryptionKey,

@@ -16,7 +16,10 @@ import { createAppSessionStorage } from "./sealed-session-storage.server.ts";
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (the Shopify app needs SHOPIFY_API_KEY, SHOPIFY_API_SECRET and SHOPIFY_APP_URL)`);
+  if (!value)
+    throw new Error(
+      `${name} is not set (the Shopify app needs SHOPIFY_API_KEY, SHOPIFY_API_SECRET and SHOPIFY_APP_URL)`,
+    );
   return value;
 }
 
@@ -30,10 +33,15 @@ const shopify = shopifyApp({
   apiKey,
   apiSecretKey,
   appUrl: required("SHOPIFY_APP_URL"),
-  scopes: process.env.SCOPES?.split(",").map((scope) => scope.trim()).filter(Boolean),
+  scopes: process.env.SCOPES?.split(",")
+    .map((scope) => scope.trim())
+    .filter(Boolean),
   apiVersion: API_VERSION,
   authPathPrefix: "/auth",
-  sessionStorage: createAppSessionStorage(new PrismaSessionStorage(database.prisma), { pool: database.pool, app: { apiKey, apiSecret: apiSecretKey } }),
+  sessionStorage: createAppSessionStorage(new PrismaSessionStorage(database.prisma), {
+    pool: database.pool,
+    app: { apiKey, apiSecret: apiSecretKey },
+  }),
   distribution: AppDistribution.AppStore,
   future: {
     unstable_newEmbeddedAuthStrategy: true,

@@ -36,14 +36,22 @@ export async function verifyDelivery(request: Request): Promise<VerifiedDelivery
     webhook = await authenticate.webhook(request);
   } catch (error) {
     // A signed body that is not JSON (the library's JSON.parse fails): refuse it, as core does.
-    if (error instanceof SyntaxError) throw Response.json({ error: { code: "invalid_payload", message: "The delivery body is not JSON" } }, { status: 400 });
+    if (error instanceof SyntaxError)
+      throw Response.json(
+        { error: { code: "invalid_payload", message: "The delivery body is not JSON" } },
+        { status: 400 },
+      );
     throw error;
   }
   // Shopify's newer delivery format drops the X- prefix; the library accepts both, so do we.
   const header = (name: string) => request.headers.get(`x-shopify-${name}`) ?? request.headers.get(`shopify-${name}`);
   const topic = header("topic");
   const deliveryId = header("event-id") ?? header("webhook-id");
-  if (!topic || !deliveryId) throw Response.json({ error: { code: "missing_headers", message: "The delivery lacks the topic or event id header" } }, { status: 400 });
+  if (!topic || !deliveryId)
+    throw Response.json(
+      { error: { code: "missing_headers", message: "The delivery lacks the topic or event id header" } },
+      { status: 400 },
+    );
   const triggeredAt = header("triggered-at") ? new Date(header("triggered-at")!) : null;
   return {
     shop: webhook.shop,
@@ -59,7 +67,10 @@ export async function verifyDelivery(request: Request): Promise<VerifiedDelivery
 /** Refuses a delivery sent to the wrong route (a mistake in shopify.app.toml), before anything happens. */
 export function expectTopic(delivery: VerifiedDelivery, topic: string): void {
   if (delivery.topic !== topic) {
-    throw Response.json({ error: { code: "wrong_topic", message: `This address receives ${topic}, not ${delivery.topic}` } }, { status: 400 });
+    throw Response.json(
+      { error: { code: "wrong_topic", message: `This address receives ${topic}, not ${delivery.topic}` } },
+      { status: 400 },
+    );
   }
 }
 
@@ -98,5 +109,12 @@ export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOut
 async function askForInboxRun(connectionId: string): Promise<void> {
   const host = globalThis.prokipSyncMerchant;
   if (!host) return;
-  await host.jobs.inbox(connectionId).catch((error: unknown) => host.log.warn({ err: error, connectionId }, "asking for an inbox run failed; the stored delivery waits for the next run"));
+  await host.jobs
+    .inbox(connectionId)
+    .catch((error: unknown) =>
+      host.log.warn(
+        { err: error, connectionId },
+        "asking for an inbox run failed; the stored delivery waits for the next run",
+      ),
+    );
 }

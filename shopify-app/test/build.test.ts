@@ -23,7 +23,9 @@ const remixCli = path.join(path.dirname(require.resolve("@remix-run/dev/package.
 await promisify(execFile)(process.execPath, [remixCli, "vite:build"], { cwd: appDir });
 const build = (await import(pathToFileURL(path.join(appDir, "build/server/index.js")).href)) as ServerBuild;
 const handle = createRequestHandler(build, "production");
-const toml = parse(readFileSync(path.join(appDir, "../shopify.app.toml"), "utf8")) as { webhooks: { subscriptions: { topics?: string[]; compliance_topics?: string[]; uri: string }[] } };
+const toml = parse(readFileSync(path.join(appDir, "../shopify.app.toml"), "utf8")) as {
+  webhooks: { subscriptions: { topics?: string[]; compliance_topics?: string[]; uri: string }[] };
+};
 
 describe("the built app", () => {
   it("answers every webhook address in shopify.app.toml: 401 for a bad signature, 200 for a good one", async () => {
@@ -31,7 +33,14 @@ describe("the built app", () => {
     for (const subscription of toml.webhooks.subscriptions) {
       const topic = (subscription.topics ?? subscription.compliance_topics)![0]!;
       const body = { id: 1, shop_domain: shop.domain, customer: { id: 1 }, orders_requested: [], orders_to_redact: [] };
-      const refused = await handle(webhookRequest(subscription.uri, { shop: shop.domain, topic, body, hmac: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }));
+      const refused = await handle(
+        webhookRequest(subscription.uri, {
+          shop: shop.domain,
+          topic,
+          body,
+          hmac: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        }),
+      );
       assert.equal(refused.status, 401, `${subscription.uri} ${topic}`);
     }
     const before = await database.prisma.webhookEvent.count({ where: { connectionId: shop.connectionId } });
@@ -48,10 +57,15 @@ describe("the built app", () => {
 
   it("stores a sync delivery through the full stack", async () => {
     const shop = await connectedShop();
-    const response = await handle(webhookRequest("/webhooks/sync", { shop: shop.domain, topic: "orders/paid", body: { id: 42 } }));
+    const response = await handle(
+      webhookRequest("/webhooks/sync", { shop: shop.domain, topic: "orders/paid", body: { id: 42 } }),
+    );
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { status: "stored" });
-    assert.equal(await database.prisma.webhookEvent.count({ where: { connectionId: shop.connectionId, topic: "orders/paid" } }), 1);
+    assert.equal(
+      await database.prisma.webhookEvent.count({ where: { connectionId: shop.connectionId, topic: "orders/paid" } }),
+      1,
+    );
   });
 
   it("renders the login page with Polaris' stylesheet, and sends an unauthenticated /app there", async () => {

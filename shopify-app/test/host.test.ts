@@ -21,7 +21,9 @@ const demoApp = credentials.shopify;
 const DEMO_SHOP = "prokip-demo.myshopify.com";
 const STAND_IN_PATH = "/sandbox/shopify-admin/app-bridge.js";
 /** The library answers bots (Node's own user agent included) with 410: requests come from a browser. */
-const BROWSER = { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36" };
+const BROWSER = {
+  "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36",
+};
 
 /** The iframe's address on the emulated admin page for a shop (what the browser would load). */
 async function adminFrame(shop?: string): Promise<{ html: string; frameUrl: URL }> {
@@ -69,7 +71,10 @@ describe("the backend host (npm start) in sandbox mode", () => {
     assert.equal(frameUrl.pathname, "/app");
     assert.equal(frameUrl.searchParams.get("embedded"), "1");
     assert.equal(frameUrl.searchParams.get("shop"), DEMO_SHOP);
-    assert.equal(Buffer.from(frameUrl.searchParams.get("host")!, "base64").toString("utf8"), "admin.shopify.com/store/prokip-demo");
+    assert.equal(
+      Buffer.from(frameUrl.searchParams.get("host")!, "base64").toString("utf8"),
+      "admin.shopify.com/store/prokip-demo",
+    );
     assert.equal(frameUrl.searchParams.get("locale"), "en");
     const token = frameUrl.searchParams.get("id_token")!;
     const [header, payload, signature] = token.split(".");
@@ -80,10 +85,18 @@ describe("the backend host (npm start) in sandbox mode", () => {
     assert.ok(Number(claims["exp"]) > Date.now() / 1000);
 
     // The stand-in asks the page for fresh tokens; the page gets them here, for its own shops only.
-    const minted = await fetch(`${base}/sandbox/shopify-admin/api/session-token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ shop: DEMO_SHOP }) });
+    const minted = await fetch(`${base}/sandbox/shopify-admin/api/session-token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ shop: DEMO_SHOP }),
+    });
     assert.equal(minted.status, 200);
     assert.equal(jwtPayload(((await minted.json()) as { token: string }).token)["dest"], `https://${DEMO_SHOP}`);
-    const foreign = await fetch(`${base}/sandbox/shopify-admin/api/session-token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ shop: "someone-else.myshopify.com" }) });
+    const foreign = await fetch(`${base}/sandbox/shopify-admin/api/session-token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ shop: "someone-else.myshopify.com" }),
+    });
     assert.equal(foreign.status, 404);
     assert.equal((await fetch(`${base}/sandbox/shopify-admin?shop=someone-else.myshopify.com`)).status, 404);
   });
@@ -108,15 +121,22 @@ describe("the backend host (npm start) in sandbox mode", () => {
 
     // The library allows Shopify admin to frame it; in sandbox mode the host's own pages too.
     const policy = response.headers.get("content-security-policy") ?? "";
-    assert.match(policy, /frame-ancestors [^;]*https:\/\/prokip-demo\.myshopify\.com [^;]*https:\/\/admin\.shopify\.com/u);
+    assert.match(
+      policy,
+      /frame-ancestors [^;]*https:\/\/prokip-demo\.myshopify\.com [^;]*https:\/\/admin\.shopify\.com/u,
+    );
     assert.ok(policy.includes(`'self' ${base}`), policy);
-    assert.ok((response.headers.get("link") ?? "").includes(`${base}${STAND_IN_PATH}`), "App Bridge is preloaded from the stand-in");
+    assert.ok(
+      (response.headers.get("link") ?? "").includes(`${base}${STAND_IN_PATH}`),
+      "App Bridge is preloaded from the stand-in",
+    );
 
     // The exchange answered with an expiring offline token and a refresh token (the emulator's).
-    const { rows } = await database.pool.query<{ isOnline: boolean; expires: Date | null; refreshToken: string | null }>(
-      `SELECT "isOnline", "expires", "refreshToken" FROM "Session" WHERE "id" = $1`,
-      [`offline_${DEMO_SHOP}`],
-    );
+    const { rows } = await database.pool.query<{
+      isOnline: boolean;
+      expires: Date | null;
+      refreshToken: string | null;
+    }>(`SELECT "isOnline", "expires", "refreshToken" FROM "Session" WHERE "id" = $1`, [`offline_${DEMO_SHOP}`]);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.isOnline, false);
     assert.ok(rows[0]!.refreshToken);
@@ -134,7 +154,10 @@ describe("the backend host (npm start) in sandbox mode", () => {
   it("refuses a session token signed with another secret: bounced to the library's page, which loads the stand-in", async () => {
     const { frameUrl } = await adminFrame();
     const forged = new URL(frameUrl);
-    forged.searchParams.set("id_token", signToken(jwtPayload(frameUrl.searchParams.get("id_token")!), "not-the-app-secret"));
+    forged.searchParams.set(
+      "id_token",
+      signToken(jwtPayload(frameUrl.searchParams.get("id_token")!), "not-the-app-secret"),
+    );
     const refused = await fetch(forged, { redirect: "manual", headers: BROWSER });
     assert.equal(refused.status, 302);
     const bounce = refused.headers.get("location") ?? "";
@@ -147,25 +170,39 @@ describe("the backend host (npm start) in sandbox mode", () => {
     assert.ok(html.includes(`<script data-api-key="${demoApp.apiKey}" src="${base}${STAND_IN_PATH}"></script>`), html);
 
     // App Bridge's fetches carry the token as a bearer: a forged one gets 401 and the retry header.
-    const fetched = await fetch(`${base}/app`, { headers: { ...BROWSER, authorization: `Bearer ${forged.searchParams.get("id_token")}` } });
+    const fetched = await fetch(`${base}/app`, {
+      headers: { ...BROWSER, authorization: `Bearer ${forged.searchParams.get("id_token")}` },
+    });
     assert.equal(fetched.status, 401);
     assert.equal(fetched.headers.get("x-shopify-retry-invalid-session-request"), "1");
   });
 
   it("stores a signed delivery to the app's /webhooks/sync for a connected shop and processes it: the app asks for an inbox run", async () => {
-    const { rows: connections } = await database.pool.query<{ id: string }>(`SELECT "id" FROM "Connection" WHERE "storeDomain" = $1 AND "status" = 'active'`, [DEMO_SHOP]);
+    const { rows: connections } = await database.pool.query<{ id: string }>(
+      `SELECT "id" FROM "Connection" WHERE "storeDomain" = $1 AND "status" = 'active'`,
+      [DEMO_SHOP],
+    );
     const connectionId = connections[0]!.id;
     // A real order notification: the emulator's own, delivered to core's receiver first.
-    const placed = await fetch(`${base}/sandbox/api/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ store: "shopify", lines: [{ sku: "shirt1", quantity: 1 }] }) });
+    const placed = await fetch(`${base}/sandbox/api/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ store: "shopify", lines: [{ sku: "shirt1", quantity: 1 }] }),
+    });
     assert.equal(placed.status, 201);
     const deliveries = await waitFor("the emulator delivered orders/create", async () => {
-      const list = (await (await fetch(`${base}/sandbox/shopify/_control/deliveries?shop=${DEMO_SHOP}&topic=orders/create`)).json()) as { body: string; uri: string; status: string }[];
+      const list = (await (
+        await fetch(`${base}/sandbox/shopify/_control/deliveries?shop=${DEMO_SHOP}&topic=orders/create`)
+      ).json()) as { body: string; uri: string; status: string }[];
       return list.length > 0 && list.every((d) => d.status === "delivered") ? list : null;
     });
     // The demo shop gets core's shop-scoped subscription only, never the app's.
     assert.deepEqual([...new Set(deliveries.map((d) => d.uri))], [`${base}/webhooks/shopify`]);
     await waitFor("core's receiver's delivery is processed", async () => {
-      const { rows } = await database.pool.query(`SELECT 1 FROM "WebhookEvent" WHERE "connectionId" = $1 AND "state" IN ('received', 'processing')`, [connectionId]);
+      const { rows } = await database.pool.query(
+        `SELECT 1 FROM "WebhookEvent" WHERE "connectionId" = $1 AND "state" IN ('received', 'processing')`,
+        [connectionId],
+      );
       return rows.length === 0;
     });
     // Past the inbox run's linger, so only a new request can take the next delivery.
@@ -191,21 +228,42 @@ describe("the backend host (npm start) in sandbox mode", () => {
     assert.equal(response.status, 200, await response.clone().text());
     assert.deepEqual(await response.json(), { status: "stored" });
 
-    const { rows: jobs } = await database.pool.query(`SELECT 1 FROM pgboss.job WHERE "name" = 'inbox' AND "data"->>'connectionId' = $1 AND "created_on" >= $2`, [connectionId, clock[0]!.now]);
+    const { rows: jobs } = await database.pool.query(
+      `SELECT 1 FROM pgboss.job WHERE "name" = 'inbox' AND "data"->>'connectionId' = $1 AND "created_on" >= $2`,
+      [connectionId, clock[0]!.now],
+    );
     assert.ok(jobs.length >= 1, "an inbox run was asked for");
-    const processed = await waitFor("the delivery is processed", async () => {
-      const { rows } = await database.pool.query<{ state: string }>(`SELECT "state" FROM "WebhookEvent" WHERE "connectionId" = $1 AND "deliveryId" = $2`, [connectionId, eventId]);
-      return rows[0]?.state === "processed" ? rows[0] : null;
-    }, 20_000);
+    const processed = await waitFor(
+      "the delivery is processed",
+      async () => {
+        const { rows } = await database.pool.query<{ state: string }>(
+          `SELECT "state" FROM "WebhookEvent" WHERE "connectionId" = $1 AND "deliveryId" = $2`,
+          [connectionId, eventId],
+        );
+        return rows[0]?.state === "processed" ? rows[0] : null;
+      },
+      20_000,
+    );
     assert.equal(processed.state, "processed");
     // Nothing else reached this connection's inbox meanwhile, so the run was the app's request.
-    const { rows: others } = await database.pool.query(`SELECT "topic" FROM "WebhookEvent" WHERE "connectionId" = $1 AND "receivedAt" >= $2 AND "deliveryId" <> $3`, [connectionId, clock[0]!.now, eventId]);
+    const { rows: others } = await database.pool.query(
+      `SELECT "topic" FROM "WebhookEvent" WHERE "connectionId" = $1 AND "receivedAt" >= $2 AND "deliveryId" <> $3`,
+      [connectionId, clock[0]!.now, eventId],
+    );
     assert.deepEqual(others, []);
 
     // A wrong signature is refused before anything is stored.
     const refused = await fetch(`${base}/webhooks/sync`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-shopify-topic": "orders/create", "x-shopify-shop-domain": DEMO_SHOP, "x-shopify-api-version": "2026-10", "x-shopify-webhook-id": randomUUID(), "x-shopify-event-id": randomUUID(), "x-shopify-hmac-sha256": createHmac("sha256", "wrong").update(body).digest("base64") },
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-topic": "orders/create",
+        "x-shopify-shop-domain": DEMO_SHOP,
+        "x-shopify-api-version": "2026-10",
+        "x-shopify-webhook-id": randomUUID(),
+        "x-shopify-event-id": randomUUID(),
+        "x-shopify-hmac-sha256": createHmac("sha256", "wrong").update(body).digest("base64"),
+      },
       body,
     });
     assert.equal(refused.status, 401);
@@ -234,10 +292,16 @@ describe("the backend host (npm start) in sandbox mode", () => {
 
     // Its orders reach the app's /webhooks/sync (as Shopify delivers TOML subscriptions); the
     // shop is not connected yet, so the app acknowledges and keeps nothing.
-    const order = await fetch(`${base}/sandbox/shopify/_control/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ shop, lines: [{ sku: "shirt1", quantity: 1 }] }) });
+    const order = await fetch(`${base}/sandbox/shopify/_control/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ shop, lines: [{ sku: "shirt1", quantity: 1 }] }),
+    });
     assert.equal(order.status, 201);
     const delivered = await waitFor("the app's subscription delivered", async () => {
-      const list = (await (await fetch(`${base}/sandbox/shopify/_control/deliveries?shop=${shop}&topic=orders/create`)).json()) as { uri: string; status: string; attempts: { status: number | null }[] }[];
+      const list = (await (
+        await fetch(`${base}/sandbox/shopify/_control/deliveries?shop=${shop}&topic=orders/create`)
+      ).json()) as { uri: string; status: string; attempts: { status: number | null }[] }[];
       return list.length > 0 && list.every((d) => d.status === "delivered") ? list : null;
     });
     assert.deepEqual(

@@ -55,7 +55,10 @@ before(async () => {
   await shop.control.waitForDeliveries();
   const created = shop.control.listDeliveries({ shop: TEST_SHOP, topic: "orders/create" });
   assert.equal(created.length, 2);
-  assert.ok(created.every((delivery) => delivery.status === "delivered"), JSON.stringify(created.map((d) => d.status)));
+  assert.ok(
+    created.every((delivery) => delivery.status === "delivered"),
+    JSON.stringify(created.map((d) => d.status)),
+  );
   // The app stored them in core's inbox and asked the host's queue for an inbox run.
   assert.ok(jobRequests.some((job) => job.kind === "inbox" && job.connectionId === connectionId));
   const worker = await workers();
@@ -65,7 +68,12 @@ before(async () => {
   const refused = await byNumber(linenOrder.name);
   await runPosting(worker, { businessId, orderId: posted.id });
   // Each posting is one attempt (the queue would space them out); core gives up after its last.
-  for (let attempt = 0; attempt < 10 && (await prisma.order.findUniqueOrThrow({ where: { id: refused.id } })).postingState !== "needs_attention"; attempt++) {
+  for (
+    let attempt = 0;
+    attempt < 10 &&
+    (await prisma.order.findUniqueOrThrow({ where: { id: refused.id } })).postingState !== "needs_attention";
+    attempt++
+  ) {
     await runPosting(worker, { businessId, orderId: refused.id });
   }
   assert.equal((await prisma.order.findUniqueOrThrow({ where: { id: posted.id } })).postingState, "posted");
@@ -99,9 +107,13 @@ describe("Activity", () => {
   it("the timeline, newest first: orders received and posted with Prokip's invoice number, the refused one with a retry, setup and connection", async () => {
     const { entries } = await page();
     const times = entries.map((e) => new Date(e.at).getTime());
-    assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+    );
     const types = new Set(entries.map((e) => e.type));
-    for (const type of ["order_received", "order_posted", "order_not_posted", "setup", "connection"] as const) assert.ok(types.has(type), `no ${type} entry`);
+    for (const type of ["order_received", "order_posted", "order_not_posted", "setup", "connection"] as const)
+      assert.ok(types.has(type), `no ${type} entry`);
 
     const posted = entries.find((e) => e.type === "order_posted")!;
     assert.equal(posted.order?.orderId, orders.posted.id);
@@ -126,7 +138,10 @@ describe("Activity", () => {
     assert.ok(linen.entries.some((e) => e.order?.orderId === orders.refused.id));
     const unknown = await load(activity.loader, "/app/activity?type=everything");
     assert.equal(unknown.response?.status, 400);
-    assert.deepEqual((await json<{ error: { details: { path: string }[] } }>(unknown.response)).error.details.map((d) => d.path), ["type"]);
+    assert.deepEqual(
+      (await json<{ error: { details: { path: string }[] } }>(unknown.response)).error.details.map((d) => d.path),
+      ["type"],
+    );
   });
 
   it("older entries a page at a time: the cursor's page continues where the first stopped", async () => {
@@ -148,7 +163,10 @@ describe("Activity", () => {
 
   it("retry sends the store's orders Prokip has not accepted again: back to pending, postings asked for", async () => {
     jobRequests.length = 0; // the product corrections above asked for drains
-    const { data } = await post(activity.action, "/app/activity", { intent: "retry_orders", orderId: orders.refused.id });
+    const { data } = await post(activity.action, "/app/activity", {
+      intent: "retry_orders",
+      orderId: orders.refused.id,
+    });
     assert.deepEqual(data, { ok: true, message: "Orders not yet in Prokip are being sent again" });
     assert.deepEqual(jobRequests.splice(0), [{ kind: "postings", connectionId }]);
     const order = await prisma.order.findUniqueOrThrow({ where: { id: orders.refused.id } });

@@ -6,7 +6,22 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openStoreCredentials } from "../../core/src/connections/index.ts";
-import { API_KEY, appRoute, CBD, database, deps, installApp, json, load, post, prokip, redirectPath, refusals, stopAll, TEST_SHOP } from "./support/screens.ts";
+import {
+  API_KEY,
+  appRoute,
+  CBD,
+  database,
+  deps,
+  installApp,
+  json,
+  load,
+  post,
+  prokip,
+  redirectPath,
+  refusals,
+  stopAll,
+  TEST_SHOP,
+} from "./support/screens.ts";
 
 const connect = await import("../app/routes/app.connect.tsx");
 const home = await import("../app/routes/app._index.tsx");
@@ -21,7 +36,10 @@ describe("/app (the frame)", () => {
     assert.deepEqual((await load(appRoute.loader, "/app")).data, { apiKey: API_KEY });
     process.env.APP_BRIDGE_URL = "http://127.0.0.1:3000/sandbox/app-bridge.js";
     try {
-      assert.deepEqual((await load(appRoute.loader, "/app")).data, { apiKey: API_KEY, appBridgeUrl: "http://127.0.0.1:3000/sandbox/app-bridge.js" });
+      assert.deepEqual((await load(appRoute.loader, "/app")).data, {
+        apiKey: API_KEY,
+        appBridgeUrl: "http://127.0.0.1:3000/sandbox/app-bridge.js",
+      });
     } finally {
       delete process.env.APP_BRIDGE_URL;
     }
@@ -64,10 +82,17 @@ describe("Connect Prokip", () => {
   });
 
   it("a wrong password: 400 with Prokip's refusal in the merchant's words, nothing kept", async () => {
-    const { response } = await post(connect.action, "/app/connect", { intent: "sign_in", username: prokip.demo.username, password: "not-the-password" });
+    const { response } = await post(connect.action, "/app/connect", {
+      intent: "sign_in",
+      username: prokip.demo.username,
+      password: "not-the-password",
+    });
     assert.equal(response?.status, 400);
     const body = await json<{ error: { code: string; message: string } }>(response);
-    assert.deepEqual(body.error, { code: "prokip_rejected_credentials", message: "Prokip rejected the username or password" });
+    assert.deepEqual(body.error, {
+      code: "prokip_rejected_credentials",
+      message: "Prokip rejected the username or password",
+    });
     assert.equal(await prisma.storeSignIn.count(), 0);
     assert.equal(await prisma.business.count(), 0);
   });
@@ -76,7 +101,11 @@ describe("Connect Prokip", () => {
     const reachable = deps.prokip;
     deps.prokip = { ...reachable, baseUrl: "http://127.0.0.1:9" };
     try {
-      const { response } = await post(connect.action, "/app/connect", { intent: "sign_in", username: prokip.demo.username, password: prokip.demo.password });
+      const { response } = await post(connect.action, "/app/connect", {
+        intent: "sign_in",
+        username: prokip.demo.username,
+        password: prokip.demo.password,
+      });
       assert.equal(response?.status, 503);
       const body = await json<{ error: { code: string; message: string } }>(response);
       assert.equal(body.error.code, "prokip_unreachable");
@@ -96,11 +125,19 @@ describe("Connect Prokip", () => {
   });
 
   it("signing in with the username and password shows the business's locations to choose from", async () => {
-    const { response } = await post(connect.action, "/app/connect", { intent: "sign_in", username: prokip.demo.username, password: prokip.demo.password });
+    const { response } = await post(connect.action, "/app/connect", {
+      intent: "sign_in",
+      username: prokip.demo.username,
+      password: prokip.demo.password,
+    });
     assert.equal(response?.status, 302);
     assert.equal(redirectPath(response), "/app/connect");
     const { data } = await load(connect.loader, "/app/connect");
-    const step = data as { step: string; businessName: string; locations: { prokipLocationId: number; name: string; usedBy: string[] }[] };
+    const step = data as {
+      step: string;
+      businessName: string;
+      locations: { prokipLocationId: number; name: string; usedBy: string[] }[];
+    };
     assert.equal(step.step, "location");
     assert.ok(step.businessName.length > 0);
     assert.deepEqual(
@@ -114,26 +151,41 @@ describe("Connect Prokip", () => {
   });
 
   it("a location that is not the business's is refused on its field (400)", async () => {
-    const unknown = await post(connect.action, "/app/connect", { intent: "choose_location", prokipLocationId: "999999" });
+    const unknown = await post(connect.action, "/app/connect", {
+      intent: "choose_location",
+      prokipLocationId: "999999",
+    });
     assert.equal(unknown.response?.status, 400);
     const body = await json<{ error: { details: { path: string }[] } }>(unknown.response);
-    assert.deepEqual(body.error.details.map((d) => d.path), ["prokipLocationId"]);
+    assert.deepEqual(
+      body.error.details.map((d) => d.path),
+      ["prokipLocationId"],
+    );
     const blank = await post(connect.action, "/app/connect", { intent: "choose_location", prokipLocationId: "" });
     assert.equal(blank.response?.status, 400);
     assert.equal(await prisma.connection.count(), 0);
   });
 
   it("choosing the location connects the store with its app session and goes on to Set up products", async () => {
-    const { response } = await post(connect.action, "/app/connect", { intent: "choose_location", prokipLocationId: String(CBD.id) });
+    const { response } = await post(connect.action, "/app/connect", {
+      intent: "choose_location",
+      prokipLocationId: String(CBD.id),
+    });
     assert.equal(response?.status, 302);
     assert.equal(redirectPath(response), "/app/setup");
-    const connection = await prisma.connection.findUniqueOrThrow({ where: { storeDomain: TEST_SHOP }, include: { location: true } });
+    const connection = await prisma.connection.findUniqueOrThrow({
+      where: { storeDomain: TEST_SHOP },
+      include: { location: true },
+    });
     assert.equal(connection.platform, "shopify");
     assert.equal(connection.status, "active");
     assert.equal(connection.location.prokipLocationId, CBD.id);
     assert.equal(connection.location.name, CBD.name);
     // No token of its own: core calls Shopify with the shop's offline app session.
-    assert.deepEqual(openStoreCredentials(connection.credentials!, deps.encryptionKey), { platform: "shopify", tokenSource: "app_session" });
+    assert.deepEqual(openStoreCredentials(connection.credentials!, deps.encryptionKey), {
+      platform: "shopify",
+      tokenSource: "app_session",
+    });
     // From now on the app opens on the setup wizard, and Connect Prokip sends the merchant home.
     assert.equal(redirectPath((await load(home.loader, "/app")).response), "/app/setup");
     assert.equal(redirectPath((await load(connect.loader, "/app/connect")).response), "/app");
@@ -142,7 +194,11 @@ describe("Connect Prokip", () => {
   it("Reconnect Prokip (?reconnect=1) shows the sign-in again for a connected store; signing in leads back home", async () => {
     const { data } = await load(connect.loader, "/app/connect?reconnect=1");
     assert.deepEqual(data, { step: "sign_in", sampleDataAvailable: false, reconnecting: true });
-    const { response } = await post(connect.action, "/app/connect?reconnect=1", { intent: "sign_in", username: prokip.demo.username, password: prokip.demo.password });
+    const { response } = await post(connect.action, "/app/connect?reconnect=1", {
+      intent: "sign_in",
+      username: prokip.demo.username,
+      password: prokip.demo.password,
+    });
     assert.equal(redirectPath(response), "/app/connect");
     assert.equal(redirectPath((await load(connect.loader, "/app/connect")).response), "/app");
     assert.equal(await prisma.connection.count(), 1);

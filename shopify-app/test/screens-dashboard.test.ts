@@ -81,7 +81,10 @@ describe("Dashboard", () => {
     assert.equal(response?.status, 400);
     const body = await json<{ error: { code: string; details: { path: string }[] } }>(response);
     assert.equal(body.error.code, "invalid_input");
-    assert.deepEqual(body.error.details.map((d) => d.path), ["intent"]);
+    assert.deepEqual(
+      body.error.details.map((d) => d.path),
+      ["intent"],
+    );
     assert.deepEqual(jobRequests, []);
   });
 

@@ -29,12 +29,20 @@ const products = await import("../app/routes/app.products.tsx");
 const { prisma } = database;
 
 /** Store-only products beyond STORE_ONLY: the store then has more than one page (25) of products. */
-const EXTRA = ["Woven Mat", "Clay Pot", "Beaded Bracelet", "Kikoi Wrap"].map((title, i) => ({ title, sku: `extra-${i + 1}` }));
+const EXTRA = ["Woven Mat", "Clay Pot", "Beaded Bracelet", "Kikoi Wrap"].map((title, i) => ({
+  title,
+  sku: `extra-${i + 1}`,
+}));
 const TOTAL = SHOPIFY_DEMO_SKUS.length + 1 + EXTRA.length;
 
 let connectionId = "";
 before(async () => {
-  for (const extra of EXTRA) shop.control.createProduct({ shop: TEST_SHOP, title: extra.title, variants: [{ sku: extra.sku, price: "500.00", stock: 3 }] });
+  for (const extra of EXTRA)
+    shop.control.createProduct({
+      shop: TEST_SHOP,
+      title: extra.title,
+      variants: [{ sku: extra.sku, price: "500.00", stock: 3 }],
+    });
   connectionId = await connectTestStore();
   await startStoreSetup(deps, store, { strategy: "pull" });
   await runRequestedSetups();
@@ -61,7 +69,10 @@ describe("Products", () => {
       [products.loader, "GET"],
       [products.action, "POST"],
     ] as const) {
-      const { none, wrongFetch } = await refusals(handler, "/app/products", method, { intent: "exclude", listingId: "00000000-0000-4000-8000-000000000000" });
+      const { none, wrongFetch } = await refusals(handler, "/app/products", method, {
+        intent: "exclude",
+        listingId: "00000000-0000-4000-8000-000000000000",
+      });
       assert.equal(none.response?.status, 302);
       assert.equal(none.response?.headers.get("location"), "/auth/login");
       assert.equal(wrongFetch.response?.status, 401);
@@ -74,7 +85,10 @@ describe("Products", () => {
     assert.equal(page.total, TOTAL);
     assert.equal(page.rows.length, 25);
     const titles = page.rows.map((r) => r.title);
-    assert.deepEqual(titles, [...titles].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    assert.deepEqual(
+      titles,
+      [...titles].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
     assert.equal(page.counts.unlinked, 1 + EXTRA.length);
     assert.equal(page.counts.synced + page.counts.waiting, SHOPIFY_DEMO_SKUS.length);
     assert.equal(page.counts.conflict + page.counts.excluded + page.counts.failed, 0);
@@ -87,7 +101,10 @@ describe("Products", () => {
     assert.ok(next.previousCursor);
     assert.deepEqual(new Set([...page.rows, ...next.rows].map((r) => r.listingId)).size, TOTAL);
     const back = await list(`?before=${encodeURIComponent(next.previousCursor)}`);
-    assert.deepEqual(back.rows.map((r) => r.listingId), page.rows.map((r) => r.listingId));
+    assert.deepEqual(
+      back.rows.map((r) => r.listingId),
+      page.rows.map((r) => r.listingId),
+    );
   });
 
   it("search (SKU or title) and the status filter narrow the rows; the tab counts stay the store's", async () => {
@@ -107,7 +124,10 @@ describe("Products", () => {
   it("an unknown status or a made-up cursor is refused (400)", async () => {
     const status = await load(products.loader, "/app/products?status=lost");
     assert.equal(status.response?.status, 400);
-    assert.deepEqual((await json<{ error: { details: { path: string }[] } }>(status.response)).error.details.map((d) => d.path), ["status"]);
+    assert.deepEqual(
+      (await json<{ error: { details: { path: string }[] } }>(status.response)).error.details.map((d) => d.path),
+      ["status"],
+    );
     const cursor = await load(products.loader, "/app/products?after=not-a-cursor");
     assert.equal(cursor.response?.status, 400);
     assert.equal((await json<{ error: { code: string } }>(cursor.response)).error.code, "invalid_input");
@@ -137,24 +157,42 @@ describe("Products", () => {
     assert.equal(linen.status, "unlinked");
     jobRequests.length = 0;
 
-    const unknown = await post(products.action, "/app/products", { intent: "link", listingId: linen.listingId, prokipSku: "NO-SUCH-SKU" });
+    const unknown = await post(products.action, "/app/products", {
+      intent: "link",
+      listingId: linen.listingId,
+      prokipSku: "NO-SUCH-SKU",
+    });
     assert.equal(unknown.response?.status, 400);
     const refusal = await json<{ error: { message: string; details: { path: string }[] } }>(unknown.response);
     assert.equal(refusal.error.message, 'No product in Prokip has the SKU "NO-SUCH-SKU"');
-    assert.deepEqual(refusal.error.details.map((d) => d.path), ["prokipSku"]);
+    assert.deepEqual(
+      refusal.error.details.map((d) => d.path),
+      ["prokipSku"],
+    );
 
     // Store sales are matched by SKU: a product is only linked to the Prokip product with its own SKU.
     const basket = await row(STORE_ONLY.sku);
-    const other = await post(products.action, "/app/products", { intent: "link", listingId: basket.listingId, prokipSku: "shirt1" });
+    const other = await post(products.action, "/app/products", {
+      intent: "link",
+      listingId: basket.listingId,
+      prokipSku: "shirt1",
+    });
     assert.equal(other.response?.status, 400);
     const otherRefusal = await json<{ error: { message: string; details: { path: string }[] } }>(other.response);
     assert.match(otherRefusal.error.message, /set the SKU of "Handmade Basket" in the store to "shirt1"/u);
-    assert.deepEqual(otherRefusal.error.details.map((d) => d.path), ["prokipSku"]);
+    assert.deepEqual(
+      otherRefusal.error.details.map((d) => d.path),
+      ["prokipSku"],
+    );
     assert.equal((await prisma.listing.findUniqueOrThrow({ where: { id: basket.listingId } })).variantId, null);
     assert.deepEqual(jobRequests, []);
 
     // SKUs are compared as everywhere: case and spaces do not matter.
-    const linked = await post(products.action, "/app/products", { intent: "link", listingId: linen.listingId, prokipSku: " SHIRT2 " });
+    const linked = await post(products.action, "/app/products", {
+      intent: "link",
+      listingId: linen.listingId,
+      prokipSku: " SHIRT2 ",
+    });
     assert.deepEqual(linked.data, { ok: true, message: "Linked to Prokip product shirt2" });
     const after = await row("shirt2");
     assert.equal(after.linkedTo?.sku, "shirt2");
@@ -164,11 +202,17 @@ describe("Products", () => {
   });
 
   it("an action on a product that is not this store's, or without one, is refused", async () => {
-    const missing = await post(products.action, "/app/products", { intent: "exclude", listingId: "00000000-0000-4000-8000-000000000000" });
+    const missing = await post(products.action, "/app/products", {
+      intent: "exclude",
+      listingId: "00000000-0000-4000-8000-000000000000",
+    });
     assert.equal(missing.response?.status, 404);
     assert.equal((await json<{ error: { code: string } }>(missing.response)).error.code, "not_found");
     const blank = await post(products.action, "/app/products", { intent: "link", listingId: "", prokipSku: "" });
     assert.equal(blank.response?.status, 400);
-    assert.deepEqual((await json<{ error: { details: { path: string }[] } }>(blank.response)).error.details.map((d) => d.path).sort(), ["listingId", "prokipSku"]);
+    assert.deepEqual(
+      (await json<{ error: { details: { path: string }[] } }>(blank.response)).error.details.map((d) => d.path).sort(),
+      ["listingId", "prokipSku"],
+    );
   });
 });

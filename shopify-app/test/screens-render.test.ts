@@ -12,7 +12,18 @@ import { fileURLToPath } from "node:url";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { createServer, type ViteDevServer } from "vite";
 import { chooseLocation, signInToProkip, startStoreSetup } from "@prokip-sync/core";
-import { CBD, deps, installApp, page, previewRun, prokip, runRequestedSetups, stopAll, store, STORE_ONLY } from "./support/screens.ts";
+import {
+  CBD,
+  deps,
+  installApp,
+  page,
+  previewRun,
+  prokip,
+  runRequestedSetups,
+  stopAll,
+  store,
+  STORE_ONLY,
+} from "./support/screens.ts";
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let vite: ViteDevServer;
@@ -20,7 +31,14 @@ let handle: (request: Request) => Promise<Response>;
 
 before(async () => {
   // Core stays the one this process loaded (one database pool, the same error classes).
-  vite = await createServer({ root: appDir, configFile: path.join(appDir, "vite.config.ts"), server: { middlewareMode: true, hmr: false }, appType: "custom", ssr: { external: ["@prokip-sync/core"] }, logLevel: "warn" });
+  vite = await createServer({
+    root: appDir,
+    configFile: path.join(appDir, "vite.config.ts"),
+    server: { middlewareMode: true, hmr: false },
+    appType: "custom",
+    ssr: { external: ["@prokip-sync/core"] },
+    logLevel: "warn",
+  });
   const build = (await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
   handle = createRequestHandler(build, "development");
   await installApp();
@@ -52,40 +70,107 @@ describe("the merchant screens render", () => {
   it("Connect Prokip: the sign-in with sample data (labelled sandbox), then the location choice", async () => {
     const signIn = await screen("/app/connect");
     assert.equal(signIn.status, 200);
-    shows(signIn.text, "Connect Prokip", "Sign in to Prokip", "Username", "Password", "Try with sample data", "Sandbox");
+    shows(
+      signIn.text,
+      "Connect Prokip",
+      "Sign in to Prokip",
+      "Username",
+      "Password",
+      "Try with sample data",
+      "Sandbox",
+    );
     assert.match(signIn.html, /type="password"/u);
 
     await signInToProkip(deps, store, { username: prokip.demo.username, password: prokip.demo.password });
     const location = await screen("/app/connect");
-    shows(location.text, "Choose the Prokip location this store sells from", ...prokip.demo.locations.map((l) => l.name), "Connect store");
+    shows(
+      location.text,
+      "Choose the Prokip location this store sells from",
+      ...prokip.demo.locations.map((l) => l.name),
+      "Connect store",
+    );
   });
 
   it("Set up products: the first step, a preview with its tabs and counts, a queued run, the summary with the file", async () => {
-    await chooseLocation(deps, store, { prokipLocationId: CBD.id, credentials: { platform: "shopify", tokenSource: "app_session" } });
+    await chooseLocation(deps, store, {
+      prokipLocationId: CBD.id,
+      credentials: { platform: "shopify", tokenSource: "app_session" },
+    });
     const first = await screen("/app/setup");
     assert.equal(first.status, 200);
-    shows(first.text, "Set up products", "Step 1 of 4: Choose products", "Use my store's products", "Use my Prokip products", "Preview");
+    shows(
+      first.text,
+      "Set up products",
+      "Step 1 of 4: Choose products",
+      "Use my store's products",
+      "Use my Prokip products",
+      "Preview",
+    );
 
     const preview = await screen(`/app/setup?run=${await previewRun("pull")}`);
-    shows(preview.text, "Step 2 of 4: Preview", "SKU", "Store quantity", "Prokip quantity", "What will happen", "Missing in Prokip", STORE_ONLY.sku, "Continue");
+    shows(
+      preview.text,
+      "Step 2 of 4: Preview",
+      "SKU",
+      "Store quantity",
+      "Prokip quantity",
+      "What will happen",
+      "Missing in Prokip",
+      STORE_ONLY.sku,
+      "Continue",
+    );
 
     const run = await startStoreSetup(deps, store, { strategy: "pull" });
     shows((await screen(`/app/setup?run=${run.id}`)).text, "Setup is about to start", "You can leave this page");
     await runRequestedSetups();
     const summary = await screen(`/app/setup?run=${run.id}`);
-    shows(summary.text, "Your products are set up", "Summary", "Linked to Prokip", "Products Prokip doesn't have", "1 product in your store is not in Prokip", "Download products file", "Go to dashboard");
+    shows(
+      summary.text,
+      "Your products are set up",
+      "Summary",
+      "Linked to Prokip",
+      "Products Prokip doesn't have",
+      "1 product in your store is not in Prokip",
+      "Download products file",
+      "Go to dashboard",
+    );
   });
 
   it("Dashboard: the store card with its status, location, counts and actions", async () => {
     const dashboard = await screen("/app");
     assert.equal(dashboard.status, 200);
-    shows(dashboard.text, "Dashboard", "test-shop.myshopify.com", "Active", `Prokip location: ${CBD.name}`, "Last sync", "Products synced", "Waiting to sync", "Failed", "Pause sync", "Sync now", "Disconnect store");
+    shows(
+      dashboard.text,
+      "Dashboard",
+      "test-shop.myshopify.com",
+      "Active",
+      `Prokip location: ${CBD.name}`,
+      "Last sync",
+      "Products synced",
+      "Waiting to sync",
+      "Failed",
+      "Pause sync",
+      "Sync now",
+      "Disconnect store",
+    );
   });
 
   it("Products: the table with statuses and row actions", async () => {
     const products = await screen("/app/products");
     assert.equal(products.status, 200);
-    shows(products.text, "Products", "All", "Synced", "Not linked", "Classic Shirt", "Synced", STORE_ONLY.title, "Link", "Unlink", "Exclude");
+    shows(
+      products.text,
+      "Products",
+      "All",
+      "Synced",
+      "Not linked",
+      "Classic Shirt",
+      "Synced",
+      STORE_ONLY.title,
+      "Link",
+      "Unlink",
+      "Exclude",
+    );
     shows((await screen("/app/products?q=nothing-like-this")).text, "No products match");
   });
 
@@ -99,7 +184,15 @@ describe("the merchant screens render", () => {
   it("Settings: the fields, without the store-edit policy outside central mode", async () => {
     const settings = await screen("/app/settings");
     assert.equal(settings.status, 200);
-    shows(settings.text, "Settings", "Safety buffer", "Low-stock alert", "Deduct stock when an order is", "Check every", "Save");
+    shows(
+      settings.text,
+      "Settings",
+      "Safety buffer",
+      "Low-stock alert",
+      "Deduct stock when an order is",
+      "Check every",
+      "Save",
+    );
     assert.ok(!settings.text.includes("Stock edited in the store"));
   });
 
@@ -110,7 +203,10 @@ describe("the merchant screens render", () => {
   });
 
   it("App Bridge comes from APP_BRIDGE_URL when it is set, from Shopify's CDN otherwise", async () => {
-    assert.match((await screen("/app/settings")).html, /<script src="https:\/\/cdn\.shopify\.com\/shopifycloud\/app-bridge\.js"/u);
+    assert.match(
+      (await screen("/app/settings")).html,
+      /<script src="https:\/\/cdn\.shopify\.com\/shopifycloud\/app-bridge\.js"/u,
+    );
     process.env.APP_BRIDGE_URL = "http://127.0.0.1:3000/sandbox/shopify-admin/app-bridge.js";
     try {
       const html = (await screen("/app/settings")).html;

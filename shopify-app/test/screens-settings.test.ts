@@ -20,7 +20,11 @@ before(async () => {
 });
 after(stopAll);
 
-const form = (values: Partial<Record<"buffer" | "reconcileIntervalMinutes" | "deductOn" | "lowStockThreshold" | "storeEditPolicy", string>>) => ({
+const form = (
+  values: Partial<
+    Record<"buffer" | "reconcileIntervalMinutes" | "deductOn" | "lowStockThreshold" | "storeEditPolicy", string>
+  >,
+) => ({
   intent: "save",
   buffer: "0",
   reconcileIntervalMinutes: "15",
@@ -52,11 +56,22 @@ describe("Settings", () => {
   });
 
   it("a new store's settings are the defaults; the store-edit policy is not offered outside central mode", async () => {
-    assert.deepEqual(await shown(), { buffer: 0, reconcileIntervalMinutes: 15, deductOn: "created", lowStockThreshold: null, storeEditPolicy: "correct", centralMode: false });
+    assert.deepEqual(await shown(), {
+      buffer: 0,
+      reconcileIntervalMinutes: 15,
+      deductOn: "created",
+      lowStockThreshold: null,
+      storeEditPolicy: "correct",
+      centralMode: false,
+    });
   });
 
   it("values the form cannot read are refused on their fields (400) before core is asked", async () => {
-    const { response } = await post(settings.action, "/app/settings", form({ buffer: "lots", reconcileIntervalMinutes: "", deductOn: "shipped" }));
+    const { response } = await post(
+      settings.action,
+      "/app/settings",
+      form({ buffer: "lots", reconcileIntervalMinutes: "", deductOn: "shipped" }),
+    );
     assert.equal(response?.status, 400);
     const body = await json<Refusal>(response);
     assert.equal(body.error.code, "invalid_input");
@@ -65,37 +80,78 @@ describe("Settings", () => {
   });
 
   it("values core does not take are refused with core's words for each field, and nothing is saved", async () => {
-    const { response } = await post(settings.action, "/app/settings", form({ buffer: "-1", reconcileIntervalMinutes: "2000", lowStockThreshold: "2.5" }));
+    const { response } = await post(
+      settings.action,
+      "/app/settings",
+      form({ buffer: "-1", reconcileIntervalMinutes: "2000", lowStockThreshold: "2.5" }),
+    );
     assert.equal(response?.status, 400);
     const body = await json<Refusal>(response);
     assert.equal(body.error.code, "invalid_input");
-    assert.deepEqual(body.error.details.map((d) => d.path).sort(), ["buffer", "lowStockThreshold", "reconcileIntervalMinutes"]);
-    assert.equal(body.error.details.find((d) => d.path === "reconcileIntervalMinutes")!.message, "Enter a whole number of minutes from 1 to 1,440 (a day)");
+    assert.deepEqual(body.error.details.map((d) => d.path).sort(), [
+      "buffer",
+      "lowStockThreshold",
+      "reconcileIntervalMinutes",
+    ]);
+    assert.equal(
+      body.error.details.find((d) => d.path === "reconcileIntervalMinutes")!.message,
+      "Enter a whole number of minutes from 1 to 1,440 (a day)",
+    );
     const row = await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
     assert.equal(row.buffer, 0);
-    assert.deepEqual(await shown(), { buffer: 0, reconcileIntervalMinutes: 15, deductOn: "created", lowStockThreshold: null, storeEditPolicy: "correct", centralMode: false });
+    assert.deepEqual(await shown(), {
+      buffer: 0,
+      reconcileIntervalMinutes: 15,
+      deductOn: "created",
+      lowStockThreshold: null,
+      storeEditPolicy: "correct",
+      centralMode: false,
+    });
   });
 
   it("the store-edit policy cannot be changed outside central mode (400 on its field)", async () => {
     const { response } = await post(settings.action, "/app/settings", form({ storeEditPolicy: "accept" }));
     assert.equal(response?.status, 400);
-    assert.deepEqual((await json<Refusal>(response)).error.details.map((d) => d.path), ["storeEditPolicy"]);
+    assert.deepEqual(
+      (await json<Refusal>(response)).error.details.map((d) => d.path),
+      ["storeEditPolicy"],
+    );
   });
 
   it("saving: the values come back, are on the connection, in the activity, and a new buffer asks for a drain", async () => {
-    const { data, response } = await post(settings.action, "/app/settings", form({ buffer: "2", reconcileIntervalMinutes: "30", deductOn: "paid", lowStockThreshold: "5" }));
+    const { data, response } = await post(
+      settings.action,
+      "/app/settings",
+      form({ buffer: "2", reconcileIntervalMinutes: "30", deductOn: "paid", lowStockThreshold: "5" }),
+    );
     assert.equal(response, null);
-    const saved = { buffer: 2, reconcileIntervalMinutes: 30, deductOn: "paid", lowStockThreshold: 5, storeEditPolicy: "correct", centralMode: false };
+    const saved = {
+      buffer: 2,
+      reconcileIntervalMinutes: 30,
+      deductOn: "paid",
+      lowStockThreshold: 5,
+      storeEditPolicy: "correct",
+      centralMode: false,
+    };
     assert.deepEqual(data, { ok: true, message: "Settings saved", settings: saved });
     assert.deepEqual(await shown(), saved);
     const row = await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
     assert.equal(row.buffer, 2);
-    assert.deepEqual(row.settings, { deductOn: "paid", reconcileIntervalMinutes: 30, lowStockThreshold: 5, storeEditPolicy: "correct" });
+    assert.deepEqual(row.settings, {
+      deductOn: "paid",
+      reconcileIntervalMinutes: 30,
+      lowStockThreshold: 5,
+      storeEditPolicy: "correct",
+    });
     assert.equal(await prisma.activityEvent.count({ where: { connectionId, type: "settings_changed" } }), 1);
     assert.deepEqual(jobRequests.splice(0), [{ kind: "drain", connectionId }]);
 
     // An empty low-stock field turns alerts off.
-    const cleared = await post(settings.action, "/app/settings", form({ buffer: "2", reconcileIntervalMinutes: "30", deductOn: "paid", lowStockThreshold: "" }));
+    const cleared = await post(
+      settings.action,
+      "/app/settings",
+      form({ buffer: "2", reconcileIntervalMinutes: "30", deductOn: "paid", lowStockThreshold: "" }),
+    );
     assert.equal((cleared.data as { settings: StoreSettings }).settings.lowStockThreshold, null);
     assert.deepEqual(jobRequests.splice(0), []);
   });
@@ -104,7 +160,11 @@ describe("Settings", () => {
     const { businessId } = await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
     await prisma.business.update({ where: { id: businessId }, data: { authorityMode: "central" } });
     assert.equal((await shown()).centralMode, true);
-    const { data } = await post(settings.action, "/app/settings", form({ buffer: "2", reconcileIntervalMinutes: "30", deductOn: "paid", storeEditPolicy: "accept" }));
+    const { data } = await post(
+      settings.action,
+      "/app/settings",
+      form({ buffer: "2", reconcileIntervalMinutes: "30", deductOn: "paid", storeEditPolicy: "accept" }),
+    );
     assert.equal((data as { settings: StoreSettings }).settings.storeEditPolicy, "accept");
     assert.equal((await shown()).storeEditPolicy, "accept");
   });

@@ -10,7 +10,6 @@ import { after, before, describe, it } from "node:test";
 import type { SyncRunView } from "@prokip-sync/core";
 import {
   database,
-  
   jobRequests,
   json,
   load,
@@ -88,7 +87,12 @@ describe("Set up products", () => {
     const run = await runView(runOf(response));
     assert.equal(run.dryRun, true);
     assert.equal(run.kind, "pull");
-    assert.deepEqual(run.counts, { match: SHOPIFY_DEMO_SKUS.length, create_in_store: 0, missing_in_prokip: 1, conflict: 0 });
+    assert.deepEqual(run.counts, {
+      match: SHOPIFY_DEMO_SKUS.length,
+      create_in_store: 0,
+      missing_in_prokip: 1,
+      conflict: 0,
+    });
     const rows = run.preview!;
     assert.equal(rows.length, SHOPIFY_DEMO_SKUS.length + 1);
     const basket = rows.find((row) => row.sku === STORE_ONLY.sku)!;
@@ -110,21 +114,41 @@ describe("Set up products", () => {
     assert.equal(run.counts!.match, SHOPIFY_DEMO_SKUS.length);
     assert.equal(run.counts!.create_in_store, PROKIP_ONLY_SKUS.length);
     assert.equal(run.counts!.conflict, 0);
-    const created = run.preview!.filter((row) => row.action === "create_in_store").map((row) => row.sku).sort();
+    const created = run
+      .preview!.filter((row) => row.action === "create_in_store")
+      .map((row) => row.sku)
+      .sort();
     assert.deepEqual(created, [...PROKIP_ONLY_SKUS].sort());
   });
 
   it("push options that don't parse are refused on their fields, and nothing is queued", async () => {
-    const { response } = await post(setup.action, "/app/setup", { intent: "start", strategy: "push", priceAdjustmentPercent: "ten", sendImages: "maybe", sendDescriptions: "true", status: "draft" });
+    const { response } = await post(setup.action, "/app/setup", {
+      intent: "start",
+      strategy: "push",
+      priceAdjustmentPercent: "ten",
+      sendImages: "maybe",
+      sendDescriptions: "true",
+      status: "draft",
+    });
     assert.equal(response?.status, 400);
     const body = await json<{ error: { details: { path: string }[] } }>(response);
     assert.deepEqual(body.error.details.map((d) => d.path).sort(), ["priceAdjustmentPercent", "sendImages"]);
     // Core's own limits are core's: a 100 % price cut is refused by setup's schema, with the field named.
-    const cut = await post(setup.action, "/app/setup", { intent: "start", strategy: "push", priceAdjustmentPercent: "-100", sendImages: "true", sendDescriptions: "true", status: "draft" });
+    const cut = await post(setup.action, "/app/setup", {
+      intent: "start",
+      strategy: "push",
+      priceAdjustmentPercent: "-100",
+      sendImages: "true",
+      sendDescriptions: "true",
+      status: "draft",
+    });
     assert.equal(cut.response?.status, 400);
     const cutBody = await json<{ error: { code: string; details: { path: string }[] } }>(cut.response);
     assert.equal(cutBody.error.code, "invalid_input");
-    assert.ok(cutBody.error.details.some((d) => d.path.endsWith("priceAdjustmentPercent")), JSON.stringify(cutBody));
+    assert.ok(
+      cutBody.error.details.some((d) => d.path.endsWith("priceAdjustmentPercent")),
+      JSON.stringify(cutBody),
+    );
     assert.equal(await prisma.syncRun.count({ where: { connectionId, dryRun: false } }), 0);
     assert.deepEqual(jobRequests, []);
   });
@@ -154,7 +178,10 @@ describe("Set up products", () => {
     assert.match(done.missingInProkipCsv ?? "", new RegExp(STORE_ONLY.sku, "u"));
     // Rows: every store product has a listing, the demo ones linked to Prokip.
     assert.equal(await prisma.listing.count({ where: { connectionId } }), SHOPIFY_DEMO_SKUS.length + 1);
-    assert.equal(await prisma.listing.count({ where: { connectionId, variantId: { not: null } } }), SHOPIFY_DEMO_SKUS.length);
+    assert.equal(
+      await prisma.listing.count({ where: { connectionId, variantId: { not: null } } }),
+      SHOPIFY_DEMO_SKUS.length,
+    );
     const connection = await prisma.connection.findUniqueOrThrow({ where: { id: connectionId } });
     assert.equal(connection.setupStrategy, "pull");
   });
@@ -164,7 +191,10 @@ describe("Set up products", () => {
     const { response } = await load(missing.loader, `/app/setup/missing/${run.id}`, { runId: run.id });
     assert.equal(response?.status, 200);
     assert.equal(response?.headers.get("content-type"), "text/csv; charset=utf-8");
-    assert.match(response?.headers.get("content-disposition") ?? "", /^attachment; filename="products-missing-in-prokip-[\w.-]+\.csv"$/u);
+    assert.match(
+      response?.headers.get("content-disposition") ?? "",
+      /^attachment; filename="products-missing-in-prokip-[\w.-]+\.csv"$/u,
+    );
     const csv = await response!.text();
     assert.match(csv, new RegExp(STORE_ONLY.sku, "u"));
     assert.match(csv, new RegExp(STORE_ONLY.title, "u"));

@@ -44,7 +44,8 @@ let grants: { shop: string; grant: string; status: number }[] = [];
 let refreshDelayMs = 0;
 const shopifyFetch = shopify.routeShopifyFetch(started.url, async (url, init) => {
   const token = /\/([^/]+)\/admin\/oauth\/access_token$/u.exec(new URL(url).pathname);
-  const grant = token && typeof init?.body === "string" ? (JSON.parse(init.body) as { grant_type: string }).grant_type : null;
+  const grant =
+    token && typeof init?.body === "string" ? (JSON.parse(init.body) as { grant_type: string }).grant_type : null;
   if (grant === "refresh_token" && refreshDelayMs > 0) await sleep(refreshDelayMs);
   const response = await fetch(url, init);
   if (token && grant) grants.push({ shop: token[1]!, grant, status: response.status });
@@ -58,7 +59,13 @@ globalThis.prokipSyncMerchant = {
   pool,
   log,
   encryptionKey,
-  channels: { encryptionKey, log, shopifyFetch, shopifyApp: { apiKey: API_KEY, apiSecret: API_SECRET_KEY }, shopifySessions: new ShopifySessions(pool) },
+  channels: {
+    encryptionKey,
+    log,
+    shopifyFetch,
+    shopifyApp: { apiKey: API_KEY, apiSecret: API_SECRET_KEY },
+    shopifySessions: new ShopifySessions(pool),
+  },
   prokip: { baseUrl: "http://127.0.0.1:9", client: { clientId: "unused", clientSecret: "unused" } },
   sampleData: null,
   publicUrl: "http://127.0.0.1:9",
@@ -101,7 +108,10 @@ function newShop(): string {
 /** The merchant opening the app: App Bridge's session token exchanged by the library at the emulator. */
 async function openApp(shop: string): Promise<void> {
   const token = control.mintSessionToken({ shop, apiKey: API_KEY });
-  const result = await call(appRoute.loader, new Request(`${APP_URL}/app`, { headers: { authorization: `Bearer ${token}` } }));
+  const result = await call(
+    appRoute.loader,
+    new Request(`${APP_URL}/app`, { headers: { authorization: `Bearer ${token}` } }),
+  );
   assert.equal(result.response, null, `opening the app answered ${result.response?.status}`);
 }
 
@@ -118,11 +128,17 @@ const open = (sealed: string) => openSessionToken(sealed, encryptionKey);
 /** Shopify no longer takes the token, and the row says it expires now. */
 async function expire(shop: string): Promise<void> {
   ahead = 61 * 60_000;
-  await pool.query(`UPDATE "Session" SET "expires" = now() - interval '1 minute' WHERE "id" = $1`, [offlineSessionId(shop)]);
+  await pool.query(`UPDATE "Session" SET "expires" = now() - interval '1 minute' WHERE "id" = $1`, [
+    offlineSessionId(shop),
+  ]);
 }
 
 function delivery(shop: string): Request {
-  return webhookRequest("/webhooks/sync", { shop, topic: "orders/create", body: { id: 1, name: "#1001", updated_at: "2026-11-21T10:00:00Z" } });
+  return webhookRequest("/webhooks/sync", {
+    shop,
+    topic: "orders/create",
+    body: { id: 1, name: "#1001", updated_at: "2026-11-21T10:00:00Z" },
+  });
 }
 
 describe("the app's session storage", () => {
@@ -145,7 +161,9 @@ describe("the app's session storage", () => {
     const raw = (await rawSession(shop))!;
     assert.match(raw.accessToken, /^v1\./u);
     assert.match(raw.refreshToken!, /^v1\./u);
-    const { rows } = await pool.query<{ found: number }>(`SELECT count(*)::int AS found FROM "Session" WHERE "Session"::text LIKE '%plain%'`);
+    const { rows } = await pool.query<{ found: number }>(
+      `SELECT count(*)::int AS found FROM "Session" WHERE "Session"::text LIKE '%plain%'`,
+    );
     assert.equal(rows[0]!.found, 0, "no token in any column");
     assert.equal(open(raw.accessToken), "shpat_plain_access", "sealed with core's key (the host's)");
 
@@ -163,7 +181,15 @@ describe("the app's session storage", () => {
 
   it("treats a row that does not open (plaintext, from before sealing) as absent; opening the app replaces it, sealed", async () => {
     const shop = newShop();
-    await prisma.session.create({ data: { id: offlineSessionId(shop), shop, state: "", accessToken: "shpat_from_before", expires: new Date(Date.now() + 3_600_000) } });
+    await prisma.session.create({
+      data: {
+        id: offlineSessionId(shop),
+        shop,
+        state: "",
+        accessToken: "shpat_from_before",
+        expires: new Date(Date.now() + 3_600_000),
+      },
+    });
     assert.equal(await sessionStorage.loadSession(offlineSessionId(shop)), undefined);
     assert.deepEqual(await sessionStorage.findSessionsByShop(shop), []);
 
@@ -184,7 +210,8 @@ describe("the app's session storage", () => {
     refreshDelayMs = 300; // every delivery has loaded the session before the refresh is answered
 
     const answers = await Promise.all([1, 2, 3].map(() => call(syncWebhooks.action, delivery(shop))));
-    for (const answer of answers) assert.deepEqual(answer.data ?? (await answer.response?.json()), { status: "not_connected" });
+    for (const answer of answers)
+      assert.deepEqual(answer.data ?? (await answer.response?.json()), { status: "not_connected" });
 
     assert.deepEqual(grants, [{ shop, grant: "refresh_token", status: 200 }]);
     const after = (await rawSession(shop))!;
@@ -205,7 +232,11 @@ describe("the app's session storage", () => {
     // refresh token the app's copy still holds.
     ahead = 61 * 60_000;
     const { shopifySessions, shopifyApp } = globalThis.prokipSyncMerchant!.channels;
-    const renewed = await shopifySessions!.accessToken(shop, { encryptionKey, app: shopifyApp!, fetch: shopifyFetch, log }, held.accessToken);
+    const renewed = await shopifySessions!.accessToken(
+      shop,
+      { encryptionKey, app: shopifyApp!, fetch: shopifyFetch, log },
+      held.accessToken,
+    );
     const rotated = (await rawSession(shop))!;
     assert.equal(open(rotated.accessToken), renewed);
     grants = [];
@@ -229,7 +260,11 @@ describe("the app's session storage", () => {
 
     const answer = await call(syncWebhooks.action, delivery(shop));
     assert.deepEqual(answer.data ?? (await answer.response?.json()), { status: "not_connected" });
-    assert.deepEqual(grants, [{ shop, grant: "refresh_token", status: 400 }], "refused once (invalid_grant), not tried again by the library");
+    assert.deepEqual(
+      grants,
+      [{ shop, grant: "refresh_token", status: 400 }],
+      "refused once (invalid_grant), not tried again by the library",
+    );
     assert.equal(await sessionStorage.loadSession(offlineSessionId(shop)), undefined);
   });
 });

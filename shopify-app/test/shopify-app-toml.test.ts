@@ -33,7 +33,8 @@ const config = parse(text) as unknown as AppToml;
 const subscriptions = config.webhooks.subscriptions;
 
 /** The route file that answers a relative uri: `/webhooks/app/uninstalled` -> app/routes/webhooks.app.uninstalled.tsx. */
-const routeFile = (uri: string) => path.join(root, "shopify-app/app/routes", `${uri.replace(/^\//u, "").replaceAll("/", ".")}.tsx`);
+const routeFile = (uri: string) =>
+  path.join(root, "shopify-app/app/routes", `${uri.replace(/^\//u, "").replaceAll("/", ".")}.tsx`);
 
 describe("shopify.app.toml", () => {
   it("is TOML for an embedded app named Prokip Sync, on the sandbox's demo app key until `shopify app config link`", () => {
@@ -46,7 +47,14 @@ describe("shopify.app.toml", () => {
 
   it("asks only for products, inventory, locations and orders", () => {
     const scopes = config.access_scopes.scopes.split(",").map((s) => s.trim());
-    assert.deepEqual([...scopes].sort(), ["read_inventory", "read_locations", "read_orders", "read_products", "write_inventory", "write_products"]);
+    assert.deepEqual([...scopes].sort(), [
+      "read_inventory",
+      "read_locations",
+      "read_orders",
+      "read_products",
+      "write_inventory",
+      "write_products",
+    ]);
   });
 
   it("uses the API version of the app and of core's Shopify adapter (2026-10)", () => {
@@ -58,14 +66,19 @@ describe("shopify.app.toml", () => {
   it("subscribes every topic core processes, each once", () => {
     const subscribed = subscriptions.flatMap((s) => s.topics ?? []).map((topic) => shopify.toSubscriptionTopic(topic));
     assert.equal(new Set(subscribed).size, subscribed.length, "a topic is subscribed twice");
-    for (const topic of shopify.SHOPIFY_WEBHOOK_TOPICS) assert.ok(subscribed.includes(topic), `${topic} is not subscribed`);
+    for (const topic of shopify.SHOPIFY_WEBHOOK_TOPICS)
+      assert.ok(subscribed.includes(topic), `${topic} is not subscribed`);
     assert.deepEqual([...subscribed].sort(), [...shopify.SHOPIFY_WEBHOOK_TOPICS].sort());
   });
 
   it("sends app/uninstalled to its own route and the sync topics to the inbox route", () => {
     const uninstalled = subscriptions.filter((s) => s.topics?.includes("app/uninstalled"));
-    assert.deepEqual(uninstalled.map((s) => [s.topics, s.uri]), [[["app/uninstalled"], "/webhooks/app/uninstalled"]]);
-    for (const s of subscriptions.filter((s) => s.topics && !s.topics.includes("app/uninstalled"))) assert.equal(s.uri, "/webhooks/sync");
+    assert.deepEqual(
+      uninstalled.map((s) => [s.topics, s.uri]),
+      [[["app/uninstalled"], "/webhooks/app/uninstalled"]],
+    );
+    for (const s of subscriptions.filter((s) => s.topics && !s.topics.includes("app/uninstalled")))
+      assert.equal(s.uri, "/webhooks/sync");
   });
 
   it("declares the three mandatory compliance topics, each at the route that handles it", () => {

@@ -45,7 +45,8 @@ export class Health {
     const base = { version: this.version, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) };
     if (this.phase !== "ready" || !this.database) {
       const db = this.failure ? "unreachable" : this.phase === "migrating" ? "migrating" : "starting";
-      const reason = this.failure ?? (this.phase === "migrating" ? "applying database migrations" : "starting the database");
+      const reason =
+        this.failure ?? (this.phase === "migrating" ? "applying database migrations" : "starting the database");
       return { healthy: false, body: { status: "unavailable", db, migrations: "pending", reason, ...base } };
     }
     try {
@@ -53,7 +54,10 @@ export class Health {
       return { healthy: true, body: { status: "ok", db: "ok", migrations: "applied", ...base } };
     } catch (error) {
       const reason = `database unreachable: ${(error as Error).message}`;
-      return { healthy: false, body: { status: "unavailable", db: "unreachable", migrations: "applied", reason, ...base } };
+      return {
+        healthy: false,
+        body: { status: "unavailable", db: "unreachable", migrations: "applied", reason, ...base },
+      };
     }
   }
 }

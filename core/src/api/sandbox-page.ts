@@ -9,7 +9,10 @@
  */
 import type { SandboxCredentials } from "@prokip-sync/sandbox";
 
-export function sandboxPage(credentials: SandboxCredentials, options: { shopifyAdminUrl?: string | null } = {}): string {
+export function sandboxPage(
+  credentials: SandboxCredentials,
+  options: { shopifyAdminUrl?: string | null } = {},
+): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -102,7 +105,10 @@ function shopifyAppCard(adminUrl: string): string {
 function credentialsTables({ shopify, woocommerce, prokip }: SandboxCredentials): string {
   const table = (title: string, entries: [string, string | number][]) =>
     `<h3>${escapeHtml(title)}</h3><table class="creds">${entries
-      .map(([label, value]) => `<tr><th scope="row">${escapeHtml(label)}</th><td><code>${escapeHtml(String(value))}</code></td></tr>`)
+      .map(
+        ([label, value]) =>
+          `<tr><th scope="row">${escapeHtml(label)}</th><td><code>${escapeHtml(String(value))}</code></td></tr>`,
+      )
       .join("")}</table>`;
   return [
     table("Shopify (emulated shop)", [
@@ -130,7 +136,10 @@ function credentialsTables({ shopify, woocommerce, prokip }: SandboxCredentials)
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/gu, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return text.replace(
+    /[&<>"']/gu,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }
 
 const STYLE = `

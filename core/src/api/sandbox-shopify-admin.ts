@@ -58,7 +58,12 @@ const NEW_SHOP_PRODUCTS: { sku: string; stock: number[] }[] = [
 ];
 const STORE_ONLY_PRODUCT = { title: "Gift Wrap", sku: "gift-wrap", price: "150.00", stock: 40 };
 
-export function registerShopifyAdmin(app: FastifyInstance, sandbox: Sandbox, credentials: SandboxCredentials, options: ShopifyAdminOptions): void {
+export function registerShopifyAdmin(
+  app: FastifyInstance,
+  sandbox: Sandbox,
+  credentials: SandboxCredentials,
+  options: ShopifyAdminOptions,
+): void {
   const control = sandbox.shopify.control;
   const demo: AdminShop = { domain: credentials.shopify.shop, name: "Prokip Demo Store", kind: "demo" };
   const shops = new Map<string, AdminShop>([[demo.domain, demo]]);
@@ -75,7 +80,13 @@ export function registerShopifyAdmin(app: FastifyInstance, sandbox: Sandbox, cre
   app.get<{ Querystring: { shop?: string; path?: string } }>(SHOPIFY_ADMIN_PATH, async (request, reply) => {
     const shop = shops.get(request.query.shop ?? demo.domain);
     if (!shop) {
-      return html(reply.code(404), errorPage("No such shop in this sandbox", "The sandbox starts afresh each time it runs, so shops opened before a restart are gone. Open the demo shop or a new shop."));
+      return html(
+        reply.code(404),
+        errorPage(
+          "No such shop in this sandbox",
+          "The sandbox starts afresh each time it runs, so shops opened before a restart are gone. Open the demo shop or a new shop.",
+        ),
+      );
     }
     if (!appKeyMatches) {
       return html(
@@ -87,14 +98,28 @@ export function registerShopifyAdmin(app: FastifyInstance, sandbox: Sandbox, cre
       );
     }
     const frameUrl = appFrameUrl(shop.domain, appPath(request.query.path), mint(shop.domain));
-    return html(reply.header("cache-control", "no-store"), adminPage({ shop, shops: [...shops.values()], frameUrl, appName: options.appName }));
+    return html(
+      reply.header("cache-control", "no-store"),
+      adminPage({ shop, shops: [...shops.values()], frameUrl, appName: options.appName }),
+    );
   });
 
   app.post(`${SHOPIFY_ADMIN_PATH}/api/session-token`, async (request, reply) => {
     const input = shopRequest.safeParse(request.body);
-    if (!input.success) return reply.code(400).send({ error: { code: "invalid_input", message: "Give the shop, e.g. {\"shop\": \"prokip-demo.myshopify.com\"}" } });
-    if (!shops.has(input.data.shop)) return reply.code(404).send({ error: { code: "unknown_shop", message: `${input.data.shop} is not a shop of this sandbox's admin` } });
-    if (!appKeyMatches) return reply.code(409).send({ error: { code: "foreign_app", message: "The app runs with an API key the sandbox cannot sign for" } });
+    if (!input.success)
+      return reply
+        .code(400)
+        .send({
+          error: { code: "invalid_input", message: 'Give the shop, e.g. {"shop": "prokip-demo.myshopify.com"}' },
+        });
+    if (!shops.has(input.data.shop))
+      return reply
+        .code(404)
+        .send({ error: { code: "unknown_shop", message: `${input.data.shop} is not a shop of this sandbox's admin` } });
+    if (!appKeyMatches)
+      return reply
+        .code(409)
+        .send({ error: { code: "foreign_app", message: "The app runs with an API key the sandbox cannot sign for" } });
     return reply.header("cache-control", "no-store").send({ token: mint(input.data.shop) });
   });
 
@@ -102,7 +127,13 @@ export function registerShopifyAdmin(app: FastifyInstance, sandbox: Sandbox, cre
     const shop = createShop(sandbox, credentials.shopify.apiKey, shops.size);
     shops.set(shop.domain, shop);
     request.log.info({ shop: shop.domain }, "sandbox: new shop with the Shopify app installed");
-    return reply.code(201).send({ shop: shop.domain, name: shop.name, adminUrl: `${SHOPIFY_ADMIN_PATH}?shop=${encodeURIComponent(shop.domain)}` });
+    return reply
+      .code(201)
+      .send({
+        shop: shop.domain,
+        name: shop.name,
+        adminUrl: `${SHOPIFY_ADMIN_PATH}?shop=${encodeURIComponent(shop.domain)}`,
+      });
   });
 }
 
@@ -129,10 +160,20 @@ function createShop(sandbox: Sandbox, apiKey: string, count: number): AdminShop 
       descriptionHtml: `<p>${product.description}</p>`,
       vendor: "Sandbox",
       ...(product.optionName ? { optionName: product.optionName } : {}),
-      variants: product.variants.map((v, i) => ({ sku: v.sku, price: v.price, ...(v.option ? { option: v.option } : {}), stock: stock[i] ?? 0 })),
+      variants: product.variants.map((v, i) => ({
+        sku: v.sku,
+        price: v.price,
+        ...(v.option ? { option: v.option } : {}),
+        stock: stock[i] ?? 0,
+      })),
     });
   }
-  control.createProduct({ shop: domain, title: STORE_ONLY_PRODUCT.title, vendor: "Sandbox", variants: [{ sku: STORE_ONLY_PRODUCT.sku, price: STORE_ONLY_PRODUCT.price, stock: STORE_ONLY_PRODUCT.stock }] });
+  control.createProduct({
+    shop: domain,
+    title: STORE_ONLY_PRODUCT.title,
+    vendor: "Sandbox",
+    variants: [{ sku: STORE_ONLY_PRODUCT.sku, price: STORE_ONLY_PRODUCT.price, stock: STORE_ONLY_PRODUCT.stock }],
+  });
   // Installing gives the app's configured subscriptions to the shop; the app's first load
   // exchanges a session token for its own access token (the one returned here is not used).
   control.installApp({ shop: domain, apiKey });
@@ -162,7 +203,10 @@ function html(reply: FastifyReply, body: string) {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/gu, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return text.replace(
+    /[&<>"']/gu,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }
 
 /** JSON for an inline script: `<` escaped so no value can close the script element. */
@@ -179,7 +223,10 @@ function errorPage(title: string, message: string): string {
 function adminPage(input: { shop: AdminShop; shops: AdminShop[]; frameUrl: string; appName: string }): string {
   const { shop, shops, frameUrl, appName } = input;
   const options = shops
-    .map((s) => `<option value="${escapeHtml(s.domain)}"${s.domain === shop.domain ? " selected" : ""}>${escapeHtml(s.name)} (${escapeHtml(s.domain)})</option>`)
+    .map(
+      (s) =>
+        `<option value="${escapeHtml(s.domain)}"${s.domain === shop.domain ? " selected" : ""}>${escapeHtml(s.name)} (${escapeHtml(s.domain)})</option>`,
+    )
     .join("");
   return `<!doctype html>
 <html lang="en">

@@ -23,11 +23,20 @@ export interface SandboxRuntime {
 }
 
 const storeName = z.enum(["shopify", "woocommerce"]);
-const lines = z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1).max(1000) }).strict()).min(1).max(50);
+const lines = z
+  .array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1).max(1000) }).strict())
+  .min(1)
+  .max(50);
 const orderRequest = z.object({ store: storeName, lines }).strict();
-const refundRequest = z.object({ store: storeName, orderId: z.union([z.string().min(1), z.number().int()]), lines, restock: z.boolean() }).strict();
-const cancellationRequest = z.object({ store: storeName, orderId: z.union([z.string().min(1), z.number().int()]) }).strict();
-const prokipStockRequest = z.object({ sku: z.string().min(1), quantity: z.number().int().min(-100_000).max(1_000_000) }).strict();
+const refundRequest = z
+  .object({ store: storeName, orderId: z.union([z.string().min(1), z.number().int()]), lines, restock: z.boolean() })
+  .strict();
+const cancellationRequest = z
+  .object({ store: storeName, orderId: z.union([z.string().min(1), z.number().int()]) })
+  .strict();
+const prokipStockRequest = z
+  .object({ sku: z.string().min(1), quantity: z.number().int().min(-100_000).max(1_000_000) })
+  .strict();
 
 export async function registerSandbox(
   app: FastifyInstance,
@@ -48,7 +57,13 @@ export async function registerSandbox(
   app.get("/sandbox/api/state", async (_request, reply) => {
     const ready = runtime();
     if (!ready) return notReady(reply);
-    const { rows } = await ready.pool.query<{ sku: string; product: string; prokipVariationId: number | null; available: number | null; buffer: number | null }>(
+    const { rows } = await ready.pool.query<{
+      sku: string;
+      product: string;
+      prokipVariationId: number | null;
+      available: number | null;
+      buffer: number | null;
+    }>(
       `SELECT v."sku", v."productTitle" || CASE WHEN v."title" <> v."productTitle" THEN ' - ' || v."title" ELSE '' END AS "product",
               v."prokipVariationId", s."available", (SELECT max(c."buffer") FROM "Connection" c WHERE c."businessId" = v."businessId") AS "buffer"
        FROM "Variant" v
@@ -60,9 +75,19 @@ export async function registerSandbox(
       skus: rows.map((row) => ({
         sku: row.sku,
         product: row.product,
-        prokip: row.prokipVariationId === null ? null : sandbox.prokip.control.getStock({ variationId: row.prokipVariationId, locationId: ready.prokipLocationId }).quantity ?? 0,
+        prokip:
+          row.prokipVariationId === null
+            ? null
+            : (sandbox.prokip.control.getStock({
+                variationId: row.prokipVariationId,
+                locationId: ready.prokipLocationId,
+              }).quantity ?? 0),
         shopify: quietly(() => sandbox.shopify.control.getStock({ shop, sku: row.sku }).available ?? null),
-        woocommerce: quietly(() => (sandbox.woocommerce.control.getProduct(site, row.sku) as { stock_quantity?: number | null }).stock_quantity ?? null),
+        woocommerce: quietly(
+          () =>
+            (sandbox.woocommerce.control.getProduct(site, row.sku) as { stock_quantity?: number | null })
+              .stock_quantity ?? null,
+        ),
         available: row.available ?? 0,
         target: storeTarget(row.available ?? 0, row.buffer ?? 0),
       })),
@@ -85,8 +110,13 @@ export async function registerSandbox(
     const input = parse(refundRequest, request.body, reply);
     if (!input) return reply;
     return storeAction(reply, () => {
-      if (input.store === "shopify") sandbox.shopify.control.refundOrder({ shop, order: input.orderId, restock: input.restock, lines: input.lines });
-      else sandbox.woocommerce.control.refundOrder(site, Number(input.orderId), { lines: input.lines, restock: input.restock });
+      if (input.store === "shopify")
+        sandbox.shopify.control.refundOrder({ shop, order: input.orderId, restock: input.restock, lines: input.lines });
+      else
+        sandbox.woocommerce.control.refundOrder(site, Number(input.orderId), {
+          lines: input.lines,
+          restock: input.restock,
+        });
       return reply.code(201).send({ store: input.store, orderId: String(input.orderId) });
     });
   });
@@ -111,8 +141,15 @@ export async function registerSandbox(
       [ready.businessId, input.sku],
     );
     const variationId = rows[0]?.prokipVariationId;
-    if (!variationId) return reply.code(404).send({ error: { code: "unknown_sku", message: `No Prokip product with SKU ${input.sku}` } });
-    sandbox.prokip.control.setStock({ variationId, locationId: ready.prokipLocationId, quantity: String(input.quantity) });
+    if (!variationId)
+      return reply
+        .code(404)
+        .send({ error: { code: "unknown_sku", message: `No Prokip product with SKU ${input.sku}` } });
+    sandbox.prokip.control.setStock({
+      variationId,
+      locationId: ready.prokipLocationId,
+      quantity: String(input.quantity),
+    });
     return reply.code(200).send({ sku: input.sku, prokip: input.quantity });
   });
 
@@ -126,7 +163,15 @@ export async function registerSandbox(
 function parse<T>(schema: z.ZodType<T>, body: unknown, reply: FastifyReply): T | null {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  void reply.code(400).send({ error: { code: "invalid_input", message: "The request is not valid", details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) } });
+  void reply
+    .code(400)
+    .send({
+      error: {
+        code: "invalid_input",
+        message: "The request is not valid",
+        details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+      },
+    });
   return null;
 }
 
@@ -140,9 +185,18 @@ function storeAction(reply: FastifyReply, action: () => FastifyReply): FastifyRe
     return action();
   } catch (error) {
     const refusal = error as { status?: unknown; code?: unknown; message?: unknown; data?: { status?: unknown } };
-    const status = typeof refusal.status === "number" ? refusal.status : typeof refusal.data?.status === "number" ? refusal.data.status : null;
+    const status =
+      typeof refusal.status === "number"
+        ? refusal.status
+        : typeof refusal.data?.status === "number"
+          ? refusal.data.status
+          : null;
     if (status === null || status < 400 || status >= 500) throw error;
-    return reply.code(status).send({ error: { code: typeof refusal.code === "string" ? refusal.code : "rejected", message: String(refusal.message) } });
+    return reply
+      .code(status)
+      .send({
+        error: { code: typeof refusal.code === "string" ? refusal.code : "rejected", message: String(refusal.message) },
+      });
   }
 }
 

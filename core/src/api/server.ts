@@ -20,10 +20,15 @@ export function buildServer({ log, health, metrics }: ServerDependencies): Fasti
 
   app.get("/healthz", async (_request, reply) => {
     const report = await health.check();
-    return reply.code(report.healthy ? 200 : 503).header("cache-control", "no-store").send(report.body);
+    return reply
+      .code(report.healthy ? 200 : 503)
+      .header("cache-control", "no-store")
+      .send(report.body);
   });
 
-  app.get("/metrics", async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   return app;
 }

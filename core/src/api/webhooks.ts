@@ -32,19 +32,26 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
   await app.register(async (scope) => {
     // Signatures are computed over the exact bytes received: keep the body raw.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) =>
+      done(null, body),
+    );
 
     scope.post("/webhooks/shopify", async (request, reply) => {
       const rawBody = bodyOf(request);
       // Shopify's newer delivery format drops the X- prefix; accept both.
-      const header = (name: string) => headerValue(request, `x-shopify-${name}`) ?? headerValue(request, `shopify-${name}`);
-      if (!deps.shopifyApiSecret || !verifyShopifyWebhook({ rawBody, hmac: header("hmac-sha256"), secret: deps.shopifyApiSecret })) {
+      const header = (name: string) =>
+        headerValue(request, `x-shopify-${name}`) ?? headerValue(request, `shopify-${name}`);
+      if (
+        !deps.shopifyApiSecret ||
+        !verifyShopifyWebhook({ rawBody, hmac: header("hmac-sha256"), secret: deps.shopifyApiSecret })
+      ) {
         return refuse(reply, deps.metrics, "shopify");
       }
       const shop = header("shop-domain");
       const topic = header("topic");
       const deliveryId = header("event-id") ?? header("webhook-id");
-      if (!shop || !topic || !deliveryId) return error(reply, 400, "missing_headers", "The delivery lacks the shop, topic or event id header");
+      if (!shop || !topic || !deliveryId)
+        return error(reply, 400, "missing_headers", "The delivery lacks the shop, topic or event id header");
       const database = deps.database();
       if (!database) return error(reply, 503, "starting", "The service is starting; deliver again shortly");
       const connection = await connectionByStoreDomain(database.pool, "shopify", shop);
@@ -64,7 +71,9 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
       const rawBody = bodyOf(request);
       const database = deps.database();
       if (!database) return error(reply, 503, "starting", "The service is starting; deliver again shortly");
-      const connection = UUID.test(request.params.connectionId) ? await connectionById(database.pool, "woocommerce", request.params.connectionId) : null;
+      const connection = UUID.test(request.params.connectionId)
+        ? await connectionById(database.pool, "woocommerce", request.params.connectionId)
+        : null;
       if (!connection) return error(reply, 404, "unknown_connection", "No such connection");
       // Its secret was erased at disconnect, so there is nothing to verify against; nothing is kept either way.
       if (!keepsDeliveries(connection)) return notConnected(reply, deps.metrics, "woocommerce");
@@ -74,12 +83,16 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: WebhookD
         return reply.code(200).send({ status: "ping" });
       }
       const secret = connection.webhookSecret ? decryptSecret(connection.webhookSecret, deps.encryptionKey) : null;
-      if (!secret || !verifyWooCommerceWebhook({ rawBody, signature: headerValue(request, "x-wc-webhook-signature"), secret })) {
+      if (
+        !secret ||
+        !verifyWooCommerceWebhook({ rawBody, signature: headerValue(request, "x-wc-webhook-signature"), secret })
+      ) {
         return refuse(reply, deps.metrics, "woocommerce");
       }
       const topic = headerValue(request, "x-wc-webhook-topic");
       const deliveryId = headerValue(request, "x-wc-webhook-delivery-id");
-      if (!topic || !deliveryId) return error(reply, 400, "missing_headers", "The delivery lacks the topic or delivery id header");
+      if (!topic || !deliveryId)
+        return error(reply, 400, "missing_headers", "The delivery lacks the topic or delivery id header");
       return store(reply, database, deps, "woocommerce", {
         connection,
         topic,
@@ -97,7 +110,14 @@ async function store(
   database: Database,
   deps: Pick<WebhookDependencies, "metrics" | "onStored">,
   platform: Platform,
-  delivery: { connection: { id: string; businessId: string }; topic: string; deliveryId: string; webhookId: string | null; rawBody: Buffer; triggeredAt: Date | null },
+  delivery: {
+    connection: { id: string; businessId: string };
+    topic: string;
+    deliveryId: string;
+    webhookId: string | null;
+    rawBody: Buffer;
+    triggeredAt: Date | null;
+  },
 ) {
   const text = delivery.rawBody.toString("utf8");
   // PostgreSQL parses the body as jsonb on insert; an invalid body fails there (22P02), once.

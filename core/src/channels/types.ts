@@ -196,7 +196,11 @@ export interface PosSystem {
   defaultContactId(): Promise<number>;
   createSell(draft: SellDraft): Promise<PosResult<PosSell>>;
   /** Sets the returned quantities of a sell; quantities are cumulative per sell line, not increments. */
-  returnSell(input: { sellId: number; transactionDate: Date; lines: { sellLineId: number; quantity: number; unitPrice: string }[] }): Promise<PosResult<{ returnId: number }>>;
+  returnSell(input: {
+    sellId: number;
+    transactionDate: Date;
+    lines: { sellLineId: number; quantity: number; unitPrice: string }[];
+  }): Promise<PosResult<{ returnId: number }>>;
   deleteSell(sellId: number): Promise<PosResult<null>>;
   /** Sells at a location within a date range (to settle a posting whose answer was lost). */
   findSells(input: { locationId: number; from: Date; to: Date }): Promise<PosSell[]>;

@@ -19,7 +19,11 @@ export interface WebhookSubscriptionsReport extends WebhookReport {
   removed: number;
 }
 
-export async function keepWebhookSubscriptions(channel: Channel, target: WebhookTarget): Promise<WebhookSubscriptionsReport> {
-  if (target.topics.length === 0) return { healthy: [], created: [], reenabled: [], removed: await channel.removeWebhooks(target.url) };
+export async function keepWebhookSubscriptions(
+  channel: Channel,
+  target: WebhookTarget,
+): Promise<WebhookSubscriptionsReport> {
+  if (target.topics.length === 0)
+    return { healthy: [], created: [], reenabled: [], removed: await channel.removeWebhooks(target.url) };
   return { ...(await channel.ensureWebhooks(target)), removed: 0 };
 }

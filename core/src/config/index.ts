@@ -61,8 +61,12 @@ export type Environment = z.infer<typeof environmentSchema>;
  * The Shopify app's client credentials, for refreshing app-installed shops' tokens: the
  * deployment's, else (sandbox mode) the emulator's demo app; null when there are none.
  */
-export function shopifyAppCredentials(env: Environment, sandboxApp: { apiKey: string; apiSecret: string } | null): { apiKey: string; apiSecret: string } | null {
-  if (env.SHOPIFY_API_KEY && env.SHOPIFY_API_SECRET) return { apiKey: env.SHOPIFY_API_KEY, apiSecret: env.SHOPIFY_API_SECRET };
+export function shopifyAppCredentials(
+  env: Environment,
+  sandboxApp: { apiKey: string; apiSecret: string } | null,
+): { apiKey: string; apiSecret: string } | null {
+  if (env.SHOPIFY_API_KEY && env.SHOPIFY_API_SECRET)
+    return { apiKey: env.SHOPIFY_API_KEY, apiSecret: env.SHOPIFY_API_SECRET };
   return sandboxApp ? { apiKey: sandboxApp.apiKey, apiSecret: sandboxApp.apiSecret } : null;
 }
 

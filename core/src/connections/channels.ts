@@ -46,7 +46,9 @@ export function channelForConnection(connection: ConnectionForChannel, environme
       const { shopifySessions, shopifyApp } = environment;
       // A deployment fault, not the merchant's: fail loudly rather than mark the store unreachable.
       if (!shopifySessions || !shopifyApp) {
-        throw new Error("An app-installed Shopify shop needs ChannelEnvironment.shopifySessions and shopifyApp (SHOPIFY_API_KEY / SHOPIFY_API_SECRET)");
+        throw new Error(
+          "An app-installed Shopify shop needs ChannelEnvironment.shopifySessions and shopifyApp (SHOPIFY_API_KEY / SHOPIFY_API_SECRET)",
+        );
       }
       accessToken = shopifySessions.tokenProvider(connection.storeDomain, {
         encryptionKey: environment.encryptionKey,
@@ -65,5 +67,10 @@ export function channelForConnection(connection: ConnectionForChannel, environme
       ...(environment.shopifyFetch ? { fetch: environment.shopifyFetch } : {}),
     });
   }
-  return woocommerce.createWooCommerceChannel({ siteUrl: connection.storeDomain, consumerKey: credentials.consumerKey, consumerSecret: credentials.consumerSecret, log });
+  return woocommerce.createWooCommerceChannel({
+    siteUrl: connection.storeDomain,
+    consumerKey: credentials.consumerKey,
+    consumerSecret: credentials.consumerSecret,
+    log,
+  });
 }

@@ -27,7 +27,10 @@ const connectRequestSchema = z
     message: "a Shopify store is its myshopify.com domain",
     path: ["storeDomain"],
   })
-  .refine((r) => r.credentials.platform !== "woocommerce" || /^https?:\/\//u.test(r.storeDomain), { message: "a WooCommerce store is its site URL", path: ["storeDomain"] });
+  .refine((r) => r.credentials.platform !== "woocommerce" || /^https?:\/\//u.test(r.storeDomain), {
+    message: "a WooCommerce store is its site URL",
+    path: ["storeDomain"],
+  });
 
 export interface ConnectResult {
   connectionId: string;
@@ -41,27 +44,52 @@ export async function connectStore(
 ): Promise<ConnectResult> {
   const parsed = connectRequestSchema.safeParse(input);
   if (!parsed.success) {
-    throw new SyncError("invalid_input", "The connection request is not valid", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+    throw new SyncError(
+      "invalid_input",
+      "The connection request is not valid",
+      parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    );
   }
   const request = parsed.data;
   const platform = request.credentials.platform;
-  const location = await deps.prisma.location.findFirst({ where: { id: request.locationId, businessId: request.businessId } });
-  if (!location) throw new SyncError("invalid_input", "That location is not one of this business's", [{ path: "locationId", message: "unknown location" }]);
+  const location = await deps.prisma.location.findFirst({
+    where: { id: request.locationId, businessId: request.businessId },
+  });
+  if (!location)
+    throw new SyncError("invalid_input", "That location is not one of this business's", [
+      { path: "locationId", message: "unknown location" },
+    ]);
   const existing = await deps.prisma.connection.findUnique({ where: { storeDomain: request.storeDomain } });
   if (existing && (existing.businessId !== request.businessId || existing.status !== "disconnected")) {
-    throw new SyncError("invalid_input", "This store is already connected", [{ path: "storeDomain", message: "already connected" }]);
+    throw new SyncError("invalid_input", "This store is already connected", [
+      { path: "storeDomain", message: "already connected" },
+    ]);
   }
 
   const sealed = sealStoreCredentials(request.credentials, deps.channels.encryptionKey);
-  const candidate = { id: existing?.id ?? "new", platform, storeDomain: request.storeDomain, storeLocationId: null, credentials: sealed };
+  const candidate = {
+    id: existing?.id ?? "new",
+    platform,
+    storeDomain: request.storeDomain,
+    storeLocationId: null,
+    credentials: sealed,
+  };
   let store: StoreInfo;
   try {
     store = await channelForConnection(candidate, deps.channels).describeStore();
   } catch (error) {
     if (error instanceof ChannelError && error.code === "unauthorized") {
-      throw new SyncError("invalid_input", `${platform === "shopify" ? "Shopify" : "WooCommerce"} rejected these credentials`, [{ path: "credentials", message: "rejected by the store" }]);
+      throw new SyncError(
+        "invalid_input",
+        `${platform === "shopify" ? "Shopify" : "WooCommerce"} rejected these credentials`,
+        [{ path: "credentials", message: "rejected by the store" }],
+      );
     }
-    throw new SyncError("invalid_input", `The store could not be reached: ${error instanceof Error ? error.message : String(error)}`, [{ path: "storeDomain", message: "unreachable" }]);
+    throw new SyncError(
+      "invalid_input",
+      `The store could not be reached: ${error instanceof Error ? error.message : String(error)}`,
+      [{ path: "storeDomain", message: "unreachable" }],
+    );
   }
 
   const webhookSecret = randomBytes(24).toString("hex");
@@ -80,13 +108,23 @@ export async function connectStore(
     disconnectedAt: null,
     lastError: null,
   };
-  const connection = existing ? await deps.prisma.connection.update({ where: { id: existing.id }, data }) : await deps.prisma.connection.create({ data });
+  const connection = existing
+    ? await deps.prisma.connection.update({ where: { id: existing.id }, data })
+    : await deps.prisma.connection.create({ data });
 
   const channel = channelForConnection(connection, deps.channels);
-  const target = webhookTargetFor(connection, { publicUrl: deps.publicUrl, encryptionKey: deps.channels.encryptionKey });
+  const target = webhookTargetFor(connection, {
+    publicUrl: deps.publicUrl,
+    encryptionKey: deps.channels.encryptionKey,
+  });
   const report = target ? await keepWebhookSubscriptions(channel, target) : { healthy: [], created: [] };
   await deps.prisma.activityEvent.create({
-    data: { businessId: request.businessId, connectionId: connection.id, type: "connection_connected", message: `${store.name} connected` },
+    data: {
+      businessId: request.businessId,
+      connectionId: connection.id,
+      type: "connection_connected",
+      message: `${store.name} connected`,
+    },
   });
   return { connectionId: connection.id, store, webhooks: { created: report.created, healthy: report.healthy } };
 }
@@ -105,7 +143,10 @@ export async function redactShop(prisma: PrismaClient, shop: string): Promise<{ 
     prisma.activityEvent.deleteMany({ where: { businessId: connection.businessId, connectionId: connection.id } }),
     prisma.order.deleteMany({ where: { businessId: connection.businessId, connectionId: connection.id } }),
     prisma.listing.deleteMany({ where: { businessId: connection.businessId, connectionId: connection.id } }),
-    prisma.stockMovement.updateMany({ where: { businessId: connection.businessId, connectionId: connection.id }, data: { connectionId: null, externalRef: null } }),
+    prisma.stockMovement.updateMany({
+      where: { businessId: connection.businessId, connectionId: connection.id },
+      data: { connectionId: null, externalRef: null },
+    }),
     prisma.session.deleteMany({ where: { shop } }),
     prisma.connection.delete({ where: { id: connection.id } }),
   ]);

@@ -15,7 +15,9 @@ export const storeCredentialsSchema = z.union([
    * whoever needs it first (connections/shopify-sessions.ts).
    */
   z.object({ platform: z.literal("shopify"), tokenSource: z.literal("app_session") }).strict(),
-  z.object({ platform: z.literal("woocommerce"), consumerKey: z.string().min(1), consumerSecret: z.string().min(1) }).strict(),
+  z
+    .object({ platform: z.literal("woocommerce"), consumerKey: z.string().min(1), consumerSecret: z.string().min(1) })
+    .strict(),
 ]);
 
 export type StoreCredentials = z.infer<typeof storeCredentialsSchema>;

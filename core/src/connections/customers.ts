@@ -24,7 +24,10 @@ interface CustomerRequest {
 }
 
 const numericId = (value: unknown): string | null =>
-  (typeof value === "number" && Number.isSafeInteger(value) && value > 0) || (typeof value === "string" && /^\d+$/u.test(value)) ? String(value) : null;
+  (typeof value === "number" && Number.isSafeInteger(value) && value > 0) ||
+  (typeof value === "string" && /^\d+$/u.test(value))
+    ? String(value)
+    : null;
 
 /** customers/data_request `{customer:{id}, orders_requested:[...]}`, customers/redact `{customer:{id}, orders_to_redact:[...]}`. */
 function customerRequest(payload: unknown, ordersField: "orders_requested" | "orders_to_redact"): CustomerRequest {
@@ -33,7 +36,10 @@ function customerRequest(payload: unknown, ordersField: "orders_requested" | "or
   const orders = Array.isArray(body[ordersField]) ? (body[ordersField] as unknown[]) : [];
   return {
     customerId: numericId(customer.id),
-    orderIds: orders.map(numericId).filter((id): id is string => id !== null).map((id) => shopify.toGid("Order", id)),
+    orderIds: orders
+      .map(numericId)
+      .filter((id): id is string => id !== null)
+      .map((id) => shopify.toGid("Order", id)),
   };
 }
 
@@ -65,10 +71,21 @@ const SUMMARY =
   "It also keeps Shopify's order notifications as delivered, which include the customer details Shopify sends with an order. Sales recorded in Prokip name no customer.";
 
 /** customers/data_request: what is held about the customer, for the merchant to hand over. */
-export async function customerDataReport(deps: { prisma: PrismaClient; pool: pg.Pool }, shop: string, payload: unknown): Promise<CustomerDataReport> {
+export async function customerDataReport(
+  deps: { prisma: PrismaClient; pool: pg.Pool },
+  shop: string,
+  payload: unknown,
+): Promise<CustomerDataReport> {
   const request = customerRequest(payload, "orders_requested");
   const connection = await connectionByStoreDomain(deps.pool, "shopify", shop);
-  if (!connection) return { shop, customerId: request.customerId, summary: `${SUMMARY} This shop is not connected: nothing is held.`, orders: [], deliveries: [] };
+  if (!connection)
+    return {
+      shop,
+      customerId: request.customerId,
+      summary: `${SUMMARY} This shop is not connected: nothing is held.`,
+      orders: [],
+      deliveries: [],
+    };
   const orders = request.orderIds.length
     ? await deps.prisma.order.findMany({
         where: { businessId: connection.businessId, connectionId: connection.id, externalId: { in: request.orderIds } },
@@ -76,12 +93,22 @@ export async function customerDataReport(deps: { prisma: PrismaClient; pool: pg.
         orderBy: { createdAt: "asc" },
       })
     : [];
-  const { rows } = await deps.pool.query<{ id: string; topic: string; receivedAt: Date }>(DELIVERIES_ABOUT_CUSTOMER, [connection.id, request.orderIds, request.customerId]);
+  const { rows } = await deps.pool.query<{ id: string; topic: string; receivedAt: Date }>(DELIVERIES_ABOUT_CUSTOMER, [
+    connection.id,
+    request.orderIds,
+    request.customerId,
+  ]);
   return {
     shop,
     customerId: request.customerId,
     summary: SUMMARY,
-    orders: orders.map((o) => ({ id: o.externalId, number: o.number, paid: o.paid, cancelled: o.cancelled, lines: o.lines })),
+    orders: orders.map((o) => ({
+      id: o.externalId,
+      number: o.number,
+      paid: o.paid,
+      cancelled: o.cancelled,
+      lines: o.lines,
+    })),
     deliveries: rows.map((r) => ({ id: r.id, topic: r.topic, receivedAt: r.receivedAt.toISOString() })),
   };
 }
@@ -92,14 +119,17 @@ export async function customerDataReport(deps: { prisma: PrismaClient; pool: pg.
  * the stock ledger's movements for each order are keyed by them (a later notification of a
  * deleted order would be counted as a new sale).
  */
-export async function redactCustomer(deps: { pool: pg.Pool }, shop: string, payload: unknown): Promise<{ deliveriesDeleted: number }> {
+export async function redactCustomer(
+  deps: { pool: pg.Pool },
+  shop: string,
+  payload: unknown,
+): Promise<{ deliveriesDeleted: number }> {
   const request = customerRequest(payload, "orders_to_redact");
   const connection = await connectionByStoreDomain(deps.pool, "shopify", shop);
   if (!connection) return { deliveriesDeleted: 0 };
-  const { rowCount } = await deps.pool.query(`DELETE FROM "WebhookEvent" WHERE "id" IN (SELECT "id" FROM (${DELIVERIES_ABOUT_CUSTOMER}) AS about)`, [
-    connection.id,
-    request.orderIds,
-    request.customerId,
-  ]);
+  const { rowCount } = await deps.pool.query(
+    `DELETE FROM "WebhookEvent" WHERE "id" IN (SELECT "id" FROM (${DELIVERIES_ABOUT_CUSTOMER}) AS about)`,
+    [connection.id, request.orderIds, request.customerId],
+  );
   return { deliveriesDeleted: rowCount ?? 0 };
 }

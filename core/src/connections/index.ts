@@ -1,7 +1,26 @@
-export { storeCredentialsSchema, sealStoreCredentials, openStoreCredentials, type StoreCredentials } from "./credentials.ts";
+export {
+  storeCredentialsSchema,
+  sealStoreCredentials,
+  openStoreCredentials,
+  type StoreCredentials,
+} from "./credentials.ts";
 export { channelForConnection, type ChannelEnvironment, type ConnectionForChannel } from "./channels.ts";
-export { signInBusiness, signInToProkipAccount, sealProkipCredentials, posForBusiness, type ProkipClientConfig, type ProkipAccount } from "./prokip.ts";
-export { pauseConnection, resumeConnection, disconnectConnection, markUninstalled, uninstallStore, type UninstallOutcome } from "./lifecycle.ts";
+export {
+  signInBusiness,
+  signInToProkipAccount,
+  sealProkipCredentials,
+  posForBusiness,
+  type ProkipClientConfig,
+  type ProkipAccount,
+} from "./prokip.ts";
+export {
+  pauseConnection,
+  resumeConnection,
+  disconnectConnection,
+  markUninstalled,
+  uninstallStore,
+  type UninstallOutcome,
+} from "./lifecycle.ts";
 export { appOwnsWebhooks, webhookTargetFor, shopifyWebhookUrl, wooCommerceWebhookUrl } from "./webhooks.ts";
 export { customerDataReport, redactCustomer, type CustomerDataReport } from "./customers.ts";
 export { connectStore, redactShop, type ConnectResult } from "./connect.ts";

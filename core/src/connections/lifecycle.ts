@@ -14,7 +14,13 @@ import { SyncError } from "../domain/index.ts";
 
 type Status = "active" | "paused" | "needs_attention" | "disconnected";
 
-async function transition(pool: pg.Pool, connectionId: string, from: Status[], to: Status, activity: { type: string; message: string }): Promise<Status> {
+async function transition(
+  pool: pg.Pool,
+  connectionId: string,
+  from: Status[],
+  to: Status,
+  activity: { type: string; message: string },
+): Promise<Status> {
   const { rows } = await pool.query<{ businessId: string; status: Status }>(
     `UPDATE "Connection" SET "status" = $3::"ConnectionStatus", "updatedAt" = now(),
             "disconnectedAt" = CASE WHEN $3::"ConnectionStatus" = 'disconnected' THEN now() ELSE "disconnectedAt" END
@@ -24,25 +30,43 @@ async function transition(pool: pg.Pool, connectionId: string, from: Status[], t
   );
   const updated = rows[0];
   if (!updated) {
-    const current = await pool.query<{ status: Status }>(`SELECT "status" FROM "Connection" WHERE "id" = $1`, [connectionId]);
+    const current = await pool.query<{ status: Status }>(`SELECT "status" FROM "Connection" WHERE "id" = $1`, [
+      connectionId,
+    ]);
     if (!current.rows[0]) throw new SyncError("unknown_connection", `No connection ${connectionId}`);
     if (current.rows[0].status === to) return to; // already there: asking twice is fine
-    throw new SyncError("connection_not_active", `The store is ${current.rows[0].status.replace("_", " ")}; it cannot be set to ${to.replace("_", " ")}`);
+    throw new SyncError(
+      "connection_not_active",
+      `The store is ${current.rows[0].status.replace("_", " ")}; it cannot be set to ${to.replace("_", " ")}`,
+    );
   }
-  await pool.query(`INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message") VALUES ($1, $2, $3, $4)`, [updated.businessId, connectionId, activity.type, activity.message]);
+  await pool.query(
+    `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message") VALUES ($1, $2, $3, $4)`,
+    [updated.businessId, connectionId, activity.type, activity.message],
+  );
   return to;
 }
 
 export function pauseConnection(pool: pg.Pool, connectionId: string): Promise<Status> {
-  return transition(pool, connectionId, ["active", "needs_attention"], "paused", { type: "connection_paused", message: "Sync paused: orders are still recorded, stock is not sent to the store" });
+  return transition(pool, connectionId, ["active", "needs_attention"], "paused", {
+    type: "connection_paused",
+    message: "Sync paused: orders are still recorded, stock is not sent to the store",
+  });
 }
 
 export function resumeConnection(pool: pg.Pool, connectionId: string): Promise<Status> {
-  return transition(pool, connectionId, ["paused", "needs_attention"], "active", { type: "connection_resumed", message: "Sync resumed: catching up on what changed while paused" });
+  return transition(pool, connectionId, ["paused", "needs_attention"], "active", {
+    type: "connection_resumed",
+    message: "Sync resumed: catching up on what changed while paused",
+  });
 }
 
 /** Removes the store's webhooks (best effort: the store may be unreachable), then disconnects. */
-export async function disconnectConnection(pool: pg.Pool, connectionId: string, options: { channel: Channel | null; webhookUrl: string | null }): Promise<{ webhooksRemoved: number; webhookError: string | null }> {
+export async function disconnectConnection(
+  pool: pg.Pool,
+  connectionId: string,
+  options: { channel: Channel | null; webhookUrl: string | null },
+): Promise<{ webhooksRemoved: number; webhookError: string | null }> {
   let webhooksRemoved = 0;
   let webhookError: string | null = null;
   if (options.channel && options.webhookUrl) {
@@ -73,7 +97,11 @@ export type UninstallOutcome =
  * store's latest connect (`connectedAt`) is ignored, checked in the same statement that
  * disconnects. Without `triggeredAt` it is applied.
  */
-export async function markUninstalled(pool: pg.Pool, connectionId: string, options: { triggeredAt?: Date | null } = {}): Promise<UninstallOutcome> {
+export async function markUninstalled(
+  pool: pg.Pool,
+  connectionId: string,
+  options: { triggeredAt?: Date | null } = {},
+): Promise<UninstallOutcome> {
   const triggeredAt = options.triggeredAt ?? null;
   const { rows } = await pool.query<{ businessId: string; platform: string; storeDomain: string }>(
     `UPDATE "Connection" SET "status" = 'disconnected', "disconnectedAt" = now(), "credentials" = NULL, "webhookSecret" = NULL, "updatedAt" = now()
@@ -83,11 +111,10 @@ export async function markUninstalled(pool: pg.Pool, connectionId: string, optio
   );
   const stopped = rows[0];
   if (stopped) {
-    await pool.query(`INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message") VALUES ($1, $2, 'app_uninstalled', $3)`, [
-      stopped.businessId,
-      connectionId,
-      "The app was uninstalled from the store: sync stopped, history kept",
-    ]);
+    await pool.query(
+      `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message") VALUES ($1, $2, 'app_uninstalled', $3)`,
+      [stopped.businessId, connectionId, "The app was uninstalled from the store: sync stopped, history kept"],
+    );
     await forgetSignIn(pool, stopped, triggeredAt);
     return "uninstalled";
   }
@@ -112,7 +139,10 @@ export async function uninstallStore(
   pool: pg.Pool,
   store: { platform: "shopify" | "woocommerce"; storeDomain: string; triggeredAt: Date | null },
 ): Promise<UninstallOutcome | "not_connected"> {
-  const { rows } = await pool.query<{ id: string }>(`SELECT "id" FROM "Connection" WHERE "storeDomain" = $1 AND "platform" = $2::"Platform"`, [store.storeDomain, store.platform]);
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT "id" FROM "Connection" WHERE "storeDomain" = $1 AND "platform" = $2::"Platform"`,
+    [store.storeDomain, store.platform],
+  );
   const connection = rows[0];
   if (connection) return markUninstalled(pool, connection.id, { triggeredAt: store.triggeredAt });
   await forgetSignIn(pool, store, store.triggeredAt);
@@ -120,14 +150,20 @@ export async function uninstallStore(
 }
 
 /** A sign-in made after the uninstall was triggered belongs to the new installation and stays. */
-async function forgetSignIn(pool: pg.Pool, store: { platform: string; storeDomain: string }, triggeredAt: Date | null): Promise<void> {
-  await pool.query(`DELETE FROM "StoreSignIn" WHERE "platform" = $1::"Platform" AND "storeDomain" = $2 AND ($3::timestamptz IS NULL OR "signedInAt" <= $3::timestamptz)`, [
-    store.platform,
-    store.storeDomain,
-    triggeredAt,
-  ]);
+async function forgetSignIn(
+  pool: pg.Pool,
+  store: { platform: string; storeDomain: string },
+  triggeredAt: Date | null,
+): Promise<void> {
+  await pool.query(
+    `DELETE FROM "StoreSignIn" WHERE "platform" = $1::"Platform" AND "storeDomain" = $2 AND ($3::timestamptz IS NULL OR "signedInAt" <= $3::timestamptz)`,
+    [store.platform, store.storeDomain, triggeredAt],
+  );
 }
 
 async function eraseCredentials(pool: pg.Pool, connectionId: string): Promise<void> {
-  await pool.query(`UPDATE "Connection" SET "credentials" = NULL, "webhookSecret" = NULL, "updatedAt" = now() WHERE "id" = $1`, [connectionId]);
+  await pool.query(
+    `UPDATE "Connection" SET "credentials" = NULL, "webhookSecret" = NULL, "updatedAt" = now() WHERE "id" = $1`,
+    [connectionId],
+  );
 }

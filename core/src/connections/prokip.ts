@@ -40,8 +40,17 @@ export async function signInToProkipAccount(input: {
   timeoutMs?: number;
 }): Promise<ProkipAccount> {
   const client = { baseUrl: input.baseUrl, clientId: input.client.clientId, clientSecret: input.client.clientSecret };
-  const settings = { ...(input.retry ? { retry: input.retry } : {}), ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}) };
-  let tokens = await prokip.signInToProkip({ ...client, username: input.username, password: input.password, log: input.log, ...settings });
+  const settings = {
+    ...(input.retry ? { retry: input.retry } : {}),
+    ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
+  };
+  let tokens = await prokip.signInToProkip({
+    ...client,
+    username: input.username,
+    password: input.password,
+    log: input.log,
+    ...settings,
+  });
   const pos = prokip.createProkipPos({
     ...client,
     log: input.log,
@@ -62,7 +71,14 @@ export function sealProkipCredentials(username: string, tokens: prokip.ProkipTok
 export async function signInBusiness(
   prisma: PrismaClient,
   businessId: string,
-  input: { baseUrl: string; username: string; password: string; client: ProkipClientConfig; encryptionKey: Buffer; log?: Logger },
+  input: {
+    baseUrl: string;
+    username: string;
+    password: string;
+    client: ProkipClientConfig;
+    encryptionKey: Buffer;
+    log?: Logger;
+  },
 ): Promise<void> {
   const account = await signInToProkipAccount({ ...input, log: input.log ?? pino({ enabled: false }) });
   await prisma.business.update({
@@ -87,19 +103,34 @@ type StoredCredentialsInput = { username: string; tokens: prokip.ProkipTokens };
 export async function posForBusiness(
   prisma: PrismaClient,
   businessId: string,
-  environment: { client: ProkipClientConfig; encryptionKey: Buffer; log: Logger; limiter?: prokip.ProkipPosOptions["limiter"] },
+  environment: {
+    client: ProkipClientConfig;
+    encryptionKey: Buffer;
+    log: Logger;
+    limiter?: prokip.ProkipPosOptions["limiter"];
+  },
 ): Promise<PosSystem> {
-  const business = await prisma.business.findUnique({ where: { id: businessId }, select: { prokipBaseUrl: true, prokipCredentials: true, prokipSignedOutAt: true } });
-  if (!business?.prokipBaseUrl || !business.prokipCredentials) throw new SyncError("unknown_business", "The business is not signed in to Prokip");
+  const business = await prisma.business.findUnique({
+    where: { id: businessId },
+    select: { prokipBaseUrl: true, prokipCredentials: true, prokipSignedOutAt: true },
+  });
+  if (!business?.prokipBaseUrl || !business.prokipCredentials)
+    throw new SyncError("unknown_business", "The business is not signed in to Prokip");
   const baseUrl = business.prokipBaseUrl;
   const tokens: prokip.TokenStore = {
     async load() {
-      const row = await prisma.business.findUniqueOrThrow({ where: { id: businessId }, select: { prokipCredentials: true } });
+      const row = await prisma.business.findUniqueOrThrow({
+        where: { id: businessId },
+        select: { prokipCredentials: true },
+      });
       const stored = openJson<StoredProkipCredentials>(row.prokipCredentials!, environment.encryptionKey);
       return prokip.prokipTokensSchema.parse(stored.tokens);
     },
     async save(next) {
-      const row = await prisma.business.findUniqueOrThrow({ where: { id: businessId }, select: { prokipCredentials: true } });
+      const row = await prisma.business.findUniqueOrThrow({
+        where: { id: businessId },
+        select: { prokipCredentials: true },
+      });
       const stored = openJson<StoredProkipCredentials>(row.prokipCredentials!, environment.encryptionKey);
       await prisma.business.update({
         where: { id: businessId },
@@ -119,7 +150,10 @@ export async function posForBusiness(
   return watchSignIn(pos, {
     async refused() {
       signedOut = true;
-      await prisma.business.updateMany({ where: { id: businessId, prokipSignedOutAt: null }, data: { prokipSignedOutAt: new Date() } });
+      await prisma.business.updateMany({
+        where: { id: businessId, prokipSignedOutAt: null },
+        data: { prokipSignedOutAt: new Date() },
+      });
     },
     async accepted() {
       // Written only when it changes: this runs after every request.
@@ -139,7 +173,8 @@ function watchSignIn(pos: PosSystem, watch: { refused(): Promise<void>; accepted
       try {
         result = await call(...args);
       } catch (error) {
-        if (error instanceof ChannelError && error.code === "unauthorized") await watch.refused().catch(() => undefined);
+        if (error instanceof ChannelError && error.code === "unauthorized")
+          await watch.refused().catch(() => undefined);
         throw error;
       }
       await watch.accepted().catch(() => undefined);

@@ -91,7 +91,8 @@ const tokenAnswerSchema = z.object({
   refresh_token_expires_in: z.number().int().positive().optional(),
 });
 
-const unauthorized = (message: string, status: number | null = null) => new ChannelError("unauthorized", message, { status });
+const unauthorized = (message: string, status: number | null = null) =>
+  new ChannelError("unauthorized", message, { status });
 
 /**
  * The offline sessions of app-installed shops, over a pg pool. One per process: it remembers the
@@ -137,12 +138,15 @@ export class ShopifySessions {
   private async obtain(shop: string, deps: SessionTokenDependencies, rejected: string | undefined): Promise<string> {
     // Most of the time the row is fresh (another process refreshed it, or we are new): no lock.
     const stored = await readSession(this.pool, shop, deps, false);
-    if (stored.accessToken !== null && stored.accessToken !== rejected && usable(stored.expires)) return this.remember(shop, stored.accessToken, stored.expires);
+    if (stored.accessToken !== null && stored.accessToken !== rejected && usable(stored.expires))
+      return this.remember(shop, stored.accessToken, stored.expires);
     return withTransaction(this.pool, async (sql) => {
       // Read again under the lock: whoever held it before us may have refreshed already.
       const locked = await readSession(sql, shop, deps, true);
-      if (locked.accessToken !== null && locked.accessToken !== rejected && usable(locked.expires)) return this.remember(shop, locked.accessToken, locked.expires);
-      if (!locked.refreshToken) throw unauthorized(`Shopify refused ${shop}'s access token and the app session has no refresh token`);
+      if (locked.accessToken !== null && locked.accessToken !== rejected && usable(locked.expires))
+        return this.remember(shop, locked.accessToken, locked.expires);
+      if (!locked.refreshToken)
+        throw unauthorized(`Shopify refused ${shop}'s access token and the app session has no refresh token`);
       const fresh = await refreshAtShopify(shop, locked.refreshToken, deps);
       // Committed with the lock: the next reader sees the new pair, never the spent one.
       await sql.query(
@@ -175,14 +179,20 @@ function usable(expires: Date | null): boolean {
   return expires === null || expires.getTime() - Date.now() > REFRESH_MARGIN_MS;
 }
 
-async function readSession(sql: Sql | pg.Pool, shop: string, deps: SessionTokenDependencies, lock: boolean): Promise<OfflineSession> {
+async function readSession(
+  sql: Sql | pg.Pool,
+  shop: string,
+  deps: SessionTokenDependencies,
+  lock: boolean,
+): Promise<OfflineSession> {
   const { rows } = await sql.query<{ accessToken: string; expires: Date | null; refreshToken: string | null }>(
     `SELECT "accessToken", "expires", "refreshToken" FROM "Session" WHERE "id" = $1${lock ? " FOR UPDATE" : ""}`,
     [offlineSessionId(shop)],
   );
   const row = rows[0];
   // The app deletes a shop's sessions on app/uninstalled; no row means no way in.
-  if (!row || (!row.accessToken && !row.refreshToken)) throw unauthorized(`${shop} has no offline app session (the app is not installed, or was uninstalled)`);
+  if (!row || (!row.accessToken && !row.refreshToken))
+    throw unauthorized(`${shop} has no offline app session (the app is not installed, or was uninstalled)`);
   try {
     return {
       // The library stores "" for an access token it invalidated.
@@ -193,7 +203,10 @@ async function readSession(sql: Sql | pg.Pool, shop: string, deps: SessionTokenD
   } catch (error) {
     // A row written before sessions were sealed, or sealed with another key. Opening the app
     // replaces it (its storage treats such a row as absent and exchanges a new token).
-    deps.log.error({ shop, err: error instanceof Error ? error.message : String(error) }, "the shop's app session could not be opened");
+    deps.log.error(
+      { shop, err: error instanceof Error ? error.message : String(error) },
+      "the shop's app session could not be opened",
+    );
     throw unauthorized(`${shop}'s app session could not be opened: open the app in Shopify admin to renew it`);
   }
 }
@@ -206,9 +219,20 @@ async function refreshAtShopify(
   shop: string,
   refreshToken: string,
   deps: SessionTokenDependencies,
-): Promise<{ accessToken: string; expires: Date | null; refreshToken: string | null; refreshTokenExpires: Date | null; scope: string | null }> {
+): Promise<{
+  accessToken: string;
+  expires: Date | null;
+  refreshToken: string | null;
+  refreshTokenExpires: Date | null;
+  scope: string | null;
+}> {
   const fetchImpl = deps.fetch ?? ((url, init) => fetch(url, init));
-  const body = JSON.stringify({ client_id: deps.app.apiKey, client_secret: deps.app.apiSecret, grant_type: "refresh_token", refresh_token: refreshToken });
+  const body = JSON.stringify({
+    client_id: deps.app.apiKey,
+    client_secret: deps.app.apiSecret,
+    grant_type: "refresh_token",
+    refresh_token: refreshToken,
+  });
   const answer = await pRetry(
     async () => {
       let response: Response;
@@ -221,19 +245,31 @@ async function refreshAtShopify(
         });
       } catch (error) {
         // Safe to send again: the refresh token stays usable until its replacement is used.
-        throw new ChannelError("unavailable", `Shopify's token endpoint for ${shop} did not answer: ${(error as Error).message}`);
+        throw new ChannelError(
+          "unavailable",
+          `Shopify's token endpoint for ${shop} did not answer: ${(error as Error).message}`,
+        );
       }
       const text = await response.text().catch(() => "");
       if (response.ok) return { text, receivedAt: Date.now() };
       const error = oauthError(text);
-      if (RETRYABLE_STATUS.has(response.status)) throw new ChannelError("unavailable", `Shopify's token endpoint answered ${response.status}`, { status: response.status });
+      if (RETRYABLE_STATUS.has(response.status))
+        throw new ChannelError("unavailable", `Shopify's token endpoint answered ${response.status}`, {
+          status: response.status,
+        });
       // 402 frozen, 423 locked: the shop is unavailable, not the app unauthorized.
       if (response.status === 402 || response.status === 423) {
-        throw new AbortError(new ChannelError("unavailable", `Shopify shop ${shop} is unavailable (${response.status})`, { status: response.status }));
+        throw new AbortError(
+          new ChannelError("unavailable", `Shopify shop ${shop} is unavailable (${response.status})`, {
+            status: response.status,
+          }),
+        );
       }
       // invalid_grant (revoked, expired, already rotated), invalid_client, unknown shop: only a
       // new authorisation (the merchant opening the app) helps.
-      throw new AbortError(unauthorized(`Shopify refused to refresh ${shop}'s access token (${error})`, response.status));
+      throw new AbortError(
+        unauthorized(`Shopify refused to refresh ${shop}'s access token (${error})`, response.status),
+      );
     },
     {
       retries: deps.retries ?? 4,
@@ -242,7 +278,10 @@ async function refreshAtShopify(
       randomize: true,
       onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
         // The grant is named, never the body: it holds the app secret and the refresh token.
-        deps.log.warn({ shop, attempt: attemptNumber, retriesLeft, message: error.message }, "refreshing the Shopify access token failed");
+        deps.log.warn(
+          { shop, attempt: attemptNumber, retriesLeft, message: error.message },
+          "refreshing the Shopify access token failed",
+        );
       },
     },
   );
@@ -252,7 +291,8 @@ async function refreshAtShopify(
   } catch {
     throw new ChannelError("unavailable", `Shopify answered ${shop}'s token refresh in an unexpected shape`);
   }
-  const at = (seconds: number | undefined) => (seconds === undefined ? null : new Date(answer.receivedAt + seconds * 1000));
+  const at = (seconds: number | undefined) =>
+    seconds === undefined ? null : new Date(answer.receivedAt + seconds * 1000);
   return {
     accessToken: parsed.access_token,
     expires: at(parsed.expires_in),
@@ -266,7 +306,12 @@ function oauthError(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: unknown; error_description?: unknown; errors?: unknown };
     const code = typeof body.error === "string" ? body.error : null;
-    const description = typeof body.error_description === "string" ? body.error_description : typeof body.errors === "string" ? body.errors : null;
+    const description =
+      typeof body.error_description === "string"
+        ? body.error_description
+        : typeof body.errors === "string"
+          ? body.errors
+          : null;
     return [code, description].filter(Boolean).join(": ") || "no details";
   } catch {
     return "no details";

@@ -19,7 +19,9 @@ const SHOPIFY_SECRET_PLACEHOLDER = "signed-with-the-app-secret";
 
 /** True when the Shopify app's own subscriptions deliver this store's webhooks. */
 export function appOwnsWebhooks(credentials: StoreCredentials): boolean {
-  return credentials.platform === "shopify" && "tokenSource" in credentials && credentials.tokenSource === "app_session";
+  return (
+    credentials.platform === "shopify" && "tokenSource" in credentials && credentials.tokenSource === "app_session"
+  );
 }
 
 export function shopifyWebhookUrl(publicUrl: string): string {
@@ -35,13 +37,22 @@ export function wooCommerceWebhookUrl(publicUrl: string, connectionId: string): 
  * WooCommerce site without its signing secret).
  */
 export function webhookTargetFor(
-  connection: { id: string; platform: "shopify" | "woocommerce"; credentials: string | null; webhookSecret: string | null },
+  connection: {
+    id: string;
+    platform: "shopify" | "woocommerce";
+    credentials: string | null;
+    webhookSecret: string | null;
+  },
   environment: { publicUrl: string; encryptionKey: Buffer },
 ): WebhookTarget | null {
   if (!connection.credentials) return null;
   if (connection.platform === "shopify") {
     const credentials = openStoreCredentials(connection.credentials, environment.encryptionKey);
-    return { url: shopifyWebhookUrl(environment.publicUrl), topics: appOwnsWebhooks(credentials) ? [] : shopify.SHOPIFY_WEBHOOK_TOPICS, secret: SHOPIFY_SECRET_PLACEHOLDER };
+    return {
+      url: shopifyWebhookUrl(environment.publicUrl),
+      topics: appOwnsWebhooks(credentials) ? [] : shopify.SHOPIFY_WEBHOOK_TOPICS,
+      secret: SHOPIFY_SECRET_PLACEHOLDER,
+    };
   }
   if (!connection.webhookSecret) return null;
   return {

@@ -10,7 +10,14 @@ import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import type { SandboxCredentials } from "@prokip-sync/sandbox";
 import { shopify, woocommerce } from "../channels/index.ts";
-import { channelForConnection, posForBusiness, sealStoreCredentials, signInBusiness, type ChannelEnvironment, type ProkipClientConfig } from "../connections/index.ts";
+import {
+  channelForConnection,
+  posForBusiness,
+  sealStoreCredentials,
+  signInBusiness,
+  type ChannelEnvironment,
+  type ProkipClientConfig,
+} from "../connections/index.ts";
 import type { Logger } from "../log/index.ts";
 import { encryptSecret } from "../security/index.ts";
 import { runSetup, type SetupDeps } from "../setup/index.ts";
@@ -42,7 +49,10 @@ export async function connectDemoBusiness(deps: DemoDependencies): Promise<DemoB
   const { prisma, credentials } = deps;
   // The emulated Prokip starts empty at every start, so every business signed in to it before
   // (the demo, and any a merchant screen joined or made with "Try with sample data") is stale.
-  const stale = await prisma.business.findMany({ where: { OR: [{ name: DEMO_BUSINESS_NAME }, { prokipBaseUrl: credentials.prokip.baseUrl }] }, select: { id: true } });
+  const stale = await prisma.business.findMany({
+    where: { OR: [{ name: DEMO_BUSINESS_NAME }, { prokipBaseUrl: credentials.prokip.baseUrl }] },
+    select: { id: true },
+  });
   for (const old of stale) {
     await eraseBusiness(deps.pool, old.id);
   }
@@ -56,7 +66,9 @@ export async function connectDemoBusiness(deps: DemoDependencies): Promise<DemoB
     encryptionKey: deps.encryptionKey,
   });
   const prokipLocation = credentials.prokip.locations[0]!;
-  const location = await prisma.location.create({ data: { businessId: business.id, name: prokipLocation.name, prokipLocationId: prokipLocation.id } });
+  const location = await prisma.location.create({
+    data: { businessId: business.id, name: prokipLocation.name, prokipLocationId: prokipLocation.id },
+  });
 
   const shopifyConnection = await prisma.connection.create({
     data: {
@@ -65,7 +77,10 @@ export async function connectDemoBusiness(deps: DemoDependencies): Promise<DemoB
       storeDomain: credentials.shopify.shop,
       locationId: location.id,
       setupStrategy: "push",
-      credentials: sealStoreCredentials({ platform: "shopify", accessToken: credentials.shopify.accessToken }, deps.encryptionKey),
+      credentials: sealStoreCredentials(
+        { platform: "shopify", accessToken: credentials.shopify.accessToken },
+        deps.encryptionKey,
+      ),
     },
   });
   const wooSecret = randomBytes(24).toString("hex");
@@ -76,7 +91,14 @@ export async function connectDemoBusiness(deps: DemoDependencies): Promise<DemoB
       storeDomain: credentials.woocommerce.siteUrl,
       locationId: location.id,
       setupStrategy: "push",
-      credentials: sealStoreCredentials({ platform: "woocommerce", consumerKey: credentials.woocommerce.consumerKey, consumerSecret: credentials.woocommerce.consumerSecret }, deps.encryptionKey),
+      credentials: sealStoreCredentials(
+        {
+          platform: "woocommerce",
+          consumerKey: credentials.woocommerce.consumerKey,
+          consumerSecret: credentials.woocommerce.consumerSecret,
+        },
+        deps.encryptionKey,
+      ),
       webhookSecret: encryptSecret(wooSecret, deps.encryptionKey),
     },
   });
@@ -87,22 +109,52 @@ export async function connectDemoBusiness(deps: DemoDependencies): Promise<DemoB
     pool: deps.pool,
     log: deps.log,
     channelFor: (connection) => channelForConnection(connection, deps.channels),
-    posFor: (businessId) => posForBusiness(prisma, businessId, { client: deps.prokipClient, encryptionKey: deps.encryptionKey, log: deps.log }),
+    posFor: (businessId) =>
+      posForBusiness(prisma, businessId, {
+        client: deps.prokipClient,
+        encryptionKey: deps.encryptionKey,
+        log: deps.log,
+      }),
   };
   for (const connectionId of [shopifyConnection.id, wooConnection.id]) {
     const run = await runSetup(setup, { connectionId, strategy: "push", options: { status: "active" } });
     deps.log.info({ connectionId, state: run.state, counts: run.counts }, "demo store set up");
   }
 
-  await channelForConnection(shopifyConnection, deps.channels).ensureWebhooks({ url: `${deps.publicUrl}/webhooks/shopify`, topics: shopify.SHOPIFY_WEBHOOK_TOPICS, secret: "signed-with-the-app-secret" });
-  await channelForConnection(wooConnection, deps.channels).ensureWebhooks({ url: `${deps.publicUrl}/webhooks/woocommerce/${wooConnection.id}`, topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS, secret: wooSecret });
+  await channelForConnection(shopifyConnection, deps.channels).ensureWebhooks({
+    url: `${deps.publicUrl}/webhooks/shopify`,
+    topics: shopify.SHOPIFY_WEBHOOK_TOPICS,
+    secret: "signed-with-the-app-secret",
+  });
+  await channelForConnection(wooConnection, deps.channels).ensureWebhooks({
+    url: `${deps.publicUrl}/webhooks/woocommerce/${wooConnection.id}`,
+    topics: woocommerce.WOOCOMMERCE_WEBHOOK_TOPICS,
+    secret: wooSecret,
+  });
 
-  return { businessId: business.id, locationId: location.id, prokipLocationId: prokipLocation.id, shopifyConnectionId: shopifyConnection.id, wooConnectionId: wooConnection.id };
+  return {
+    businessId: business.id,
+    locationId: location.id,
+    prokipLocationId: prokipLocation.id,
+    shopifyConnectionId: shopifyConnection.id,
+    wooConnectionId: wooConnection.id,
+  };
 }
 
 /** Every row of one tenant, in an order the foreign keys accept. */
 async function eraseBusiness(pool: pg.Pool, businessId: string): Promise<void> {
-  for (const table of ["WebhookEvent", "ActivityEvent", "SyncRun", "StockMovement", "Order", "Listing", "StockLevel", "Variant", "Connection", "Location"]) {
+  for (const table of [
+    "WebhookEvent",
+    "ActivityEvent",
+    "SyncRun",
+    "StockMovement",
+    "Order",
+    "Listing",
+    "StockLevel",
+    "Variant",
+    "Connection",
+    "Location",
+  ]) {
     await pool.query(`DELETE FROM "${table}" WHERE "businessId" = $1`, [businessId]);
   }
   await pool.query(`DELETE FROM "Business" WHERE "id" = $1`, [businessId]);

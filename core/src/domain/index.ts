@@ -1,5 +1,12 @@
 export { SyncError, isSyncError, httpStatusFor, type ErrorCode } from "./errors.ts";
-export { normalizeSku, matchBySku, type SkuItem, type SkuMatch, type SkuConflict, type SkuConflictReason } from "./sku.ts";
+export {
+  normalizeSku,
+  matchBySku,
+  type SkuItem,
+  type SkuMatch,
+  type SkuConflict,
+  type SkuConflictReason,
+} from "./sku.ts";
 export {
   storeTarget,
   fellToLowStock,

@@ -25,11 +25,20 @@ export const orderLineSchema = z
     restockedQuantity: quantity.default(0),
     title: z.string().optional(),
     /** Price per unit paid by the customer, as a decimal string. */
-    unitPrice: z.string().regex(/^-?\d+(\.\d+)?$/u, "must be a decimal string").optional(),
+    unitPrice: z
+      .string()
+      .regex(/^-?\d+(\.\d+)?$/u, "must be a decimal string")
+      .optional(),
   })
   .strict()
-  .refine((line) => line.restockedQuantity <= line.quantity, { message: "restocked quantity exceeds ordered quantity", path: ["restockedQuantity"] })
-  .refine((line) => line.refundedQuantity <= line.quantity, { message: "refunded quantity exceeds ordered quantity", path: ["refundedQuantity"] });
+  .refine((line) => line.restockedQuantity <= line.quantity, {
+    message: "restocked quantity exceeds ordered quantity",
+    path: ["restockedQuantity"],
+  })
+  .refine((line) => line.refundedQuantity <= line.quantity, {
+    message: "refunded quantity exceeds ordered quantity",
+    path: ["refundedQuantity"],
+  });
 
 export const normalizedOrderSchema = z
   .object({
@@ -66,12 +75,18 @@ export type NormalizedOrder = z.infer<typeof normalizedOrderSchema>;
  * be ordered: the later arrival is applied and reconciliation reads the order again. `paid` is
  * left out: a store may report a cancelled or refunded order as unpaid.
  */
-export function isEarlierTiedState(candidate: Pick<NormalizedOrder, "cancelled" | "lines">, known: Pick<NormalizedOrder, "cancelled" | "lines">): boolean {
+export function isEarlierTiedState(
+  candidate: Pick<NormalizedOrder, "cancelled" | "lines">,
+  known: Pick<NormalizedOrder, "cancelled" | "lines">,
+): boolean {
   const steps: number[] = [Number(candidate.cancelled) - Number(known.cancelled)];
   const lines = new Map(candidate.lines.map((line) => [line.lineId, line]));
   for (const line of known.lines) {
     const same = lines.get(line.lineId);
-    steps.push((same?.refundedQuantity ?? 0) - line.refundedQuantity, (same?.restockedQuantity ?? 0) - line.restockedQuantity);
+    steps.push(
+      (same?.refundedQuantity ?? 0) - line.refundedQuantity,
+      (same?.restockedQuantity ?? 0) - line.restockedQuantity,
+    );
   }
   return steps.some((step) => step < 0) && !steps.some((step) => step > 0);
 }
@@ -127,7 +142,11 @@ export interface PlannedOrderMovement {
 export function planOrderMovements(
   soldByVariant: ReadonlyMap<string, number>,
   recordedByVariant: ReadonlyMap<string, number>,
-  context: { cancelled: boolean; restockedNow: ReadonlyMap<string, number>; restockedBefore: ReadonlyMap<string, number> },
+  context: {
+    cancelled: boolean;
+    restockedNow: ReadonlyMap<string, number>;
+    restockedBefore: ReadonlyMap<string, number>;
+  },
 ): PlannedOrderMovement[] {
   const variants = new Set([...soldByVariant.keys(), ...recordedByVariant.keys()]);
   const planned: PlannedOrderMovement[] = [];

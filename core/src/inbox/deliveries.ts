@@ -24,14 +24,26 @@ export interface Delivery {
 }
 
 /** Stores a delivery; "duplicate" when this delivery id was already stored for the connection. */
-export async function recordDelivery(pool: pg.Pool, delivery: Delivery): Promise<{ status: "stored" | "duplicate"; id: string | null }> {
+export async function recordDelivery(
+  pool: pg.Pool,
+  delivery: Delivery,
+): Promise<{ status: "stored" | "duplicate"; id: string | null }> {
   const { rows } = await pool.query<{ id: string }>({
     name: "inbox.record-delivery",
     text: `INSERT INTO "WebhookEvent" ("businessId", "connectionId", "platform", "topic", "deliveryId", "webhookId", "payload", "triggeredAt")
            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
            ON CONFLICT ("businessId", "connectionId", "deliveryId") DO NOTHING
            RETURNING "id"`,
-    values: [delivery.businessId, delivery.connectionId, delivery.platform, delivery.topic, delivery.deliveryId, delivery.webhookId, delivery.rawBody, delivery.triggeredAt],
+    values: [
+      delivery.businessId,
+      delivery.connectionId,
+      delivery.platform,
+      delivery.topic,
+      delivery.deliveryId,
+      delivery.webhookId,
+      delivery.rawBody,
+      delivery.triggeredAt,
+    ],
   });
   return rows[0] ? { status: "stored", id: rows[0].id } : { status: "duplicate", id: null };
 }
@@ -55,7 +67,11 @@ export function keepsDeliveries(connection: Pick<ReceivingConnection, "status">)
 
 const connectionColumns = `"id", "businessId", "platform", "status", "webhookSecret"`;
 
-export async function connectionByStoreDomain(pool: pg.Pool, platform: Platform, storeDomain: string): Promise<ReceivingConnection | null> {
+export async function connectionByStoreDomain(
+  pool: pg.Pool,
+  platform: Platform,
+  storeDomain: string,
+): Promise<ReceivingConnection | null> {
   const { rows } = await pool.query<ReceivingConnection>({
     name: "inbox.connection-by-domain",
     text: `SELECT ${connectionColumns} FROM "Connection" WHERE "storeDomain" = $1 AND "platform" = $2`,
@@ -64,7 +80,11 @@ export async function connectionByStoreDomain(pool: pg.Pool, platform: Platform,
   return rows[0] ?? null;
 }
 
-export async function connectionById(pool: pg.Pool, platform: Platform, id: string): Promise<ReceivingConnection | null> {
+export async function connectionById(
+  pool: pg.Pool,
+  platform: Platform,
+  id: string,
+): Promise<ReceivingConnection | null> {
   const { rows } = await pool.query<ReceivingConnection>({
     name: "inbox.connection-by-id",
     text: `SELECT ${connectionColumns} FROM "Connection" WHERE "id" = $1 AND "platform" = $2`,

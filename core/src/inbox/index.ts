@@ -1,1 +1,8 @@
-export { recordDelivery, connectionByStoreDomain, connectionById, keepsDeliveries, type Delivery, type ReceivingConnection } from "./deliveries.ts";
+export {
+  recordDelivery,
+  connectionByStoreDomain,
+  connectionById,
+  keepsDeliveries,
+  type Delivery,
+  type ReceivingConnection,
+} from "./deliveries.ts";

@@ -23,7 +23,16 @@ import { withTransaction, type Sql } from "../store/index.ts";
 import { applyOrderStates, recordStoreQuantities, type StoreQuantityReport } from "../sync/index.ts";
 
 const HANDLED_TOPICS = {
-  shopify: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/edited", "refunds/create", "inventory_levels/update", "app/uninstalled"],
+  shopify: [
+    "orders/create",
+    "orders/paid",
+    "orders/updated",
+    "orders/cancelled",
+    "orders/edited",
+    "refunds/create",
+    "inventory_levels/update",
+    "app/uninstalled",
+  ],
   woocommerce: ["order.created", "order.updated", "order.deleted", "order.restored", "product.updated"],
 } as const;
 
@@ -95,7 +104,13 @@ const LINGER_POLL_MS = 25;
  * Handles the connection's waiting deliveries, a batch at a time, until none is left (and none
  * came for `lingerMs`).
  */
-export async function processInbox(pool: pg.Pool, connection: InboxConnection, channel: Channel, log: Logger, options: InboxRunOptions = {}): Promise<InboxRunResult> {
+export async function processInbox(
+  pool: pg.Pool,
+  connection: InboxConnection,
+  channel: Channel,
+  log: Logger,
+  options: InboxRunOptions = {},
+): Promise<InboxRunResult> {
   const { onBatch, lingerMs = 0, maxRunMs = Number.POSITIVE_INFINITY } = options;
   const total = emptyResult();
   const skipped: string[] = [];
@@ -117,7 +132,15 @@ export async function processInbox(pool: pg.Pool, connection: InboxConnection, c
         if (item.state === "received" || item.state === "failed") {
           skipped.push(item.id);
           const delivery = deliveries.find((d) => d.id === item.id)!;
-          log.warn({ deliveryId: item.id, topic: delivery.topic, attempt: delivery.attempts + 1, giveUp: item.state === "failed" }, `delivery not processed: ${item.error}`);
+          log.warn(
+            {
+              deliveryId: item.id,
+              topic: delivery.topic,
+              attempt: delivery.attempts + 1,
+              giveUp: item.state === "failed",
+            },
+            `delivery not processed: ${item.error}`,
+          );
         }
       }
       await sql.query(
@@ -153,19 +176,32 @@ export async function processInbox(pool: pg.Pool, connection: InboxConnection, c
  * quantities (so a sale and the store's own notification of it, arriving together, are seen in
  * that order), then the rest.
  */
-async function handleDeliveries(pool: pg.Pool, sql: Sql, connection: InboxConnection, channel: Channel, deliveries: Delivery[], result: InboxRunResult): Promise<Handled[]> {
+async function handleDeliveries(
+  pool: pg.Pool,
+  sql: Sql,
+  connection: InboxConnection,
+  channel: Channel,
+  deliveries: Delivery[],
+  result: InboxRunResult,
+): Promise<Handled[]> {
   const handled = new Map<string, Handled>();
   const failed = (delivery: Delivery, error: unknown) => {
     result.failed += 1;
     const message = error instanceof Error ? error.message : String(error);
-    handled.set(delivery.id, { id: delivery.id, state: delivery.attempts + 1 >= MAX_ATTEMPTS ? "failed" : "received", error: message });
+    handled.set(delivery.id, {
+      id: delivery.id,
+      state: delivery.attempts + 1 >= MAX_ATTEMPTS ? "failed" : "received",
+      error: message,
+    });
   };
   const done = (delivery: Delivery, state: "processed" | "ignored") => {
     result[state] += 1;
     handled.set(delivery.id, { id: delivery.id, state, error: null });
   };
 
-  const orderDeliveries = deliveries.filter((d) => isHandled(connection, d.topic) && d.topic !== "app/uninstalled" && !INVENTORY_TOPICS.has(d.topic));
+  const orderDeliveries = deliveries.filter(
+    (d) => isHandled(connection, d.topic) && d.topic !== "app/uninstalled" && !INVENTORY_TOPICS.has(d.topic),
+  );
   const states = await orderStatesFor(connection.platform, orderDeliveries, channel);
   const toApply: { delivery: Delivery; state: StoreOrderState }[] = [];
   for (const delivery of orderDeliveries) {
@@ -174,7 +210,10 @@ async function handleDeliveries(pool: pg.Pool, sql: Sql, connection: InboxConnec
     else if (state === null) done(delivery, "ignored");
     else toApply.push({ delivery, state });
   }
-  const outcomes = await applyOrderStates(pool, toApply.map(({ state }) => ({ ...state, connectionId: connection.id })));
+  const outcomes = await applyOrderStates(
+    pool,
+    toApply.map(({ state }) => ({ ...state, connectionId: connection.id })),
+  );
   outcomes.forEach((outcome, i) => {
     const { delivery } = toApply[i]!;
     if (!outcome.ok) return failed(delivery, outcome.error);
@@ -207,7 +246,11 @@ async function handleDeliveries(pool: pg.Pool, sql: Sql, connection: InboxConnec
     }
   }
   // Store quantities in one statement, in the batch's transaction.
-  const reported = await recordStoreQuantities(sql, connection, quantities.map((q) => q.report));
+  const reported = await recordStoreQuantities(
+    sql,
+    connection,
+    quantities.map((q) => q.report),
+  );
   quantities.forEach(({ delivery }, i) => {
     if (reported[i] === "changed") result.storeChanges += 1;
     done(delivery, reported[i] === "changed" ? "processed" : "ignored");
@@ -220,7 +263,15 @@ function isHandled(connection: InboxConnection, topic: string): boolean {
 }
 
 function emptyResult(): InboxRunResult {
-  return { processed: 0, ignored: 0, failed: 0, ordersChanged: 0, storeChanges: 0, changedOrderIds: [], cutShort: false };
+  return {
+    processed: 0,
+    ignored: 0,
+    failed: 0,
+    ordersChanged: 0,
+    storeChanges: 0,
+    changedOrderIds: [],
+    cutShort: false,
+  };
 }
 
 function addTo(total: InboxRunResult, batch: InboxRunResult): void {
@@ -241,7 +292,8 @@ function storeQuantityReport(connection: InboxConnection, topic: string, payload
     return { externalInventoryItemId: level.inventoryItemId, quantity: level.available };
   }
   const product = payload as { id?: unknown; manage_stock?: unknown; stock_quantity?: unknown; type?: unknown } | null;
-  if (typeof product?.id !== "number" || product.manage_stock !== true || typeof product.stock_quantity !== "number") return null;
+  if (typeof product?.id !== "number" || product.manage_stock !== true || typeof product.stock_quantity !== "number")
+    return null;
   return { externalVariantId: String(product.id), quantity: Math.floor(product.stock_quantity) };
 }
 
@@ -251,7 +303,11 @@ function storeQuantityReport(connection: InboxConnection, topic: string, payload
  * WooCommerce's lack refund detail, so those are read from the store: once per order in the
  * batch, all at once (the channel paces its own requests). null: the store no longer has the order.
  */
-async function orderStatesFor(platform: "shopify" | "woocommerce", deliveries: Delivery[], channel: Channel): Promise<Map<string, StoreOrderState | null | Error>> {
+async function orderStatesFor(
+  platform: "shopify" | "woocommerce",
+  deliveries: Delivery[],
+  channel: Channel,
+): Promise<Map<string, StoreOrderState | null | Error>> {
   const states = new Map<string, StoreOrderState | null | Error>();
   const reads = new Map<string, Delivery[]>();
   for (const delivery of deliveries) {
@@ -260,7 +316,10 @@ async function orderStatesFor(platform: "shopify" | "woocommerce", deliveries: D
         states.set(delivery.id, shopify.normalizeShopifyOrderWebhook(delivery.payload));
         continue;
       }
-      const orderId = platform === "shopify" ? shopify.orderIdFromShopifyWebhook(delivery.topic, delivery.payload) : wooOrderId(delivery.payload);
+      const orderId =
+        platform === "shopify"
+          ? shopify.orderIdFromShopifyWebhook(delivery.topic, delivery.payload)
+          : wooOrderId(delivery.payload);
       if (orderId === null) throw new Error(`The ${delivery.topic} delivery names no order`);
       reads.set(orderId, [...(reads.get(orderId) ?? []), delivery]);
     } catch (error) {
@@ -269,7 +328,9 @@ async function orderStatesFor(platform: "shopify" | "woocommerce", deliveries: D
   }
   await Promise.all(
     [...reads].map(async ([orderId, waiting]) => {
-      const state = await channel.readOrder(orderId).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      const state = await channel
+        .readOrder(orderId)
+        .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
       for (const delivery of waiting) states.set(delivery.id, state);
     }),
   );

@@ -48,7 +48,13 @@ export const HEARTBEAT_SECONDS = 30;
 const SUPERVISE_SECONDS = 10;
 
 export async function startQueue(connectionString: string, log: Logger): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString, useListenNotify: true, max: 4, superviseIntervalSeconds: SUPERVISE_SECONDS, monitorIntervalSeconds: SUPERVISE_SECONDS });
+  const boss = new PgBoss({
+    connectionString,
+    useListenNotify: true,
+    max: 4,
+    superviseIntervalSeconds: SUPERVISE_SECONDS,
+    monitorIntervalSeconds: SUPERVISE_SECONDS,
+  });
   boss.on("error", (error: unknown) => log.error({ err: error }, "job queue error"));
   await boss.start();
   for (const name of Object.values(QUEUES)) {
@@ -56,7 +62,15 @@ export async function startQueue(connectionString: string, log: Logger): Promise
     if (!queue) {
       // A setup creates a whole catalogue at the store's pace: it may run far longer than a sync job.
       const expireInSeconds = name === QUEUES.setup ? SETUP_EXPIRE_SECONDS : 15 * 60;
-      await boss.createQueue(name, { policy: "stately", notify: true, retryLimit: 8, retryDelay: 2, retryBackoff: true, expireInSeconds, heartbeatSeconds: HEARTBEAT_SECONDS });
+      await boss.createQueue(name, {
+        policy: "stately",
+        notify: true,
+        retryLimit: 8,
+        retryDelay: 2,
+        retryBackoff: true,
+        expireInSeconds,
+        heartbeatSeconds: HEARTBEAT_SECONDS,
+      });
     } else if (queue.heartbeatSeconds !== HEARTBEAT_SECONDS) {
       // Queues created before the heartbeat existed.
       await boss.updateQueue(name, { heartbeatSeconds: HEARTBEAT_SECONDS });
@@ -77,7 +91,11 @@ export async function requestSetup(boss: PgBoss, job: SetupJob): Promise<void> {
 }
 
 /** Asks for an order to be posted to Prokip; coalesces with a posting of that order already waiting. */
-export async function requestPosting(boss: PgBoss, job: PostingJob, options: { startAfterSeconds?: number } = {}): Promise<void> {
+export async function requestPosting(
+  boss: PgBoss,
+  job: PostingJob,
+  options: { startAfterSeconds?: number } = {},
+): Promise<void> {
   await boss.send(QUEUES.posting, job satisfies PostingJob, {
     singletonKey: job.orderId,
     ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
@@ -85,7 +103,12 @@ export async function requestPosting(boss: PgBoss, job: PostingJob, options: { s
 }
 
 /** Asks for a run of `queue` for a connection; coalesces with one already waiting. */
-export async function requestRun(boss: PgBoss, queue: QueueName, connectionId: string, options: { startAfterSeconds?: number } = {}): Promise<void> {
+export async function requestRun(
+  boss: PgBoss,
+  queue: QueueName,
+  connectionId: string,
+  options: { startAfterSeconds?: number } = {},
+): Promise<void> {
   await boss.send(queue, { connectionId } satisfies ConnectionJob, {
     singletonKey: connectionId,
     ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),

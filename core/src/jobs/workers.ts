@@ -5,14 +5,36 @@
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { PosSystem } from "../channels/index.ts";
-import { channelForConnection, posForBusiness, webhookTargetFor, type ChannelEnvironment, type ProkipClientConfig } from "../connections/index.ts";
+import {
+  channelForConnection,
+  posForBusiness,
+  webhookTargetFor,
+  type ChannelEnvironment,
+  type ProkipClientConfig,
+} from "../connections/index.ts";
 import { readConnectionSettings, SyncError } from "../domain/index.ts";
 import type { Logger } from "../log/index.ts";
 import { executeSetupRun, getSyncRun, type SetupDeps, type SyncRunView } from "../setup/index.ts";
 import type { ConnectionModel, PrismaClient } from "../store/index.ts";
-import { checkStoreEdits, drainConnection, postOrderToProkip, reconcileConnection, type ReconcileResult } from "../sync/index.ts";
+import {
+  checkStoreEdits,
+  drainConnection,
+  postOrderToProkip,
+  reconcileConnection,
+  type ReconcileResult,
+} from "../sync/index.ts";
 import { processInbox } from "./inbox.ts";
-import { COALESCE_MS, QUEUES, requestPosting, requestRun, requestRunSoon, requestSetup, type ConnectionJob, type PostingJob, type SetupJob } from "./queue.ts";
+import {
+  COALESCE_MS,
+  QUEUES,
+  requestPosting,
+  requestRun,
+  requestRunSoon,
+  requestSetup,
+  type ConnectionJob,
+  type PostingJob,
+  type SetupJob,
+} from "./queue.ts";
 
 export interface WorkerDependencies {
   pool: pg.Pool;
@@ -29,7 +51,18 @@ export interface WorkerDependencies {
 /** A connection as the workers load it: its own columns, its location's Prokip id and its business's mode. */
 type ConnectionRow = Pick<
   ConnectionModel,
-  "id" | "businessId" | "platform" | "status" | "storeDomain" | "storeLocationId" | "credentials" | "webhookSecret" | "locationId" | "orderCursor" | "settings" | "lastSyncAt"
+  | "id"
+  | "businessId"
+  | "platform"
+  | "status"
+  | "storeDomain"
+  | "storeLocationId"
+  | "credentials"
+  | "webhookSecret"
+  | "locationId"
+  | "orderCursor"
+  | "settings"
+  | "lastSyncAt"
 > & { prokipLocationId: number | null; authorityMode: "prokip" | "central" };
 
 /** A tick every minute decides which connections are due for their scheduled reconciliation. */
@@ -66,41 +99,62 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
     // wake-up are found by polling, whose default backstop with NOTIFY on is 30 s.
     // Stately queues run one job per connection at a time; several workers per queue let one
     // busy store's run not hold up another store's.
-    deps.boss.work<ConnectionJob>(queue, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: WORKERS_PER_QUEUE }, async ([job]) => {
-      if (!job) return;
-      try {
-        await run(job.data.connectionId, job.id);
-      } catch (error) {
-        // pg-boss retries the job; the log says why it failed.
-        deps.log.error({ err: error, queue, connectionId: job.data.connectionId, retry: job.retryCount }, "job failed");
-        throw error;
-      }
-    });
+    deps.boss.work<ConnectionJob>(
+      queue,
+      { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: WORKERS_PER_QUEUE },
+      async ([job]) => {
+        if (!job) return;
+        try {
+          await run(job.data.connectionId, job.id);
+        } catch (error) {
+          // pg-boss retries the job; the log says why it failed.
+          deps.log.error(
+            { err: error, queue, connectionId: job.data.connectionId, retry: job.retryCount },
+            "job failed",
+          );
+          throw error;
+        }
+      },
+    );
   await handle(QUEUES.inbox, (connectionId) => runInbox(deps, connectionId));
   await handle(QUEUES.drain, (connectionId, jobId) => runDrain(deps, connectionId, jobId));
   await handle(QUEUES.check, (connectionId) => runStoreEditCheck(deps, connectionId));
   await handle(QUEUES.reconcile, async (connectionId) => {
     await runReconcile(deps, connectionId);
   });
-  await deps.boss.work<PostingJob>(QUEUES.posting, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: WORKERS_PER_QUEUE }, async ([job]) => {
-    if (!job) return;
-    try {
-      await runPosting(deps, job.data);
-    } catch (error) {
-      deps.log.error({ err: error, queue: QUEUES.posting, orderId: job.data.orderId, retry: job.retryCount }, "job failed");
-      throw error;
-    }
-  });
+  await deps.boss.work<PostingJob>(
+    QUEUES.posting,
+    { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: WORKERS_PER_QUEUE },
+    async ([job]) => {
+      if (!job) return;
+      try {
+        await runPosting(deps, job.data);
+      } catch (error) {
+        deps.log.error(
+          { err: error, queue: QUEUES.posting, orderId: job.data.orderId, retry: job.retryCount },
+          "job failed",
+        );
+        throw error;
+      }
+    },
+  );
   // Setups are long and few: two at a time per process leaves the workers' pool to sync work.
-  await deps.boss.work<SetupJob>(QUEUES.setup, { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: 2 }, async ([job]) => {
-    if (!job) return;
-    try {
-      await runSetupJob(deps, job.data);
-    } catch (error) {
-      deps.log.error({ err: error, queue: QUEUES.setup, syncRunId: job.data.runId, retry: job.retryCount }, "job failed");
-      throw error;
-    }
-  });
+  await deps.boss.work<SetupJob>(
+    QUEUES.setup,
+    { pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1, localConcurrency: 2 },
+    async ([job]) => {
+      if (!job) return;
+      try {
+        await runSetupJob(deps, job.data);
+      } catch (error) {
+        deps.log.error(
+          { err: error, queue: QUEUES.setup, syncRunId: job.data.runId, retry: job.retryCount },
+          "job failed",
+        );
+        throw error;
+      }
+    },
+  );
   if (!(await deps.boss.getQueue(RECONCILE_TICK))) await deps.boss.createQueue(RECONCILE_TICK, { policy: "stately" });
   await deps.boss.schedule(RECONCILE_TICK, "* * * * *");
   await deps.boss.work(RECONCILE_TICK, { pollingIntervalSeconds: 5 }, async () => {
@@ -109,7 +163,9 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
   // Work left behind while no worker ran (a restart, an outage, a process killed between a
   // commit and the request that follows it) is asked for now: stored deliveries, listings
   // waiting for a drain, orders waiting to be posted to Prokip.
-  const { rows } = await deps.pool.query<{ connectionId: string }>(`SELECT DISTINCT "connectionId" FROM "WebhookEvent" WHERE "state" = 'received'`);
+  const { rows } = await deps.pool.query<{ connectionId: string }>(
+    `SELECT DISTINCT "connectionId" FROM "WebhookEvent" WHERE "state" = 'received'`,
+  );
   for (const row of rows) await requestRun(deps.boss, QUEUES.inbox, row.connectionId);
   const { rows: dirty } = await deps.pool.query<{ connectionId: string }>(
     `SELECT DISTINCT l."connectionId" FROM "Listing" l JOIN "Connection" c ON c."id" = l."connectionId" WHERE l."dirty" AND c."status" = 'active'`,
@@ -135,16 +191,20 @@ export async function runInbox(deps: WorkerDependencies, connectionId: string): 
     onBatch: async (batch) => {
       if (batch.ordersChanged > 0) await requestDrains(deps, connection.businessId, { soon: true });
       if (connection.authorityMode === "prokip") {
-        for (const orderId of batch.changedOrderIds) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
+        for (const orderId of batch.changedOrderIds)
+          await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
       }
     },
     lingerMs: LINGER_MS,
     maxRunMs: MAX_RUN_MS,
   });
   if (result.cutShort) await requestRun(deps.boss, QUEUES.inbox, connectionId);
-  if (result.processed + result.failed + result.ignored > 0) log.info({ ...result, changedOrderIds: result.changedOrderIds.length }, "inbox processed");
-  if (result.storeChanges > 0) await requestRun(deps.boss, QUEUES.check, connectionId, { startAfterSeconds: STORE_EDIT_CHECK_DELAY_SECONDS });
-  if (result.failed > 0) await requestRun(deps.boss, QUEUES.inbox, connectionId, { startAfterSeconds: RETRY_AFTER_SECONDS });
+  if (result.processed + result.failed + result.ignored > 0)
+    log.info({ ...result, changedOrderIds: result.changedOrderIds.length }, "inbox processed");
+  if (result.storeChanges > 0)
+    await requestRun(deps.boss, QUEUES.check, connectionId, { startAfterSeconds: STORE_EDIT_CHECK_DELAY_SECONDS });
+  if (result.failed > 0)
+    await requestRun(deps.boss, QUEUES.inbox, connectionId, { startAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
 export async function runDrain(deps: WorkerDependencies, connectionId: string, jobId: string): Promise<void> {
@@ -152,9 +212,21 @@ export async function runDrain(deps: WorkerDependencies, connectionId: string, j
   // Paused stores keep collecting changes (listings stay dirty) and get them all on resume.
   if (!connection || connection.status !== "active") return;
   const log = deps.log.child({ job: "drain", connectionId });
-  const result = await drainConnection(deps.pool, connection, channelForConnection(connection, deps.channels), { reference: `drain-${jobId}`, lingerMs: LINGER_MS, maxRunMs: MAX_RUN_MS, maxRounds: Number.POSITIVE_INFINITY }, log);
+  const result = await drainConnection(
+    deps.pool,
+    connection,
+    channelForConnection(connection, deps.channels),
+    { reference: `drain-${jobId}`, lingerMs: LINGER_MS, maxRunMs: MAX_RUN_MS, maxRounds: Number.POSITIVE_INFINITY },
+    log,
+  );
   if (result.written + result.failed + result.stale > 0) log.info(result, "drain finished");
-  if (result.remaining > 0) await requestRun(deps.boss, QUEUES.drain, connectionId, result.failed > 0 ? { startAfterSeconds: RETRY_AFTER_SECONDS } : {});
+  if (result.remaining > 0)
+    await requestRun(
+      deps.boss,
+      QUEUES.drain,
+      connectionId,
+      result.failed > 0 ? { startAfterSeconds: RETRY_AFTER_SECONDS } : {},
+    );
 }
 
 export async function runStoreEditCheck(deps: WorkerDependencies, connectionId: string): Promise<void> {
@@ -169,8 +241,12 @@ export async function runStoreEditCheck(deps: WorkerDependencies, connectionId: 
 export async function runPosting(deps: WorkerDependencies, job: PostingJob): Promise<void> {
   const pos = await prokipFor(deps, job.businessId);
   if (!pos) return;
-  const outcome = await postOrderToProkip({ pool: deps.pool, pos, log: deps.log.child({ job: "posting", orderId: job.orderId }) }, job);
-  if (outcome.status === "failed" || outcome.status === "in_doubt") await requestPosting(deps.boss, job, { startAfterSeconds: RETRY_AFTER_SECONDS });
+  const outcome = await postOrderToProkip(
+    { pool: deps.pool, pos, log: deps.log.child({ job: "posting", orderId: job.orderId }) },
+    job,
+  );
+  if (outcome.status === "failed" || outcome.status === "in_doubt")
+    await requestPosting(deps.boss, job, { startAfterSeconds: RETRY_AFTER_SECONDS });
 }
 
 /** Reconciles one connection now; drains and postings it calls for are asked for. */
@@ -179,12 +255,23 @@ export async function runReconcile(deps: WorkerDependencies, connectionId: strin
   if (!connection || connection.status === "disconnected") return null;
   const log = deps.log.child({ job: "reconcile", connectionId });
   const pos = connection.authorityMode === "prokip" ? await prokipFor(deps, connection.businessId) : null;
-  const webhooks = webhookTargetFor(connection, { publicUrl: deps.publicUrl, encryptionKey: deps.channels.encryptionKey });
+  const webhooks = webhookTargetFor(connection, {
+    publicUrl: deps.publicUrl,
+    encryptionKey: deps.channels.encryptionKey,
+  });
   let result: ReconcileResult;
   try {
-    result = await reconcileConnection({ pool: deps.pool, log }, { ...connection, webhooks }, channelForConnection(connection, deps.channels), pos);
+    result = await reconcileConnection(
+      { pool: deps.pool, log },
+      { ...connection, webhooks },
+      channelForConnection(connection, deps.channels),
+      pos,
+    );
   } catch (error) {
-    await deps.pool.query(`UPDATE "Connection" SET "lastError" = $2, "updatedAt" = now() WHERE "id" = $1`, [connectionId, error instanceof Error ? error.message : String(error)]);
+    await deps.pool.query(`UPDATE "Connection" SET "lastError" = $2, "updatedAt" = now() WHERE "id" = $1`, [
+      connectionId,
+      error instanceof Error ? error.message : String(error),
+    ]);
     throw error;
   }
   log.info(result, "reconciled");
@@ -193,11 +280,17 @@ export async function runReconcile(deps: WorkerDependencies, connectionId: strin
     // The merchant's dashboard says so for a day (a store that drops subscriptions is worth knowing about).
     await deps.pool.query(
       `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message", "data") VALUES ($1, $2, 'webhooks_repaired', 'info', $3, $4::jsonb)`,
-      [connection.businessId, connectionId, `The store had stopped sending ${repaired.length} kinds of notifications; they were registered again`, JSON.stringify({ topics: repaired })],
+      [
+        connection.businessId,
+        connectionId,
+        `The store had stopped sending ${repaired.length} kinds of notifications; they were registered again`,
+        JSON.stringify({ topics: repaired }),
+      ],
     );
   }
   await requestDrains(deps, connection.businessId);
-  for (const orderId of result.postingsToRetry) await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
+  for (const orderId of result.postingsToRetry)
+    await requestPosting(deps.boss, { businessId: connection.businessId, orderId });
   return result;
 }
 
@@ -209,13 +302,18 @@ async function requestDueReconciliations(deps: WorkerDependencies): Promise<void
   const now = Date.now();
   for (const row of rows) {
     const interval = readConnectionSettings(row.settings).reconcileIntervalMinutes * 60_000;
-    if (!row.lastSyncAt || now - row.lastSyncAt.getTime() >= interval) await requestRun(deps.boss, QUEUES.reconcile, row.id);
+    if (!row.lastSyncAt || now - row.lastSyncAt.getTime() >= interval)
+      await requestRun(deps.boss, QUEUES.reconcile, row.id);
   }
 }
 
 async function prokipFor(deps: WorkerDependencies, businessId: string): Promise<PosSystem | null> {
   if (!deps.prokipClient) return null;
-  return posForBusiness(deps.prisma, businessId, { client: deps.prokipClient, encryptionKey: deps.channels.encryptionKey, log: deps.log });
+  return posForBusiness(deps.prisma, businessId, {
+    client: deps.prokipClient,
+    encryptionKey: deps.channels.encryptionKey,
+    log: deps.log,
+  });
 }
 
 /**
@@ -231,7 +329,16 @@ export async function runSetupJob(deps: WorkerDependencies, job: SetupJob): Prom
   if (before.state === "running") {
     await deps.pool.query(
       `UPDATE "SyncRun" SET "state" = 'failed', "finishedAt" = now(), "errors" = "errors" || $2::jsonb WHERE "id" = $1 AND "state" = 'running'`,
-      [job.runId, JSON.stringify([{ sku: null, product: null, message: "Setup was interrupted. Run it again: products it already created are matched, not created twice." }])],
+      [
+        job.runId,
+        JSON.stringify([
+          {
+            sku: null,
+            product: null,
+            message: "Setup was interrupted. Run it again: products it already created are matched, not created twice.",
+          },
+        ]),
+      ],
     );
     log.warn("setup run found interrupted");
     return getSyncRun(deps, job.runId);
@@ -252,7 +359,11 @@ function setupDependencies(deps: WorkerDependencies): SetupDeps {
     channelFor: (connection) => channelForConnection(connection, deps.channels),
     posFor: async (businessId) => {
       const pos = await prokipFor(deps, businessId);
-      if (!pos) throw new SyncError("unknown_business", "Prokip is not configured on this server (PROKIP_CLIENT_ID / PROKIP_CLIENT_SECRET)");
+      if (!pos)
+        throw new SyncError(
+          "unknown_business",
+          "Prokip is not configured on this server (PROKIP_CLIENT_ID / PROKIP_CLIENT_SECRET)",
+        );
       return pos;
     },
   };
@@ -268,14 +379,30 @@ async function recordSetupActivity(pool: pg.Pool, run: SyncRunView): Promise<voi
         (run.failed > 0 ? `; ${run.failed} could not be set up` : "");
   await pool.query(
     `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message", "data") VALUES ($1, $2, 'setup_finished', $3, $4, $5::jsonb)`,
-    [run.businessId, run.connectionId, severity, message, JSON.stringify({ runId: run.id, strategy: run.kind, state: run.state, failed: run.failed, results })],
+    [
+      run.businessId,
+      run.connectionId,
+      severity,
+      message,
+      JSON.stringify({ runId: run.id, strategy: run.kind, state: run.state, failed: run.failed, results }),
+    ],
   );
 }
 
 /** Every live store of the business may now have dirty listings. */
-export async function requestDrains(deps: Pick<WorkerDependencies, "pool" | "boss">, businessId: string, options: { soon?: boolean } = {}): Promise<void> {
-  const { rows } = await deps.pool.query<{ id: string }>(`SELECT "id" FROM "Connection" WHERE "businessId" = $1 AND "status" = 'active'`, [businessId]);
-  for (const row of rows) await (options.soon ? requestRunSoon(deps.boss, QUEUES.drain, row.id) : requestRun(deps.boss, QUEUES.drain, row.id));
+export async function requestDrains(
+  deps: Pick<WorkerDependencies, "pool" | "boss">,
+  businessId: string,
+  options: { soon?: boolean } = {},
+): Promise<void> {
+  const { rows } = await deps.pool.query<{ id: string }>(
+    `SELECT "id" FROM "Connection" WHERE "businessId" = $1 AND "status" = 'active'`,
+    [businessId],
+  );
+  for (const row of rows)
+    await (options.soon
+      ? requestRunSoon(deps.boss, QUEUES.drain, row.id)
+      : requestRun(deps.boss, QUEUES.drain, row.id));
 }
 
 async function loadConnection(pool: pg.Pool, connectionId: string): Promise<ConnectionRow | null> {

@@ -1,4 +1,10 @@
-export { applyMovements, markListingsDirty, type MovementInput, type AppliedMovements, type StockChange } from "./movements.ts";
+export {
+  applyMovements,
+  markListingsDirty,
+  type MovementInput,
+  type AppliedMovements,
+  type StockChange,
+} from "./movements.ts";
 export {
   recordProkipReadings,
   markPostingStarted,

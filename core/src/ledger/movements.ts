@@ -84,21 +84,26 @@ SELECT (SELECT count(*)::int FROM inserted) AS "inserted",
 export async function applyMovements(sql: Sql, movements: readonly MovementInput[]): Promise<AppliedMovements> {
   if (movements.length === 0) return { inserted: 0, duplicates: 0, changes: [], oversold: [] };
   const businessId = movements[0]!.businessId;
-  if (movements.some((movement) => movement.businessId !== businessId)) throw new Error("applyMovements: one business per call");
+  if (movements.some((movement) => movement.businessId !== businessId))
+    throw new Error("applyMovements: one business per call");
   const column = <K extends keyof MovementInput>(key: K) => movements.map((movement) => movement[key] ?? null);
   // Named: PostgreSQL parses and plans this statement once per connection, not per call.
-  const { rows } = await sql.query<{ inserted: number; changes: StockChange[] }>({ name: "ledger.apply-movements", text: APPLY_MOVEMENTS, values: [
-    businessId,
-    column("locationId"),
-    column("variantId"),
-    column("delta"),
-    column("reason"),
-    column("idempotencyKey"),
-    column("postingState"),
-    column("connectionId"),
-    column("orderId"),
-    column("externalRef"),
-  ] });
+  const { rows } = await sql.query<{ inserted: number; changes: StockChange[] }>({
+    name: "ledger.apply-movements",
+    text: APPLY_MOVEMENTS,
+    values: [
+      businessId,
+      column("locationId"),
+      column("variantId"),
+      column("delta"),
+      column("reason"),
+      column("idempotencyKey"),
+      column("postingState"),
+      column("connectionId"),
+      column("orderId"),
+      column("externalRef"),
+    ],
+  });
   const { inserted, changes } = rows[0]!;
   return {
     inserted,
@@ -112,7 +117,11 @@ export async function applyMovements(sql: Sql, movements: readonly MovementInput
  * Flags every matched listing of the changed variants, on every live connection selling from
  * that location, so the next drain writes them. Call in the transaction that changed them.
  */
-export async function markListingsDirty(sql: Sql, businessId: string, changes: readonly { locationId: string; variantId: string }[]): Promise<number> {
+export async function markListingsDirty(
+  sql: Sql,
+  businessId: string,
+  changes: readonly { locationId: string; variantId: string }[],
+): Promise<number> {
   if (changes.length === 0) return 0;
   const result = await sql.query(
     `UPDATE "Listing" AS l

@@ -44,18 +44,22 @@ export async function recordProkipReadings(sql: Sql, batch: ReadingBatch): Promi
       outcome.stale.push(reading.variantId);
       continue;
     }
-    const movements = await unreflectedCandidates(sql, batch.businessId, batch.locationId, reading.variantId, level.prokipReadAt);
+    const movements = await unreflectedCandidates(
+      sql,
+      batch.businessId,
+      batch.locationId,
+      reading.variantId,
+      level.prokipReadAt,
+    );
     if (isReadingAmbiguous(batch, movements)) {
       outcome.ambiguous.push(reading.variantId);
       continue;
     }
     const available = prokipAvailable(reading.quantity, batch.startedAt, movements);
-    await sql.query(`UPDATE "StockLevel" SET "prokipQuantity" = $2, "prokipReadAt" = $3, "available" = $4, "updatedAt" = now() WHERE "id" = $1`, [
-      level.id,
-      reading.quantity,
-      batch.startedAt,
-      available,
-    ]);
+    await sql.query(
+      `UPDATE "StockLevel" SET "prokipQuantity" = $2, "prokipReadAt" = $3, "available" = $4, "updatedAt" = now() WHERE "id" = $1`,
+      [level.id, reading.quantity, batch.startedAt, available],
+    );
     outcome.accepted.push(reading.variantId);
     if (available !== level.available) outcome.changed.push({ variantId: reading.variantId, available });
   }
@@ -116,7 +120,13 @@ async function lockStockLevel(sql: Sql, businessId: string, locationId: string, 
  * Movements that may not be reflected in a reading: not yet confirmed by Prokip, or confirmed
  * after the previous reading started (older confirmed ones are inside every later reading).
  */
-async function unreflectedCandidates(sql: Sql, businessId: string, locationId: string, variantId: string, previousReadAt: Date | null): Promise<PostableMovement[]> {
+async function unreflectedCandidates(
+  sql: Sql,
+  businessId: string,
+  locationId: string,
+  variantId: string,
+  previousReadAt: Date | null,
+): Promise<PostableMovement[]> {
   const { rows } = await sql.query<PostableMovement>(
     `SELECT "delta", "postingState", "postingStartedAt", "postedAt" FROM "StockMovement"
      WHERE "businessId" = $1 AND "locationId" = $2 AND "variantId" = $3

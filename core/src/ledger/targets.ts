@@ -14,10 +14,24 @@ export interface ListingTarget {
 }
 
 /** Targets for a connection's matched listings (all of them, or only the dirty ones). */
-export async function listingTargets(db: PrismaClient, businessId: string, connectionId: string, options: { onlyDirty?: boolean; limit?: number } = {}): Promise<ListingTarget[]> {
-  const connection = await db.connection.findFirstOrThrow({ where: { id: connectionId, businessId }, select: { locationId: true, buffer: true } });
+export async function listingTargets(
+  db: PrismaClient,
+  businessId: string,
+  connectionId: string,
+  options: { onlyDirty?: boolean; limit?: number } = {},
+): Promise<ListingTarget[]> {
+  const connection = await db.connection.findFirstOrThrow({
+    where: { id: connectionId, businessId },
+    select: { locationId: true, buffer: true },
+  });
   const listings = await db.listing.findMany({
-    where: { businessId, connectionId, matchStatus: "matched", variantId: { not: null }, ...(options.onlyDirty ? { dirty: true } : {}) },
+    where: {
+      businessId,
+      connectionId,
+      matchStatus: "matched",
+      variantId: { not: null },
+      ...(options.onlyDirty ? { dirty: true } : {}),
+    },
     select: { id: true, variantId: true, lastPushedQuantity: true, dirty: true },
     orderBy: { id: "asc" },
     ...(options.limit ? { take: options.limit } : {}),

@@ -20,9 +20,9 @@ const redactPaths = [
   "*.webhookSecret",
   "*.prokipCredentials",
   "req.headers.authorization",
-  "req.headers[\"x-shopify-access-token\"]",
-  "req.headers[\"x-shopify-hmac-sha256\"]",
-  "req.headers[\"x-wc-webhook-signature\"]",
+  'req.headers["x-shopify-access-token"]',
+  'req.headers["x-shopify-hmac-sha256"]',
+  'req.headers["x-wc-webhook-signature"]',
 ];
 
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {

@@ -63,7 +63,11 @@ const KNOWN = [...Object.values(STORED_TYPES).flat(), RETURN_POSTED];
 const PRODUCT_EVENTS = STORED_TYPES.product!;
 
 /** The screen's type of a stored entry (see the table at the top). */
-export function activityTypeOf(type: string, severity: ActivityEntry["severity"], orderCancelled: boolean | null): ActivityType {
+export function activityTypeOf(
+  type: string,
+  severity: ActivityEntry["severity"],
+  orderCancelled: boolean | null,
+): ActivityType {
   if (type === RETURN_POSTED) return orderCancelled ? "cancellation_restocked" : "refund_restocked";
   for (const [shown, stored] of Object.entries(STORED_TYPES)) if (stored.includes(type)) return shown as ActivityType;
   for (const [shown, prefix] of Object.entries(PREFIXES)) if (type.startsWith(prefix)) return shown as ActivityType;
@@ -79,7 +83,12 @@ function isKnown(type: string): boolean {
  * entries shown as `type`. Prefixes and unknown types are resolved against the stored types the
  * business has (one index probe per distinct type), so every filter is an indexed list of types.
  */
-async function typeCondition(pool: MerchantDeps["pool"], businessId: string, type: ActivityType, add: (value: unknown) => string): Promise<string> {
+async function typeCondition(
+  pool: MerchantDeps["pool"],
+  businessId: string,
+  type: ActivityType,
+  add: (value: unknown) => string,
+): Promise<string> {
   const { rows } = await pool.query<{ type: string }>(
     `WITH RECURSIVE present AS (
        SELECT min("type") AS "type" FROM "ActivityEvent" WHERE "businessId" = $1
@@ -90,14 +99,18 @@ async function typeCondition(pool: MerchantDeps["pool"], businessId: string, typ
     [businessId],
   );
   const present = rows.map((row) => row.type);
-  const shown = present.filter((stored) => stored !== RETURN_POSTED && isKnown(stored) && activityTypeOf(stored, "info", null) === type);
+  const shown = present.filter(
+    (stored) => stored !== RETURN_POSTED && isKnown(stored) && activityTypeOf(stored, "info", null) === type,
+  );
   const unknown = present.filter((stored) => !isKnown(stored));
   const parts: string[] = [];
   if (shown.length > 0) parts.push(`e."type" = ANY(${add(shown)}::text[])`);
   if (type === "refund_restocked") parts.push(`(e."type" = '${RETURN_POSTED}' AND o."cancelled" IS NOT TRUE)`);
   if (type === "cancellation_restocked") parts.push(`(e."type" = '${RETURN_POSTED}' AND o."cancelled")`);
-  if (type === "error" && unknown.length > 0) parts.push(`(e."type" = ANY(${add(unknown)}::text[]) AND e."severity" = 'error')`);
-  if (type === "connection" && unknown.length > 0) parts.push(`(e."type" = ANY(${add(unknown)}::text[]) AND e."severity" <> 'error')`);
+  if (type === "error" && unknown.length > 0)
+    parts.push(`(e."type" = ANY(${add(unknown)}::text[]) AND e."severity" = 'error')`);
+  if (type === "connection" && unknown.length > 0)
+    parts.push(`(e."type" = ANY(${add(unknown)}::text[]) AND e."severity" <> 'error')`);
   return parts.length > 0 ? `(${parts.join(" OR ")})` : "false";
 }
 
@@ -110,7 +123,12 @@ const activityQuerySchema = z
     type: z.enum(ACTIVITY_TYPES).optional(),
     sku: z.string().trim().max(255).optional(),
     after: z.string().min(1).optional(),
-    pageSize: z.number().int("must be a whole number").min(1, "must be 1 to 100").max(100, "must be 1 to 100").optional(),
+    pageSize: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be 1 to 100")
+      .max(100, "must be 1 to 100")
+      .optional(),
   })
   .strict();
 
@@ -138,7 +156,12 @@ interface EventRow {
 
 export async function listActivity(deps: MerchantDeps, store: StoreRef, query: ActivityQuery): Promise<ActivityPage> {
   const parsed = activityQuerySchema.safeParse(query ?? {});
-  if (!parsed.success) throw new SyncError("invalid_input", "The activity was asked for with values it does not take", issuesOf(parsed.error));
+  if (!parsed.success)
+    throw new SyncError(
+      "invalid_input",
+      "The activity was asked for with values it does not take",
+      issuesOf(parsed.error),
+    );
   const connection = await connectedStore(deps, store);
   const pageSize = parsed.data.pageSize ?? DEFAULT_PAGE_SIZE;
   const key = parsed.data.after ? decodeCursor(CURSOR_KIND, parsed.data.after, cursorKey, "after") : null;
@@ -179,7 +202,7 @@ export async function listActivity(deps: MerchantDeps, store: StoreRef, query: A
   const { rows } = await withTransaction(deps.pool, async (sql) => {
     await sql.query("SET LOCAL plan_cache_mode = force_custom_plan");
     return sql.query<EventRow>(
-    `WITH page AS MATERIALIZED (
+      `WITH page AS MATERIALIZED (
        SELECT e."id", e."createdAt", e."type", e."severity", e."message", e."data", e."variantId", e."orderId"
        FROM "ActivityEvent" e
        ${byOrderState ? `LEFT JOIN "Order" o ON o."businessId" = e."businessId" AND o."id" = e."orderId"` : ""}
@@ -207,7 +230,8 @@ export async function listActivity(deps: MerchantDeps, store: StoreRef, query: A
   const last = page.at(-1);
   return {
     entries: page.map((row) => entryOf(connection, row)),
-    nextCursor: rows.length > pageSize && last ? encodeCursor(CURSOR_KIND, [last.createdAt.toISOString(), last.id]) : null,
+    nextCursor:
+      rows.length > pageSize && last ? encodeCursor(CURSOR_KIND, [last.createdAt.toISOString(), last.id]) : null,
   };
 }
 
@@ -225,7 +249,11 @@ const LISTED_ORDERS = 5_000;
  * What a SKU names (normalised, as matching does): the Prokip products, this store's listings,
  * and this store's orders that moved their stock (null when there are more than LISTED_ORDERS).
  */
-async function productOfSku(deps: MerchantDeps, connection: MerchantConnection, sku: string): Promise<{ variantIds: string[]; listingIds: string[]; orderIds: string[] | null }> {
+async function productOfSku(
+  deps: MerchantDeps,
+  connection: MerchantConnection,
+  sku: string,
+): Promise<{ variantIds: string[]; listingIds: string[]; orderIds: string[] | null }> {
   const { rows } = await deps.pool.query<{ variantIds: string[] | null; listingIds: string[] | null }>(
     `WITH variants AS (
        SELECT "id" FROM "Variant" WHERE "businessId" = $1 AND "normalizedSku" = $3
@@ -244,7 +272,11 @@ async function productOfSku(deps: MerchantDeps, connection: MerchantConnection, 
     `SELECT DISTINCT o."orderId" FROM (${ordersOfVariants("$3::uuid[]", "$4")}) o LIMIT ${LISTED_ORDERS + 1}`,
     [connection.businessId, connection.id, variantIds, connection.locationId],
   );
-  return { variantIds, listingIds, orderIds: orders.rows.length > LISTED_ORDERS ? null : orders.rows.map((row) => row.orderId) };
+  return {
+    variantIds,
+    listingIds,
+    orderIds: orders.rows.length > LISTED_ORDERS ? null : orders.rows.map((row) => row.orderId),
+  };
 }
 
 function entryOf(connection: MerchantConnection, row: EventRow): ActivityEntry {
@@ -253,8 +285,10 @@ function entryOf(connection: MerchantConnection, row: EventRow): ActivityEntry {
   const type = activityTypeOf(row.type, row.severity, row.orderCancelled);
   let product: ActivityEntry["product"] = null;
   if (row.listingId) product = { sku: row.listingSku, title: row.listingTitle, listingId: row.listingId };
-  else if (row.variantSku !== null) product = { sku: row.variantSku, title: variantName(row.variantProductTitle!, row.variantTitle!), listingId: null };
-  else if (typeof data.listingId === "string") product = { sku: typeof data.sku === "string" ? data.sku : null, title: null, listingId: null }; // the listing is gone
+  else if (row.variantSku !== null)
+    product = { sku: row.variantSku, title: variantName(row.variantProductTitle!, row.variantTitle!), listingId: null };
+  else if (typeof data.listingId === "string")
+    product = { sku: typeof data.sku === "string" ? data.sku : null, title: null, listingId: null }; // the listing is gone
   const stillNotPosted = row.orderPostingState === "failed" || row.orderPostingState === "needs_attention";
   return {
     id: row.id,
@@ -272,7 +306,9 @@ function entryOf(connection: MerchantConnection, row: EventRow): ActivityEntry {
         }
       : null,
     product,
-    retry: row.type === "posting_failed" && row.orderId && stillNotPosted ? { kind: "order_posting", orderId: row.orderId } : null,
+    retry:
+      row.type === "posting_failed" && row.orderId && stillNotPosted
+        ? { kind: "order_posting", orderId: row.orderId }
+        : null,
   };
 }
-

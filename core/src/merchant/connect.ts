@@ -9,7 +9,13 @@
  */
 import { z } from "zod";
 import { ChannelError, prokip } from "../channels/index.ts";
-import { connectStore, sealProkipCredentials, signInToProkipAccount, storeCredentialsSchema, type ProkipAccount } from "../connections/index.ts";
+import {
+  connectStore,
+  sealProkipCredentials,
+  signInToProkipAccount,
+  storeCredentialsSchema,
+  type ProkipAccount,
+} from "../connections/index.ts";
 import { SyncError } from "../domain/index.ts";
 import { issuesOf } from "./connection.ts";
 import { locationChoices, parseStoreRef, storeConnection, storeSignIn } from "./stage.ts";
@@ -20,7 +26,9 @@ const signInSchema = z.union([
   z.object({ sampleData: z.literal(true) }).strict(),
 ]);
 
-const chooseLocationSchema = z.object({ prokipLocationId: z.number().int().positive(), credentials: storeCredentialsSchema }).strict();
+const chooseLocationSchema = z
+  .object({ prokipLocationId: z.number().int().positive(), credentials: storeCredentialsSchema })
+  .strict();
 
 /** The merchant is waiting on the screen: fail within seconds rather than retry for half a minute. */
 const SIGN_IN_RETRY = { retries: 2, minDelayMs: 300, maxDelayMs: 1_500 };
@@ -31,10 +39,12 @@ export const PROKIP_UNREACHABLE = "Prokip is not reachable right now. Try again 
 export async function signInToProkip(deps: MerchantDeps, store: StoreRef, input: SignInInput): Promise<SignedIn> {
   const ref = parseStoreRef(store);
   const parsed = signInSchema.safeParse(input);
-  if (!parsed.success) throw new SyncError("invalid_input", "Enter your Prokip username and password", issuesOf(parsed.error));
+  if (!parsed.success)
+    throw new SyncError("invalid_input", "Enter your Prokip username and password", issuesOf(parsed.error));
   let login: { username: string; password: string };
   if ("sampleData" in parsed.data) {
-    if (!deps.sampleData) throw new SyncError("sample_data_unavailable", "Sample data is only available in the sandbox");
+    if (!deps.sampleData)
+      throw new SyncError("sample_data_unavailable", "Sample data is only available in the sandbox");
     login = deps.sampleData;
   } else {
     login = parsed.data;
@@ -42,16 +52,29 @@ export async function signInToProkip(deps: MerchantDeps, store: StoreRef, input:
 
   let account: ProkipAccount;
   try {
-    account = await signInToProkipAccount({ baseUrl: deps.prokip.baseUrl, client: deps.prokip.client, ...login, log: deps.log, retry: SIGN_IN_RETRY, timeoutMs: SIGN_IN_TIMEOUT_MS });
+    account = await signInToProkipAccount({
+      baseUrl: deps.prokip.baseUrl,
+      client: deps.prokip.client,
+      ...login,
+      log: deps.log,
+      retry: SIGN_IN_RETRY,
+      timeoutMs: SIGN_IN_TIMEOUT_MS,
+    });
   } catch (error) {
     throw signInError(error);
   }
 
   // Checked before anything is written: a connected store stays with its business.
-  const known = await deps.pool.query<{ id: string }>(`SELECT "id" FROM "Business" WHERE "prokipBaseUrl" = $1 AND "prokipBusinessId" = $2`, [deps.prokip.baseUrl, account.business.businessId]);
+  const known = await deps.pool.query<{ id: string }>(
+    `SELECT "id" FROM "Business" WHERE "prokipBaseUrl" = $1 AND "prokipBusinessId" = $2`,
+    [deps.prokip.baseUrl, account.business.businessId],
+  );
   const connection = await storeConnection(deps, ref);
   if (connection && connection.status !== "disconnected" && connection.businessId !== known.rows[0]?.id) {
-    throw new SyncError("invalid_input", "This store is connected to another Prokip business. Disconnect it first to connect it to this one.");
+    throw new SyncError(
+      "invalid_input",
+      "This store is connected to another Prokip business. Disconnect it first to connect it to this one.",
+    );
   }
 
   const business = await keepBusinessSignIn(deps, login.username, account);
@@ -63,8 +86,19 @@ export async function signInToProkip(deps: MerchantDeps, store: StoreRef, input:
      ON CONFLICT ("platform", "storeDomain") DO UPDATE SET "businessId" = EXCLUDED."businessId", "locations" = EXCLUDED."locations", "signedInAt" = EXCLUDED."signedInAt"`,
     [ref.platform, ref.storeDomain, business.id, JSON.stringify(locations)],
   );
-  deps.log.info({ storeDomain: ref.storeDomain, businessId: business.id, prokipBusinessId: account.business.businessId, created: business.created }, "store signed in to prokip");
-  return { businessName: business.name, locations: await locationChoices(deps, { businessId: business.id, locations }, ref) };
+  deps.log.info(
+    {
+      storeDomain: ref.storeDomain,
+      businessId: business.id,
+      prokipBusinessId: account.business.businessId,
+      created: business.created,
+    },
+    "store signed in to prokip",
+  );
+  return {
+    businessName: business.name,
+    locations: await locationChoices(deps, { businessId: business.id, locations }, ref),
+  };
 }
 
 /**
@@ -73,7 +107,11 @@ export async function signInToProkip(deps: MerchantDeps, store: StoreRef, input:
  * unless Prokip stopped accepting it (or it has none): the newcomer may be a user with fewer
  * rights than the one every store of the business syncs with.
  */
-async function keepBusinessSignIn(deps: MerchantDeps, username: string, account: ProkipAccount): Promise<{ id: string; name: string; created: boolean }> {
+async function keepBusinessSignIn(
+  deps: MerchantDeps,
+  username: string,
+  account: ProkipAccount,
+): Promise<{ id: string; name: string; created: boolean }> {
   const { rows } = await deps.pool.query<{ id: string; name: string; created: boolean }>(
     `INSERT INTO "Business" ("name", "authorityMode", "prokipBaseUrl", "prokipBusinessId", "prokipCredentials", "updatedAt")
      VALUES ($1, 'prokip', $2, $3, $4, now())
@@ -83,7 +121,12 @@ async function keepBusinessSignIn(deps: MerchantDeps, username: string, account:
        "prokipSignedOutAt" = NULL,
        "updatedAt" = now()
      RETURNING "id", "name", (xmax = 0) AS "created"`,
-    [nameForNewBusiness(account.business), deps.prokip.baseUrl, account.business.businessId, sealProkipCredentials(username, account.tokens, deps.encryptionKey)],
+    [
+      nameForNewBusiness(account.business),
+      deps.prokip.baseUrl,
+      account.business.businessId,
+      sealProkipCredentials(username, account.tokens, deps.encryptionKey),
+    ],
   );
   return rows[0]!;
 }
@@ -103,7 +146,8 @@ function signInError(error: unknown): unknown {
     return new SyncError("prokip_rejected_credentials", "Prokip rejected the username or password");
   }
   // Prokip refusing the server's OAuth client is a deployment fault the merchant cannot fix.
-  if (error.code === "unauthorized") return new SyncError("prokip_unreachable", "Prokip refused this server's connection. Contact Prokip Sync support.");
+  if (error.code === "unauthorized")
+    return new SyncError("prokip_unreachable", "Prokip refused this server's connection. Contact Prokip Sync support.");
   return new SyncError("prokip_unreachable", PROKIP_UNREACHABLE);
 }
 
@@ -113,26 +157,43 @@ function signInError(error: unknown): unknown {
  * store and sealed. Choosing the location a connected store already sells from is answered with
  * its connection (a second click changes nothing).
  */
-export async function chooseLocation(deps: MerchantDeps, store: StoreRef, input: ChooseLocationInput): Promise<{ connectionId: string }> {
+export async function chooseLocation(
+  deps: MerchantDeps,
+  store: StoreRef,
+  input: ChooseLocationInput,
+): Promise<{ connectionId: string }> {
   const ref = parseStoreRef(store);
   const parsed = chooseLocationSchema.safeParse(input);
   if (!parsed.success) throw new SyncError("invalid_input", "The location choice is not valid", issuesOf(parsed.error));
   const { prokipLocationId, credentials } = parsed.data;
-  if (credentials.platform !== ref.platform) throw new SyncError("invalid_input", "These credentials are for another kind of store", [{ path: "credentials.platform", message: `expected ${ref.platform}` }]);
+  if (credentials.platform !== ref.platform)
+    throw new SyncError("invalid_input", "These credentials are for another kind of store", [
+      { path: "credentials.platform", message: `expected ${ref.platform}` },
+    ]);
 
   const signIn = await storeSignIn(deps, ref);
   if (!signIn) throw new SyncError("store_not_connected", "Sign in to Prokip first");
   const location = signIn.locations.find((l) => l.prokipLocationId === prokipLocationId);
-  if (!location) throw new SyncError("invalid_input", `That location is not one of ${signIn.businessName}'s`, [{ path: "prokipLocationId", message: "unknown location" }]);
+  if (!location)
+    throw new SyncError("invalid_input", `That location is not one of ${signIn.businessName}'s`, [
+      { path: "prokipLocationId", message: "unknown location" },
+    ]);
 
   const existing = await storeConnection(deps, ref);
   if (existing && existing.status !== "disconnected") {
-    if (existing.businessId === signIn.businessId && existing.prokipLocationId === prokipLocationId) return { connectionId: existing.id };
-    throw new SyncError("invalid_input", "This store is already connected. Disconnect it first to choose another location.");
+    if (existing.businessId === signIn.businessId && existing.prokipLocationId === prokipLocationId)
+      return { connectionId: existing.id };
+    throw new SyncError(
+      "invalid_input",
+      "This store is already connected. Disconnect it first to choose another location.",
+    );
   }
   if (existing && existing.businessId !== signIn.businessId) {
     // Its orders and stock history are the other business's records and stay with it.
-    throw new SyncError("invalid_input", "This store was connected to another Prokip business before. Sign in to that business to connect it again.");
+    throw new SyncError(
+      "invalid_input",
+      "This store was connected to another Prokip business before. Sign in to that business to connect it again.",
+    );
   }
 
   const row = await deps.prisma.location.upsert({
@@ -146,7 +207,11 @@ export async function chooseLocation(deps: MerchantDeps, store: StoreRef, input:
     { businessId: signIn.businessId, locationId: row.id, storeDomain: ref.storeDomain, credentials },
   );
   // The app's sessions of the shop now belong to the business (Session's tenant key, see schema).
-  if (ref.platform === "shopify") await deps.prisma.session.updateMany({ where: { shop: ref.storeDomain }, data: { businessId: signIn.businessId } });
-  deps.log.info({ storeDomain: ref.storeDomain, connectionId: connected.connectionId, prokipLocationId }, "store connected");
+  if (ref.platform === "shopify")
+    await deps.prisma.session.updateMany({ where: { shop: ref.storeDomain }, data: { businessId: signIn.businessId } });
+  deps.log.info(
+    { storeDomain: ref.storeDomain, connectionId: connected.connectionId, prokipLocationId },
+    "store connected",
+  );
   return { connectionId: connected.connectionId };
 }

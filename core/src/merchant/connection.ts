@@ -22,39 +22,53 @@ export interface MerchantConnection {
   authorityMode: "prokip" | "central";
 }
 
-const storeRefSchema = z.object({ platform: z.enum(["shopify", "woocommerce"]), storeDomain: z.string().trim().min(1) });
+const storeRefSchema = z.object({
+  platform: z.enum(["shopify", "woocommerce"]),
+  storeDomain: z.string().trim().min(1),
+});
 
 /** The store's live connection; `store_not_connected` when there is none or it was disconnected. */
 export async function connectedStore(deps: Pick<MerchantDeps, "pool">, store: StoreRef): Promise<MerchantConnection> {
   const ref = storeRefSchema.safeParse(store);
   if (!ref.success) throw new SyncError("invalid_input", "The store is not named correctly", issuesOf(ref.error));
-  const { rows } = await deps.pool.query<Omit<MerchantConnection, "status"> & { status: MerchantConnection["status"] | "disconnected" }>(
+  const { rows } = await deps.pool.query<
+    Omit<MerchantConnection, "status"> & { status: MerchantConnection["status"] | "disconnected" }
+  >(
     `SELECT c."id", c."businessId", c."platform", c."storeDomain", c."locationId", c."status", c."buffer", c."settings", b."authorityMode"
      FROM "Connection" c JOIN "Business" b ON b."id" = c."businessId"
      WHERE c."storeDomain" = $1 AND c."platform" = $2::"Platform"`,
     [ref.data.storeDomain, ref.data.platform],
   );
   const connection = rows[0];
-  if (!connection || connection.status === "disconnected") throw new SyncError("store_not_connected", "This store is not connected to Prokip Sync");
+  if (!connection || connection.status === "disconnected")
+    throw new SyncError("store_not_connected", "This store is not connected to Prokip Sync");
   return { ...connection, status: connection.status };
 }
 
 /** zod issues as the API's error details: one `{path, message}` per field. */
 export function issuesOf(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.flatMap((issue) =>
-    issue.code === "unrecognized_keys" ? issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: "is not a known field" })) : [{ path: issue.path.join("."), message: issue.message }],
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: [...issue.path, key].join("."), message: "is not a known field" }))
+      : [{ path: issue.path.join("."), message: issue.message }],
   );
 }
 
 /** Where the merchant edits a product in the store's own admin. */
-export function productAdminUrl(store: Pick<MerchantConnection, "platform" | "storeDomain">, externalProductId: string): string {
+export function productAdminUrl(
+  store: Pick<MerchantConnection, "platform" | "storeDomain">,
+  externalProductId: string,
+): string {
   return store.platform === "shopify"
     ? `https://admin.shopify.com/store/${shopHandle(store.storeDomain)}/products/${shopify.legacyId(externalProductId)}`
     : `${siteUrl(store.storeDomain)}/wp-admin/post.php?post=${encodeURIComponent(externalProductId)}&action=edit`;
 }
 
 /** Where the merchant sees an order in the store's own admin. */
-export function orderAdminUrl(store: Pick<MerchantConnection, "platform" | "storeDomain">, externalOrderId: string): string {
+export function orderAdminUrl(
+  store: Pick<MerchantConnection, "platform" | "storeDomain">,
+  externalOrderId: string,
+): string {
   return store.platform === "shopify"
     ? `https://admin.shopify.com/store/${shopHandle(store.storeDomain)}/orders/${shopify.legacyId(externalOrderId)}`
     : `${siteUrl(store.storeDomain)}/wp-admin/post.php?post=${encodeURIComponent(externalOrderId)}&action=edit`;

@@ -18,6 +18,9 @@ export function decodeCursor<T>(kind: string, cursor: string, key: z.ZodType<T>,
     raw = null;
   }
   const parsed = Array.isArray(raw) && raw[0] === kind ? key.safeParse(raw.slice(1)) : null;
-  if (!parsed?.success) throw new SyncError("invalid_input", "This page link is not valid any more: start from the first page", [{ path: field, message: "is not a cursor of this list" }]);
+  if (!parsed?.success)
+    throw new SyncError("invalid_input", "This page link is not valid any more: start from the first page", [
+      { path: field, message: "is not a cursor of this list" },
+    ]);
   return parsed.data;
 }

@@ -32,7 +32,8 @@ const WEBHOOKS_REPAIRED_SHOWN_HOURS = 24;
 
 export async function storeDashboard(deps: MerchantDeps, store: StoreRef): Promise<Dashboard> {
   const connection = await storeConnection(deps, parseStoreRef(store));
-  if (!connection || connection.status === "disconnected") throw new SyncError("store_not_connected", "This store is not connected to Prokip Sync");
+  if (!connection || connection.status === "disconnected")
+    throw new SyncError("store_not_connected", "This store is not connected to Prokip Sync");
   return dashboardOf(deps, connection.id);
 }
 
@@ -124,13 +125,16 @@ function problemsOf(header: Header, figures: Figures, counts: Dashboard["counts"
   if (header.prokipSignedOutAt) {
     problems.push({
       code: "prokip_signed_out",
-      message: "Prokip no longer accepts the saved sign-in: sales are not recorded in Prokip and its stock is not read.",
+      message:
+        "Prokip no longer accepts the saved sign-in: sales are not recorded in Prokip and its stock is not read.",
       fix: { kind: "reconnect_prokip", label: "Sign in to Prokip again" },
     });
   } else if (header.lastError !== null || header.status === "needs_attention") {
     problems.push({
       code: "store_unreachable",
-      message: header.lastError ? `The last sync did not finish: ${header.lastError}` : "The store could not be reached on the last attempts.",
+      message: header.lastError
+        ? `The last sync did not finish: ${header.lastError}`
+        : "The store could not be reached on the last attempts.",
       fix: { kind: "sync_now", label: "Sync now" },
     });
   }

@@ -3,7 +3,14 @@
  * answers the store's new dashboard, so the screen shows the outcome without another request.
  */
 import type { Channel } from "../channels/index.ts";
-import { channelForConnection, disconnectConnection, pauseConnection, resumeConnection, shopifyWebhookUrl, webhookTargetFor } from "../connections/index.ts";
+import {
+  channelForConnection,
+  disconnectConnection,
+  pauseConnection,
+  resumeConnection,
+  shopifyWebhookUrl,
+  webhookTargetFor,
+} from "../connections/index.ts";
 import { connectedStore } from "./connection.ts";
 import { dashboardOf } from "./dashboard.ts";
 import type { Dashboard, MerchantDeps, StoreRef } from "./types.ts";
@@ -28,11 +35,10 @@ export async function resumeStore(deps: MerchantDeps, store: StoreRef): Promise<
 export async function syncStoreNow(deps: MerchantDeps, store: StoreRef): Promise<Dashboard> {
   const connection = await connectedStore(deps, store);
   await deps.jobs.reconcile(connection.id);
-  await deps.pool.query(`INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message") VALUES ($1, $2, 'sync_requested', $3)`, [
-    connection.businessId,
-    connection.id,
-    "Sync now: checking Prokip's stock, the store's orders and its quantities",
-  ]);
+  await deps.pool.query(
+    `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message") VALUES ($1, $2, 'sync_requested', $3)`,
+    [connection.businessId, connection.id, "Sync now: checking Prokip's stock, the store's orders and its quantities"],
+  );
   return dashboardOf(deps, connection.id);
 }
 
@@ -56,14 +62,24 @@ export async function disconnectStore(deps: MerchantDeps, store: StoreRef): Prom
   const { id } = await connectedStore(deps, store);
   const connection = await deps.prisma.connection.findUniqueOrThrow({
     where: { id },
-    select: { id: true, businessId: true, platform: true, storeDomain: true, storeLocationId: true, credentials: true, webhookSecret: true },
+    select: {
+      id: true,
+      businessId: true,
+      platform: true,
+      storeDomain: true,
+      storeLocationId: true,
+      credentials: true,
+      webhookSecret: true,
+    },
   });
   let channel: Channel | null = null;
   let webhookUrl: string | null = null;
   let setupError: string | null = null;
   try {
     channel = connection.credentials ? channelForConnection(connection, deps.channels) : null;
-    webhookUrl = webhookTargetFor(connection, { publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey })?.url ?? (connection.platform === "shopify" ? shopifyWebhookUrl(deps.publicUrl) : null);
+    webhookUrl =
+      webhookTargetFor(connection, { publicUrl: deps.publicUrl, encryptionKey: deps.encryptionKey })?.url ??
+      (connection.platform === "shopify" ? shopifyWebhookUrl(deps.publicUrl) : null);
   } catch (error) {
     // Credentials that cannot be opened must not keep the merchant from disconnecting.
     setupError = error instanceof Error ? error.message : String(error);
@@ -73,8 +89,20 @@ export async function disconnectStore(deps: MerchantDeps, store: StoreRef): Prom
     deps.prisma.order.count({ where: { businessId: connection.businessId, connectionId: connection.id } }),
     deps.prisma.listing.count({ where: { businessId: connection.businessId, connectionId: connection.id } }),
   ]);
-  deps.log.info({ connectionId: connection.id, webhooksRemoved: outcome.webhooksRemoved, webhookError: outcome.webhookError ?? setupError }, "store disconnected");
-  return { webhooksRemoved: outcome.webhooksRemoved, webhookError: outcome.webhookError ?? setupError, kept: { orders, products }, dashboard: await dashboardOf(deps, connection.id) };
+  deps.log.info(
+    {
+      connectionId: connection.id,
+      webhooksRemoved: outcome.webhooksRemoved,
+      webhookError: outcome.webhookError ?? setupError,
+    },
+    "store disconnected",
+  );
+  return {
+    webhooksRemoved: outcome.webhooksRemoved,
+    webhookError: outcome.webhookError ?? setupError,
+    kept: { orders, products },
+    dashboard: await dashboardOf(deps, connection.id),
+  };
 }
 
 /** Orders Prokip refused (or that ran out of retries) are posted again from the start of their retries. */
@@ -86,12 +114,15 @@ export async function retryOrders(deps: MerchantDeps, store: StoreRef): Promise<
     [connection.businessId, connection.id],
   );
   if (rowCount) {
-    await deps.pool.query(`INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message", "data") VALUES ($1, $2, 'orders_retried', $3, $4::jsonb)`, [
-      connection.businessId,
-      connection.id,
-      `Recording ${rowCount === 1 ? "1 order" : `${rowCount} orders`} in Prokip again`,
-      JSON.stringify({ orders: rowCount }),
-    ]);
+    await deps.pool.query(
+      `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "message", "data") VALUES ($1, $2, 'orders_retried', $3, $4::jsonb)`,
+      [
+        connection.businessId,
+        connection.id,
+        `Recording ${rowCount === 1 ? "1 order" : `${rowCount} orders`} in Prokip again`,
+        JSON.stringify({ orders: rowCount }),
+      ],
+    );
   }
   await deps.jobs.postings(connection.id);
   return dashboardOf(deps, connection.id);

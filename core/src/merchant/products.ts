@@ -24,9 +24,24 @@ import { normalizeSku, SyncError } from "../domain/index.ts";
 import { withTransaction, type Sql } from "../store/index.ts";
 import { connectedStore, issuesOf, productAdminUrl, type MerchantConnection } from "./connection.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import type { LinkInput, MerchantDeps, ProductPage, ProductQuery, ProductRow, ProductStatus, StoreRef } from "./types.ts";
+import type {
+  LinkInput,
+  MerchantDeps,
+  ProductPage,
+  ProductQuery,
+  ProductRow,
+  ProductStatus,
+  StoreRef,
+} from "./types.ts";
 
-export const PRODUCT_STATUSES = ["synced", "waiting", "failed", "unlinked", "conflict", "excluded"] as const satisfies readonly ProductStatus[];
+export const PRODUCT_STATUSES = [
+  "synced",
+  "waiting",
+  "failed",
+  "unlinked",
+  "conflict",
+  "excluded",
+] as const satisfies readonly ProductStatus[];
 
 /** A listing's ProductStatus, in SQL over `"Listing" l` (see the top of this file). */
 export const PRODUCT_STATUS_SQL = `(CASE
@@ -47,12 +62,22 @@ const productQuerySchema = z
     status: z.enum(PRODUCT_STATUSES).optional(),
     after: z.string().min(1).optional(),
     before: z.string().min(1).optional(),
-    pageSize: z.number().int("must be a whole number").min(1, "must be 1 to 100").max(100, "must be 1 to 100").optional(),
+    pageSize: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be 1 to 100")
+      .max(100, "must be 1 to 100")
+      .optional(),
   })
   .strict()
   .refine((query) => !(query.after && query.before), { message: "give after or before, not both", path: ["before"] });
 
-const linkInputSchema = z.object({ listingId: z.guid("is not a product id"), prokipSku: z.string().trim().min(1, "enter the product's SKU in Prokip").max(255) }).strict();
+const linkInputSchema = z
+  .object({
+    listingId: z.guid("is not a product id"),
+    prokipSku: z.string().trim().min(1, "enter the product's SKU in Prokip").max(255),
+  })
+  .strict();
 const listingIdSchema = z.guid("is not a product id");
 
 // ---------------------------------------------------------------------------------------------
@@ -60,7 +85,12 @@ const listingIdSchema = z.guid("is not a product id");
 
 export async function listProducts(deps: MerchantDeps, store: StoreRef, query: ProductQuery): Promise<ProductPage> {
   const parsed = productQuerySchema.safeParse(query ?? {});
-  if (!parsed.success) throw new SyncError("invalid_input", "The product list was asked for with values it does not take", issuesOf(parsed.error));
+  if (!parsed.success)
+    throw new SyncError(
+      "invalid_input",
+      "The product list was asked for with values it does not take",
+      issuesOf(parsed.error),
+    );
   const connection = await connectedStore(deps, store);
   const { search, status, after, before } = parsed.data;
   const pageSize = parsed.data.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -76,7 +106,12 @@ export async function listProducts(deps: MerchantDeps, store: StoreRef, query: P
   const page = filter.clone();
   if (key) page.beyond(key, backwards ? "<" : ">");
   const direction = backwards ? "DESC" : "ASC";
-  const fetched = await selectRows(deps.pool, connection, page, `ORDER BY l."title" ${direction}, l."id" ${direction} LIMIT ${pageSize + 1}`);
+  const fetched = await selectRows(
+    deps.pool,
+    connection,
+    page,
+    `ORDER BY l."title" ${direction}, l."id" ${direction} LIMIT ${pageSize + 1}`,
+  );
   const more = fetched.length > pageSize;
   const rows = fetched.slice(0, pageSize);
   if (backwards) rows.reverse();
@@ -90,7 +125,10 @@ export async function listProducts(deps: MerchantDeps, store: StoreRef, query: P
     const other = filter.clone();
     if (backwards) other.beyond([last.title, last.listingId], ">");
     else other.beyond([first.title, first.listingId], "<");
-    const exists = await deps.pool.query<{ exists: boolean }>(`SELECT EXISTS (SELECT 1 ${other.from()} WHERE ${other.where()}) AS "exists"`, other.values);
+    const exists = await deps.pool.query<{ exists: boolean }>(
+      `SELECT EXISTS (SELECT 1 ${other.from()} WHERE ${other.where()}) AS "exists"`,
+      other.values,
+    );
     if (backwards) hasNext = exists.rows[0]!.exists;
     else hasPrevious = exists.rows[0]!.exists;
   }
@@ -212,7 +250,12 @@ interface ListingRow {
   variantProductTitle: string | null;
 }
 
-async function selectRows(pool: MerchantDeps["pool"] | Sql, connection: MerchantConnection, filter: Filter, tail: string): Promise<ProductRow[]> {
+async function selectRows(
+  pool: MerchantDeps["pool"] | Sql,
+  connection: MerchantConnection,
+  filter: Filter,
+  tail: string,
+): Promise<ProductRow[]> {
   const { rows } = await pool.query<ListingRow>(
     `SELECT l."id", l."sku", l."normalizedSku", l."title", ${PRODUCT_STATUS_SQL} AS "status", l."externalProductId",
             l."lastPushedQuantity", l."storeQuantity",
@@ -223,7 +266,11 @@ async function selectRows(pool: MerchantDeps["pool"] | Sql, connection: Merchant
      ${tail}`,
     filter.values,
   );
-  const reasons = await conflictReasons(pool, connection, rows.filter((row) => row.status === "conflict"));
+  const reasons = await conflictReasons(
+    pool,
+    connection,
+    rows.filter((row) => row.status === "conflict"),
+  );
   return rows.map((row) => ({
     listingId: row.id,
     sku: row.sku,
@@ -232,7 +279,13 @@ async function selectRows(pool: MerchantDeps["pool"] | Sql, connection: Merchant
     prokipQuantity: row.prokipQuantity,
     sentQuantity: row.lastPushedQuantity,
     storeQuantity: row.storeQuantity,
-    linkedTo: row.variantId ? { variantId: row.variantId, sku: row.variantSku!, name: variantName(row.variantProductTitle!, row.variantTitle!) } : null,
+    linkedTo: row.variantId
+      ? {
+          variantId: row.variantId,
+          sku: row.variantSku!,
+          name: variantName(row.variantProductTitle!, row.variantTitle!),
+        }
+      : null,
     conflictReason: reasons.get(row.id) ?? null,
     storeAdminUrl: productAdminUrl(connection, row.externalProductId),
   }));
@@ -248,7 +301,11 @@ export function variantName(productTitle: string, title: string): string {
  * conflict for a blank SKU, a SKU shared with another product of the store, or a SKU several
  * Prokip products share (those are not imported, so only the first two can be seen here).
  */
-async function conflictReasons(pool: MerchantDeps["pool"] | Sql, connection: MerchantConnection, rows: ListingRow[]): Promise<Map<string, string>> {
+async function conflictReasons(
+  pool: MerchantDeps["pool"] | Sql,
+  connection: MerchantConnection,
+  rows: ListingRow[],
+): Promise<Map<string, string>> {
   const reasons = new Map<string, string>();
   if (rows.length === 0) return reasons;
   const skus = [...new Set(rows.flatMap((row) => (row.normalizedSku ? [row.normalizedSku] : [])))];
@@ -291,7 +348,8 @@ async function conflictReasons(pool: MerchantDeps["pool"] | Sql, connection: Mer
  */
 export async function linkProduct(deps: MerchantDeps, store: StoreRef, input: LinkInput): Promise<ProductRow> {
   const parsed = linkInputSchema.safeParse(input);
-  if (!parsed.success) throw new SyncError("invalid_input", "The product could not be linked: check the SKU", issuesOf(parsed.error));
+  if (!parsed.success)
+    throw new SyncError("invalid_input", "The product could not be linked: check the SKU", issuesOf(parsed.error));
   const connection = await connectedStore(deps, store);
   const sku = normalizeSku(parsed.data.prokipSku)!;
   const changed = await withTransaction(deps.pool, async (sql) => {
@@ -301,11 +359,16 @@ export async function linkProduct(deps: MerchantDeps, store: StoreRef, input: Li
       [connection.businessId, sku],
     );
     const variant = variants[0];
-    if (!variant) throw new SyncError("invalid_input", `No product in Prokip has the SKU "${parsed.data.prokipSku}"`, [{ path: "prokipSku", message: "no Prokip product has this SKU" }]);
+    if (!variant)
+      throw new SyncError("invalid_input", `No product in Prokip has the SKU "${parsed.data.prokipSku}"`, [
+        { path: "prokipSku", message: "no Prokip product has this SKU" },
+      ]);
     const name = variantName(variant.productTitle, variant.title);
     if (listing.variantId === variant.id && listing.matchStatus === "matched") return false;
     if (listing.variantId !== null && listing.variantId !== variant.id && listing.matchStatus === "matched") {
-      throw new SyncError("invalid_input", `"${listing.title}" is linked to another Prokip product: unlink it first`, [{ path: "listingId", message: "already linked to another Prokip product" }]);
+      throw new SyncError("invalid_input", `"${listing.title}" is linked to another Prokip product: unlink it first`, [
+        { path: "listingId", message: "already linked to another Prokip product" },
+      ]);
     }
     // Store sales are matched to Prokip products by SKU (sync/orders.ts). A link between different
     // SKUs would send Prokip's stock to the store while its sales were never taken off, and the
@@ -400,7 +463,9 @@ export async function includeProduct(deps: MerchantDeps, store: StoreRef, listin
     await addActivity(sql, connection, {
       type: "product_included",
       variantId: listing.variantId,
-      message: linked ? `"${listing.title}" included again: its stock in the store follows Prokip` : `"${listing.title}" included again: link it to a Prokip product to sync its stock`,
+      message: linked
+        ? `"${listing.title}" included again: its stock in the store follows Prokip`
+        : `"${listing.title}" included again: link it to a Prokip product to sync its stock`,
       data: { listingId: listing.id, sku: listing.sku },
     });
     return linked;
@@ -427,9 +492,14 @@ async function change(
   act: (sql: Sql, connection: MerchantConnection, listing: LockedListing) => Promise<boolean>,
 ): Promise<ProductRow> {
   const id = listingIdSchema.safeParse(listingId);
-  if (!id.success) throw new SyncError("invalid_input", "That is not a product of this store", [{ path: "listingId", message: id.error.issues[0]?.message ?? "invalid" }]);
+  if (!id.success)
+    throw new SyncError("invalid_input", "That is not a product of this store", [
+      { path: "listingId", message: id.error.issues[0]?.message ?? "invalid" },
+    ]);
   const connection = await connectedStore(deps, store);
-  const waits = await withTransaction(deps.pool, async (sql) => act(sql, connection, await lockListing(sql, connection, id.data)));
+  const waits = await withTransaction(deps.pool, async (sql) =>
+    act(sql, connection, await lockListing(sql, connection, id.data)),
+  );
   if (waits) await requestDrain(deps, connection);
   return productRow(deps, connection, id.data);
 }
@@ -441,7 +511,10 @@ async function lockListing(sql: Sql, connection: MerchantConnection, listingId: 
      WHERE "businessId" = $1 AND "connectionId" = $2 AND "id" = $3 FOR UPDATE`,
     [connection.businessId, connection.id, listingId],
   );
-  if (!rows[0]) throw new SyncError("not_found", "That product is not in this store", [{ path: "listingId", message: "not a product of this store" }]);
+  if (!rows[0])
+    throw new SyncError("not_found", "That product is not in this store", [
+      { path: "listingId", message: "not a product of this store" },
+    ]);
   return rows[0];
 }
 
@@ -449,14 +522,19 @@ async function productRow(deps: MerchantDeps, connection: MerchantConnection, li
   const filter = new Filter(connection);
   filter.ids([listingId]);
   const [row] = await selectRows(deps.pool, connection, filter, "");
-  if (!row) throw new SyncError("not_found", "That product is not in this store", [{ path: "listingId", message: "not a product of this store" }]);
+  if (!row)
+    throw new SyncError("not_found", "That product is not in this store", [
+      { path: "listingId", message: "not a product of this store" },
+    ]);
   return row;
 }
 
 function alreadyLinked(prokipName: string, holder: string): SyncError {
-  return new SyncError("invalid_input", `Prokip product ${prokipName} is already linked to "${holder}" in this store: unlink that one first`, [
-    { path: "prokipSku", message: "already linked to another product of this store" },
-  ]);
+  return new SyncError(
+    "invalid_input",
+    `Prokip product ${prokipName} is already linked to "${holder}" in this store: unlink that one first`,
+    [{ path: "prokipSku", message: "already linked to another product of this store" }],
+  );
 }
 
 async function addActivity(
@@ -467,7 +545,15 @@ async function addActivity(
   await sql.query(
     `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "variantId", "type", "severity", "message", "data")
      VALUES ($1, $2, $3, $4, $5::"Severity", $6, $7::jsonb)`,
-    [connection.businessId, connection.id, event.variantId, event.type, event.severity ?? "info", event.message, JSON.stringify(event.data)],
+    [
+      connection.businessId,
+      connection.id,
+      event.variantId,
+      event.type,
+      event.severity ?? "info",
+      event.message,
+      JSON.stringify(event.data),
+    ],
   );
 }
 

@@ -10,7 +10,12 @@
  * threshold is stored and shown, and nothing raises low-stock alerts from it yet.
  */
 import { z } from "zod";
-import { connectionSettingsSchema, readConnectionSettings, SyncError, type ConnectionSettings } from "../domain/index.ts";
+import {
+  connectionSettingsSchema,
+  readConnectionSettings,
+  SyncError,
+  type ConnectionSettings,
+} from "../domain/index.ts";
 import { withTransaction, type Sql } from "../store/index.ts";
 import { connectedStore, issuesOf, type MerchantConnection } from "./connection.ts";
 import type { MerchantDeps, StoreRef, StoreSettings } from "./types.ts";
@@ -56,27 +61,52 @@ export async function updateStoreSettings(deps: MerchantDeps, store: StoreRef, i
   const parsed = settingsInputSchema.safeParse(input ?? {});
   const details = parsed.success
     ? []
-    : issuesOf(parsed.error).map((issue) => ({ path: issue.path, message: FIELD_MESSAGES[issue.path as SettingsField] ?? issue.message }));
+    : issuesOf(parsed.error).map((issue) => ({
+        path: issue.path,
+        message: FIELD_MESSAGES[issue.path as SettingsField] ?? issue.message,
+      }));
   const current = readConnectionSettings(connection.settings);
   const policy = isRecord(input) ? input.storeEditPolicy : undefined;
-  if (policy !== undefined && policy !== current.storeEditPolicy && connection.authorityMode !== "central" && !details.some((d) => d.path === "storeEditPolicy")) {
-    details.push({ path: "storeEditPolicy", message: "The store-edit policy applies only when Prokip Sync keeps the stock (central mode); Prokip's stock always wins here" });
+  if (
+    policy !== undefined &&
+    policy !== current.storeEditPolicy &&
+    connection.authorityMode !== "central" &&
+    !details.some((d) => d.path === "storeEditPolicy")
+  ) {
+    details.push({
+      path: "storeEditPolicy",
+      message:
+        "The store-edit policy applies only when Prokip Sync keeps the stock (central mode); Prokip's stock always wins here",
+    });
   }
   if (!parsed.success || details.length > 0) {
-    throw new SyncError("invalid_input", `Settings not saved: ${details.map((d) => d.path || "settings").join(", ")} ${details.length === 1 ? "is" : "are"} not valid`, details);
+    throw new SyncError(
+      "invalid_input",
+      `Settings not saved: ${details.map((d) => d.path || "settings").join(", ")} ${details.length === 1 ? "is" : "are"} not valid`,
+      details,
+    );
   }
 
   const { buffer, ...given } = parsed.data;
   const saved = await withTransaction(deps.pool, async (sql) => {
     // The row is held to the end: a drain recording what it sent reads the buffer under a share
     // lock on it (sync/drain.ts), so it either finished before or sees the new buffer.
-    const { rows } = await sql.query<{ buffer: number; settings: unknown }>(`SELECT "buffer", "settings" FROM "Connection" WHERE "id" = $1 FOR UPDATE`, [connection.id]);
+    const { rows } = await sql.query<{ buffer: number; settings: unknown }>(
+      `SELECT "buffer", "settings" FROM "Connection" WHERE "id" = $1 FOR UPDATE`,
+      [connection.id],
+    );
     const before = { buffer: rows[0]!.buffer, ...readConnectionSettings(rows[0]!.settings) };
-    const after = { buffer: buffer ?? before.buffer, ...connectionSettingsSchema.parse({ ...readConnectionSettings(rows[0]!.settings), ...given }) };
+    const after = {
+      buffer: buffer ?? before.buffer,
+      ...connectionSettingsSchema.parse({ ...readConnectionSettings(rows[0]!.settings), ...given }),
+    };
     const changes = changesBetween(before, after);
     if (changes.length === 0) return after;
     const { buffer: newBuffer, ...settings } = after;
-    await sql.query(`UPDATE "Connection" SET "buffer" = $2, "settings" = $3::jsonb, "updatedAt" = now() WHERE "id" = $1`, [connection.id, newBuffer, JSON.stringify(settings)]);
+    await sql.query(
+      `UPDATE "Connection" SET "buffer" = $2, "settings" = $3::jsonb, "updatedAt" = now() WHERE "id" = $1`,
+      [connection.id, newBuffer, JSON.stringify(settings)],
+    );
     if (newBuffer !== before.buffer) await markLinkedListingsDirty(sql, connection);
     await sql.query(
       `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "type", "severity", "message", "data") VALUES ($1, $2, 'settings_changed', 'info', $3, $4::jsonb)`,
@@ -128,8 +158,16 @@ type Values = ConnectionSettings & { buffer: number };
 type Change = { field: keyof Values; from: Values[keyof Values]; to: Values[keyof Values] };
 
 function changesBetween(before: Values, after: Values): Change[] {
-  const order: (keyof Values)[] = ["buffer", "reconcileIntervalMinutes", "deductOn", "lowStockThreshold", "storeEditPolicy"];
-  return order.filter((field) => before[field] !== after[field]).map((field) => ({ field, from: before[field], to: after[field] }));
+  const order: (keyof Values)[] = [
+    "buffer",
+    "reconcileIntervalMinutes",
+    "deductOn",
+    "lowStockThreshold",
+    "storeEditPolicy",
+  ];
+  return order
+    .filter((field) => before[field] !== after[field])
+    .map((field) => ({ field, from: before[field], to: after[field] }));
 }
 
 const LABELS: { [F in keyof Values]: [label: string, show: (value: Values[F]) => string] } = {
@@ -146,7 +184,11 @@ function describe(change: Change): string {
   return `${label} ${show(change.to)} (was ${show(change.from)})`;
 }
 
-function settingsOf(buffer: number, settings: ConnectionSettings, authorityMode: MerchantConnection["authorityMode"]): StoreSettings {
+function settingsOf(
+  buffer: number,
+  settings: ConnectionSettings,
+  authorityMode: MerchantConnection["authorityMode"],
+): StoreSettings {
   return {
     buffer,
     reconcileIntervalMinutes: settings.reconcileIntervalMinutes,

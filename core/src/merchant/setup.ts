@@ -7,7 +7,15 @@ import { z } from "zod";
 import { ChannelError, type PosSystem } from "../channels/index.ts";
 import { channelForConnection, posForBusiness } from "../connections/index.ts";
 import { SyncError } from "../domain/index.ts";
-import { createSetupRun, getSyncRun, parseSetupRequest, previewSetup, type SetupDeps, type SetupPreview, type SyncRunView } from "../setup/index.ts";
+import {
+  createSetupRun,
+  getSyncRun,
+  parseSetupRequest,
+  previewSetup,
+  type SetupDeps,
+  type SetupPreview,
+  type SyncRunView,
+} from "../setup/index.ts";
 import { PROKIP_UNREACHABLE } from "./connect.ts";
 import { connectedStore, issuesOf } from "./connection.ts";
 import { parseStoreRef, storeConnection } from "./stage.ts";
@@ -19,13 +27,18 @@ export interface StoreSetupRequest {
   options?: object;
 }
 
-export async function previewStoreSetup(deps: MerchantDeps, store: StoreRef, request: StoreSetupRequest): Promise<SetupPreview> {
+export async function previewStoreSetup(
+  deps: MerchantDeps,
+  store: StoreRef,
+  request: StoreSetupRequest,
+): Promise<SetupPreview> {
   const connection = await connectedStore(deps, store);
   try {
     return await previewSetup(setupDeps(deps), { ...asObject(request), connectionId: connection.id });
   } catch (error) {
     // The store refusing our access: its connection has to be made again.
-    if (error instanceof ChannelError && error.code === "unauthorized") throw new SyncError("store_not_connected", `The store refused Prokip Sync's access: ${error.message}`);
+    if (error instanceof ChannelError && error.code === "unauthorized")
+      throw new SyncError("store_not_connected", `The store refused Prokip Sync's access: ${error.message}`);
     throw error;
   }
 }
@@ -34,7 +47,11 @@ export async function previewStoreSetup(deps: MerchantDeps, store: StoreRef, req
  * Queues a setup run and asks a worker to carry it out. While one is queued or running, that
  * one is answered instead of starting another (a second click, two tabs).
  */
-export async function startStoreSetup(deps: MerchantDeps, store: StoreRef, request: StoreSetupRequest): Promise<SyncRunView> {
+export async function startStoreSetup(
+  deps: MerchantDeps,
+  store: StoreRef,
+  request: StoreSetupRequest,
+): Promise<SyncRunView> {
   const connection = await connectedStore(deps, store);
   const input = { ...asObject(request), connectionId: connection.id };
   parseSetupRequest(input); // a bad request is refused even while a run goes
@@ -44,7 +61,10 @@ export async function startStoreSetup(deps: MerchantDeps, store: StoreRef, reque
   // Two requests at once may both have created a run: the older one stands, this one is withdrawn.
   const first = (await activeSetupRuns(deps, connection.id))[0];
   if (first && first !== runId) {
-    await deps.prisma.syncRun.updateMany({ where: { id: runId, state: "queued" }, data: { state: "cancelled", finishedAt: new Date() } });
+    await deps.prisma.syncRun.updateMany({
+      where: { id: runId, state: "queued" },
+      data: { state: "cancelled", finishedAt: new Date() },
+    });
     return (await getSyncRun(deps, first))!;
   }
   await deps.jobs.setup(connection.id, runId);
@@ -57,11 +77,19 @@ export async function storeSetupRun(deps: MerchantDeps, store: StoreRef, runId: 
 }
 
 /** A pull's file of the store's products that Prokip lacks, in UltimatePOS's product import layout. */
-export async function missingInProkipFile(deps: MerchantDeps, store: StoreRef, runId: string): Promise<{ filename: string; csv: string }> {
+export async function missingInProkipFile(
+  deps: MerchantDeps,
+  store: StoreRef,
+  runId: string,
+): Promise<{ filename: string; csv: string }> {
   const run = await ownRun(deps, store, runId);
-  if (run.missingInProkipCsv === null) throw new SyncError("not_found", "This setup has no file of products missing in Prokip");
+  if (run.missingInProkipCsv === null)
+    throw new SyncError("not_found", "This setup has no file of products missing in Prokip");
   const day = (run.finishedAt ?? run.createdAt).toISOString().slice(0, 10);
-  return { filename: `products-missing-in-prokip-${slug(parseStoreRef(store).storeDomain)}-${day}.csv`, csv: run.missingInProkipCsv };
+  return {
+    filename: `products-missing-in-prokip-${slug(parseStoreRef(store).storeDomain)}-${day}.csv`,
+    csv: run.missingInProkipCsv,
+  };
 }
 
 /** The run, if it is this store's: another store's run, or none, is `not_found` alike. */
@@ -97,7 +125,11 @@ function asObject(request: unknown): Record<string, unknown> {
 }
 
 function slug(storeDomain: string): string {
-  return storeDomain.replace(/^https?:\/\//u, "").replace(/[^a-z0-9]+/giu, "-").replace(/^-|-$/gu, "").toLowerCase();
+  return storeDomain
+    .replace(/^https?:\/\//u, "")
+    .replace(/[^a-z0-9]+/giu, "-")
+    .replace(/^-|-$/gu, "")
+    .toLowerCase();
 }
 
 /** Setup's dependencies for a preview made while the merchant waits; Prokip's failures in the merchant's words. */
@@ -107,7 +139,14 @@ function setupDeps(deps: MerchantDeps): SetupDeps {
     pool: deps.pool,
     log: deps.log,
     channelFor: (connection) => channelForConnection(connection, deps.channels),
-    posFor: async (businessId) => merchantErrors(await posForBusiness(deps.prisma, businessId, { client: deps.prokip.client, encryptionKey: deps.encryptionKey, log: deps.log })),
+    posFor: async (businessId) =>
+      merchantErrors(
+        await posForBusiness(deps.prisma, businessId, {
+          client: deps.prokip.client,
+          encryptionKey: deps.encryptionKey,
+          log: deps.log,
+        }),
+      ),
   };
 }
 
@@ -121,9 +160,13 @@ function merchantErrors(pos: PosSystem): PosSystem {
           return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
           if (error instanceof ChannelError && error.code === "unauthorized") {
-            throw new SyncError("prokip_rejected_credentials", "Prokip no longer accepts the saved sign-in. Sign in to Prokip again.");
+            throw new SyncError(
+              "prokip_rejected_credentials",
+              "Prokip no longer accepts the saved sign-in. Sign in to Prokip again.",
+            );
           }
-          if (error instanceof ChannelError && error.code === "unavailable") throw new SyncError("prokip_unreachable", PROKIP_UNREACHABLE);
+          if (error instanceof ChannelError && error.code === "unavailable")
+            throw new SyncError("prokip_unreachable", PROKIP_UNREACHABLE);
           throw error;
         }
       };

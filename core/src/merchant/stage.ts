@@ -10,7 +10,9 @@ import { getSyncRun, type SyncRunView } from "../setup/index.ts";
 import { issuesOf } from "./connection.ts";
 import type { MerchantDeps, ProkipLocationChoice, StoreRef, StoreStage } from "./types.ts";
 
-const storeRefSchema = z.object({ platform: z.enum(["shopify", "woocommerce"]), storeDomain: z.string().trim().min(3).max(255) }).strict();
+const storeRefSchema = z
+  .object({ platform: z.enum(["shopify", "woocommerce"]), storeDomain: z.string().trim().min(3).max(255) })
+  .strict();
 
 /** The store a screen acts on, validated: `invalid_input` when it is not a store reference. */
 export function parseStoreRef(store: StoreRef): StoreRef {
@@ -28,7 +30,12 @@ export async function storeStage(deps: MerchantDeps, store: StoreRef): Promise<S
     return { stage: "set_up_products", connectionId: connection.id, activeRun: runs.active, lastRun: runs.last };
   }
   const signIn = await storeSignIn(deps, ref);
-  if (signIn) return { stage: "choose_location", businessName: signIn.businessName, locations: await locationChoices(deps, signIn, ref) };
+  if (signIn)
+    return {
+      stage: "choose_location",
+      businessName: signIn.businessName,
+      locations: await locationChoices(deps, signIn, ref),
+    };
   return { stage: "connect_prokip", sampleDataAvailable: deps.sampleData !== null };
 }
 
@@ -43,7 +50,10 @@ export interface StoreConnectionRow {
 }
 
 /** The store's connection row whatever its status (a disconnected one keeps its history); null if none. */
-export async function storeConnection(deps: Pick<MerchantDeps, "pool">, ref: StoreRef): Promise<StoreConnectionRow | null> {
+export async function storeConnection(
+  deps: Pick<MerchantDeps, "pool">,
+  ref: StoreRef,
+): Promise<StoreConnectionRow | null> {
   const { rows } = await deps.pool.query<StoreConnectionRow>(
     `SELECT c."id", c."businessId", c."status", c."setupStrategy", c."connectedAt", c."locationId", l."prokipLocationId"
      FROM "Connection" c JOIN "Location" l ON l."id" = c."locationId"
@@ -70,11 +80,19 @@ export async function storeSignIn(deps: Pick<MerchantDeps, "pool">, ref: StoreRe
   );
   const row = rows[0];
   if (!row) return null;
-  return { businessId: row.businessId, businessName: row.businessName, locations: z.array(signedInLocationSchema).parse(row.locations) };
+  return {
+    businessId: row.businessId,
+    businessName: row.businessName,
+    locations: z.array(signedInLocationSchema).parse(row.locations),
+  };
 }
 
 /** The business's locations, each with the other stores of the business already selling from it. */
-export async function locationChoices(deps: Pick<MerchantDeps, "pool">, signIn: Pick<StoreSignInRow, "businessId" | "locations">, ref: StoreRef): Promise<ProkipLocationChoice[]> {
+export async function locationChoices(
+  deps: Pick<MerchantDeps, "pool">,
+  signIn: Pick<StoreSignInRow, "businessId" | "locations">,
+  ref: StoreRef,
+): Promise<ProkipLocationChoice[]> {
   const { rows } = await deps.pool.query<{ prokipLocationId: number; storeDomain: string }>(
     `SELECT l."prokipLocationId", c."storeDomain" FROM "Connection" c JOIN "Location" l ON l."id" = c."locationId"
      WHERE c."businessId" = $1 AND c."status" <> 'disconnected' AND c."storeDomain" <> $2 AND l."prokipLocationId" IS NOT NULL
@@ -92,14 +110,25 @@ export async function locationChoices(deps: Pick<MerchantDeps, "pool">, signIn: 
  * The store's setup runs since it was (last) connected: the one queued or running, and the
  * latest finished. Runs from before a reconnect belong to the earlier connection.
  */
-async function setupRunsSinceConnect(deps: Pick<MerchantDeps, "prisma">, connection: StoreConnectionRow): Promise<{ active: SyncRunView | null; last: SyncRunView | null }> {
+async function setupRunsSinceConnect(
+  deps: Pick<MerchantDeps, "prisma">,
+  connection: StoreConnectionRow,
+): Promise<{ active: SyncRunView | null; last: SyncRunView | null }> {
   const runs = await deps.prisma.syncRun.findMany({
-    where: { connectionId: connection.id, dryRun: false, kind: { in: ["push", "pull"] }, ...(connection.connectedAt ? { createdAt: { gte: connection.connectedAt } } : {}) },
+    where: {
+      connectionId: connection.id,
+      dryRun: false,
+      kind: { in: ["push", "pull"] },
+      ...(connection.connectedAt ? { createdAt: { gte: connection.connectedAt } } : {}),
+    },
     orderBy: { createdAt: "desc" },
     select: { id: true, state: true },
     take: 10,
   });
   const active = runs.find((run) => run.state === "queued" || run.state === "running");
   const last = runs.find((run) => run.state === "succeeded" || run.state === "failed");
-  return { active: active ? await getSyncRun(deps, active.id) : null, last: last ? await getSyncRun(deps, last.id) : null };
+  return {
+    active: active ? await getSyncRun(deps, active.id) : null,
+    last: last ? await getSyncRun(deps, last.id) : null,
+  };
 }

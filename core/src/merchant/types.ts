@@ -233,7 +233,12 @@ export interface ActivityEntry {
   type: ActivityType;
   severity: "info" | "warning" | "error";
   message: string;
-  order: { orderId: string; number: string | null; storeAdminUrl: string | null; prokipInvoiceNo: string | null } | null;
+  order: {
+    orderId: string;
+    number: string | null;
+    storeAdminUrl: string | null;
+    prokipInvoiceNo: string | null;
+  } | null;
   product: { sku: string | null; title: string | null; listingId: string | null } | null;
   /** Set on failures that can be retried from the screen. */
   retry: { kind: "order_posting"; orderId: string } | null;

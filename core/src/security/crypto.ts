@@ -15,7 +15,10 @@ export function parseEncryptionKey(text: string): Buffer {
   const trimmed = text.trim();
   const key = /^[0-9a-f]{64}$/iu.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
   if (key.length !== KEY_BYTES) {
-    throw new SyncError("missing_encryption_key", `The encryption key must be ${KEY_BYTES} bytes (base64 or hex); got ${key.length}`);
+    throw new SyncError(
+      "missing_encryption_key",
+      `The encryption key must be ${KEY_BYTES} bytes (base64 or hex); got ${key.length}`,
+    );
   }
   return key;
 }
@@ -43,7 +46,10 @@ export function decryptSecret(sealed: string, key: Buffer): string {
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
   } catch {
     // Never echo the value or the key: only say that it did not authenticate.
-    throw new SyncError("decryption_failed", "The value could not be decrypted with this key (wrong key or tampered value)");
+    throw new SyncError(
+      "decryption_failed",
+      "The value could not be decrypted with this key (wrong key or tampered value)",
+    );
   }
 }
 

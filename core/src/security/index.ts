@@ -1,2 +1,9 @@
-export { encryptSecret, decryptSecret, sealJson, openJson, parseEncryptionKey, generateEncryptionKey } from "./crypto.ts";
+export {
+  encryptSecret,
+  decryptSecret,
+  sealJson,
+  openJson,
+  parseEncryptionKey,
+  generateEncryptionKey,
+} from "./crypto.ts";
 export { loadEncryptionKey } from "./keys.ts";

@@ -8,7 +8,11 @@ import { generateEncryptionKey, parseEncryptionKey } from "./crypto.ts";
  * generated once and kept in the local data directory (mode 0600) so the sandbox just works;
  * in production a missing key is an error, never a silent default.
  */
-export function loadEncryptionKey(options: { configured?: string | undefined; dataDir: string; production: boolean }): Buffer {
+export function loadEncryptionKey(options: {
+  configured?: string | undefined;
+  dataDir: string;
+  production: boolean;
+}): Buffer {
   if (options.configured) return parseEncryptionKey(options.configured);
   if (options.production) {
     throw new SyncError("missing_encryption_key", "PROKIP_SYNC_ENCRYPTION_KEY must be set in production");

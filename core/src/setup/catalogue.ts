@@ -18,14 +18,25 @@ export interface ProkipImport {
 }
 
 /** Reads Prokip's variations and upserts them as Variants of the business. */
-export async function importProkipCatalogue(deps: Pick<SetupDeps, "pool">, businessId: string, pos: PosSystem): Promise<ProkipImport> {
+export async function importProkipCatalogue(
+  deps: Pick<SetupDeps, "pool">,
+  businessId: string,
+  pos: PosSystem,
+): Promise<ProkipImport> {
   return importVariations(deps, businessId, await pos.listVariations({ details: true }));
 }
 
 const CHUNK = 1_000;
 
-export async function importVariations(deps: Pick<SetupDeps, "pool">, businessId: string, variations: PosVariation[]): Promise<ProkipImport> {
-  const { prokipOnly, conflicts } = matchBySku<PosVariation, never>(variations.map((item) => ({ sku: item.sku, item })), []);
+export async function importVariations(
+  deps: Pick<SetupDeps, "pool">,
+  businessId: string,
+  variations: PosVariation[],
+): Promise<ProkipImport> {
+  const { prokipOnly, conflicts } = matchBySku<PosVariation, never>(
+    variations.map((item) => ({ sku: item.sku, item })),
+    [],
+  );
   const result: ProkipImport = { variations, variantIds: new Map(), variantIdsByVariation: new Map(), conflicts };
   await withTransaction(deps.pool, async (sql) => {
     for (let i = 0; i < prokipOnly.length; i += CHUNK) {

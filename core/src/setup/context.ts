@@ -17,10 +17,17 @@ export interface SetupContext {
 export async function loadSetupContext(deps: Pick<SetupDeps, "prisma">, connectionId: string): Promise<SetupContext> {
   const row = await deps.prisma.connection.findUnique({
     where: { id: connectionId },
-    include: { location: { select: { prokipLocationId: true, name: true } }, business: { select: { authorityMode: true } } },
+    include: {
+      location: { select: { prokipLocationId: true, name: true } },
+      business: { select: { authorityMode: true } },
+    },
   });
   if (!row) throw new SyncError("unknown_connection", `No connection ${connectionId}`);
-  if (row.status === "disconnected") throw new SyncError("connection_not_active", "The store is disconnected; connect it again before setting up products");
+  if (row.status === "disconnected")
+    throw new SyncError(
+      "connection_not_active",
+      "The store is disconnected; connect it again before setting up products",
+    );
   const { location, business, ...connection } = row;
   return {
     connection: {
@@ -62,7 +69,10 @@ export async function readStoreCatalogue(channel: Channel): Promise<StoreVariant
 }
 
 /** Central mode: what the ledger holds at the connection's location, by normalised SKU. */
-export async function knownAvailability(deps: Pick<SetupDeps, "pool">, context: SetupContext): Promise<Map<string, number>> {
+export async function knownAvailability(
+  deps: Pick<SetupDeps, "pool">,
+  context: SetupContext,
+): Promise<Map<string, number>> {
   if (context.mode !== "central") return new Map();
   const { rows } = await deps.pool.query<{ normalizedSku: string; available: number }>(
     `SELECT v."normalizedSku", s."available" FROM "StockLevel" s

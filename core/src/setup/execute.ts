@@ -46,7 +46,8 @@ export async function runSetup(deps: SetupDeps, input: unknown): Promise<SyncRun
 export async function executeSetupRun(deps: SetupDeps, runId: string): Promise<SyncRunView> {
   const run = await getSyncRun(deps, runId);
   if (!run) throw new SyncError("invalid_input", `No sync run ${runId}`);
-  if (run.kind !== "push" && run.kind !== "pull") throw new SyncError("invalid_input", `Sync run ${runId} is not a product setup`);
+  if (run.kind !== "push" && run.kind !== "pull")
+    throw new SyncError("invalid_input", `Sync run ${runId} is not a product setup`);
   if (!(await claimRun(deps.prisma, runId))) return run;
 
   const log = deps.log.child({ syncRunId: runId, connectionId: run.connectionId });
@@ -57,7 +58,10 @@ export async function executeSetupRun(deps: SetupDeps, runId: string): Promise<S
     const context = await loadSetupContext(deps, request.connectionId);
     await carryOut(deps, context, request, progress, stored, log);
     await finishRun(deps.prisma, progress, { state: "succeeded", counts: stored });
-    await deps.prisma.connection.update({ where: { id: context.connection.id }, data: { setupStrategy: request.strategy, lastSyncAt: new Date() } });
+    await deps.prisma.connection.update({
+      where: { id: context.connection.id },
+      data: { setupStrategy: request.strategy, lastSyncAt: new Date() },
+    });
     log.info({ total: progress.total, failed: progress.failed, ...stored.results }, "product setup finished");
   } catch (error) {
     log.error({ err: error }, "product setup failed");
@@ -93,7 +97,12 @@ async function carryOut(
   progress.total = plan.rows.length;
   await progress.save();
 
-  await recordOpeningStock(deps, context, { pos: catalogues.pos, imported, opening: plan.opening, runId: progress.runId });
+  await recordOpeningStock(deps, context, {
+    pos: catalogues.pos,
+    imported,
+    opening: plan.opening,
+    runId: progress.runId,
+  });
   const linked: string[] = [];
   await linkListings(deps, context, plan.links, imported, { progress, results, linked });
   if (request.strategy === "push") {
@@ -105,8 +114,15 @@ async function carryOut(
   const alignment = await alignStoreQuantities(deps, context, catalogues.channel, linked, progress.runId);
   results.quantitiesWritten = alignment.written;
   results.quantitiesPending = alignment.pending.length;
-  progress.notice(alignment.pending.map((p) => ({ sku: p.sku, product: p.title, message: "The store's stock could not be updated yet; sync will try again." })));
-  if (alignment.pending.length > 0) log.warn({ pending: alignment.pending.length }, "store quantities left for the drain");
+  progress.notice(
+    alignment.pending.map((p) => ({
+      sku: p.sku,
+      product: p.title,
+      message: "The store's stock could not be updated yet; sync will try again.",
+    })),
+  );
+  if (alignment.pending.length > 0)
+    log.warn({ pending: alignment.pending.length }, "store quantities left for the drain");
 }
 
 interface Tally {
@@ -117,7 +133,13 @@ interface Tally {
 }
 
 /** Matched, unmatched and conflicting store variants as listings, a batch of rows at a time. */
-async function linkListings(deps: SetupDeps, context: SetupContext, links: readonly LinkWork[], imported: ProkipImport, tally: Tally): Promise<void> {
+async function linkListings(
+  deps: SetupDeps,
+  context: SetupContext,
+  links: readonly LinkWork[],
+  imported: ProkipImport,
+  tally: Tally,
+): Promise<void> {
   for (let i = 0; i < links.length; i += LISTING_BATCH) {
     const batch = links.slice(i, i + LISTING_BATCH);
     const writable: LinkWork[] = [];
@@ -128,7 +150,12 @@ async function linkListings(deps: SetupDeps, context: SetupContext, links: reado
       else writable.push(work);
     }
     const writes: ListingWrite[] = writable.flatMap((work) =>
-      work.listings.map((l) => ({ store: l.store, matchStatus: l.matchStatus, variantId: l.variantSku === null ? null : imported.variantIds.get(l.variantSku)!, pushedQuantity: null })),
+      work.listings.map((l) => ({
+        store: l.store,
+        matchStatus: l.matchStatus,
+        variantId: l.variantSku === null ? null : imported.variantIds.get(l.variantSku)!,
+        pushedQuantity: null,
+      })),
     );
     try {
       record(tally, await writeListings(deps.pool, context, writes));
@@ -142,12 +169,23 @@ async function linkListings(deps: SetupDeps, context: SetupContext, links: reado
 }
 
 /** Push: the products Prokip has and the store lacks, created in the store and linked. */
-async function createInStore(deps: SetupDeps, context: SetupContext, channel: Channel, creates: readonly CreateWork[], imported: ProkipImport, tally: Tally): Promise<void> {
+async function createInStore(
+  deps: SetupDeps,
+  context: SetupContext,
+  channel: Channel,
+  creates: readonly CreateWork[],
+  imported: ProkipImport,
+  tally: Tally,
+): Promise<void> {
   for (let i = 0; i < creates.length; i += PRODUCT_BATCH) {
     const batch = creates.slice(i, i + PRODUCT_BATCH);
     // Refusals of single products come back in `failed`; a throw concerns the whole store.
     const result = await channel.createProducts(batch.map((work) => work.draft));
-    const createdBySku = new Map(result.created.flatMap((product) => product.variants.map((variant) => [normalizeSku(variant.sku), variant] as const)));
+    const createdBySku = new Map(
+      result.created.flatMap((product) =>
+        product.variants.map((variant) => [normalizeSku(variant.sku), variant] as const),
+      ),
+    );
     const refusalByTitle = new Map(result.failed.map((failure) => [failure.title, failure.message]));
     const writes: (ListingWrite & { row: PreviewRow })[] = [];
     const failures: SetupItemError[] = [];
@@ -159,7 +197,9 @@ async function createInStore(deps: SetupDeps, context: SetupContext, channel: Ch
         const created = sku === null ? undefined : createdBySku.get(sku);
         const variantId = sku === null ? undefined : imported.variantIds.get(sku);
         if (!created || !variantId) {
-          failures.push(itemError(row, refusalByTitle.get(work.draft.title) ?? "The store did not create this product."));
+          failures.push(
+            itemError(row, refusalByTitle.get(work.draft.title) ?? "The store did not create this product."),
+          );
           return;
         }
         createdAny = true;
@@ -178,7 +218,11 @@ async function createInStore(deps: SetupDeps, context: SetupContext, channel: Ch
       record(tally, await writeListings(deps.pool, context, writes));
       tally.progress.handled(writes.length);
     } catch (error) {
-      failures.push(...writes.map((w) => itemError(w.row, `Created in the store but not linked (${messageOf(error)}); run setup again to link it.`)));
+      failures.push(
+        ...writes.map((w) =>
+          itemError(w.row, `Created in the store but not linked (${messageOf(error)}); run setup again to link it.`),
+        ),
+      );
     }
     tally.progress.failedItems(failures);
     await tally.progress.save();
@@ -206,8 +250,10 @@ function messageOf(error: unknown): string {
 /** Why the whole run stopped, in the merchant's words. */
 function runFailure(error: unknown): string {
   if (error instanceof ChannelError) {
-    if (error.code === "unauthorized") return `The store or Prokip refused the saved sign-in; reconnect it and run setup again. (${error.message})`;
-    if (error.code === "unavailable") return `The store or Prokip is not reachable right now; try again in a few minutes. (${error.message})`;
+    if (error.code === "unauthorized")
+      return `The store or Prokip refused the saved sign-in; reconnect it and run setup again. (${error.message})`;
+    if (error.code === "unavailable")
+      return `The store or Prokip is not reachable right now; try again in a few minutes. (${error.message})`;
   }
   if (isSyncError(error)) return error.message;
   return `Setup stopped: ${messageOf(error)}`;

@@ -7,7 +7,13 @@ export { previewSetup } from "./preview.ts";
 export { runSetup, createSetupRun, executeSetupRun } from "./execute.ts";
 export { getSyncRun } from "./runs.ts";
 export { importProkipCatalogue, type ProkipImport } from "./catalogue.ts";
-export { missingInProkipCsv, toCsv, csvField, ULTIMATEPOS_IMPORT_COLUMNS, type MissingProductsFileOptions } from "./csv.ts";
+export {
+  missingInProkipCsv,
+  toCsv,
+  csvField,
+  ULTIMATEPOS_IMPORT_COLUMNS,
+  type MissingProductsFileOptions,
+} from "./csv.ts";
 export { planSetup, type SetupPlan, type PlanInput } from "./plan.ts";
 export { adjustedPrice } from "./prices.ts";
 export {

@@ -7,11 +7,15 @@ import type { ConflictReason } from "./types.ts";
 
 /** "Denim Jacket - Small", or just "Classic Shirt" for a product without options. */
 export function storeLabel(variant: StoreVariant): string {
-  return variant.title && variant.title !== variant.productTitle ? `${variant.productTitle} - ${variant.title}` : variant.productTitle;
+  return variant.title && variant.title !== variant.productTitle
+    ? `${variant.productTitle} - ${variant.title}`
+    : variant.productTitle;
 }
 
 export function prokipLabel(variation: PosVariation): string {
-  return variation.variationName !== variation.productName ? `${variation.productName} - ${variation.variationName}` : variation.productName;
+  return variation.variationName !== variation.productName
+    ? `${variation.productName} - ${variation.variationName}`
+    : variation.productName;
 }
 
 const list = (names: string[]) => names.map((name) => `"${name}"`).join(", ");

@@ -49,7 +49,11 @@ export interface WrittenListing {
 }
 
 /** Writes one batch of listings in one transaction. */
-export async function writeListings(pool: pg.Pool, context: SetupContext, writes: readonly ListingWrite[]): Promise<WrittenListing[]> {
+export async function writeListings(
+  pool: pg.Pool,
+  context: SetupContext,
+  writes: readonly ListingWrite[],
+): Promise<WrittenListing[]> {
   if (writes.length === 0) return [];
   const { businessId, id: connectionId } = context.connection;
   const column = <T>(pick: (write: ListingWrite) => T) => writes.map(pick);
@@ -121,7 +125,13 @@ export async function alignStoreQuantities(
   );
   let written = 0;
   if (context.connection.status === "active") {
-    const drained = await drainConnection(deps.pool, { id: connectionId, businessId }, channel, { reference: `setup-${runId}` }, deps.log);
+    const drained = await drainConnection(
+      deps.pool,
+      { id: connectionId, businessId },
+      channel,
+      { reference: `setup-${runId}` },
+      deps.log,
+    );
     written = drained.written;
   }
   const { rows } = await deps.pool.query<{ sku: string | null; title: string }>(

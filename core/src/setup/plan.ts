@@ -65,7 +65,14 @@ export function planSetup(input: PlanInput): SetupPlan {
     input.prokip.map((item) => ({ sku: item.sku, item })),
     input.store.map((item) => ({ sku: item.sku, item })),
   );
-  const plan: SetupPlan = { rows: [], counts: emptyCounts(), links: [], creates: [], missingInProkip: [], opening: new Map() };
+  const plan: SetupPlan = {
+    rows: [],
+    counts: emptyCounts(),
+    links: [],
+    creates: [],
+    missingInProkip: [],
+    opening: new Map(),
+  };
   const quantities = quantityRules(input);
 
   for (const { sku, prokip, store } of match.matched) {
@@ -103,7 +110,13 @@ function emptyCounts(): ActionCounts {
  * Push: Prokip's products the store lacks become store products, one per Prokip product with
  * its variations in Prokip's own order (Small, Medium, Large), not the SKU order of matching.
  */
-function planCreates(input: PlanInput, options: PushOptions, match: SkuMatch<PosVariation, StoreVariant>, quantities: QuantityRules, plan: SetupPlan): void {
+function planCreates(
+  input: PlanInput,
+  options: PushOptions,
+  match: SkuMatch<PosVariation, StoreVariant>,
+  quantities: QuantityRules,
+  plan: SetupPlan,
+): void {
   // Products the store already holds a variation of, matched or in conflict.
   const inStore = new Set([
     ...match.matched.map((m) => m.prokip.productId),
@@ -160,8 +173,22 @@ function quantityRules(input: PlanInput): QuantityRules {
   return { atProkip, opening };
 }
 
-function baseRow(action: PreviewRow["action"], sku: string | null, product: string, storeQuantity: number | null, prokipQuantity: number | null): PreviewRow {
-  return { sku: sku?.trim() || null, product, storeQuantity, prokipQuantity, action, quantityToWrite: null, price: null };
+function baseRow(
+  action: PreviewRow["action"],
+  sku: string | null,
+  product: string,
+  storeQuantity: number | null,
+  prokipQuantity: number | null,
+): PreviewRow {
+  return {
+    sku: sku?.trim() || null,
+    product,
+    storeQuantity,
+    prokipQuantity,
+    action,
+    quantityToWrite: null,
+    price: null,
+  };
 }
 
 function withConflict(row: PreviewRow, reason: ConflictReason, fix: string): PreviewRow {
@@ -169,10 +196,18 @@ function withConflict(row: PreviewRow, reason: ConflictReason, fix: string): Pre
 }
 
 /** Blank SKUs: a row per product (they have nothing in common). Shared SKUs: one row per SKU. */
-function conflictWork(conflict: SkuConflict<PosVariation, StoreVariant>, strategy: SetupStrategy, atProkip: (v: PosVariation) => number | null): LinkWork[] {
+function conflictWork(
+  conflict: SkuConflict<PosVariation, StoreVariant>,
+  strategy: SetupStrategy,
+  atProkip: (v: PosVariation) => number | null,
+): LinkWork[] {
   if (conflict.reason === "blank_sku") {
     const storeRows = conflict.store.map((store) => ({
-      row: withConflict(baseRow("conflict", null, storeLabel(store), store.quantity, null), "blank_sku", conflictFix("blank_sku", { sku: null, storeProducts: [storeLabel(store)], prokipProducts: [] })),
+      row: withConflict(
+        baseRow("conflict", null, storeLabel(store), store.quantity, null),
+        "blank_sku",
+        conflictFix("blank_sku", { sku: null, storeProducts: [storeLabel(store)], prokipProducts: [] }),
+      ),
       listings: [{ store, matchStatus: "conflict" as const, variantSku: null }],
     }));
     if (strategy === "pull") return storeRows;
@@ -192,15 +227,30 @@ function conflictWork(conflict: SkuConflict<PosVariation, StoreVariant>, strateg
   );
   return [
     {
-      row: withConflict(row, conflict.reason, conflictFix(conflict.reason, { sku: row.sku, storeProducts, prokipProducts })),
+      row: withConflict(
+        row,
+        conflict.reason,
+        conflictFix(conflict.reason, { sku: row.sku, storeProducts, prokipProducts }),
+      ),
       listings: conflict.store.map((item) => ({ store: item, matchStatus: "conflict" as const, variantSku: null })),
     },
   ];
 }
 
-function prokipConflict(reason: ConflictReason, prokip: PosVariation, atProkip: (v: PosVariation) => number | null): LinkWork {
+function prokipConflict(
+  reason: ConflictReason,
+  prokip: PosVariation,
+  atProkip: (v: PosVariation) => number | null,
+): LinkWork {
   const row = baseRow("conflict", prokip.sku, prokipLabel(prokip), null, atProkip(prokip));
-  return { row: withConflict(row, reason, conflictFix(reason, { sku: row.sku, storeProducts: [], prokipProducts: [row.product] })), listings: [] };
+  return {
+    row: withConflict(
+      row,
+      reason,
+      conflictFix(reason, { sku: row.sku, storeProducts: [], prokipProducts: [row.product] }),
+    ),
+    listings: [],
+  };
 }
 
 function groupByProduct<T extends { prokip: PosVariation }>(items: readonly T[]): Map<number, T[]> {

@@ -13,12 +13,28 @@ export async function previewSetup(deps: SetupDeps, input: unknown): Promise<Set
   const request = parseSetupRequest(input);
   const context = await loadSetupContext(deps, request.connectionId);
   const plan = await buildPlan(deps, context, request, await readCatalogues(deps, context));
-  const runId = await recordPreview(deps.prisma, context, { strategy: request.strategy, options: request.options, rows: plan.rows, counts: plan.counts });
-  return { runId, connectionId: context.connection.id, strategy: request.strategy, rows: plan.rows, counts: plan.counts };
+  const runId = await recordPreview(deps.prisma, context, {
+    strategy: request.strategy,
+    options: request.options,
+    rows: plan.rows,
+    counts: plan.counts,
+  });
+  return {
+    runId,
+    connectionId: context.connection.id,
+    strategy: request.strategy,
+    rows: plan.rows,
+    counts: plan.counts,
+  };
 }
 
 /** The plan for a request, from the catalogues as read and the stock the ledger holds. */
-export async function buildPlan(deps: Pick<SetupDeps, "pool">, context: SetupContext, request: SetupRequest, catalogues: Catalogues): Promise<SetupPlan> {
+export async function buildPlan(
+  deps: Pick<SetupDeps, "pool">,
+  context: SetupContext,
+  request: SetupRequest,
+  catalogues: Catalogues,
+): Promise<SetupPlan> {
   return planSetup({
     strategy: request.strategy,
     pushOptions: request.strategy === "push" ? request.options : null,

@@ -48,9 +48,19 @@ export async function recordPreview(
   return run.id;
 }
 
-export async function createQueuedRun(prisma: PrismaClient, context: SetupContext, input: { strategy: SetupStrategy; options: object }): Promise<string> {
+export async function createQueuedRun(
+  prisma: PrismaClient,
+  context: SetupContext,
+  input: { strategy: SetupStrategy; options: object },
+): Promise<string> {
   const run = await prisma.syncRun.create({
-    data: { businessId: context.connection.businessId, connectionId: context.connection.id, kind: input.strategy, state: "queued", options: asJson(input.options) },
+    data: {
+      businessId: context.connection.businessId,
+      connectionId: context.connection.id,
+      kind: input.strategy,
+      state: "queued",
+      options: asJson(input.options),
+    },
     select: { id: true },
   });
   return run.id;
@@ -58,7 +68,10 @@ export async function createQueuedRun(prisma: PrismaClient, context: SetupContex
 
 /** queued -> running; false when the run is not queued (another worker took it, or it is done). */
 export async function claimRun(prisma: PrismaClient, runId: string): Promise<boolean> {
-  const { count } = await prisma.syncRun.updateMany({ where: { id: runId, state: "queued", dryRun: false }, data: { state: "running", startedAt: new Date() } });
+  const { count } = await prisma.syncRun.updateMany({
+    where: { id: runId, state: "queued", dryRun: false },
+    data: { state: "running", startedAt: new Date() },
+  });
   return count === 1;
 }
 
@@ -120,7 +133,8 @@ const runIdSchema = z.uuid();
 
 /** A run as the wizard and the staff API show it; null when there is no such run. */
 export async function getSyncRun(deps: { prisma: PrismaClient }, id: string): Promise<SyncRunView | null> {
-  if (!runIdSchema.safeParse(id).success) throw new SyncError("invalid_input", "A sync run id is a UUID", [{ path: "id", message: "Invalid UUID" }]);
+  if (!runIdSchema.safeParse(id).success)
+    throw new SyncError("invalid_input", "A sync run id is a UUID", [{ path: "id", message: "Invalid UUID" }]);
   const run = await deps.prisma.syncRun.findUnique({ where: { id } });
   if (!run) return null;
   const stored = (run.counts ?? {}) as StoredCounts;

@@ -23,14 +23,25 @@ export async function recordOpeningStock(
   else await importOpeningStock(deps, context, input.imported, input.opening, input.runId);
 }
 
-async function readProkipStock(deps: Pick<SetupDeps, "pool" | "log">, context: SetupContext, pos: PosSystem, imported: ProkipImport): Promise<void> {
+async function readProkipStock(
+  deps: Pick<SetupDeps, "pool" | "log">,
+  context: SetupContext,
+  pos: PosSystem,
+  imported: ProkipImport,
+): Promise<void> {
   if (context.prokipLocationId === null) {
-    deps.log.warn({ connectionId: context.connection.id }, "the connection's location is not a Prokip location: no stock read");
+    deps.log.warn(
+      { connectionId: context.connection.id },
+      "the connection's location is not a Prokip location: no stock read",
+    );
     return;
   }
   const reading = await pos.readStock(context.prokipLocationId);
   // A variation the reading leaves out has nothing at the location.
-  const readings = [...imported.variantIdsByVariation].map(([variationId, variantId]) => ({ variantId, quantity: reading.quantities.get(variationId) ?? 0 }));
+  const readings = [...imported.variantIdsByVariation].map(([variationId, variantId]) => ({
+    variantId,
+    quantity: reading.quantities.get(variationId) ?? 0,
+  }));
   for (let i = 0; i < readings.length; i += READINGS_PER_TRANSACTION) {
     await withTransaction(deps.pool, (sql) =>
       recordProkipReadings(sql, {
@@ -44,7 +55,13 @@ async function readProkipStock(deps: Pick<SetupDeps, "pool" | "log">, context: S
   }
 }
 
-async function importOpeningStock(deps: Pick<SetupDeps, "pool">, context: SetupContext, imported: ProkipImport, opening: ReadonlyMap<string, number>, runId: string): Promise<void> {
+async function importOpeningStock(
+  deps: Pick<SetupDeps, "pool">,
+  context: SetupContext,
+  imported: ProkipImport,
+  opening: ReadonlyMap<string, number>,
+  runId: string,
+): Promise<void> {
   const { businessId, locationId, id: connectionId } = context.connection;
   const wanted = [...opening].flatMap(([sku, quantity]) => {
     const variantId = imported.variantIds.get(sku);

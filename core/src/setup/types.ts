@@ -11,7 +11,18 @@ import type { ConnectionModel, PrismaClient } from "../store/index.ts";
 export type SetupStrategy = "push" | "pull";
 
 /** A connection as setup reads it (the columns `channelForConnection` needs, and more). */
-export type SetupConnection = Pick<ConnectionModel, "id" | "businessId" | "platform" | "status" | "storeDomain" | "storeLocationId" | "credentials" | "locationId" | "buffer">;
+export type SetupConnection = Pick<
+  ConnectionModel,
+  | "id"
+  | "businessId"
+  | "platform"
+  | "status"
+  | "storeDomain"
+  | "storeLocationId"
+  | "credentials"
+  | "locationId"
+  | "buffer"
+>;
 
 export interface SetupDeps {
   prisma: PrismaClient;

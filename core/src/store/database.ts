@@ -73,7 +73,11 @@ export interface DatabaseServer {
  * The product's database: DATABASE_URL when configured, otherwise an embedded PostgreSQL whose
  * data lives in `<dataDir>/postgres` (created on first run, kept across runs).
  */
-export async function startDatabaseServer(options: { databaseUrl?: string | undefined; dataDir?: string; log?: Logger }): Promise<DatabaseServer> {
+export async function startDatabaseServer(options: {
+  databaseUrl?: string | undefined;
+  dataDir?: string;
+  log?: Logger;
+}): Promise<DatabaseServer> {
   if (options.databaseUrl) return { url: options.databaseUrl, embedded: null, stop: async () => undefined };
   const embedded = await startEmbeddedPostgres({
     dataDir: path.join(options.dataDir ?? defaultDataDir, "postgres"),

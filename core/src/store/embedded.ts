@@ -85,7 +85,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await stopOnce();
   };
 
-  const urlFor = (database: string) => `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const urlFor = (database: string) =>
+    `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   return {
     adminUrl: urlFor("postgres"),
     urlFor,
@@ -109,7 +110,9 @@ function removeStalePidFile(clusterDir: string): void {
   if (!existsSync(pidFile)) return;
   const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
   if (Number.isFinite(pid) && isAlive(pid)) {
-    throw new Error(`An embedded PostgreSQL (pid ${pid}) is already running on ${clusterDir}; is another copy of the product running?`);
+    throw new Error(
+      `An embedded PostgreSQL (pid ${pid}) is already running on ${clusterDir}; is another copy of the product running?`,
+    );
   }
   rmSync(pidFile);
 }
@@ -130,7 +133,9 @@ export async function freePort(): Promise<number> {
     probe.once("error", reject);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      probe.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }

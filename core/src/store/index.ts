@@ -1,4 +1,13 @@
-export { connectDatabase, startDatabaseServer, ensureDatabase, dropDatabase, applyMigrations, defaultDataDir, type Database, type DatabaseServer } from "./database.ts";
+export {
+  connectDatabase,
+  startDatabaseServer,
+  ensureDatabase,
+  dropDatabase,
+  applyMigrations,
+  defaultDataDir,
+  type Database,
+  type DatabaseServer,
+} from "./database.ts";
 export { startEmbeddedPostgres, freePort, type EmbeddedPostgresHandle } from "./embedded.ts";
 export { projectRoot } from "./migrate.ts";
 export { PrismaClient, Prisma } from "./generated/client.ts";

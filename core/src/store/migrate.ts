@@ -59,7 +59,12 @@ function runPrismaMigrateDeploy(databaseUrl: string): Promise<string> {
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve(output);
-      else reject(new Error(`prisma migrate deploy failed (exit ${code}):\n${output.replaceAll(databaseUrl, "[database url]")}`));
+      else
+        reject(
+          new Error(
+            `prisma migrate deploy failed (exit ${code}):\n${output.replaceAll(databaseUrl, "[database url]")}`,
+          ),
+        );
     });
   });
 }

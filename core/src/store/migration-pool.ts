@@ -12,7 +12,12 @@ const TEXT_OID = 25;
  * `name` is text on the wire, so reporting it as `text` is exact.
  */
 export function migrationPool(connectionString: string): pg.Pool {
-  return new pg.Pool({ connectionString, max: 2, allowExitOnIdle: true, Client: NameAsTextClient as unknown as typeof pg.Client });
+  return new pg.Pool({
+    connectionString,
+    max: 2,
+    allowExitOnIdle: true,
+    Client: NameAsTextClient as unknown as typeof pg.Client,
+  });
 }
 
 class NameAsTextClient extends pg.Client {

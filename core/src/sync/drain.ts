@@ -82,7 +82,9 @@ export async function drainConnection(
   let idleSince: number | null = null;
   let reported = { written: 0, failed: 0 };
   while (result.rounds < maxRounds && Date.now() - started < maxRunMs) {
-    const dirty = (await dirtyListings(pool, connection, batchSize + failedIds.size)).filter((listing) => !failedIds.has(listing.id)).slice(0, batchSize);
+    const dirty = (await dirtyListings(pool, connection, batchSize + failedIds.size))
+      .filter((listing) => !failedIds.has(listing.id))
+      .slice(0, batchSize);
     if (dirty.length === 0) {
       if (idleSince === null) {
         // Caught up: say what was sent before waiting for more.
@@ -101,11 +103,15 @@ export async function drainConnection(
     for (const listing of dirty) {
       const target = storeTarget(listing.available, listing.buffer);
       const known = listing.storeQuantity ?? listing.lastPushedQuantity;
-      if (known === target && listing.lastPushedQuantity === target) alreadyThere.push({ listingId: listing.id, quantity: target });
+      if (known === target && listing.lastPushedQuantity === target)
+        alreadyThere.push({ listingId: listing.id, quantity: target });
       else writes.push({ ...refOf(listing), listingId: listing.id, quantity: target, expected: known });
     }
 
-    const outcome: QuantityWriteResult = writes.length > 0 ? await channel.writeQuantities(writes, { reference: options.reference }) : { written: [], stale: [], failed: [] };
+    const outcome: QuantityWriteResult =
+      writes.length > 0
+        ? await channel.writeQuantities(writes, { reference: options.reference })
+        : { written: [], stale: [], failed: [] };
     const listingByVariant = new Map(writes.map((write) => [write.externalVariantId, write.listingId]));
     const pushed = [
       ...alreadyThere,
@@ -122,12 +128,17 @@ export async function drainConnection(
     if (outcome.stale.length > 0) {
       // Learn what the store has now; the next round writes the target against it.
       result.stale += outcome.stale.length;
-      const staleRefs = writes.filter((write) => outcome.stale.some((s) => s.externalVariantId === write.externalVariantId));
+      const staleRefs = writes.filter((write) =>
+        outcome.stale.some((s) => s.externalVariantId === write.externalVariantId),
+      );
       const actual = await channel.readQuantities(staleRefs);
       await recordReadQuantities(
         pool,
         connection.businessId,
-        staleRefs.map((write) => ({ listingId: write.listingId, quantity: actual.get(write.externalVariantId) ?? null })),
+        staleRefs.map((write) => ({
+          listingId: write.listingId,
+          quantity: actual.get(write.externalVariantId) ?? null,
+        })),
       );
     }
     const failures: { listingId: string; message: string }[] = [];
@@ -137,7 +148,10 @@ export async function drainConnection(
         failedIds.add(listingId);
         failures.push({ listingId, message: failure.message });
       }
-      log?.warn({ connectionId: connection.id, externalVariantId: failure.externalVariantId, code: failure.code }, `stock write failed: ${failure.message}`);
+      log?.warn(
+        { connectionId: connection.id, externalVariantId: failure.externalVariantId, code: failure.code },
+        `stock write failed: ${failure.message}`,
+      );
     }
     await recordFailed(pool, connection.businessId, failures);
     result.failed = failedIds.size;
@@ -153,7 +167,13 @@ export async function drainConnection(
  * The merchant's activity entry for what was sent since the last one (`reported`); answers the
  * new reported totals. A drain that waits for more work reports each burst as it catches up.
  */
-async function reportPushes(pool: pg.Pool, connection: { id: string; businessId: string }, result: DrainResult, reported: { written: number; failed: number }, reference: string) {
+async function reportPushes(
+  pool: pg.Pool,
+  connection: { id: string; businessId: string },
+  result: DrainResult,
+  reported: { written: number; failed: number },
+  reference: string,
+) {
   const written = result.written - reported.written;
   const failed = result.failed - reported.failed;
   if (written <= 0 && failed <= 0) return reported;
@@ -164,7 +184,9 @@ async function reportPushes(pool: pg.Pool, connection: { id: string; businessId:
       connection.businessId,
       connection.id,
       failed > 0 ? "warning" : "info",
-      failed > 0 ? `Stock sent for ${written} products; ${failed} could not be updated` : `Stock sent for ${written} products`,
+      failed > 0
+        ? `Stock sent for ${written} products; ${failed} could not be updated`
+        : `Stock sent for ${written} products`,
       JSON.stringify({ written, failed, reference }),
     ],
   );
@@ -172,7 +194,12 @@ async function reportPushes(pool: pg.Pool, connection: { id: string; businessId:
 }
 
 /** A `low_stock` activity entry for each listing whose store quantity just fell to the alert level. */
-async function reportLowStock(pool: pg.Pool, connection: { id: string; businessId: string }, listings: DirtyListing[], pushed: { listingId: string; quantity: number }[]) {
+async function reportLowStock(
+  pool: pg.Pool,
+  connection: { id: string; businessId: string },
+  listings: DirtyListing[],
+  pushed: { listingId: string; quantity: number }[],
+) {
   const byId = new Map(listings.map((listing) => [listing.id, listing]));
   const low = pushed.filter(({ listingId, quantity }) => {
     const listing = byId.get(listingId);
@@ -186,7 +213,13 @@ async function reportLowStock(pool: pg.Pool, connection: { id: string; businessI
             jsonb_build_object('listingId', li."id", 'quantity', low."quantity", 'threshold', low."threshold")
      FROM unnest($3::uuid[], $4::int[], $5::int[]) AS low("listingId", "quantity", "threshold")
      JOIN "Listing" li ON li."id" = low."listingId" AND li."businessId" = $1 AND li."connectionId" = $2`,
-    [connection.businessId, connection.id, low.map((l) => l.listingId), low.map((l) => l.quantity), low.map((l) => byId.get(l.listingId)!.lowStockThreshold)],
+    [
+      connection.businessId,
+      connection.id,
+      low.map((l) => l.listingId),
+      low.map((l) => l.quantity),
+      low.map((l) => byId.get(l.listingId)!.lowStockThreshold),
+    ],
   );
 }
 
@@ -198,7 +231,11 @@ function refOf(listing: DirtyListing) {
   };
 }
 
-async function dirtyListings(pool: pg.Pool, connection: { id: string; businessId: string }, limit: number): Promise<DirtyListing[]> {
+async function dirtyListings(
+  pool: pg.Pool,
+  connection: { id: string; businessId: string },
+  limit: number,
+): Promise<DirtyListing[]> {
   const { rows } = await pool.query<DirtyListing>({
     name: "drain.dirty-listings",
     text: `SELECT l."id", l."variantId", l."externalProductId", l."externalVariantId", l."externalInventoryItemId",
@@ -233,7 +270,11 @@ async function countDirty(pool: pg.Pool, connection: { id: string; businessId: s
  * has committed (and finds the listing clean, so marks it dirty again). One round trip keeps the
  * locks for the shortest time: held across several, they made the ledger queue behind drains.
  */
-async function recordPushed(pool: pg.Pool, connection: { id: string; businessId: string }, pushed: { listingId: string; quantity: number }[]): Promise<void> {
+async function recordPushed(
+  pool: pg.Pool,
+  connection: { id: string; businessId: string },
+  pushed: { listingId: string; quantity: number }[],
+): Promise<void> {
   if (pushed.length === 0) return;
   await pool.query({
     name: "drain.record-pushed",
@@ -277,7 +318,11 @@ async function recordPushed(pool: pg.Pool, connection: { id: string; businessId:
 }
 
 /** Listings the store refused: they stay dirty (tried again later) and show as failed until a write succeeds. */
-async function recordFailed(pool: pg.Pool, businessId: string, failures: { listingId: string; message: string }[]): Promise<void> {
+async function recordFailed(
+  pool: pg.Pool,
+  businessId: string,
+  failures: { listingId: string; message: string }[],
+): Promise<void> {
   if (failures.length === 0) return;
   await pool.query(
     `UPDATE "Listing" AS l SET "pushFailedAt" = now(), "pushError" = f."message", "updatedAt" = now()
@@ -287,7 +332,11 @@ async function recordFailed(pool: pg.Pool, businessId: string, failures: { listi
   );
 }
 
-async function recordReadQuantities(pool: pg.Pool, businessId: string, quantities: { listingId: string; quantity: number | null }[]): Promise<void> {
+async function recordReadQuantities(
+  pool: pg.Pool,
+  businessId: string,
+  quantities: { listingId: string; quantity: number | null }[],
+): Promise<void> {
   if (quantities.length === 0) return;
   await pool.query(
     `UPDATE "Listing" AS l SET "storeQuantity" = q."quantity", "updatedAt" = now()

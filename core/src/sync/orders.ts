@@ -96,7 +96,14 @@ export async function applyOrderStates(pool: pg.Pool, inputs: readonly unknown[]
   inputs.forEach((input, index) => {
     const result = normalizedOrderSchema.safeParse(input);
     if (result.success) parsed.push({ index, order: result.data, digest: orderDigest(result.data) });
-    else outcomes[index] = refused(new SyncError("invalid_order", "The order is not valid", result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }))));
+    else
+      outcomes[index] = refused(
+        new SyncError(
+          "invalid_order",
+          "The order is not valid",
+          result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+        ),
+      );
   });
 
   const candidates = await checkKnownStates(pool, parsed, outcomes);
@@ -105,17 +112,20 @@ export async function applyOrderStates(pool: pg.Pool, inputs: readonly unknown[]
     try {
       const results = await inTransaction(pool, (sql) => applyLocked(sql, newest));
       newest.forEach((candidate, i) => (outcomes[candidate.index] = { ok: true, result: results[i]! }));
-      for (const { candidate, by } of superseded) outcomes[candidate.index] = { ok: true, result: noChange("stale", results[newest.indexOf(by)]!.orderId) };
+      for (const { candidate, by } of superseded)
+        outcomes[candidate.index] = { ok: true, result: noChange("stale", results[newest.indexOf(by)]!.orderId) };
     } catch (error) {
-      if (candidates.length === 1) outcomes[candidates[0]!.index] = refused(error instanceof Error ? error : new Error(String(error)));
+      if (candidates.length === 1)
+        outcomes[candidates[0]!.index] = refused(error instanceof Error ? error : new Error(String(error)));
       // One at a time: whatever failed the batch fails only its own state now.
-      else for (const candidate of candidates) {
-        try {
-          outcomes[candidate.index] = { ok: true, result: await applyOrderState(pool, inputs[candidate.index]) };
-        } catch (single) {
-          outcomes[candidate.index] = refused(single instanceof Error ? single : new Error(String(single)));
+      else
+        for (const candidate of candidates) {
+          try {
+            outcomes[candidate.index] = { ok: true, result: await applyOrderState(pool, inputs[candidate.index]) };
+          } catch (single) {
+            outcomes[candidate.index] = refused(single instanceof Error ? single : new Error(String(single)));
+          }
         }
-      }
     }
   }
   return outcomes as OrderStateOutcome[];
@@ -126,9 +136,21 @@ export async function applyOrderStates(pool: pg.Pool, inputs: readonly unknown[]
  * duplicates and stale states stop here without a transaction (both only ever move forward).
  * Fills `outcomes` for those; answers the states that need applying.
  */
-async function checkKnownStates(pool: pg.Pool, parsed: { index: number; order: NormalizedOrder; digest: string }[], outcomes: (OrderStateOutcome | undefined)[]): Promise<Candidate[]> {
+async function checkKnownStates(
+  pool: pg.Pool,
+  parsed: { index: number; order: NormalizedOrder; digest: string }[],
+  outcomes: (OrderStateOutcome | undefined)[],
+): Promise<Candidate[]> {
   if (parsed.length === 0) return [];
-  const { rows } = await pool.query<ConnectionRow & { n: number; status: string | null; knownOrderId: string | null; knownUpdatedAt: Date | null; knownDigest: string | null }>({
+  const { rows } = await pool.query<
+    ConnectionRow & {
+      n: number;
+      status: string | null;
+      knownOrderId: string | null;
+      knownUpdatedAt: Date | null;
+      knownDigest: string | null;
+    }
+  >({
     name: "orders.connection-and-known-state",
     text: `SELECT i."n"::int AS "n", c."id", c."businessId", c."locationId", c."platform", c."status", c."settings", b."authorityMode",
             o."id" AS "knownOrderId", o."storeUpdatedAt" AS "knownUpdatedAt", o."payloadDigest" AS "knownDigest"
@@ -143,12 +165,23 @@ async function checkKnownStates(pool: pg.Pool, parsed: { index: number; order: N
   const candidates: Candidate[] = [];
   for (const row of rows) {
     const { index, order, digest } = parsed[row.n - 1]!;
-    if (!row.status) outcomes[index] = refused(new SyncError("unknown_connection", `No connection ${order.connectionId}`));
-    else if (row.status === "disconnected") outcomes[index] = refused(new SyncError("connection_not_active", "The store is disconnected"));
-    else if (row.knownOrderId && row.knownUpdatedAt && order.updatedAt < row.knownUpdatedAt) outcomes[index] = { ok: true, result: noChange("stale", row.knownOrderId) };
-    else if (row.knownOrderId && row.knownDigest === digest) outcomes[index] = { ok: true, result: noChange("unchanged", row.knownOrderId) };
+    if (!row.status)
+      outcomes[index] = refused(new SyncError("unknown_connection", `No connection ${order.connectionId}`));
+    else if (row.status === "disconnected")
+      outcomes[index] = refused(new SyncError("connection_not_active", "The store is disconnected"));
+    else if (row.knownOrderId && row.knownUpdatedAt && order.updatedAt < row.knownUpdatedAt)
+      outcomes[index] = { ok: true, result: noChange("stale", row.knownOrderId) };
+    else if (row.knownOrderId && row.knownDigest === digest)
+      outcomes[index] = { ok: true, result: noChange("unchanged", row.knownOrderId) };
     else {
-      const connection: ConnectionRow = { id: row.id, businessId: row.businessId, locationId: row.locationId, platform: row.platform, settings: row.settings, authorityMode: row.authorityMode };
+      const connection: ConnectionRow = {
+        id: row.id,
+        businessId: row.businessId,
+        locationId: row.locationId,
+        platform: row.platform,
+        settings: row.settings,
+        authorityMode: row.authorityMode,
+      };
       candidates.push({ index, order, digest, connection });
     }
   }
@@ -166,7 +199,11 @@ function newestPerOrder(candidates: Candidate[]) {
   for (const candidate of candidates) {
     const key = orderKey(candidate);
     const held = byOrder.get(key);
-    const older = held && (candidate.order.updatedAt < held.order.updatedAt || (candidate.order.updatedAt.getTime() === held.order.updatedAt.getTime() && isEarlierTiedState(candidate.order, held.order)));
+    const older =
+      held &&
+      (candidate.order.updatedAt < held.order.updatedAt ||
+        (candidate.order.updatedAt.getTime() === held.order.updatedAt.getTime() &&
+          isEarlierTiedState(candidate.order, held.order)));
     if (older) losers.push(candidate);
     else {
       if (held) losers.push(held);
@@ -192,8 +229,14 @@ async function inTransaction<T>(pool: pg.Pool, work: (sql: pg.PoolClient) => Pro
 
 /** Runs the batch's transaction on `sql`: opened here, committed here on success. */
 async function applyLocked(sql: Sql, candidates: Candidate[]): Promise<ApplyOrderResult[]> {
-  const plans = candidates.map((candidate) => ({ candidate, now: orderSoldBySku(candidate.order, readConnectionSettings(candidate.connection.settings).deductOn) }));
-  const { existing, variantBySku } = await lockAndRead(sql, plans.map(({ candidate, now }) => ({ candidate, skus: [...now.sold.keys()] })));
+  const plans = candidates.map((candidate) => ({
+    candidate,
+    now: orderSoldBySku(candidate.order, readConnectionSettings(candidate.connection.settings).deductOn),
+  }));
+  const { existing, variantBySku } = await lockAndRead(
+    sql,
+    plans.map(({ candidate, now }) => ({ candidate, skus: [...now.sold.keys()] })),
+  );
 
   const results: ApplyOrderResult[] = [];
   const movements: MovementInput[] = [];
@@ -203,7 +246,10 @@ async function applyLocked(sql: Sql, candidates: Candidate[]): Promise<ApplyOrde
     const known = existing[i] ?? null;
     // Re-checked under the lock: another worker may have applied a newer state since the check.
     // A state stamped in the same second as the applied one is older if it is behind it.
-    const tiedAndBehind = known !== null && order.updatedAt.getTime() === known.storeUpdatedAt.getTime() && isEarlierTiedState(order, known);
+    const tiedAndBehind =
+      known !== null &&
+      order.updatedAt.getTime() === known.storeUpdatedAt.getTime() &&
+      isEarlierTiedState(order, known);
     if (known && (order.updatedAt < known.storeUpdatedAt || tiedAndBehind)) {
       results.push(noChange("stale", known.id));
       continue;
@@ -214,16 +260,23 @@ async function applyLocked(sql: Sql, candidates: Candidate[]): Promise<ApplyOrde
     }
     const variants = variantBySku.get(connection.businessId) ?? new Map<string, string>();
     const { deductOn } = readConnectionSettings(connection.settings);
-    const before = known ? orderSoldBySku({ cancelled: known.cancelled, paid: known.paid, lines: known.lines }, deductOn) : null;
+    const before = known
+      ? orderSoldBySku({ cancelled: known.cancelled, paid: known.paid, lines: known.lines }, deductOn)
+      : null;
     const missingBefore = before ? [...before.restocked.keys()].filter((sku) => !variants.has(sku)) : [];
-    if (missingBefore.length > 0) for (const [sku, id] of await variantsForSkus(sql, connection.businessId, missingBefore)) variants.set(sku, id);
+    if (missingBefore.length > 0)
+      for (const [sku, id] of await variantsForSkus(sql, connection.businessId, missingBefore)) variants.set(sku, id);
 
     const recorded = known?.recorded ?? [];
-    const planned = planOrderMovements(byVariant(now.sold, variants), new Map(recorded.map((r) => [r.variantId, r.delta])), {
-      cancelled: order.cancelled,
-      restockedNow: byVariant(now.restocked, variants),
-      restockedBefore: before ? byVariant(before.restocked, variants) : new Map(),
-    });
+    const planned = planOrderMovements(
+      byVariant(now.sold, variants),
+      new Map(recorded.map((r) => [r.variantId, r.delta])),
+      {
+        cancelled: order.cancelled,
+        restockedNow: byVariant(now.restocked, variants),
+        restockedBefore: before ? byVariant(before.restocked, variants) : new Map(),
+      },
+    );
     const postsToProkip = connection.authorityMode === "prokip";
     const unmatchedSkus = [...now.sold.keys()].filter((sku) => !variants.has(sku));
     // A new order's id is chosen here so its movements can name it before the row is written.
@@ -245,13 +298,25 @@ async function applyLocked(sql: Sql, candidates: Candidate[]): Promise<ApplyOrde
         postingState: postsToProkip ? "pending" : "not_required",
       });
     }
-    saves.push({ connection, order, digest, orderId, needsPosting: postsToProkip && planned.length > 0, isNew: !known, unmatchedSkus });
+    saves.push({
+      connection,
+      order,
+      digest,
+      orderId,
+      needsPosting: postsToProkip && planned.length > 0,
+      isNew: !known,
+      unmatchedSkus,
+    });
     results.push({ status: "applied", orderId, movements: planned, unmatchedSkus });
   }
 
   // The ledger takes one business per statement; a batch nearly always holds one.
   const businesses = new Set(movements.map((movement) => movement.businessId));
-  for (const businessId of businesses) await applyMovements(sql, movements.filter((movement) => movement.businessId === businessId));
+  for (const businessId of businesses)
+    await applyMovements(
+      sql,
+      movements.filter((movement) => movement.businessId === businessId),
+    );
   const statements = saves.length > 0 ? [saveOrdersStatement(saves), originStoreStatement(movements)] : [];
   await sql.query([...statements.filter(Boolean), "COMMIT"].join(";\n"));
   return results;
@@ -264,13 +329,23 @@ async function applyLocked(sql: Sql, candidates: Candidate[]): Promise<ApplyOrde
  * than running it).
  */
 async function lockAndRead(sql: Sql, batch: { candidate: Candidate; skus: string[] }[]) {
-  const keys = [...new Set(batch.map(({ candidate }) => lockKey(orderKey(candidate))))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys = [...new Set(batch.map(({ candidate }) => lockKey(orderKey(candidate))))].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   await sql.query(`BEGIN; SELECT ${keys.map((key) => `pg_advisory_xact_lock(${key})`).join(", ")}`);
 
   const skuPairs = new Map<string, { businessId: string; sku: string }>();
-  for (const { candidate, skus } of batch) for (const sku of skus) skuPairs.set(`${candidate.connection.businessId}\u0000${sku}`, { businessId: candidate.connection.businessId, sku });
+  for (const { candidate, skus } of batch)
+    for (const sku of skus)
+      skuPairs.set(`${candidate.connection.businessId}\u0000${sku}`, {
+        businessId: candidate.connection.businessId,
+        sku,
+      });
   type ExistingRow = Omit<ExistingOrder, "storeUpdatedAt"> & { n: number; storeUpdatedAt: string };
-  const { rows } = await sql.query<{ existing: ExistingRow[] | null; variants: { businessId: string; id: string; sku: string }[] | null }>({
+  const { rows } = await sql.query<{
+    existing: ExistingRow[] | null;
+    variants: { businessId: string; id: string; sku: string }[] | null;
+  }>({
     name: "orders.read-orders-and-variants",
     text: `SELECT
        (SELECT json_agg(json_build_object('n', i."n", 'id', o."id", 'storeUpdatedAt', o."storeUpdatedAt", 'payloadDigest', o."payloadDigest", 'lines', o."lines",
@@ -293,7 +368,8 @@ async function lockAndRead(sql: Sql, batch: { candidate: Candidate; skus: string
     ],
   });
   const existing: (ExistingOrder | undefined)[] = new Array(batch.length);
-  for (const { n, ...row } of rows[0]!.existing ?? []) existing[n - 1] = { ...row, storeUpdatedAt: new Date(row.storeUpdatedAt) };
+  for (const { n, ...row } of rows[0]!.existing ?? [])
+    existing[n - 1] = { ...row, storeUpdatedAt: new Date(row.storeUpdatedAt) };
   const variantBySku = new Map<string, Map<string, string>>();
   for (const variant of rows[0]!.variants ?? []) {
     const skus = variantBySku.get(variant.businessId) ?? new Map<string, string>();
@@ -327,8 +403,9 @@ interface OrderSave {
  * nothing new to post keeps whatever the posting worker has made of it.
  */
 function saveOrdersStatement(saves: OrderSave[]): string {
-  const rows = saves.map(({ connection, order, digest, orderId, needsPosting }) =>
-    `(${literal(orderId)}::uuid, ${literal(connection.businessId)}::uuid, ${literal(connection.id)}::uuid, ${literal(order.externalId)},
+  const rows = saves.map(
+    ({ connection, order, digest, orderId, needsPosting }) =>
+      `(${literal(orderId)}::uuid, ${literal(connection.businessId)}::uuid, ${literal(connection.id)}::uuid, ${literal(order.externalId)},
       ${literal(order.number ?? null)}, ${literal(order.cancelled)}, ${literal(order.paid)}, ${literal(order.storeStatus ?? null)},
       ${literal(JSON.stringify(order.lines))}::jsonb, ${literal(order.updatedAt)}::timestamptz, ${literal(digest)},
       ${needsPosting ? `'pending'` : `'not_required'`}::"OrderPostingState", now())`,
@@ -370,13 +447,21 @@ function originStoreStatement(movements: MovementInput[]): string {
   for (const movement of movements) {
     if (!movement.connectionId) continue;
     const key = `${movement.connectionId}:${movement.variantId}`;
-    const entry = byListing.get(key) ?? { businessId: movement.businessId, connectionId: movement.connectionId, variantId: movement.variantId, delta: 0 };
+    const entry = byListing.get(key) ?? {
+      businessId: movement.businessId,
+      connectionId: movement.connectionId,
+      variantId: movement.variantId,
+      delta: 0,
+    };
     entry.delta += movement.delta;
     byListing.set(key, entry);
   }
   const rows = [...byListing.values()].filter((entry) => entry.delta !== 0);
   if (rows.length === 0) return "";
-  const values = rows.map((row) => `(${literal(row.businessId)}::uuid, ${literal(row.connectionId)}::uuid, ${literal(row.variantId)}::uuid, ${literal(row.delta)})`);
+  const values = rows.map(
+    (row) =>
+      `(${literal(row.businessId)}::uuid, ${literal(row.connectionId)}::uuid, ${literal(row.variantId)}::uuid, ${literal(row.delta)})`,
+  );
   return `UPDATE "Listing" AS l
     SET "storeQuantity" = CASE WHEN l."storeQuantity" IS NULL OR l."storeQuantity" = l."lastPushedQuantity" THEN l."lastPushedQuantity" + m."delta" ELSE l."storeQuantity" END,
         "lastPushedQuantity" = l."lastPushedQuantity" + m."delta", "updatedAt" = now()
@@ -406,7 +491,9 @@ function orderDigest(order: NormalizedOrder): string {
   const lines = [...order.lines]
     .sort((a, b) => a.lineId.localeCompare(b.lineId))
     .map((line) => [line.lineId, normalizeSku(line.sku), line.quantity, line.refundedQuantity, line.restockedQuantity]);
-  return createHash("sha256").update(JSON.stringify([order.paid, order.cancelled, lines])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([order.paid, order.cancelled, lines]))
+    .digest("hex");
 }
 
 function byVariant(bySku: ReadonlyMap<string, number>, variantBySku: ReadonlyMap<string, string>): Map<string, number> {

@@ -83,8 +83,19 @@ export type PostingStatus =
   | "needs_attention";
 
 export type PostingAction =
-  | { kind: "sell"; sellId: number; invoiceNo: string; lines: { variantId: string; quantity: number }[]; foundByInvoiceNo: boolean }
-  | { kind: "return"; sellId: number; invoiceNo: string; lines: { variantId: string; sellLineId: number; returned: number }[] }
+  | {
+      kind: "sell";
+      sellId: number;
+      invoiceNo: string;
+      lines: { variantId: string; quantity: number }[];
+      foundByInvoiceNo: boolean;
+    }
+  | {
+      kind: "return";
+      sellId: number;
+      invoiceNo: string;
+      lines: { variantId: string; sellLineId: number; returned: number }[];
+    }
   | { kind: "delete"; sellId: number; invoiceNo: string };
 
 export interface PostingOutcome {
@@ -169,7 +180,8 @@ const liveSells = (record: PostingRecord) => record.sells.filter((sell) => !sell
 function prokipHolds(record: PostingRecord): Map<string, number> {
   const holds = new Map<string, number>();
   for (const sell of liveSells(record)) {
-    for (const line of sell.lines) holds.set(line.variantId, (holds.get(line.variantId) ?? 0) + line.quantity - line.returned);
+    for (const line of sell.lines)
+      holds.set(line.variantId, (holds.get(line.variantId) ?? 0) + line.quantity - line.returned);
   }
   return holds;
 }
@@ -187,7 +199,8 @@ function planPosting(held: ReadonlyMap<string, number>, record: PostingRecord, c
 
   const steps: Step[] = [];
   const excess = new Map<string, number>();
-  for (const [variantId, units] of prokip) if (units > holding(variantId)) excess.set(variantId, units - holding(variantId));
+  for (const [variantId, units] of prokip)
+    if (units > holding(variantId)) excess.set(variantId, units - holding(variantId));
   steps.push(...planReturns(record, excess));
 
   const more = [...held.keys()]
@@ -345,8 +358,17 @@ async function saveRecord(sql: Sql, order: OrderState): Promise<void> {
  * applyOrderState either committed its movements before (and they are seen) or writes its own
  * "pending" after.
  */
-async function saveState(sql: Sql, order: OrderState, state: "posted" | "posting" | "failed" | "needs_attention", attempts: number, error: string | null): Promise<void> {
-  await sql.query(`SELECT 1 FROM "Order" WHERE "businessId" = $1 AND "id" = $2 FOR UPDATE`, [order.businessId, order.orderId]);
+async function saveState(
+  sql: Sql,
+  order: OrderState,
+  state: "posted" | "posting" | "failed" | "needs_attention",
+  attempts: number,
+  error: string | null,
+): Promise<void> {
+  await sql.query(`SELECT 1 FROM "Order" WHERE "businessId" = $1 AND "id" = $2 FOR UPDATE`, [
+    order.businessId,
+    order.orderId,
+  ]);
   await sql.query(
     `UPDATE "Order" SET
        "postingState" = (CASE WHEN $3 = 'posted' AND EXISTS (SELECT 1 FROM "StockMovement" m WHERE m."businessId" = $1 AND m."orderId" = $2 AND m."postingState" = 'pending')
@@ -357,7 +379,14 @@ async function saveState(sql: Sql, order: OrderState, state: "posted" | "posting
   );
 }
 
-async function addActivity(sql: Sql, order: OrderState, type: string, severity: "info" | "warning" | "error", message: string, data: object): Promise<void> {
+async function addActivity(
+  sql: Sql,
+  order: OrderState,
+  type: string,
+  severity: "info" | "warning" | "error",
+  message: string,
+  data: object,
+): Promise<void> {
   await sql.query(
     `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "orderId", "type", "severity", "message", "data")
      VALUES ($1, $2, $3, $4, $5::"Severity", $6, $7::jsonb)`,
@@ -386,7 +415,11 @@ async function inTransaction<T>(sql: Sql, work: () => Promise<T>): Promise<T> {
  * Brings Prokip in line with what the order holds in the ledger (see the top of this file).
  * Throws SyncError `invalid_input` for an unknown order; Prokip's failures are outcomes.
  */
-export async function postOrderToProkip(deps: PostingDependencies, order: { businessId: string; orderId: string }, options: PostingOptions = {}): Promise<PostingOutcome> {
+export async function postOrderToProkip(
+  deps: PostingDependencies,
+  order: { businessId: string; orderId: string },
+  options: PostingOptions = {},
+): Promise<PostingOutcome> {
   const client = await deps.pool.connect();
   let broken: Error | undefined;
   try {
@@ -395,9 +428,11 @@ export async function postOrderToProkip(deps: PostingDependencies, order: { busi
       return await new OrderPosting(deps, client, options).run(order.businessId, order.orderId);
     } finally {
       // A connection that cannot unlock must not go back to the pool still holding the lock.
-      await client.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [`prokip-posting:${order.orderId}`]).catch((error: Error) => {
-        broken = error;
-      });
+      await client
+        .query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [`prokip-posting:${order.orderId}`])
+        .catch((error: Error) => {
+          broken = error;
+        });
     }
   } finally {
     client.release(broken);
@@ -449,7 +484,10 @@ class OrderPosting {
     let order = await this.load(businessId, orderId);
     if (order.authorityMode !== "prokip") return this.outcome(order, "not_required", null);
     if (order.pending + order.posting > 0 && order.prokipLocationId === null) {
-      return this.needsAttentionNow(order, "The store's location is not linked to a Prokip location, so its orders cannot be recorded in Prokip");
+      return this.needsAttentionNow(
+        order,
+        "The store's location is not linked to a Prokip location, so its orders cannot be recorded in Prokip",
+      );
     }
     if (order.record.sending) {
       // A return or delete was sent and this process never saw the answer: it may be applied.
@@ -462,7 +500,8 @@ class OrderPosting {
       if (settled) return settled;
       order = await this.load(businessId, orderId);
     }
-    if (order.pending === 0 && order.posting === 0) return this.outcome(order, this.actions.length > 0 ? "posted" : "up_to_date", null);
+    if (order.pending === 0 && order.posting === 0)
+      return this.outcome(order, this.actions.length > 0 ? "posted" : "up_to_date", null);
 
     const steps = planPosting(order.held, order.record, order.cancelled);
     const blocker = this.blocker(order, steps);
@@ -513,7 +552,9 @@ class OrderPosting {
       for (const line of step.lines) {
         const variant = order.variants.get(line.variantId);
         if (variant?.prokipProductId == null || variant.prokipVariationId == null) {
-          const name = variant?.title ? `"${variant.title}" (SKU ${variant.sku ?? "none"})` : `variant ${line.variantId}`;
+          const name = variant?.title
+            ? `"${variant.title}" (SKU ${variant.sku ?? "none"})`
+            : `variant ${line.variantId}`;
           return `Product ${name} is not linked to a Prokip product: link it, then post order ${order.label} again`;
         }
       }
@@ -525,7 +566,10 @@ class OrderPosting {
   private async contactFor(order: OrderState): Promise<number> {
     if (order.defaultContactId !== null) return order.defaultContactId;
     const contactId = await this.deps.pos.defaultContactId();
-    await this.sql.query(`UPDATE "Business" SET "defaultContactId" = $2, "updatedAt" = now() WHERE "id" = $1`, [order.businessId, contactId]);
+    await this.sql.query(`UPDATE "Business" SET "defaultContactId" = $2, "updatedAt" = now() WHERE "id" = $1`, [
+      order.businessId,
+      contactId,
+    ]);
     order.defaultContactId = contactId;
     return contactId;
   }
@@ -543,11 +587,16 @@ class OrderPosting {
     }
   }
 
-  private async sendSell(order: OrderState, lines: { variantId: string; quantity: number }[], contactId: number): Promise<StepResult> {
+  private async sendSell(
+    order: OrderState,
+    lines: { variantId: string; quantity: number }[],
+    contactId: number,
+  ): Promise<StepResult> {
     const transactionDate = this.now();
     const unconfirmed: UnconfirmedSell = {
       // Numbered by the sells already made (deleted ones too), so an invoice number is never reused.
-      invoiceNo: order.record.sells.length === 0 ? order.invoiceBase : `${order.invoiceBase}-${order.record.sells.length + 1}`,
+      invoiceNo:
+        order.record.sells.length === 0 ? order.invoiceBase : `${order.invoiceBase}-${order.record.sells.length + 1}`,
       transactionDate: transactionDate.toISOString(),
       sentAt: transactionDate.toISOString(),
       lines: this.sellLines(order, lines),
@@ -563,16 +612,29 @@ class OrderPosting {
       invoiceNo: unconfirmed.invoiceNo,
       transactionDate,
       note: `${order.platform === "shopify" ? "Shopify" : "WooCommerce"} order ${order.label}`,
-      lines: unconfirmed.lines.map(({ productId, variationId, quantity, unitPrice }) => ({ productId, variationId, quantity, unitPrice })),
+      lines: unconfirmed.lines.map(({ productId, variationId, quantity, unitPrice }) => ({
+        productId,
+        variationId,
+        quantity,
+        unitPrice,
+      })),
     };
     let answer: PosResult<PosSell>;
     try {
       answer = await this.deps.pos.createSell(draft);
     } catch (error) {
       if (isRefusal(error)) return this.sellRefused(order, messageOf(error));
-      this.log.warn({ orderId: order.orderId, invoiceNo: draft.invoiceNo, err: error }, "prokip sell answer lost; looking it up");
+      this.log.warn(
+        { orderId: order.orderId, invoiceNo: draft.invoiceNo, err: error },
+        "prokip sell answer lost; looking it up",
+      );
       const found = await this.findSell(order, unconfirmed).catch(() => null);
-      if (!found) return { ok: false, unknown: true, message: `Prokip did not confirm sale ${draft.invoiceNo} (${messageOf(error)}); it is looked up again before anything is re-sent` };
+      if (!found)
+        return {
+          ok: false,
+          unknown: true,
+          message: `Prokip did not confirm sale ${draft.invoiceNo} (${messageOf(error)}); it is looked up again before anything is re-sent`,
+        };
       await this.adoptSell(order, unconfirmed, found, true);
       return { ok: true };
     }
@@ -598,7 +660,9 @@ class OrderPosting {
       .sort((a, b) => position(a.variantId) - position(b.variantId) || a.variantId.localeCompare(b.variantId))
       .map((line) => {
         const variant = order.variants.get(line.variantId)!;
-        const priced = order.lines.find((orderLine) => normalizeSku(orderLine.sku) === variant.normalizedSku && orderLine.unitPrice !== undefined);
+        const priced = order.lines.find(
+          (orderLine) => normalizeSku(orderLine.sku) === variant.normalizedSku && orderLine.unitPrice !== undefined,
+        );
         return {
           variantId: line.variantId,
           productId: variant.prokipProductId!,
@@ -610,7 +674,12 @@ class OrderPosting {
   }
 
   /** Records a sell Prokip has (answered, or found by invoice number) and clears the unconfirmed one. */
-  private async adoptSell(order: OrderState, unconfirmed: UnconfirmedSell, sell: PosSell, foundByInvoiceNo: boolean): Promise<void> {
+  private async adoptSell(
+    order: OrderState,
+    unconfirmed: UnconfirmedSell,
+    sell: PosSell,
+    foundByInvoiceNo: boolean,
+  ): Promise<void> {
     const byVariation = new Map(unconfirmed.lines.map((line) => [line.variationId, line]));
     const record: SellRecord = {
       sellId: sell.sellId,
@@ -621,23 +690,44 @@ class OrderPosting {
       lines: sell.lines.flatMap((line) => {
         const drafted = byVariation.get(line.variationId);
         if (!drafted) {
-          this.log.error({ orderId: order.orderId, sellId: sell.sellId, variationId: line.variationId }, "prokip sell has a line we did not send");
+          this.log.error(
+            { orderId: order.orderId, sellId: sell.sellId, variationId: line.variationId },
+            "prokip sell has a line we did not send",
+          );
           return [];
         }
-        return [{ sellLineId: line.sellLineId, variantId: drafted.variantId, variationId: line.variationId, quantity: line.quantity, returned: 0, unitPrice: drafted.unitPrice }];
+        return [
+          {
+            sellLineId: line.sellLineId,
+            variantId: drafted.variantId,
+            variationId: line.variationId,
+            quantity: line.quantity,
+            returned: 0,
+            unitPrice: drafted.unitPrice,
+          },
+        ];
       }),
     };
     order.record.sells.push(record);
     order.record.unconfirmedSell = null;
     const units = record.lines.reduce((sum, line) => sum + line.quantity, 0);
-    this.actions.push({ kind: "sell", sellId: record.sellId, invoiceNo: record.invoiceNo, lines: record.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })), foundByInvoiceNo });
+    this.actions.push({
+      kind: "sell",
+      sellId: record.sellId,
+      invoiceNo: record.invoiceNo,
+      lines: record.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+      foundByInvoiceNo,
+    });
     const message =
       order.record.sells.length === 1
         ? `Order ${order.label} recorded in Prokip as sale ${record.invoiceNo}`
         : `Order ${order.label}: ${units} more ${units === 1 ? "unit" : "units"} recorded in Prokip as sale ${record.invoiceNo}`;
     await inTransaction(this.sql, async () => {
       await saveRecord(this.sql, order);
-      await addActivity(this.sql, order, "order_posted", "info", message, { sellId: record.sellId, invoiceNo: record.invoiceNo });
+      await addActivity(this.sql, order, "order_posted", "info", message, {
+        sellId: record.sellId,
+        invoiceNo: record.invoiceNo,
+      });
     });
   }
 
@@ -651,13 +741,20 @@ class OrderPosting {
         quantity: returned.get(line.sellLineId)!,
         unitPrice: line.unitPrice ?? order.variants.get(line.variantId)?.price ?? "0",
       }));
-    const result = await this.repeatable(order, () => this.deps.pos.returnSell({ sellId: sell.sellId, transactionDate: this.now(), lines }));
+    const result = await this.repeatable(order, () =>
+      this.deps.pos.returnSell({ sellId: sell.sellId, transactionDate: this.now(), lines }),
+    );
     if (!result.ok) return result;
 
     const before = sell.lines.reduce((sum, line) => sum + line.returned, 0);
     for (const line of sell.lines) line.returned = returned.get(line.sellLineId) ?? line.returned;
     const units = sell.lines.reduce((sum, line) => sum + line.returned, 0);
-    this.actions.push({ kind: "return", sellId: sell.sellId, invoiceNo: sell.invoiceNo, lines: sell.lines.map((l) => ({ variantId: l.variantId, sellLineId: l.sellLineId, returned: l.returned })) });
+    this.actions.push({
+      kind: "return",
+      sellId: sell.sellId,
+      invoiceNo: sell.invoiceNo,
+      lines: sell.lines.map((l) => ({ variantId: l.variantId, sellLineId: l.sellLineId, returned: l.returned })),
+    });
     await inTransaction(this.sql, async () => {
       await saveRecord(this.sql, order);
       await addActivity(
@@ -666,7 +763,11 @@ class OrderPosting {
         "order_return_posted",
         "info",
         `Order ${order.label}: ${units - before} ${units - before === 1 ? "unit" : "units"} returned in Prokip against sale ${sell.invoiceNo} (${units} returned in all)`,
-        { sellId: sell.sellId, invoiceNo: sell.invoiceNo, returned: lines.map((l) => ({ sellLineId: l.sellLineId, quantity: l.quantity })) },
+        {
+          sellId: sell.sellId,
+          invoiceNo: sell.invoiceNo,
+          returned: lines.map((l) => ({ sellLineId: l.sellLineId, quantity: l.quantity })),
+        },
       );
     });
     return { ok: true };
@@ -684,10 +785,17 @@ class OrderPosting {
     this.actions.push({ kind: "delete", sellId: sell.sellId, invoiceNo: sell.invoiceNo });
     await inTransaction(this.sql, async () => {
       await saveRecord(this.sql, order);
-      await addActivity(this.sql, order, "order_sell_deleted", "info", `Order ${order.label} cancelled: sale ${sell.invoiceNo} deleted in Prokip`, {
-        sellId: sell.sellId,
-        invoiceNo: sell.invoiceNo,
-      });
+      await addActivity(
+        this.sql,
+        order,
+        "order_sell_deleted",
+        "info",
+        `Order ${order.label} cancelled: sale ${sell.invoiceNo} deleted in Prokip`,
+        {
+          sellId: sell.sellId,
+          invoiceNo: sell.invoiceNo,
+        },
+      );
     });
     return { ok: true };
   }
@@ -696,7 +804,10 @@ class OrderPosting {
    * Returns and deletes: sending them again is harmless, so a lost answer is just "unknown"
    * (sent again next time). `sending` is saved around the request so a crash is noticed.
    */
-  private async repeatable(order: OrderState, request: () => Promise<{ ok: true } | { ok: false; message: string }>): Promise<StepResult> {
+  private async repeatable(
+    order: OrderState,
+    request: () => Promise<{ ok: true } | { ok: false; message: string }>,
+  ): Promise<StepResult> {
     order.record.sending = true;
     await saveRecord(this.sql, order);
     try {
@@ -721,7 +832,11 @@ class OrderPosting {
     try {
       found = await this.findSell(order, unconfirmed);
     } catch (error) {
-      return this.failed(order, `Prokip could not be asked whether sale ${unconfirmed.invoiceNo} was recorded: ${messageOf(error)}`, { status: "in_doubt", sent: false });
+      return this.failed(
+        order,
+        `Prokip could not be asked whether sale ${unconfirmed.invoiceNo} was recorded: ${messageOf(error)}`,
+        { status: "in_doubt", sent: false },
+      );
     }
     if (found) {
       await this.adoptSell(order, unconfirmed, found, true);
@@ -731,10 +846,17 @@ class OrderPosting {
     }
     const waited = this.now().getTime() - new Date(unconfirmed.sentAt).getTime();
     if (waited < this.graceMs) {
-      return this.outcome(order, "in_doubt", `Sale ${unconfirmed.invoiceNo} was sent without an answer and Prokip does not show it yet; it is not sent again before ${this.graceMs / 1000} s have passed`);
+      return this.outcome(
+        order,
+        "in_doubt",
+        `Sale ${unconfirmed.invoiceNo} was sent without an answer and Prokip does not show it yet; it is not sent again before ${this.graceMs / 1000} s have passed`,
+      );
     }
     // Long enough: Prokip never recorded it. The movements stay `posting` (they are sent next).
-    this.log.info({ orderId: order.orderId, invoiceNo: unconfirmed.invoiceNo }, "unconfirmed prokip sell not found; sending it again");
+    this.log.info(
+      { orderId: order.orderId, invoiceNo: unconfirmed.invoiceNo },
+      "unconfirmed prokip sell not found; sending it again",
+    );
     order.record.unconfirmedSell = null;
     await saveRecord(this.sql, order);
     return null;
@@ -742,7 +864,11 @@ class OrderPosting {
 
   /** The sell among the location's sells of those days with our invoice number and lines. */
   private async findSell(order: OrderState, unconfirmed: UnconfirmedSell): Promise<PosSell | null> {
-    const sells = await this.deps.pos.findSells({ locationId: order.prokipLocationId!, from: new Date(unconfirmed.transactionDate), to: this.now() });
+    const sells = await this.deps.pos.findSells({
+      locationId: order.prokipLocationId!,
+      from: new Date(unconfirmed.transactionDate),
+      to: this.now(),
+    });
     for (const sell of sells) {
       if (sell.invoiceNo !== unconfirmed.invoiceNo || !sameLines(sell, unconfirmed.lines)) continue;
       // Another store on the same location may use the same number: never adopt its sell.
@@ -773,7 +899,8 @@ class OrderPosting {
     });
     order.attempts = 0;
     order.postingError = null;
-    if (status === "posted") this.log.info({ orderId: order.orderId, actions: this.actions.length }, "order posted to prokip");
+    if (status === "posted")
+      this.log.info({ orderId: order.orderId, actions: this.actions.length }, "order posted to prokip");
     return this.outcome(order, status, null);
   }
 
@@ -781,12 +908,17 @@ class OrderPosting {
    * A failed attempt. `sent`: a round had started (movements `posting`). Refused with nothing
    * applied: back to `pending`. Otherwise they stay `posting` until a later round completes.
    */
-  private async failed(order: OrderState, message: string, how: { status: "failed" | "in_doubt"; sent: boolean; unknown?: boolean }): Promise<PostingOutcome> {
+  private async failed(
+    order: OrderState,
+    message: string,
+    how: { status: "failed" | "in_doubt"; sent: boolean; unknown?: boolean },
+  ): Promise<PostingOutcome> {
     const attempts = order.attempts + 1;
     const giveUp = attempts >= this.maxAttempts;
     // Part of the round may be in Prokip when an earlier request of it was applied, or when a
     // return or delete has an unknown outcome (a sell in doubt is tracked by `unconfirmedSell`).
-    if (how.sent && (this.applied || (how.unknown === true && order.record.unconfirmedSell === null))) order.record.mixed = true;
+    if (how.sent && (this.applied || (how.unknown === true && order.record.unconfirmedSell === null)))
+      order.record.mixed = true;
     const backToPending = how.sent && how.unknown !== true && !order.record.mixed;
     const state = giveUp ? "needs_attention" : how.status === "in_doubt" ? "posting" : "failed";
     await inTransaction(this.sql, async () => {
@@ -794,7 +926,14 @@ class OrderPosting {
       await saveRecord(this.sql, order);
       await saveState(this.sql, order, state, attempts, message);
       if (giveUp && (order.postingState !== "needs_attention" || order.postingError !== message)) {
-        await addActivity(this.sql, order, "posting_failed", "error", `Order ${order.label} could not be recorded in Prokip after ${attempts} attempts: ${message}`, { attempts, message });
+        await addActivity(
+          this.sql,
+          order,
+          "posting_failed",
+          "error",
+          `Order ${order.label} could not be recorded in Prokip after ${attempts} attempts: ${message}`,
+          { attempts, message },
+        );
       }
     });
     order.attempts = attempts;
@@ -808,7 +947,14 @@ class OrderPosting {
     await inTransaction(this.sql, async () => {
       await saveState(this.sql, order, "needs_attention", order.attempts, message);
       if (order.postingState !== "needs_attention" || order.postingError !== message) {
-        await addActivity(this.sql, order, "posting_failed", "error", `Order ${order.label} could not be recorded in Prokip: ${message}`, { attempts: order.attempts, message });
+        await addActivity(
+          this.sql,
+          order,
+          "posting_failed",
+          "error",
+          `Order ${order.label} could not be recorded in Prokip: ${message}`,
+          { attempts: order.attempts, message },
+        );
       }
     });
     return this.outcome(order, "needs_attention", message);
@@ -821,7 +967,10 @@ class OrderPosting {
 
 /** Prokip answered and refused: the request certainly had no effect (a 401 stops before any controller). */
 function isRefusal(error: unknown): boolean {
-  return error instanceof ChannelError && (error.code === "unauthorized" || error.code === "rejected" || error.code === "not_found");
+  return (
+    error instanceof ChannelError &&
+    (error.code === "unauthorized" || error.code === "rejected" || error.code === "not_found")
+  );
 }
 
 function messageOf(error: unknown): string {

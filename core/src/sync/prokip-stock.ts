@@ -42,14 +42,20 @@ export interface ProkipStockRefresh {
  * Throws SyncError `unknown_business` unless the business exists in Prokip authority mode (in
  * central mode the ledger is the truth and a reading would overwrite it).
  */
-export async function refreshProkipStock(deps: ProkipStockDependencies, target: ProkipStockTarget): Promise<ProkipStockRefresh> {
+export async function refreshProkipStock(
+  deps: ProkipStockDependencies,
+  target: ProkipStockTarget,
+): Promise<ProkipStockRefresh> {
   await requireProkipMode(deps.pool, target.businessId);
   const linked = await linkedVariants(deps.pool, target.businessId);
   const reading = await deps.pos.readStock(target.prokipLocationId);
 
   // Prokip leaves out variations without a stock row at the location: those have 0, so every
   // linked variant gets a reading, present in the answer or not.
-  const readings: VariantReading[] = [...linked].map(([variationId, variantId]) => ({ variantId, quantity: reading.quantities.get(variationId) ?? 0 }));
+  const readings: VariantReading[] = [...linked].map(([variationId, variantId]) => ({
+    variantId,
+    quantity: reading.quantities.get(variationId) ?? 0,
+  }));
   const unknownVariations = [...reading.quantities.keys()].filter((variationId) => !linked.has(variationId)).length;
 
   const outcome = await withTransaction(deps.pool, (sql) =>
@@ -61,17 +67,33 @@ export async function refreshProkipStock(deps: ProkipStockDependencies, target: 
       readings,
     }),
   );
-  const result = { changed: outcome.changed.map((change) => change.variantId), ambiguous: outcome.ambiguous, unknownVariations };
+  const result = {
+    changed: outcome.changed.map((change) => change.variantId),
+    ambiguous: outcome.ambiguous,
+    unknownVariations,
+  };
   deps.log.info(
-    { businessId: target.businessId, locationId: target.locationId, read: readings.length, changed: result.changed.length, ambiguous: result.ambiguous.length, stale: outcome.stale.length, unknownVariations },
+    {
+      businessId: target.businessId,
+      locationId: target.locationId,
+      read: readings.length,
+      changed: result.changed.length,
+      ambiguous: result.ambiguous.length,
+      stale: outcome.stale.length,
+      unknownVariations,
+    },
     "prokip stock refreshed",
   );
   return result;
 }
 
 async function requireProkipMode(pool: pg.Pool, businessId: string): Promise<void> {
-  const { rows } = await pool.query<{ authorityMode: string }>(`SELECT "authorityMode" FROM "Business" WHERE "id" = $1`, [businessId]);
-  if (rows[0]?.authorityMode !== "prokip") throw new SyncError("unknown_business", `No business ${businessId} in Prokip authority mode`);
+  const { rows } = await pool.query<{ authorityMode: string }>(
+    `SELECT "authorityMode" FROM "Business" WHERE "id" = $1`,
+    [businessId],
+  );
+  if (rows[0]?.authorityMode !== "prokip")
+    throw new SyncError("unknown_business", `No business ${businessId} in Prokip authority mode`);
 }
 
 /** Prokip variation id -> our variant id, for the business's variants linked to Prokip. */

@@ -8,7 +8,13 @@
  * retried. Every step is convergent, so running it twice changes nothing the second time.
  */
 import type pg from "pg";
-import { keepWebhookSubscriptions, type Channel, type PosSystem, type WebhookSubscriptionsReport, type WebhookTarget } from "../channels/index.ts";
+import {
+  keepWebhookSubscriptions,
+  type Channel,
+  type PosSystem,
+  type WebhookSubscriptionsReport,
+  type WebhookTarget,
+} from "../channels/index.ts";
 import type { Logger } from "../log/index.ts";
 import { applyOrderState } from "./orders.ts";
 import { refreshProkipStock } from "./prokip-stock.ts";
@@ -50,14 +56,26 @@ export async function reconcileConnection(
   pos: PosSystem | null,
 ): Promise<ReconcileResult> {
   const startedAt = new Date();
-  const result: ReconcileResult = { prokip: null, ordersReread: 0, storeQuantitiesRead: 0, drift: 0, webhooks: null, postingsToRetry: [] };
+  const result: ReconcileResult = {
+    prokip: null,
+    ordersReread: 0,
+    storeQuantitiesRead: 0,
+    drift: 0,
+    webhooks: null,
+    postingsToRetry: [],
+  };
 
   if (pos && target.authorityMode === "prokip" && target.prokipLocationId !== null) {
-    const refresh = await refreshProkipStock({ pool: deps.pool, pos, log: deps.log }, { businessId: target.businessId, locationId: target.locationId, prokipLocationId: target.prokipLocationId });
+    const refresh = await refreshProkipStock(
+      { pool: deps.pool, pos, log: deps.log },
+      { businessId: target.businessId, locationId: target.locationId, prokipLocationId: target.prokipLocationId },
+    );
     result.prokip = { changed: refresh.changed.length, ambiguous: refresh.ambiguous.length };
   }
 
-  const since = new Date((target.orderCursor?.getTime() ?? startedAt.getTime() - FIRST_LOOK_BACK_MS) - ORDER_OVERLAP_MS);
+  const since = new Date(
+    (target.orderCursor?.getTime() ?? startedAt.getTime() - FIRST_LOOK_BACK_MS) - ORDER_OVERLAP_MS,
+  );
   for await (const page of channel.ordersChangedSince(since)) {
     for (const order of page) {
       await applyOrderState(deps.pool, { ...order, connectionId: target.id });
@@ -79,13 +97,21 @@ export async function reconcileConnection(
   );
   result.postingsToRetry = rows.map((row) => row.id);
 
-  await deps.pool.query(`UPDATE "Connection" SET "orderCursor" = $2, "lastSyncAt" = now(), "lastError" = NULL, "updatedAt" = now() WHERE "id" = $1`, [target.id, startedAt]);
+  await deps.pool.query(
+    `UPDATE "Connection" SET "orderCursor" = $2, "lastSyncAt" = now(), "lastError" = NULL, "updatedAt" = now() WHERE "id" = $1`,
+    [target.id, startedAt],
+  );
   return result;
 }
 
 /** The store's own figure for every matched listing, recorded as its store quantity. */
 async function readStoreQuantities(pool: pg.Pool, target: ReconcileTarget, channel: Channel): Promise<number> {
-  const { rows } = await pool.query<{ id: string; externalProductId: string; externalVariantId: string; externalInventoryItemId: string | null }>(
+  const { rows } = await pool.query<{
+    id: string;
+    externalProductId: string;
+    externalVariantId: string;
+    externalInventoryItemId: string | null;
+  }>(
     `SELECT "id", "externalProductId", "externalVariantId", "externalInventoryItemId" FROM "Listing"
      WHERE "businessId" = $1 AND "connectionId" = $2 AND "matchStatus" = 'matched' ORDER BY "id"`,
     [target.businessId, target.id],
@@ -99,7 +125,11 @@ async function readStoreQuantities(pool: pg.Pool, target: ReconcileTarget, chann
       `UPDATE "Listing" AS l SET "storeQuantity" = q."quantity", "updatedAt" = now()
        FROM unnest($2::uuid[], $3::int[]) AS q("id", "quantity")
        WHERE l."businessId" = $1 AND l."id" = q."id"`,
-      [target.businessId, known.map((listing) => listing.id), known.map((listing) => quantities.get(listing.externalVariantId) ?? null)],
+      [
+        target.businessId,
+        known.map((listing) => listing.id),
+        known.map((listing) => quantities.get(listing.externalVariantId) ?? null),
+      ],
     );
     read += known.length;
   }

@@ -37,7 +37,12 @@ export async function recordStoreQuantities(
 ): Promise<("echo" | "changed" | "unknown")[]> {
   const outcomes: ("echo" | "changed" | "unknown")[] = reports.map(() => "unknown");
   const latest = new Map<string, number>();
-  reports.forEach((report, index) => latest.set(report.externalInventoryItemId ? `item:${report.externalInventoryItemId}` : `variant:${report.externalVariantId}`, index));
+  reports.forEach((report, index) =>
+    latest.set(
+      report.externalInventoryItemId ? `item:${report.externalInventoryItemId}` : `variant:${report.externalVariantId}`,
+      index,
+    ),
+  );
   const kept = [...latest.values()].sort((a, b) => a - b);
   if (kept.length === 0) return outcomes;
   const { rows } = await sql.query<{ n: number; echo: boolean }>({
@@ -87,7 +92,10 @@ export async function checkStoreEdits(
   if (options.rereadOrders !== false) {
     const since = new Date(Date.now() - (options.sinceMinutes ?? 30) * 60_000);
     for await (const page of channel.ordersChangedSince(since)) {
-      const outcomes = await applyOrderStates(pool, page.map((order) => ({ ...order, connectionId: connection.id })));
+      const outcomes = await applyOrderStates(
+        pool,
+        page.map((order) => ({ ...order, connectionId: connection.id })),
+      );
       const refused = outcomes.find((outcome) => !outcome.ok);
       if (refused && !refused.ok) throw refused.error;
       result.ordersReread += page.length;
@@ -100,7 +108,10 @@ export async function checkStoreEdits(
     const target = storeTarget(row.available, row.buffer);
     if (row.storeQuantity === target) {
       // The store agrees with us (a sale it counted, now in our ledger too): nothing to fix.
-      await pool.query(`UPDATE "Listing" SET "lastPushedQuantity" = "storeQuantity", "updatedAt" = now() WHERE "id" = $1`, [row.id]);
+      await pool.query(
+        `UPDATE "Listing" SET "lastPushedQuantity" = "storeQuantity", "updatedAt" = now() WHERE "id" = $1`,
+        [row.id],
+      );
       continue;
     }
     const accept = row.authorityMode === "central" && readConnectionSettings(row.settings).storeEditPolicy === "accept";
@@ -119,9 +130,15 @@ export async function checkStoreEdits(
             postingState: "not_required",
           },
         ]);
-        await sql.query(`UPDATE "Listing" SET "lastPushedQuantity" = "storeQuantity", "updatedAt" = now() WHERE "id" = $1`, [row.id]);
+        await sql.query(
+          `UPDATE "Listing" SET "lastPushedQuantity" = "storeQuantity", "updatedAt" = now() WHERE "id" = $1`,
+          [row.id],
+        );
       } else {
-        await sql.query(`UPDATE "Listing" SET "dirty" = true, "dirtySince" = COALESCE("dirtySince", now()), "updatedAt" = now() WHERE "id" = $1`, [row.id]);
+        await sql.query(
+          `UPDATE "Listing" SET "dirty" = true, "dirtySince" = COALESCE("dirtySince", now()), "updatedAt" = now() WHERE "id" = $1`,
+          [row.id],
+        );
       }
       await sql.query(
         `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "variantId", "type", "severity", "message", "data")
@@ -134,14 +151,19 @@ export async function checkStoreEdits(
           accept
             ? `${row.sku ?? "A product"} was set to ${row.storeQuantity} in ${store}; taken as the new stock figure`
             : `${row.sku ?? "A product"} showed ${row.storeQuantity} in ${store} instead of ${target}; set back to ${target}`,
-          JSON.stringify({ storeQuantity: row.storeQuantity, target, cause: `changed in ${store} admin or by another app, not by an order` }),
+          JSON.stringify({
+            storeQuantity: row.storeQuantity,
+            target,
+            cause: `changed in ${store} admin or by another app, not by an order`,
+          }),
         ],
       );
     });
     if (accept) result.accepted += 1;
     else result.drift += 1;
   }
-  if (result.drift + result.accepted > 0) options.log?.info({ connectionId: connection.id, ...result }, "store edits checked");
+  if (result.drift + result.accepted > 0)
+    options.log?.info({ connectionId: connection.id, ...result }, "store edits checked");
   return result;
 }
 

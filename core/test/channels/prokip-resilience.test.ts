@@ -7,7 +7,12 @@ import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
 import { prokip } from "@prokip-sync/sandbox";
 import { pino } from "pino";
-import { createProkipPos, type ProkipPosOptions, type ProkipTokens, signInToProkip } from "../../src/channels/prokip/index.ts";
+import {
+  createProkipPos,
+  type ProkipPosOptions,
+  type ProkipTokens,
+  signInToProkip,
+} from "../../src/channels/prokip/index.ts";
 import { ChannelError, type SellDraft } from "../../src/channels/types.ts";
 
 const silent = pino({ level: "silent" });
@@ -42,7 +47,8 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
 /** What a connection error looks like from Node's fetch. */
-const networkError = (code: string) => new TypeError("fetch failed", { cause: Object.assign(new Error(`${code} (test)`), { code }) });
+const networkError = (code: string) =>
+  new TypeError("fetch failed", { cause: Object.assign(new Error(`${code} (test)`), { code }) });
 
 /** Lets the request reach Prokip, then loses the answer. */
 const appliedThen = async (forward: Forward, outcome: Response | Error): Promise<Response> => {
@@ -80,8 +86,16 @@ async function connect(t: TestContext, setup: Setup = {}) {
     },
   };
   const newPos = () =>
-    createProkipPos({ ...credentials, tokens: tokenStore, log: silent, fetch: wire.fetch, retry: { minDelayMs: 5, maxDelayMs: 20 }, ...setup.pos });
-  const count = (method: string, pathStart: string) => wire.calls.filter((c) => c.method === method && c.path.startsWith(pathStart)).length;
+    createProkipPos({
+      ...credentials,
+      tokens: tokenStore,
+      log: silent,
+      fetch: wire.fetch,
+      retry: { minDelayMs: 5, maxDelayMs: 20 },
+      ...setup.pos,
+    });
+  const count = (method: string, pathStart: string) =>
+    wire.calls.filter((c) => c.method === method && c.path.startsWith(pathStart)).length;
   return { emulator, demo, credentials, wire, store, pos: newPos(), newPos, count };
 }
 
@@ -94,12 +108,15 @@ const sellDraft = (invoiceNo: string, quantity = 2): SellDraft => ({
   lines: [{ ...SHIRT, quantity, unitPrice: null }],
 });
 
-const isChannelError = (code: ChannelError["code"]) => (error: unknown) => error instanceof ChannelError && error.code === code;
+const isChannelError = (code: ChannelError["code"]) => (error: unknown) =>
+  error instanceof ChannelError && error.code === code;
 
 describe("tokens", () => {
   it("renews an expired access token once, saves the new pair and repeats the request", async (t) => {
     let clock = Date.now();
-    const { pos, wire, store } = await connect(t, { emulator: { port: 0, accessTokenTtlSeconds: 60, now: () => clock } });
+    const { pos, wire, store } = await connect(t, {
+      emulator: { port: 0, accessTokenTtlSeconds: 60, now: () => clock },
+    });
     const signedIn = store.tokens;
     clock += 120_000;
 
@@ -116,10 +133,16 @@ describe("tokens", () => {
 
   it("renews once for requests refused together", async (t) => {
     let clock = Date.now();
-    const { pos, count, store } = await connect(t, { emulator: { port: 0, accessTokenTtlSeconds: 60, now: () => clock } });
+    const { pos, count, store } = await connect(t, {
+      emulator: { port: 0, accessTokenTtlSeconds: 60, now: () => clock },
+    });
     await pos.listLocations();
     clock += 120_000;
-    const [locations, variations, reading] = await Promise.all([pos.listLocations(), pos.listVariations(), pos.readStock(CBD)]);
+    const [locations, variations, reading] = await Promise.all([
+      pos.listLocations(),
+      pos.listVariations(),
+      pos.readStock(CBD),
+    ]);
     assert.equal(locations.length, 2);
     assert.equal(variations.length, 29);
     assert.equal(reading.quantities.get(SHIRT.variationId), 100);
@@ -129,7 +152,9 @@ describe("tokens", () => {
 
   it("uses a pair another instance renewed instead of renewing again (which Prokip would refuse)", async (t) => {
     let clock = Date.now();
-    const { pos, newPos, count, store } = await connect(t, { emulator: { port: 0, accessTokenTtlSeconds: 60, now: () => clock } });
+    const { pos, newPos, count, store } = await connect(t, {
+      emulator: { port: 0, accessTokenTtlSeconds: 60, now: () => clock },
+    });
     const other = newPos();
     await pos.listLocations();
     await other.listLocations();
@@ -144,14 +169,18 @@ describe("tokens", () => {
   it("is unauthorized when the refresh token is refused", async (t) => {
     const { pos, store, count } = await connect(t);
     store.tokens = { accessToken: "revoked-access", refreshToken: "def50200revoked", expiresAt: null };
-    await assert.rejects(pos.listLocations(), (error) => isChannelError("unauthorized")(error) && /sign in to Prokip again/.test((error as Error).message));
+    await assert.rejects(
+      pos.listLocations(),
+      (error) => isChannelError("unauthorized")(error) && /sign in to Prokip again/.test((error as Error).message),
+    );
     assert.equal(count("POST", "/oauth/token"), 1);
     assert.equal(store.saved.length, 0);
   });
 
   it("is unauthorized when the renewed token is refused too, after one renewal", async (t) => {
     const { pos, count, store } = await connect(t, {
-      intercept: (call, forward) => (call.path.startsWith("/connector/") ? Promise.resolve(json(401, { message: "Unauthenticated." })) : forward()),
+      intercept: (call, forward) =>
+        call.path.startsWith("/connector/") ? Promise.resolve(json(401, { message: "Unauthenticated." })) : forward(),
     });
     await assert.rejects(pos.listLocations(), isChannelError("unauthorized"));
     assert.equal(count("GET", "/connector/api/business-location"), 2);
@@ -164,7 +193,9 @@ describe("tokens", () => {
       pos: { retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 } },
       intercept: (call, forward) => {
         if (call.path.startsWith("/connector/")) return Promise.resolve(json(401, { message: "Unauthenticated." }));
-        return call.path === "/oauth/token" ? Promise.resolve(json(503, { message: "Service Unavailable" })) : forward();
+        return call.path === "/oauth/token"
+          ? Promise.resolve(json(503, { message: "Service Unavailable" }))
+          : forward();
       },
     });
     await assert.rejects(pos.listLocations(), isChannelError("unavailable"));
@@ -174,14 +205,20 @@ describe("tokens", () => {
 describe("pacing", () => {
   it("keeps a burst from two instances of one account inside Prokip's throttle", async (t) => {
     const limiter = { requests: 5, perMs: 1_000, marginMs: 100 };
-    const { pos, newPos, wire } = await connect(t, { emulator: { port: 0, rateLimit: { limit: 5, windowSeconds: 1 } }, pos: { limiter } });
+    const { pos, newPos, wire } = await connect(t, {
+      emulator: { port: 0, rateLimit: { limit: 5, windowSeconds: 1 } },
+      pos: { limiter },
+    });
     const other = newPos();
     const started = Date.now();
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => ((i % 2 === 0 ? pos : other).readStock(i % 3 === 0 ? WESTLANDS : CBD))));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? pos : other).readStock(i % 3 === 0 ? WESTLANDS : CBD)),
+    );
     const elapsed = Date.now() - started;
 
     assert.equal(results.length, 12);
-    for (const reading of results) assert.equal(reading.quantities.get(SHIRT.variationId), reading.locationId === CBD ? 100 : 40);
+    for (const reading of results)
+      assert.equal(reading.quantities.get(SHIRT.variationId), reading.locationId === CBD ? 100 : 40);
     assert.deepEqual(
       wire.calls.filter((c) => c.status !== 200),
       [],
@@ -216,14 +253,20 @@ describe("retries", () => {
     assert.deepEqual(await pos.findSells({ locationId: CBD, from: new Date(), to: new Date() }), []);
 
     const statuses = wire.calls.map((c) => c.status);
-    assert.ok(statuses.some((s) => s !== null && s >= 500), `no 5xx injected: ${statuses.join(",")}`);
+    assert.ok(
+      statuses.some((s) => s !== null && s >= 500),
+      `no 5xx injected: ${statuses.join(",")}`,
+    );
     assert.ok(statuses.includes(429), `no 429 injected: ${statuses.join(",")}`);
   });
 
   it("gives up on a read after the retries, as unavailable", async (t) => {
     const { pos, emulator, count } = await connect(t, { pos: { retry: { retries: 2, minDelayMs: 1, maxDelayMs: 1 } } });
     emulator.faults.configure({ errorRate: 1 });
-    await assert.rejects(pos.listLocations(), (error) => isChannelError("unavailable")(error) && ((error as ChannelError).status ?? 0) >= 500);
+    await assert.rejects(
+      pos.listLocations(),
+      (error) => isChannelError("unavailable")(error) && ((error as ChannelError).status ?? 0) >= 500,
+    );
     assert.equal(count("GET", "/connector/api/business-location"), 3);
   });
 });
@@ -239,9 +282,15 @@ describe("a sell is never posted twice", () => {
 
   it("does not retry a sell whose answer was lost after Prokip recorded it; findSells settles it", async (t) => {
     const { pos, emulator, count } = await connect(t, {
-      intercept: (call, forward) => (call.method === "POST" && call.path === "/connector/api/sell" ? appliedThen(forward, json(500, { message: "Server Error" })) : forward()),
+      intercept: (call, forward) =>
+        call.method === "POST" && call.path === "/connector/api/sell"
+          ? appliedThen(forward, json(500, { message: "Server Error" }))
+          : forward(),
     });
-    await assert.rejects(pos.createSell(sellDraft("SHOP-LOST")), (error) => isChannelError("unavailable")(error) && (error as ChannelError).status === 500);
+    await assert.rejects(
+      pos.createSell(sellDraft("SHOP-LOST")),
+      (error) => isChannelError("unavailable")(error) && (error as ChannelError).status === 500,
+    );
     assert.equal(count("POST", "/connector/api/sell"), 1);
     assert.equal(emulator.control.listSells().length, 1);
     assert.equal(emulator.control.getStock({ variationId: SHIRT.variationId, locationId: CBD }).quantity, 98);
@@ -255,7 +304,10 @@ describe("a sell is never posted twice", () => {
 
   it("does not retry a sell after the connection was reset", async (t) => {
     const { pos, emulator, count } = await connect(t, {
-      intercept: (call, forward) => (call.method === "POST" && call.path === "/connector/api/sell" ? appliedThen(forward, networkError("ECONNRESET")) : forward()),
+      intercept: (call, forward) =>
+        call.method === "POST" && call.path === "/connector/api/sell"
+          ? appliedThen(forward, networkError("ECONNRESET"))
+          : forward(),
     });
     await assert.rejects(pos.createSell(sellDraft("SHOP-RESET")), isChannelError("unavailable"));
     assert.equal(count("POST", "/connector/api/sell"), 1);
@@ -265,7 +317,10 @@ describe("a sell is never posted twice", () => {
   it("does not retry a sell that timed out", async (t) => {
     const { pos, emulator, count } = await connect(t, { pos: { timeoutMs: 150 } });
     emulator.faults.configure({ latencyMs: { min: 400, max: 400 } });
-    await assert.rejects(pos.createSell(sellDraft("SHOP-SLOW")), (error) => isChannelError("unavailable")(error) && /timeout/.test((error as Error).message));
+    await assert.rejects(
+      pos.createSell(sellDraft("SHOP-SLOW")),
+      (error) => isChannelError("unavailable")(error) && /timeout/.test((error as Error).message),
+    );
     assert.equal(count("POST", "/connector/api/sell"), 1);
     // Whether Prokip went on to record it depends on where the request was when the client
     // gave up; what matters is that it was sent once, so it exists at most once.
@@ -303,7 +358,11 @@ describe("a sell is never posted twice", () => {
     const sold = await pos.createSell(sellDraft("SHOP-RETURN", 3));
     assert.ok(sold.ok);
     const sellLineId = sold.value.lines[0]?.sellLineId ?? 0;
-    const returned = await pos.returnSell({ sellId: sold.value.sellId, transactionDate: new Date(), lines: [{ sellLineId, quantity: 2, unitPrice: "1500.0000" }] });
+    const returned = await pos.returnSell({
+      sellId: sold.value.sellId,
+      transactionDate: new Date(),
+      lines: [{ sellLineId, quantity: 2, unitPrice: "1500.0000" }],
+    });
     assert.ok(returned.ok);
     assert.equal(count("POST", "/connector/api/sell-return"), 2);
     assert.equal(emulator.control.getStock({ variationId: SHIRT.variationId, locationId: CBD }).quantity, 99);

@@ -50,7 +50,12 @@ async function connect(t: TestContext) {
   const demo = emulator.control.seedDemo();
   const credentials = { baseUrl: url, clientId: demo.clientId, clientSecret: demo.clientSecret };
   const wire = recordingFetch();
-  let tokens = await signInToProkip({ ...credentials, username: demo.username, password: demo.password, fetch: wire.fetch });
+  let tokens = await signInToProkip({
+    ...credentials,
+    username: demo.username,
+    password: demo.password,
+    fetch: wire.fetch,
+  });
   const pos: PosSystem = createProkipPos({
     ...credentials,
     tokens: { load: async () => tokens, save: async (fresh: ProkipTokens) => void (tokens = fresh) },
@@ -67,11 +72,15 @@ async function connect(t: TestContext) {
     }
     throw new Error(`no demo variation ${sku}`);
   };
-  const stock = (sku: string, locationId: number) => emulator.control.getStock({ variationId: variation(sku).variationId, locationId }).quantity;
+  const stock = (sku: string, locationId: number) =>
+    emulator.control.getStock({ variationId: variation(sku).variationId, locationId }).quantity;
   return { emulator, url, demo, credentials, pos, wire, variation, stock };
 }
 
-const draft = (lines: { productId: number; variationId: number; quantity: number; unitPrice?: string | null }[], invoiceNo = "SHOP-1001") => ({
+const draft = (
+  lines: { productId: number; variationId: number; quantity: number; unitPrice?: string | null }[],
+  invoiceNo = "SHOP-1001",
+) => ({
   locationId: CBD,
   contactId: 320001,
   invoiceNo,
@@ -87,7 +96,14 @@ describe("signInToProkip", () => {
     const demo = started.emulator.control.seedDemo();
     const wire = recordingFetch();
     const before = Date.now();
-    const tokens = await signInToProkip({ baseUrl: started.url, clientId: demo.clientId, clientSecret: demo.clientSecret, username: "demo", password: "demo-password", fetch: wire.fetch });
+    const tokens = await signInToProkip({
+      baseUrl: started.url,
+      clientId: demo.clientId,
+      clientSecret: demo.clientSecret,
+      username: "demo",
+      password: "demo-password",
+      fetch: wire.fetch,
+    });
 
     assert.match(tokens.accessToken, /^ey/);
     assert.match(tokens.refreshToken, /^def50200/);
@@ -116,8 +132,18 @@ describe("signInToProkip", () => {
     t.after(() => started.close());
     const demo = started.emulator.control.seedDemo();
     await assert.rejects(
-      signInToProkip({ baseUrl: started.url, clientId: demo.clientId, clientSecret: demo.clientSecret, username: "demo", password: "wrong" }),
-      (error) => error instanceof ChannelError && error.code === "unauthorized" && error.message === "Prokip rejected the username or password" && error.status === 400,
+      signInToProkip({
+        baseUrl: started.url,
+        clientId: demo.clientId,
+        clientSecret: demo.clientSecret,
+        username: "demo",
+        password: "wrong",
+      }),
+      (error) =>
+        error instanceof ChannelError &&
+        error.code === "unauthorized" &&
+        error.message === "Prokip rejected the username or password" &&
+        error.status === 400,
     );
   });
 
@@ -126,8 +152,17 @@ describe("signInToProkip", () => {
     t.after(() => started.close());
     const demo = started.emulator.control.seedDemo();
     await assert.rejects(
-      signInToProkip({ baseUrl: started.url, clientId: demo.clientId, clientSecret: "not-the-secret", username: "demo", password: "demo-password" }),
-      (error) => error instanceof ChannelError && error.code === "unauthorized" && error.message === "Prokip rejected the API client id or secret",
+      signInToProkip({
+        baseUrl: started.url,
+        clientId: demo.clientId,
+        clientSecret: "not-the-secret",
+        username: "demo",
+        password: "demo-password",
+      }),
+      (error) =>
+        error instanceof ChannelError &&
+        error.code === "unauthorized" &&
+        error.message === "Prokip rejected the API client id or secret",
     );
   });
 
@@ -137,8 +172,18 @@ describe("signInToProkip", () => {
     const { url } = started;
     await started.close();
     await assert.rejects(
-      signInToProkip({ baseUrl: url, clientId: "9001", clientSecret: "x", username: "demo", password: "demo-password", retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 } }),
-      (error) => error instanceof ChannelError && error.code === "unavailable" && error.message.startsWith("Prokip is not reachable right now"),
+      signInToProkip({
+        baseUrl: url,
+        clientId: "9001",
+        clientSecret: "x",
+        username: "demo",
+        password: "demo-password",
+        retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 },
+      }),
+      (error) =>
+        error instanceof ChannelError &&
+        error.code === "unavailable" &&
+        error.message.startsWith("Prokip is not reachable right now"),
     );
   });
 });
@@ -163,8 +208,16 @@ describe("createProkipPos reads", () => {
   it("lists every variation in one call, with names, SKUs and whole units per location", async (t) => {
     const { pos, wire, emulator, variation } = await connect(t);
     // Fractions are rounded down, negative ones too.
-    emulator.control.setStock({ variationId: variation("mug-ceramic").variationId, locationId: WESTLANDS, quantity: "7.9000" });
-    emulator.control.setStock({ variationId: variation("note-a5").variationId, locationId: WESTLANDS, quantity: "-1.5000" });
+    emulator.control.setStock({
+      variationId: variation("mug-ceramic").variationId,
+      locationId: WESTLANDS,
+      quantity: "7.9000",
+    });
+    emulator.control.setStock({
+      variationId: variation("note-a5").variationId,
+      locationId: WESTLANDS,
+      quantity: "-1.5000",
+    });
 
     const variations = await pos.listVariations();
     assert.deepEqual(
@@ -195,7 +248,13 @@ describe("createProkipPos reads", () => {
     assert.equal(small?.productName, "Denim Jacket");
     assert.equal(small?.variationName, "Small");
     assert.equal(small?.type, "variable");
-    assert.deepEqual(small?.stockByLocation, new Map([[CBD, 8], [WESTLANDS, 2]]));
+    assert.deepEqual(
+      small?.stockByLocation,
+      new Map([
+        [CBD, 8],
+        [WESTLANDS, 2],
+      ]),
+    );
     // Never stocked at Westlands: no stock row there at all.
     assert.deepEqual(bySku.get("sun-01")?.stockByLocation, new Map([[CBD, 15]]));
     assert.equal(bySku.get("mug-ceramic")?.stockByLocation.get(WESTLANDS), 7);
@@ -239,7 +298,12 @@ describe("createProkipPos writes", () => {
     const { pos, wire, emulator, variation, stock } = await connect(t);
     const shirt = variation("shirt1");
     const shoe = variation("shoe-run-S");
-    const result = await pos.createSell(draft([{ ...shirt, quantity: 3, unitPrice: "1400.0000" }, { ...shoe, quantity: 1 }]));
+    const result = await pos.createSell(
+      draft([
+        { ...shirt, quantity: 3, unitPrice: "1400.0000" },
+        { ...shoe, quantity: 1 },
+      ]),
+    );
 
     assert.ok(result.ok);
     assert.equal(result.value.invoiceNo, "SHOP-1001");
@@ -283,8 +347,14 @@ describe("createProkipPos writes", () => {
 
   it("returns Prokip's message when it refuses a sell (unknown variation)", async (t) => {
     const { pos, emulator, variation } = await connect(t);
-    const result = await pos.createSell(draft([{ productId: variation("shirt1").productId, variationId: 999_999, quantity: 1 }]));
-    assert.deepEqual(result, { ok: false, code: "rejected", message: "No query results for model [App\\Variation] 999999" });
+    const result = await pos.createSell(
+      draft([{ productId: variation("shirt1").productId, variationId: 999_999, quantity: 1 }]),
+    );
+    assert.deepEqual(result, {
+      ok: false,
+      code: "rejected",
+      message: "No query results for model [App\\Variation] 999999",
+    });
     assert.equal(emulator.control.listSells().length, 0);
   });
 
@@ -294,7 +364,10 @@ describe("createProkipPos writes", () => {
     const result = await pos.createSell(draft([{ ...variation("lamp-desk"), quantity: 15 }]));
     assert.equal(result.ok, false);
     assert.ok(!result.ok && result.code === "rejected");
-    assert.match(result.message, /^ERROR: NOT ALLOWED: Mismatch between sold and purchase quantity\. Product: Desk Lamp SKU: lamp-desk Quantity: 3/);
+    assert.match(
+      result.message,
+      /^ERROR: NOT ALLOWED: Mismatch between sold and purchase quantity\. Product: Desk Lamp SKU: lamp-desk Quantity: 3/,
+    );
     assert.equal(stock("lamp-desk", CBD), 12);
   });
 
@@ -306,11 +379,19 @@ describe("createProkipPos writes", () => {
     assert.ok(line);
     assert.equal(stock("bottle-750", CBD), 117);
 
-    const first = await pos.returnSell({ sellId: sold.value.sellId, transactionDate: new Date("2026-03-05T10:00:00Z"), lines: [{ sellLineId: line.sellLineId, quantity: 1, unitPrice: "650.0000" }] });
+    const first = await pos.returnSell({
+      sellId: sold.value.sellId,
+      transactionDate: new Date("2026-03-05T10:00:00Z"),
+      lines: [{ sellLineId: line.sellLineId, quantity: 1, unitPrice: "650.0000" }],
+    });
     assert.ok(first.ok);
     assert.equal(stock("bottle-750", CBD), 118);
 
-    const second = await pos.returnSell({ sellId: sold.value.sellId, transactionDate: new Date("2026-03-05T11:00:00Z"), lines: [{ sellLineId: line.sellLineId, quantity: 2, unitPrice: "650.0000" }] });
+    const second = await pos.returnSell({
+      sellId: sold.value.sellId,
+      transactionDate: new Date("2026-03-05T11:00:00Z"),
+      lines: [{ sellLineId: line.sellLineId, quantity: 2, unitPrice: "650.0000" }],
+    });
     assert.ok(second.ok);
     // One return per sell: posting again updated it.
     assert.equal(second.value.returnId, first.value.returnId);
@@ -329,10 +410,22 @@ describe("createProkipPos writes", () => {
     const sold = await pos.createSell(draft([{ ...variation("bottle-750"), quantity: 1 }]));
     assert.ok(sold.ok);
     const sellLineId = sold.value.lines[0]?.sellLineId ?? 0;
-    const tooMany = await pos.returnSell({ sellId: sold.value.sellId, transactionDate: new Date(), lines: [{ sellLineId, quantity: 2, unitPrice: "650.0000" }] });
+    const tooMany = await pos.returnSell({
+      sellId: sold.value.sellId,
+      transactionDate: new Date(),
+      lines: [{ sellLineId, quantity: 2, unitPrice: "650.0000" }],
+    });
     assert.deepEqual(tooMany.ok ? null : tooMany.code, "rejected");
-    const unknown = await pos.returnSell({ sellId: 1, transactionDate: new Date(), lines: [{ sellLineId, quantity: 1, unitPrice: "650.0000" }] });
-    assert.deepEqual(unknown, { ok: false, code: "not_found", message: "No query results for model [App\\Transaction] 1" });
+    const unknown = await pos.returnSell({
+      sellId: 1,
+      transactionDate: new Date(),
+      lines: [{ sellLineId, quantity: 1, unitPrice: "650.0000" }],
+    });
+    assert.deepEqual(unknown, {
+      ok: false,
+      code: "not_found",
+      message: "No query results for model [App\\Transaction] 1",
+    });
   });
 
   it("deletes a sell, which restores the stock; a sell with a return cannot be deleted", async (t) => {
@@ -349,8 +442,20 @@ describe("createProkipPos writes", () => {
 
     const line = second.value.lines[0];
     assert.ok(line);
-    assert.ok((await pos.returnSell({ sellId: second.value.sellId, transactionDate: new Date(), lines: [{ sellLineId: line.sellLineId, quantity: 1, unitPrice: "700.0000" }] })).ok);
-    assert.deepEqual(await pos.deleteSell(second.value.sellId), { ok: false, code: "rejected", message: "Return exist for the Transaction, edit the return instead." });
+    assert.ok(
+      (
+        await pos.returnSell({
+          sellId: second.value.sellId,
+          transactionDate: new Date(),
+          lines: [{ sellLineId: line.sellLineId, quantity: 1, unitPrice: "700.0000" }],
+        })
+      ).ok,
+    );
+    assert.deepEqual(await pos.deleteSell(second.value.sellId), {
+      ok: false,
+      code: "rejected",
+      message: "Return exist for the Transaction, edit the return instead.",
+    });
     assert.equal(stock("cap-base", CBD), 79);
   });
 
@@ -358,14 +463,31 @@ describe("createProkipPos writes", () => {
     const { pos, wire, variation } = await connect(t);
     const posted = await pos.createSell(draft([{ ...variation("mug-ceramic"), quantity: 2 }], "SHOP-LOST-1"));
     assert.ok(posted.ok);
-    await pos.createSell({ ...draft([{ ...variation("mug-ceramic"), quantity: 1 }], "SHOP-OTHER-DAY"), transactionDate: new Date("2026-03-09T12:00:00Z") });
+    await pos.createSell({
+      ...draft([{ ...variation("mug-ceramic"), quantity: 1 }], "SHOP-OTHER-DAY"),
+      transactionDate: new Date("2026-03-09T12:00:00Z"),
+    });
 
-    const found = await pos.findSells({ locationId: CBD, from: new Date("2026-03-04T00:00:00Z"), to: new Date("2026-03-04T23:59:59Z") });
-    assert.equal(wire.calls.at(-1)?.path, `/connector/api/sell?location_id=${CBD}&start_date=2026-03-04&end_date=2026-03-04&per_page=-1`);
+    const found = await pos.findSells({
+      locationId: CBD,
+      from: new Date("2026-03-04T00:00:00Z"),
+      to: new Date("2026-03-04T23:59:59Z"),
+    });
+    assert.equal(
+      wire.calls.at(-1)?.path,
+      `/connector/api/sell?location_id=${CBD}&start_date=2026-03-04&end_date=2026-03-04&per_page=-1`,
+    );
     assert.deepEqual(found, [posted.value]);
     assert.equal(found.find((s) => s.invoiceNo === "SHOP-LOST-1")?.lines[0]?.quantity, 2);
 
-    assert.deepEqual(await pos.findSells({ locationId: WESTLANDS, from: new Date("2026-03-01T00:00:00Z"), to: new Date("2026-03-31T00:00:00Z") }), []);
+    assert.deepEqual(
+      await pos.findSells({
+        locationId: WESTLANDS,
+        from: new Date("2026-03-01T00:00:00Z"),
+        to: new Date("2026-03-31T00:00:00Z"),
+      }),
+      [],
+    );
   });
 });
 
@@ -380,7 +502,12 @@ describe("logging", () => {
     const credentials = { baseUrl: started.url, clientId: demo.clientId, clientSecret: demo.clientSecret };
     let tokens = await signInToProkip({ ...credentials, username: demo.username, password: demo.password, log });
     const first = tokens;
-    const pos = createProkipPos({ ...credentials, tokens: { load: async () => tokens, save: async (fresh) => void (tokens = fresh) }, log, retry: fastRetry });
+    const pos = createProkipPos({
+      ...credentials,
+      tokens: { load: async () => tokens, save: async (fresh) => void (tokens = fresh) },
+      log,
+      retry: fastRetry,
+    });
     await pos.listLocations();
     clock += 5_000; // the access token expires: the next request renews it
     await pos.readStock(CBD);
@@ -390,7 +517,15 @@ describe("logging", () => {
     assert.match(output, /"path":"\/connector\/api\/business-location","status":200/);
     assert.match(output, /"status":401/);
     assert.match(output, /prokip tokens renewed/);
-    for (const secret of [first.accessToken, first.refreshToken, tokens.accessToken, tokens.refreshToken, demo.clientSecret, demo.password, started.url]) {
+    for (const secret of [
+      first.accessToken,
+      first.refreshToken,
+      tokens.accessToken,
+      tokens.refreshToken,
+      demo.clientSecret,
+      demo.password,
+      started.url,
+    ]) {
       assert.equal(output.includes(secret), false, `the log contains ${secret.slice(0, 12)}...`);
     }
   });

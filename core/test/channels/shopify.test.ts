@@ -68,7 +68,8 @@ function recordingFetch(calls: WireCall[], inner?: FetchLike): FetchLike {
     const text = await response.clone().text();
     try {
       const errors = (JSON.parse(text) as { errors?: unknown }).errors;
-      if (Array.isArray(errors)) call.codes = errors.map((e: { extensions?: { code?: string } }) => e.extensions?.code ?? "");
+      if (Array.isArray(errors))
+        call.codes = errors.map((e: { extensions?: { code?: string } }) => e.extensions?.code ?? "");
     } catch {
       // not JSON (5xx page)
     }
@@ -105,7 +106,11 @@ const available = (shop: string, sku: string): number => control.getStock({ shop
  * (1,000 points/s) unless asked: on the standard plan reading 600 variants alone is ~10 s of
  * honest rate-limit waiting.
  */
-function createShop(domain: string, products: number, plan: "standard" | "plus" = "plus"): { shop: string; accessToken: string; locationId: string } {
+function createShop(
+  domain: string,
+  products: number,
+  plan: "standard" | "plus" = "plus",
+): { shop: string; accessToken: string; locationId: string } {
   const created = control.createShop({ domain, plan, currency: "USD", locations: [{ name: "Main" }] });
   const { accessToken } = control.installApp({ shop: domain, apiKey: demo.apiKey });
   tokens.add(accessToken);
@@ -121,7 +126,11 @@ function createShop(domain: string, products: number, plan: "standard" | "plus" 
 }
 
 before(async () => {
-  server = await shopify.startShopifyEmulator({ schema: await shopify.loadAdminSchema(), webhooks: { timeScale: 0.0001 }, bulkOperationDelayMs: 5 });
+  server = await shopify.startShopifyEmulator({
+    schema: await shopify.loadAdminSchema(),
+    webhooks: { timeScale: 0.0001 },
+    bulkOperationDelayMs: 5,
+  });
   control = server.emulator.control;
   receiver = await startWebhookReceiver();
 });
@@ -146,7 +155,12 @@ beforeEach(async () => {
 describe("store and catalogue", () => {
   it("describeStore names the shop, its currency and locations", async () => {
     const info = await channelFor([]).describeStore();
-    assert.deepEqual(info, { name: "Prokip Demo Store", domain: demo.shop, currency: "KES", locations: demo.locations });
+    assert.deepEqual(info, {
+      name: "Prokip Demo Store",
+      domain: demo.shop,
+      currency: "KES",
+      locations: demo.locations,
+    });
   });
 
   it("listVariants reads the demo catalogue with SKUs, titles and the location's quantities", async () => {
@@ -157,11 +171,14 @@ describe("store and catalogue", () => {
     assert.deepEqual(variants.map((v) => v.sku).sort(), expected.map((v) => v.sku).sort());
     for (const variant of variants) assert.equal(variant.quantity, available(demo.shop, variant.sku!), variant.sku!);
     const jacket = variants.filter((v) => v.productTitle === "Denim Jacket");
-    assert.deepEqual(jacket.map((v) => [v.sku, v.title, v.price]), [
-      ["jacket-denim-S", "Small", "4800.00"],
-      ["jacket-denim-M", "Medium", "4800.00"],
-      ["jacket-denim-L", "Large", "4800.00"],
-    ]);
+    assert.deepEqual(
+      jacket.map((v) => [v.sku, v.title, v.price]),
+      [
+        ["jacket-denim-S", "Small", "4800.00"],
+        ["jacket-denim-M", "Medium", "4800.00"],
+        ["jacket-denim-L", "Large", "4800.00"],
+      ],
+    );
     const shirt = variants.find((v) => v.sku === "shirt1")!;
     assert.equal(shirt.title, "Classic Shirt", "a simple product's variant carries the product title");
     const seeded = expected.find((v) => v.sku === "shirt1")!;
@@ -176,7 +193,8 @@ describe("store and catalogue", () => {
     const paged = await collect(channelFor([]).listVariants());
     const calls: WireCall[] = [];
     const bulk = await collect(channelFor(calls, { bulkThreshold: 1 }).listVariants());
-    const byId = (list: StoreVariant[]) => [...list].sort((a, b) => a.externalVariantId.localeCompare(b.externalVariantId));
+    const byId = (list: StoreVariant[]) =>
+      [...list].sort((a, b) => a.externalVariantId.localeCompare(b.externalVariantId));
     assert.deepEqual(byId(bulk.variants), byId(paged.variants));
     const operations = calls.map((c) => c.operation);
     assert.ok(operations.includes("BulkRunQuery") && operations.includes("BulkOperationStatus"), operations.join(","));
@@ -186,7 +204,9 @@ describe("store and catalogue", () => {
   it("pages through a larger catalogue 150 variants at a time", async () => {
     const big = createShop("big-shop.myshopify.com", 200);
     const calls: WireCall[] = [];
-    const { pages, variants } = await collect(channelFor(calls, { shop: big.shop, accessToken: big.accessToken }).listVariants());
+    const { pages, variants } = await collect(
+      channelFor(calls, { shop: big.shop, accessToken: big.accessToken }).listVariants(),
+    );
     assert.equal(variants.length, 600);
     assert.equal(pages, 4);
     assert.equal(new Set(variants.map((v) => v.externalVariantId)).size, 600);
@@ -210,9 +230,22 @@ describe("writing quantities", () => {
       sets.map((c) => (c.variables["input"] as { quantities: unknown[] }).quantities.length),
       [250, 250, 100],
     );
-    const input = sets[0]!.variables["input"] as { name: string; reason: string; referenceDocumentUri: string; quantities: Record<string, unknown>[] };
-    assert.deepEqual([input.name, input.reason, input.referenceDocumentUri], ["available", "correction", "gid://prokip-sync/StockSync/push-600"]);
-    assert.deepEqual(input.quantities[1], { inventoryItemId: variants[1]!.externalInventoryItemId, locationId: big.locationId, quantity: 1, changeFromQuantity: 5 });
+    const input = sets[0]!.variables["input"] as {
+      name: string;
+      reason: string;
+      referenceDocumentUri: string;
+      quantities: Record<string, unknown>[];
+    };
+    assert.deepEqual(
+      [input.name, input.reason, input.referenceDocumentUri],
+      ["available", "correction", "gid://prokip-sync/StockSync/push-600"],
+    );
+    assert.deepEqual(input.quantities[1], {
+      inventoryItemId: variants[1]!.externalInventoryItemId,
+      locationId: big.locationId,
+      quantity: 1,
+      changeFromQuantity: 5,
+    });
     assert.equal(new Set(sets.map((c) => c.variables["key"])).size, 3, "each batch has its own idempotency key");
 
     for (const [i, variant] of variants.entries()) {
@@ -253,13 +286,17 @@ describe("writing quantities", () => {
     };
     const channel = channelFor(calls, { fetch: recordingFetch(calls, lossy) });
     const [mug] = (await collect(channel.listVariants())).variants.filter((v) => v.sku === "mug-ceramic");
-    const result = await channel.writeQuantities([{ ...mug!, quantity: 7, expected: mug!.quantity }], { reference: "lossy-1" });
+    const result = await channel.writeQuantities([{ ...mug!, quantity: 7, expected: mug!.quantity }], {
+      reference: "lossy-1",
+    });
     assert.deepEqual(result.written, [{ externalVariantId: mug!.externalVariantId, quantity: 7 }]);
     const sets = calls.filter((c) => c.operation === "SetQuantities");
     assert.equal(sets.length, 2);
     assert.equal(sets[0]!.variables["key"], sets[1]!.variables["key"]);
     await control.waitForDeliveries();
-    const levelUpdates = control.listDeliveries({ topic: "inventory_levels/update" }).filter((d) => (d.payload as { available: number }).available === 7);
+    const levelUpdates = control
+      .listDeliveries({ topic: "inventory_levels/update" })
+      .filter((d) => (d.payload as { available: number }).available === 7);
     assert.equal(levelUpdates.length, 1, "the stock changed once");
   });
 
@@ -270,12 +307,27 @@ describe("writing quantities", () => {
     const previousFailed: FetchLike = async (url, init) => {
       if (answered || !String(init?.body).includes("SetQuantities")) return fetch(url, init);
       answered = true;
-      const body = { data: { inventorySetQuantities: { inventoryAdjustmentGroup: null, userErrors: [{ field: null, message: "A previous request with this idempotency key failed.", code: "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED" }] } } };
+      const body = {
+        data: {
+          inventorySetQuantities: {
+            inventoryAdjustmentGroup: null,
+            userErrors: [
+              {
+                field: null,
+                message: "A previous request with this idempotency key failed.",
+                code: "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED",
+              },
+            ],
+          },
+        },
+      };
       return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
     };
     const channel = channelFor(calls, { fetch: recordingFetch(calls, previousFailed) });
     const [bottle] = (await collect(channel.listVariants())).variants.filter((v) => v.sku === "bottle-750");
-    const result = await channel.writeQuantities([{ ...bottle!, quantity: 3, expected: bottle!.quantity }], { reference: "renew-1" });
+    const result = await channel.writeQuantities([{ ...bottle!, quantity: 3, expected: bottle!.quantity }], {
+      reference: "renew-1",
+    });
     assert.equal(result.written.length, 1);
     assert.equal(available(demo.shop, "bottle-750"), 3);
     const keys = calls.filter((c) => c.operation === "SetQuantities").map((c) => c.variables["key"]);
@@ -286,7 +338,9 @@ describe("writing quantities", () => {
   it("reports a stale expected quantity and writes the others", async () => {
     const calls: WireCall[] = [];
     const channel = channelFor(calls);
-    const variants = (await collect(channel.listVariants())).variants.filter((v) => ["shirt2", "belt-leather", "scarf-wool"].includes(v.sku!));
+    const variants = (await collect(channel.listVariants())).variants.filter((v) =>
+      ["shirt2", "belt-leather", "scarf-wool"].includes(v.sku!),
+    );
     control.setStock({ shop: demo.shop, sku: "belt-leather", available: 3 }); // changed after we read it
     const result = await channel.writeQuantities(
       variants.map((v) => ({ ...v, quantity: 11, expected: v.quantity })),
@@ -294,8 +348,14 @@ describe("writing quantities", () => {
     );
     const belt = variants.find((v) => v.sku === "belt-leather")!;
     assert.deepEqual(result.stale, [{ externalVariantId: belt.externalVariantId }]);
-    assert.deepEqual(result.written.map((w) => w.quantity), [11, 11]);
-    assert.deepEqual([available(demo.shop, "shirt2"), available(demo.shop, "scarf-wool"), available(demo.shop, "belt-leather")], [11, 11, 3]);
+    assert.deepEqual(
+      result.written.map((w) => w.quantity),
+      [11, 11],
+    );
+    assert.deepEqual(
+      [available(demo.shop, "shirt2"), available(demo.shop, "scarf-wool"), available(demo.shop, "belt-leather")],
+      [11, 11, 3],
+    );
     assert.equal(calls.filter((c) => c.operation === "SetQuantities").length, 2);
   });
 
@@ -305,18 +365,27 @@ describe("writing quantities", () => {
     const vague: FetchLike = async (url, init) => {
       const response = await fetch(url, init);
       if (!String(init?.body).includes("SetQuantities")) return response;
-      const body = (await response.json()) as { data?: { inventorySetQuantities?: { userErrors: { field: unknown }[] } } };
+      const body = (await response.json()) as {
+        data?: { inventorySetQuantities?: { userErrors: { field: unknown }[] } };
+      };
       for (const error of body.data?.inventorySetQuantities?.userErrors ?? []) error.field = null;
-      return new Response(JSON.stringify(body), { status: response.status, headers: { "Content-Type": "application/json" } });
+      return new Response(JSON.stringify(body), {
+        status: response.status,
+        headers: { "Content-Type": "application/json" },
+      });
     };
     const channel = channelFor(calls, { fetch: recordingFetch(calls, vague) });
-    const variants = (await collect(channel.listVariants())).variants.filter((v) => ["cap-base", "bottle-750"].includes(v.sku!));
+    const variants = (await collect(channel.listVariants())).variants.filter((v) =>
+      ["cap-base", "bottle-750"].includes(v.sku!),
+    );
     control.setStock({ shop: demo.shop, sku: "cap-base", available: 1 });
     const result = await channel.writeQuantities(
       variants.map((v) => ({ ...v, quantity: 9, expected: v.quantity })),
       { reference: "stale-2" },
     );
-    assert.deepEqual(result.stale, [{ externalVariantId: variants.find((v) => v.sku === "cap-base")!.externalVariantId }]);
+    assert.deepEqual(result.stale, [
+      { externalVariantId: variants.find((v) => v.sku === "cap-base")!.externalVariantId },
+    ]);
     assert.deepEqual([available(demo.shop, "bottle-750"), available(demo.shop, "cap-base")], [9, 1]);
     assert.ok(calls.some((c) => c.operation === "ReadQuantities"));
   });
@@ -329,7 +398,10 @@ describe("writing quantities", () => {
     const quantities = await channel.readQuantities(variants);
     assert.equal(quantities.size, variants.length - 1);
     assert.equal(quantities.has(lamp.externalVariantId), false);
-    assert.equal(quantities.get(variants.find((v) => v.sku === "pen-pack")!.externalVariantId), available(demo.shop, "pen-pack"));
+    assert.equal(
+      quantities.get(variants.find((v) => v.sku === "pen-pack")!.externalVariantId),
+      available(demo.shop, "pen-pack"),
+    );
   });
 });
 
@@ -358,7 +430,10 @@ describe("creating products", () => {
     const calls: WireCall[] = [];
     const channel = channelFor(calls);
     const result = await channel.createProducts([simple, sized, { ...sized, title: "Broken", optionName: null }]);
-    assert.deepEqual(result.failed.map((f) => [f.title, f.code]), [["Broken", "invalid_draft"]]);
+    assert.deepEqual(
+      result.failed.map((f) => [f.title, f.code]),
+      [["Broken", "invalid_draft"]],
+    );
     assert.deepEqual(
       result.created.map((p) => [p.title, p.variants.map((v) => v.sku)]),
       [
@@ -373,18 +448,26 @@ describe("creating products", () => {
         assert.equal(variant.externalProductId, product.externalProductId);
       }
     }
-    assert.deepEqual([available(demo.shop, "mug-travel"), available(demo.shop, "poncho-S"), available(demo.shop, "poncho-L")], [7, 3, 0]);
+    assert.deepEqual(
+      [available(demo.shop, "mug-travel"), available(demo.shop, "poncho-S"), available(demo.shop, "poncho-L")],
+      [7, 3, 0],
+    );
 
     const input = calls.find((c) => c.operation === "ProductSet")!.variables["input"] as Record<string, unknown>;
-    assert.deepEqual(input["files"], [{ originalSource: "https://cdn.example.com/travel-mug.jpg", contentType: "IMAGE" }]);
+    assert.deepEqual(input["files"], [
+      { originalSource: "https://cdn.example.com/travel-mug.jpg", contentType: "IMAGE" },
+    ]);
     assert.equal(input["status"], "ACTIVE");
 
     const listed = (await collect(channel.listVariants())).variants;
     const poncho = listed.filter((v) => v.productTitle === "Rain Poncho");
-    assert.deepEqual(poncho.map((v) => [v.sku, v.title, v.price, v.quantity]), [
-      ["poncho-S", "Small", "900.00", 3],
-      ["poncho-L", "Large", "950.00", 0],
-    ]);
+    assert.deepEqual(
+      poncho.map((v) => [v.sku, v.title, v.price, v.quantity]),
+      [
+        ["poncho-S", "Small", "900.00", 3],
+        ["poncho-L", "Large", "950.00", 0],
+      ],
+    );
     const mug = listed.find((v) => v.sku === "mug-travel")!;
     assert.deepEqual([mug.title, mug.quantity], ["Travel Mug", 7]);
   });
@@ -445,15 +528,28 @@ describe("orders", () => {
 
   it("follows an order through place, pay, edit, refunds and cancel with the right figures", async () => {
     const channel = channelFor([]);
-    const placed = control.placeOrder({ shop: demo.shop, lines: [{ sku: "shirt1", quantity: 3 }, { sku: "note-a5", quantity: 5 }], paid: false });
+    const placed = control.placeOrder({
+      shop: demo.shop,
+      lines: [
+        { sku: "shirt1", quantity: 3 },
+        { sku: "note-a5", quantity: 5 },
+      ],
+      paid: false,
+    });
     const id = placed.id;
     let order = await state(channel, id);
     assert.equal(order.externalId, id);
     assert.equal(order.number, placed.name);
     assert.deepEqual([order.paid, order.cancelled, order.storeStatus], [false, false, "pending"]);
     assert.deepEqual(figures(order), { shirt1: [3, 0, 0], "note-a5": [5, 0, 0] });
-    assert.deepEqual(order.lines.map((l) => l.lineId), placed.lineItems.map((l) => l.id));
-    assert.deepEqual(order.lines.map((l) => l.unitPrice), ["1500.00", "300.00"]);
+    assert.deepEqual(
+      order.lines.map((l) => l.lineId),
+      placed.lineItems.map((l) => l.id),
+    );
+    assert.deepEqual(
+      order.lines.map((l) => l.unitPrice),
+      ["1500.00", "300.00"],
+    );
 
     control.markPaid({ shop: demo.shop, order: id });
     order = await state(channel, id);
@@ -464,7 +560,10 @@ describe("orders", () => {
     await control.waitForDeliveries();
     const edited = receiver.received.find((r) => r.topic === "orders/edited")!.body;
     assert.equal(orderIdFromShopifyWebhook("orders/edited", edited), id);
-    assert.throws(() => normalizeShopifyOrderWebhook(edited), (e: unknown) => e instanceof ShopifyPayloadError && e.code === "not_an_order");
+    assert.throws(
+      () => normalizeShopifyOrderWebhook(edited),
+      (e: unknown) => e instanceof ShopifyPayloadError && e.code === "not_an_order",
+    );
     order = await state(channel, id);
     assert.deepEqual(figures(order), { shirt1: [3, 0, 0], "note-a5": [2, 0, 0] });
 
@@ -517,9 +616,17 @@ describe("orders", () => {
   it("reads every line of an order longer than one page", async () => {
     const big = createShop("many-lines.myshopify.com", 20);
     const channel = channelFor([], { shop: big.shop, accessToken: big.accessToken });
-    const lines = Array.from({ length: 60 }, (_, i) => ({ sku: `p${Math.floor(i / 3)}-${["S", "M", "L"][i % 3]}`, quantity: 1 }));
+    const lines = Array.from({ length: 60 }, (_, i) => ({
+      sku: `p${Math.floor(i / 3)}-${["S", "M", "L"][i % 3]}`,
+      quantity: 1,
+    }));
     const placed = control.placeOrder({ shop: big.shop, lines });
-    control.refundOrder({ shop: big.shop, order: placed.id, restock: true, lines: lines.slice(0, 30).map((l) => ({ sku: l.sku, quantity: 1 })) });
+    control.refundOrder({
+      shop: big.shop,
+      order: placed.id,
+      restock: true,
+      lines: lines.slice(0, 30).map((l) => ({ sku: l.sku, quantity: 1 })),
+    });
     const order = (await channel.readOrder(placed.id))!;
     assert.equal(order.lines.length, 60);
     assert.equal(order.lines.filter((l) => l.restockedQuantity === 1).length, 30);
@@ -537,7 +644,16 @@ describe("order payload normalisation (pure)", () => {
     financial_status: "partially_refunded",
     line_items: [
       // 5 ordered, 2 removed by an edit, 2 refunded (1 returned to stock): 1 left
-      { id: 71, admin_graphql_api_id: "gid://shopify/LineItem/71", sku: "A-1", title: "A", quantity: 5, current_quantity: 1, price: "10.00", discount_allocations: [{ amount: "5.00" }] },
+      {
+        id: 71,
+        admin_graphql_api_id: "gid://shopify/LineItem/71",
+        sku: "A-1",
+        title: "A",
+        quantity: 5,
+        current_quantity: 1,
+        price: "10.00",
+        discount_allocations: [{ amount: "5.00" }],
+      },
       { id: 72, sku: null, title: "Gift wrap", quantity: 1, current_quantity: 1, price: "2.50" },
     ],
     refunds: [
@@ -558,15 +674,34 @@ describe("order payload normalisation (pure)", () => {
       cancelled: false,
       storeStatus: "partially_refunded",
       lines: [
-        { lineId: "gid://shopify/LineItem/71", sku: "A-1", title: "A", quantity: 3, refundedQuantity: 2, restockedQuantity: 1, unitPrice: "9.00" },
-        { lineId: "gid://shopify/LineItem/72", sku: null, title: "Gift wrap", quantity: 1, refundedQuantity: 0, restockedQuantity: 0, unitPrice: "2.50" },
+        {
+          lineId: "gid://shopify/LineItem/71",
+          sku: "A-1",
+          title: "A",
+          quantity: 3,
+          refundedQuantity: 2,
+          restockedQuantity: 1,
+          unitPrice: "9.00",
+        },
+        {
+          lineId: "gid://shopify/LineItem/72",
+          sku: null,
+          title: "Gift wrap",
+          quantity: 1,
+          refundedQuantity: 0,
+          restockedQuantity: 0,
+          unitPrice: "2.50",
+        },
       ],
     });
   });
 
   it("counts legacy restocks as restocked and unpaid states as unpaid", () => {
     const order = normalizeShopifyOrderWebhook(
-      payload({ financial_status: "authorized", refunds: [{ refund_line_items: [{ line_item_id: 71, quantity: 2, restock_type: "legacy_restock" }] }] }),
+      payload({
+        financial_status: "authorized",
+        refunds: [{ refund_line_items: [{ line_item_id: 71, quantity: 2, restock_type: "legacy_restock" }] }],
+      }),
     );
     assert.equal(order.paid, false);
     assert.deepEqual([order.lines[0]!.quantity, order.lines[0]!.restockedQuantity], [3, 2]);
@@ -580,18 +715,32 @@ describe("order payload normalisation (pure)", () => {
       );
     invalid({ id: 1 }, "invalid_payload");
     invalid(payload({ updated_at: "yesterday" }), "invalid_payload");
-    invalid(payload({ refunds: [{ refund_line_items: [{ line_item_id: 71, quantity: 1, restock_type: "teleported" }] }] }), "invalid_payload");
-    invalid(payload({ refunds: [{ refund_line_items: [{ line_item_id: 99, quantity: 1, restock_type: "cancel" }] }] }), "inconsistent_order");
+    invalid(
+      payload({ refunds: [{ refund_line_items: [{ line_item_id: 71, quantity: 1, restock_type: "teleported" }] }] }),
+      "invalid_payload",
+    );
+    invalid(
+      payload({ refunds: [{ refund_line_items: [{ line_item_id: 99, quantity: 1, restock_type: "cancel" }] }] }),
+      "inconsistent_order",
+    );
     invalid({ order_edit: { order_id: 5001 } }, "not_an_order");
   });
 
   it("parses inventory_levels/update and names the order behind a delivery", () => {
-    assert.deepEqual(parseInventoryLevelWebhook({ inventory_item_id: 808, location_id: 909, available: 4, updated_at: "2026-11-02T10:00:00+03:00" }), {
-      inventoryItemId: "gid://shopify/InventoryItem/808",
-      locationId: "gid://shopify/Location/909",
-      available: 4,
-      updatedAt: new Date("2026-11-02T07:00:00Z"),
-    });
+    assert.deepEqual(
+      parseInventoryLevelWebhook({
+        inventory_item_id: 808,
+        location_id: 909,
+        available: 4,
+        updated_at: "2026-11-02T10:00:00+03:00",
+      }),
+      {
+        inventoryItemId: "gid://shopify/InventoryItem/808",
+        locationId: "gid://shopify/Location/909",
+        available: 4,
+        updatedAt: new Date("2026-11-02T07:00:00Z"),
+      },
+    );
     assert.equal(orderIdFromShopifyWebhook("ORDERS_PAID", { id: 5 }), "gid://shopify/Order/5");
     assert.equal(orderIdFromShopifyWebhook("products/update", { id: 5 }), null);
     assert.throws(() => parseInventoryLevelWebhook({ inventory_item_id: "x" }), ShopifyPayloadError);
@@ -606,8 +755,24 @@ describe("webhooks", () => {
     const hmac = delivery!.headers["x-shopify-hmac-sha256"] as string;
     assert.equal(verifyShopifyWebhook({ rawBody, hmac, secret: demo.apiSecret }), true);
 
-    const library = shopifyApi({ apiKey: demo.apiKey, apiSecretKey: demo.apiSecret, apiVersion: ApiVersion.October26, hostName: "app.example.com", isEmbeddedApp: true, logger: { level: 0 } });
-    assert.equal((await library.webhooks.validate({ rawBody: delivery!.rawBody, rawRequest: delivery!.request, rawResponse: delivery!.response })).valid, true);
+    const library = shopifyApi({
+      apiKey: demo.apiKey,
+      apiSecretKey: demo.apiSecret,
+      apiVersion: ApiVersion.October26,
+      hostName: "app.example.com",
+      isEmbeddedApp: true,
+      logger: { level: 0 },
+    });
+    assert.equal(
+      (
+        await library.webhooks.validate({
+          rawBody: delivery!.rawBody,
+          rawRequest: delivery!.request,
+          rawResponse: delivery!.response,
+        })
+      ).valid,
+      true,
+    );
 
     // Flip one byte of the body (whichever delivery this is, the bytes no longer match the signature).
     const tampered = Buffer.from(rawBody);
@@ -625,14 +790,33 @@ describe("webhooks", () => {
     try {
       const calls: WireCall[] = [];
       const channel = channelFor(calls);
-      const first = await channel.ensureWebhooks({ url: extra.url, topics: ["orders/create", "ORDERS_PAID", "refunds/create"], secret: "unused" });
-      assert.deepEqual(first, { healthy: [], created: ["orders/create", "ORDERS_PAID", "refunds/create"], reenabled: [] });
+      const first = await channel.ensureWebhooks({
+        url: extra.url,
+        topics: ["orders/create", "ORDERS_PAID", "refunds/create"],
+        secret: "unused",
+      });
+      assert.deepEqual(first, {
+        healthy: [],
+        created: ["orders/create", "ORDERS_PAID", "refunds/create"],
+        reenabled: [],
+      });
       assert.equal(calls.filter((c) => c.operation === "WebhookCreate").length, 3);
 
-      const second = await channel.ensureWebhooks({ url: extra.url, topics: ["orders/create", "orders/paid", "refunds/create", "inventory_levels/update"], secret: "unused" });
-      assert.deepEqual(second, { healthy: ["orders/create", "orders/paid", "refunds/create"], created: ["inventory_levels/update"], reenabled: [] });
+      const second = await channel.ensureWebhooks({
+        url: extra.url,
+        topics: ["orders/create", "orders/paid", "refunds/create", "inventory_levels/update"],
+        secret: "unused",
+      });
+      assert.deepEqual(second, {
+        healthy: ["orders/create", "orders/paid", "refunds/create"],
+        created: ["inventory_levels/update"],
+        reenabled: [],
+      });
       assert.equal(calls.filter((c) => c.operation === "WebhookCreate").length, 4);
-      assert.deepEqual(calls.filter((c) => c.operation === "WebhookCreate").at(-1)!.variables, { topic: "INVENTORY_LEVELS_UPDATE", uri: extra.url });
+      assert.deepEqual(calls.filter((c) => c.operation === "WebhookCreate").at(-1)!.variables, {
+        topic: "INVENTORY_LEVELS_UPDATE",
+        uri: extra.url,
+      });
 
       // Deliveries follow the subscriptions.
       control.placeOrder({ shop: demo.shop, lines: [{ sku: "shirt1", quantity: 1 }] });
@@ -653,13 +837,28 @@ describe("pacing, retries and errors", () => {
     const shop = createShop("pace-shop.myshopify.com", 50, "standard"); // 150 variants: a full page really costs ~752
     const query = `query Burst($after: String) { productVariants(first: 150, after: $after) { nodes { id sku title price product { id title } inventoryItem { id tracked inventoryLevel(locationId: "${shop.locationId}") { quantities(names: ["available"]) { name quantity } } } } } }`;
     const calls: WireCall[] = [];
-    const client = new ShopifyGraphqlClient({ shop: shop.shop, accessToken: shop.accessToken, apiVersion: "2026-10", log, fetch: recordingFetch(calls), budget: new CostBudget() });
+    const client = new ShopifyGraphqlClient({
+      shop: shop.shop,
+      accessToken: shop.accessToken,
+      apiVersion: "2026-10",
+      log,
+      fetch: recordingFetch(calls),
+      budget: new CostBudget(),
+    });
     await client.request(`query Warmup { shop { name } }`, {}, { operation: "Warmup", expectedCost: 1 });
     const started = Date.now();
-    const burst = await Promise.all(Array.from({ length: 3 }, () => client.request<{ productVariants: { nodes: unknown[] } }>(query, {}, { operation: "Burst", expectedCost: 752 })));
+    const burst = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        client.request<{ productVariants: { nodes: unknown[] } }>(query, {}, { operation: "Burst", expectedCost: 752 }),
+      ),
+    );
     const elapsed = Date.now() - started;
     assert.ok(burst.every((r) => r.productVariants.nodes.length === 150));
-    assert.deepEqual(calls.filter((c) => c.codes.includes("THROTTLED")), [], "pacing waited instead of being throttled");
+    assert.deepEqual(
+      calls.filter((c) => c.codes.includes("THROTTLED")),
+      [],
+      "pacing waited instead of being throttled",
+    );
     // 3 x 752 points against a 2,000 bucket refilling at 100/s: roughly 2.6 s of waiting.
     assert.ok(elapsed >= 2_000, `waited only ${elapsed} ms`);
 
@@ -687,19 +886,27 @@ describe("pacing, retries and errors", () => {
     const { variants } = await collect(channel.listVariants());
     assert.equal(variants.length, demo.products.flatMap((p) => p.variants).length);
     const shirt = variants.find((v) => v.sku === "shirt1")!;
-    const result = await channel.writeQuantities([{ ...shirt, quantity: 77, expected: shirt.quantity }], { reference: "faulty-1" });
+    const result = await channel.writeQuantities([{ ...shirt, quantity: 77, expected: shirt.quantity }], {
+      reference: "faulty-1",
+    });
     assert.equal(result.written.length, 1);
     control.setFaultPlan({});
     assert.equal(available(demo.shop, "shirt1"), 77);
     const statuses = calls.map((c) => c.status);
-    assert.ok(statuses.some((s) => s >= 500), `no 5xx seen: ${statuses.join(",")}`);
+    assert.ok(
+      statuses.some((s) => s >= 500),
+      `no 5xx seen: ${statuses.join(",")}`,
+    );
     assert.ok(statuses.includes(429), `no 429 seen: ${statuses.join(",")}`);
   });
 
   it("gives up with `unavailable` when Shopify keeps failing", async () => {
     control.setFaultPlan({ seed: 1, errorRate: 1 });
     const channel = channelFor([], { retry: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 10 } });
-    await assert.rejects(channel.describeStore(), (e: unknown) => e instanceof ChannelError && e.code === "unavailable" && e.status !== null && e.status >= 500);
+    await assert.rejects(
+      channel.describeStore(),
+      (e: unknown) => e instanceof ChannelError && e.code === "unavailable" && e.status !== null && e.status >= 500,
+    );
   });
 
   it("a wrong token is `unauthorized`, at once and without the token in the error", async () => {

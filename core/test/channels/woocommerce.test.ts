@@ -72,7 +72,11 @@ before(async () => {
   // Record every REST call (method, path, JSON body) so tests can assert what went over the wire.
   app.addHook("preHandler", async (request) => {
     const parsed = request.body as { kind?: string; value?: unknown } | undefined;
-    requests.push({ method: request.method, url: request.url.split("?")[0] ?? "", body: parsed?.kind === "json" ? parsed.value : undefined });
+    requests.push({
+      method: request.method,
+      url: request.url.split("?")[0] ?? "",
+      body: parsed?.kind === "json" ? parsed.value : undefined,
+    });
   });
   app.addHook("onResponse", async (_request, reply) => {
     statuses.push(reply.statusCode);
@@ -93,7 +97,12 @@ describe("store and catalogue", () => {
 
   it("describes the store from system_status", async () => {
     const info = await channelFor(demo()).describeStore();
-    assert.deepEqual(info, { name: "Prokip Demo Store", domain: `${base}/demo`, currency: "KES", locations: [{ id: "default", name: "WooCommerce stock" }] });
+    assert.deepEqual(info, {
+      name: "Prokip Demo Store",
+      domain: `${base}/demo`,
+      currency: "KES",
+      locations: [{ id: "default", name: "WooCommerce stock" }],
+    });
   });
 
   it("lists the demo catalogue as variants: simple products and the variations of variable ones", async () => {
@@ -105,9 +114,14 @@ describe("store and catalogue", () => {
     const shirt = variants.find((v) => v.sku === "shirt1");
     assert.ok(shirt);
     assert.equal(shirt.externalVariantId, shirt.externalProductId, "a simple product is its own variant");
-    assert.deepEqual({ title: shirt.title, productTitle: shirt.productTitle, price: shirt.price, quantity: shirt.quantity }, { title: "Classic Shirt", productTitle: "Classic Shirt", price: "1500", quantity: 100 });
+    assert.deepEqual(
+      { title: shirt.title, productTitle: shirt.productTitle, price: shirt.price, quantity: shirt.quantity },
+      { title: "Classic Shirt", productTitle: "Classic Shirt", price: "1500", quantity: 100 },
+    );
 
-    const jacket = variants.filter((v) => v.productTitle === "Denim Jacket").sort((a, b) => a.sku!.localeCompare(b.sku!));
+    const jacket = variants
+      .filter((v) => v.productTitle === "Denim Jacket")
+      .sort((a, b) => a.sku!.localeCompare(b.sku!));
     assert.deepEqual(
       jacket.map((v) => [v.sku, v.title, v.quantity, v.price]),
       [
@@ -143,18 +157,27 @@ describe("store and catalogue", () => {
     assert.deepEqual(Object.fromEntries(bySku), { wrap: null, "sock-red": 9, "sock-blue": 4 });
     const red = variants.find((v) => v.sku === "sock-red")!;
     const quantities = await channelFor(site).readQuantities([red, variants.find((v) => v.sku === "wrap")!]);
-    assert.deepEqual(Object.fromEntries(quantities), { [red.externalVariantId]: 9, [variants.find((v) => v.sku === "wrap")!.externalVariantId]: null });
+    assert.deepEqual(Object.fromEntries(quantities), {
+      [red.externalVariantId]: 9,
+      [variants.find((v) => v.sku === "wrap")!.externalVariantId]: null,
+    });
   });
 });
 
 describe("quantities", () => {
   it("writes 230 quantities in batches of at most 100 and the store's stock follows", async () => {
     const site = newSite("bulk");
-    for (let i = 0; i < 200; i++) emulator.control.createProduct("bulk", { name: `Item ${i}`, sku: `item-${i}`, price: "10", stock: 1 });
+    for (let i = 0; i < 200; i++)
+      emulator.control.createProduct("bulk", { name: `Item ${i}`, sku: `item-${i}`, price: "10", stock: 1 });
     emulator.control.createProduct("bulk", {
       name: "Poster",
       optionName: "Design",
-      variations: Array.from({ length: 30 }, (_, i) => ({ sku: `poster-${i}`, option: `Design ${i}`, price: "20", stock: 1 })),
+      variations: Array.from({ length: 30 }, (_, i) => ({
+        sku: `poster-${i}`,
+        option: `Design ${i}`,
+        price: "20",
+        stock: 1,
+      })),
     });
     const channel = channelFor(site);
     const variants = await collect(channel.listVariants());
@@ -170,8 +193,14 @@ describe("quantities", () => {
 
     const batches = requests.filter((r) => r.method === "POST" && r.url.endsWith("/batch"));
     const sizes = batches.map((r) => (r.body as { update: unknown[] }).update.length);
-    assert.ok(sizes.every((n) => n <= 100), `batch sizes ${sizes.join(",")}`);
-    assert.equal(sizes.reduce((a, b) => a + b, 0), 230);
+    assert.ok(
+      sizes.every((n) => n <= 100),
+      `batch sizes ${sizes.join(",")}`,
+    );
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      230,
+    );
     assert.equal(batches.filter((r) => r.url.endsWith("/products/batch")).length, 2);
     assert.equal(batches.filter((r) => r.url.includes("/variations/batch")).length, 1);
     const first = (batches[0]?.body as { update: Record<string, unknown>[] }).update[0];
@@ -218,7 +247,13 @@ describe("quantities", () => {
     const result = await channel.writeQuantities(
       [
         { ...lamp, quantity: 4, expected: null },
-        { externalProductId: "99999", externalVariantId: "99999", externalInventoryItemId: null, quantity: 1, expected: null },
+        {
+          externalProductId: "99999",
+          externalVariantId: "99999",
+          externalInventoryItemId: null,
+          quantity: 1,
+          expected: null,
+        },
       ],
       { reference: "test-gone" },
     );
@@ -235,7 +270,14 @@ describe("product creation", () => {
     const channel = channelFor(site);
     requests.length = 0;
     const result = await channel.createProducts([
-      { title: "Tea Box", descriptionHtml: "<p>Herbal</p>", imageUrls: ["https://example.com/tea.jpg"], status: "active", optionName: null, variants: [{ sku: "tea", optionValue: null, price: "550.00", quantity: 12 }] },
+      {
+        title: "Tea Box",
+        descriptionHtml: "<p>Herbal</p>",
+        imageUrls: ["https://example.com/tea.jpg"],
+        status: "active",
+        optionName: null,
+        variants: [{ sku: "tea", optionValue: null, price: "550.00", quantity: 12 }],
+      },
       {
         title: "Hoodie",
         descriptionHtml: null,
@@ -247,17 +289,40 @@ describe("product creation", () => {
           { sku: "hoodie-l", optionValue: "Large", price: "32", quantity: 5 },
         ],
       },
-      { title: "Broken", descriptionHtml: null, imageUrls: [], status: "active", optionName: "Size", variants: [{ sku: "b", optionValue: null, price: "1", quantity: 1 }] },
+      {
+        title: "Broken",
+        descriptionHtml: null,
+        imageUrls: [],
+        status: "active",
+        optionName: "Size",
+        variants: [{ sku: "b", optionValue: null, price: "1", quantity: 1 }],
+      },
     ]);
-    assert.deepEqual(result.failed.map((f) => [f.title, f.code]), [["Broken", "rejected"]]);
+    assert.deepEqual(
+      result.failed.map((f) => [f.title, f.code]),
+      [["Broken", "rejected"]],
+    );
     assert.equal(result.created.length, 2);
     const hoodie = result.created.find((c) => c.title === "Hoodie")!;
     assert.deepEqual(hoodie.variants.map((v) => v.sku).sort(), ["hoodie-l", "hoodie-s"]);
-    assert.ok(hoodie.variants.every((v) => v.externalProductId === hoodie.externalProductId && v.externalVariantId !== v.externalProductId));
+    assert.ok(
+      hoodie.variants.every(
+        (v) => v.externalProductId === hoodie.externalProductId && v.externalVariantId !== v.externalProductId,
+      ),
+    );
     const tea = result.created.find((c) => c.title === "Tea Box")!;
-    assert.deepEqual(tea.variants, [{ externalProductId: tea.externalProductId, externalVariantId: tea.externalProductId, externalInventoryItemId: null, sku: "tea" }]);
+    assert.deepEqual(tea.variants, [
+      {
+        externalProductId: tea.externalProductId,
+        externalVariantId: tea.externalProductId,
+        externalInventoryItemId: null,
+        sku: "tea",
+      },
+    ]);
 
-    const simpleBody = requests.find((r) => r.url.endsWith("/products/batch"))?.body as { create: Record<string, unknown>[] };
+    const simpleBody = requests.find((r) => r.url.endsWith("/products/batch"))?.body as {
+      create: Record<string, unknown>[];
+    };
     assert.deepEqual(simpleBody.create[0], {
       name: "Tea Box",
       status: "publish",
@@ -269,26 +334,35 @@ describe("product creation", () => {
       manage_stock: true,
       stock_quantity: 12,
     });
-    const parentBody = requests.find((r) => r.method === "POST" && /\/products$/u.test(r.url))?.body as Record<string, unknown>;
-    assert.deepEqual(parentBody.attributes, [{ name: "Size", visible: true, variation: true, options: ["Small", "Large"] }]);
+    const parentBody = requests.find((r) => r.method === "POST" && /\/products$/u.test(r.url))?.body as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(parentBody.attributes, [
+      { name: "Size", visible: true, variation: true, options: ["Small", "Large"] },
+    ]);
     assert.equal(parentBody.status, "draft");
 
     const variants = await collect(channel.listVariants());
-    assert.deepEqual(
-      variants.map((v) => [v.sku, v.title, v.productTitle, v.quantity, v.price]).sort(),
-      [
-        ["hoodie-l", "Large", "Hoodie", 5, "32"],
-        ["hoodie-s", "Small", "Hoodie", 3, "30"],
-        ["tea", "Tea Box", "Tea Box", 12, "550.00"],
-      ],
-    );
+    assert.deepEqual(variants.map((v) => [v.sku, v.title, v.productTitle, v.quantity, v.price]).sort(), [
+      ["hoodie-l", "Large", "Hoodie", 5, "32"],
+      ["hoodie-s", "Small", "Hoodie", 3, "30"],
+      ["tea", "Tea Box", "Tea Box", 12, "550.00"],
+    ]);
   });
 
   it("reports a duplicate SKU as a failed draft", async () => {
     const site = newSite("dupe");
     emulator.control.createProduct("dupe", { name: "Existing", sku: "same", price: "1", stock: 1 });
     const result = await channelFor(site).createProducts([
-      { title: "Again", descriptionHtml: null, imageUrls: [], status: "active", optionName: null, variants: [{ sku: "same", optionValue: null, price: "1", quantity: 1 }] },
+      {
+        title: "Again",
+        descriptionHtml: null,
+        imageUrls: [],
+        status: "active",
+        optionName: null,
+        variants: [{ sku: "same", optionValue: null, price: "1", quantity: 1 }],
+      },
     ]);
     assert.deepEqual(result.created, []);
     assert.equal(result.failed[0]?.code, "rejected");
@@ -315,12 +389,21 @@ describe("orders", () => {
   };
 
   it("normalises each state: placed, paid, refunded with and without restock, cancelled", async () => {
-    const placed = emulator.control.placeOrder(slug, { lines: [{ sku: "kettle", quantity: 3 }, { sku: "toaster", quantity: 2 }], paid: false });
+    const placed = emulator.control.placeOrder(slug, {
+      lines: [
+        { sku: "kettle", quantity: 3 },
+        { sku: "toaster", quantity: 2 },
+      ],
+      paid: false,
+    });
     const id = String(placed.id);
 
     let order = await channel.readOrder(id);
     assert.ok(order);
-    assert.deepEqual({ paid: order.paid, cancelled: order.cancelled, status: order.storeStatus }, { paid: false, cancelled: false, status: "pending" });
+    assert.deepEqual(
+      { paid: order.paid, cancelled: order.cancelled, status: order.storeStatus },
+      { paid: false, cancelled: false, status: "pending" },
+    );
     assert.deepEqual(line(order, "kettle"), { quantity: 3, refunded: 0, restocked: 0 });
     assert.equal(order.externalId, id);
     assert.equal(order.number, id);
@@ -331,7 +414,10 @@ describe("orders", () => {
 
     emulator.control.payOrder(slug, Number(id));
     order = await channel.readOrder(id);
-    assert.deepEqual({ paid: order?.paid, cancelled: order?.cancelled, status: order?.storeStatus }, { paid: true, cancelled: false, status: "processing" });
+    assert.deepEqual(
+      { paid: order?.paid, cancelled: order?.cancelled, status: order?.storeStatus },
+      { paid: true, cancelled: false, status: "processing" },
+    );
     assert.equal(emulator.control.getProduct(slug, "kettle").stock_quantity, 17);
 
     emulator.control.refundOrder(slug, Number(id), { lines: [{ sku: "kettle", quantity: 1 }], restock: true });
@@ -342,27 +428,44 @@ describe("orders", () => {
 
     emulator.control.refundOrder(slug, Number(id), { lines: [{ sku: "kettle", quantity: 1 }], restock: false });
     order = await channel.readOrder(id);
-    assert.deepEqual(line(order, "kettle"), { quantity: 3, refunded: 2, restocked: 1 }, "a refund without restock counts as refunded only");
+    assert.deepEqual(
+      line(order, "kettle"),
+      { quantity: 3, refunded: 2, restocked: 1 },
+      "a refund without restock counts as refunded only",
+    );
     assert.equal(order?.paid, true);
 
     emulator.control.cancelOrder(slug, Number(id));
     order = await channel.readOrder(id);
-    assert.deepEqual({ paid: order?.paid, cancelled: order?.cancelled, status: order?.storeStatus }, { paid: false, cancelled: true, status: "cancelled" });
+    assert.deepEqual(
+      { paid: order?.paid, cancelled: order?.cancelled, status: order?.storeStatus },
+      { paid: false, cancelled: true, status: "cancelled" },
+    );
     assert.deepEqual(line(order, "kettle"), { quantity: 3, refunded: 2, restocked: 1 });
-    assert.equal(emulator.control.getProduct(slug, "kettle").stock_quantity, 20, "WooCommerce gave back what the line still held");
+    assert.equal(
+      emulator.control.getProduct(slug, "kettle").stock_quantity,
+      20,
+      "WooCommerce gave back what the line still held",
+    );
   });
 
   it("treats a trashed order as holding stock only while WooCommerce still holds some for it", async () => {
     const paid = emulator.control.placeOrder(slug, { lines: [{ sku: "toaster", quantity: 1 }] });
     emulator.control.trashOrder(slug, Number(paid.id));
     const trashedPaid = await channel.readOrder(String(paid.id));
-    assert.deepEqual({ paid: trashedPaid?.paid, cancelled: trashedPaid?.cancelled, status: trashedPaid?.storeStatus }, { paid: true, cancelled: false, status: "trash" });
+    assert.deepEqual(
+      { paid: trashedPaid?.paid, cancelled: trashedPaid?.cancelled, status: trashedPaid?.storeStatus },
+      { paid: true, cancelled: false, status: "trash" },
+    );
 
     const cancelled = emulator.control.placeOrder(slug, { lines: [{ sku: "toaster", quantity: 1 }] });
     emulator.control.cancelOrder(slug, Number(cancelled.id));
     emulator.control.trashOrder(slug, Number(cancelled.id));
     const trashedCancelled = await channel.readOrder(String(cancelled.id));
-    assert.deepEqual({ paid: trashedCancelled?.paid, cancelled: trashedCancelled?.cancelled }, { paid: false, cancelled: true });
+    assert.deepEqual(
+      { paid: trashedCancelled?.paid, cancelled: trashedCancelled?.cancelled },
+      { paid: false, cancelled: true },
+    );
   });
 
   it("answers null for orders the store does not have", async () => {
@@ -390,7 +493,10 @@ describe("orders", () => {
     assert.deepEqual(ids, [String(old.id), String(oldTrashed.id), String(fresh.id)].sort());
     assert.ok(!ids.includes(String(untouched.id)));
     const refunded = found.find((o) => o.externalId === String(old.id));
-    assert.deepEqual(refunded?.lines.map((l) => [l.refundedQuantity, l.restockedQuantity]), [[1, 1]]);
+    assert.deepEqual(
+      refunded?.lines.map((l) => [l.refundedQuantity, l.restockedQuantity]),
+      [[1, 1]],
+    );
     assert.equal(found.find((o) => o.externalId === String(oldTrashed.id))?.storeStatus, "trash");
   });
 });
@@ -404,20 +510,42 @@ describe("order normalisation (pure)", () => {
     date_modified_gmt: "2025-05-01T09:30:00",
     date_paid_gmt: "2025-05-01T08:01:00",
     line_items: [
-      { id: 7, name: "Kettle", sku: "kettle", quantity: 3, total: "90.00", total_tax: "9.00", meta_data: [{ id: 1, key: "_reduced_stock", value: "2" }, { id: 2, key: "_restock_refunded_items", value: "1" }] },
+      {
+        id: 7,
+        name: "Kettle",
+        sku: "kettle",
+        quantity: 3,
+        total: "90.00",
+        total_tax: "9.00",
+        meta_data: [
+          { id: 1, key: "_reduced_stock", value: "2" },
+          { id: 2, key: "_restock_refunded_items", value: "1" },
+        ],
+      },
       { id: 8, name: "Gift", sku: "", quantity: 1, total: "0.00", total_tax: "0.00", meta_data: [] },
     ],
     refunds: [{ id: 50, reason: "", total: "-30.00" }],
     ...over,
   });
-  const refund = { id: 50, line_items: [{ id: 60, quantity: -1, meta_data: [{ id: 3, key: "_refunded_item_id", value: "7" }] }] };
+  const refund = {
+    id: 50,
+    line_items: [{ id: 60, quantity: -1, meta_data: [{ id: 3, key: "_refunded_item_id", value: "7" }] }],
+  };
 
   it("maps quantities, refunds by _refunded_item_id, restocks by _restock_refunded_items, dates as UTC", () => {
     const state = normalizeWooCommerceOrder(order(), [refund]);
     assert.equal(state.updatedAt.toISOString(), "2025-05-01T09:30:00.000Z");
     assert.equal(state.createdAt?.toISOString(), "2025-05-01T08:00:00.000Z");
     assert.deepEqual(state.lines, [
-      { lineId: "7", sku: "kettle", quantity: 3, refundedQuantity: 1, restockedQuantity: 1, title: "Kettle", unitPrice: "33" },
+      {
+        lineId: "7",
+        sku: "kettle",
+        quantity: 3,
+        refundedQuantity: 1,
+        restockedQuantity: 1,
+        title: "Kettle",
+        unitPrice: "33",
+      },
       { lineId: "8", sku: null, quantity: 1, refundedQuantity: 0, restockedQuantity: 0, title: "Gift", unitPrice: "0" },
     ]);
     assert.deepEqual({ paid: state.paid, cancelled: state.cancelled }, { paid: true, cancelled: false });
@@ -442,10 +570,16 @@ describe("order normalisation (pure)", () => {
       const state = normalizeWooCommerceOrder(order({ status, date_paid_gmt: datePaid, refunds: [] }), []);
       assert.deepEqual({ status, paid: state.paid, cancelled: state.cancelled }, { status, paid, cancelled });
     }
-    const nothingHeld = order({ refunds: [], line_items: [{ id: 7, sku: "kettle", quantity: 3, meta_data: [{ id: 1, key: "_reduced_stock", value: "0" }] }] });
+    const nothingHeld = order({
+      refunds: [],
+      line_items: [{ id: 7, sku: "kettle", quantity: 3, meta_data: [{ id: 1, key: "_reduced_stock", value: "0" }] }],
+    });
     for (const status of ["failed", "trash"]) {
       const state = normalizeWooCommerceOrder({ ...nothingHeld, status }, []);
-      assert.deepEqual({ status, paid: state.paid, cancelled: state.cancelled }, { status, paid: false, cancelled: true });
+      assert.deepEqual(
+        { status, paid: state.paid, cancelled: state.cancelled },
+        { status, paid: false, cancelled: true },
+      );
     }
   });
 
@@ -459,11 +593,31 @@ describe("order normalisation (pure)", () => {
       }
       return "no error";
     };
-    assert.equal(code(() => normalizeWooCommerceOrder({ id: "x" }, [])), "invalid_order");
-    assert.equal(code(() => normalizeWooCommerceOrder(order(), [])), "missing_refunds");
-    assert.equal(code(() => normalizeWooCommerceOrder(order(), [{ id: 50, line_items: "nope" }])), "invalid_refund");
-    assert.equal(code(() => normalizeWooCommerceOrder(order({ refunds: [], line_items: [{ id: 1, sku: "a", quantity: 1.5, meta_data: [] }] }), [])), "invalid_line");
-    assert.equal(code(() => normalizeWooCommerceOrder(order({ date_modified_gmt: "yesterday" }), [refund])), "invalid_order");
+    assert.equal(
+      code(() => normalizeWooCommerceOrder({ id: "x" }, [])),
+      "invalid_order",
+    );
+    assert.equal(
+      code(() => normalizeWooCommerceOrder(order(), [])),
+      "missing_refunds",
+    );
+    assert.equal(
+      code(() => normalizeWooCommerceOrder(order(), [{ id: 50, line_items: "nope" }])),
+      "invalid_refund",
+    );
+    assert.equal(
+      code(() =>
+        normalizeWooCommerceOrder(
+          order({ refunds: [], line_items: [{ id: 1, sku: "a", quantity: 1.5, meta_data: [] }] }),
+          [],
+        ),
+      ),
+      "invalid_line",
+    );
+    assert.equal(
+      code(() => normalizeWooCommerceOrder(order({ date_modified_gmt: "yesterday" }), [refund])),
+      "invalid_order",
+    );
   });
 });
 
@@ -496,7 +650,11 @@ describe("webhooks", () => {
     newSite("hooks");
     emulator.control.createProduct("hooks", { name: "Vase", sku: "vase", price: "5", stock: 3 });
     received.length = 0;
-    const webhook = await emulator.control.createWebhook("hooks", { topic: "product.updated", deliveryUrl: receiverUrl, secret: "s3cret-per-connection" });
+    const webhook = await emulator.control.createWebhook("hooks", {
+      topic: "product.updated",
+      deliveryUrl: receiverUrl,
+      secret: "s3cret-per-connection",
+    });
     const ping = received[0];
     assert.ok(ping);
     assert.equal(isWooCommercePing(ping.headers["content-type"], ping.body), true);
@@ -514,8 +672,14 @@ describe("webhooks", () => {
     const tampered = Buffer.from(delivery.body.toString().replace('"stock_quantity":9', '"stock_quantity":90'));
     assert.equal(verifyWooCommerceWebhook({ rawBody: tampered, signature, secret: webhook.secret }), false);
     assert.equal(verifyWooCommerceWebhook({ rawBody: delivery.body, signature, secret: "other" }), false);
-    assert.equal(verifyWooCommerceWebhook({ rawBody: delivery.body, signature: undefined, secret: webhook.secret }), false);
-    assert.equal(verifyWooCommerceWebhook({ rawBody: delivery.body, signature: "bm90IGEgc2lnbmF0dXJl", secret: webhook.secret }), false);
+    assert.equal(
+      verifyWooCommerceWebhook({ rawBody: delivery.body, signature: undefined, secret: webhook.secret }),
+      false,
+    );
+    assert.equal(
+      verifyWooCommerceWebhook({ rawBody: delivery.body, signature: "bm90IGEgc2lnbmF0dXJl", secret: webhook.secret }),
+      false,
+    );
     assert.equal(isWooCommercePing("application/x-www-form-urlencoded", Buffer.from("webhook_id=12&x=1")), false);
   });
 
@@ -585,8 +749,17 @@ describe("failures", () => {
     const channel = channelFor(site, { retries: 8 });
     const [jar] = await collect(channel.listVariants());
     assert.ok(jar);
-    const draft = (sku: string) => ({ title: sku, descriptionHtml: null, imageUrls: [], status: "active" as const, optionName: null, variants: [{ sku, optionValue: null, price: "1", quantity: 1 }] });
-    const batchPosts = () => requests.filter((r) => r.method === "POST" && r.url.endsWith("/retry-writes/wp-json/wc/v3/products/batch")).length;
+    const draft = (sku: string) => ({
+      title: sku,
+      descriptionHtml: null,
+      imageUrls: [],
+      status: "active" as const,
+      optionName: null,
+      variants: [{ sku, optionValue: null, price: "1", quantity: 1 }],
+    });
+    const batchPosts = () =>
+      requests.filter((r) => r.method === "POST" && r.url.endsWith("/retry-writes/wp-json/wc/v3/products/batch"))
+        .length;
     try {
       emulator.faults.configure({ seed: 7, errorRate: 0.5 });
       requests.length = 0;
@@ -617,21 +790,33 @@ describe("failures", () => {
   it("gives up as unavailable when the site keeps failing", async () => {
     emulator.faults.configure({ seed: 3, errorRate: 1 });
     try {
-      await assert.rejects(channelFor(demo(), { retries: 2 }).describeStore(), (error: unknown) => error instanceof ChannelError && error.code === "unavailable");
+      await assert.rejects(
+        channelFor(demo(), { retries: 2 }).describeStore(),
+        (error: unknown) => error instanceof ChannelError && error.code === "unavailable",
+      );
     } finally {
       emulator.faults.configure({});
     }
   });
 
   it("maps refused credentials to unauthorized, without the secret in the message", async () => {
-    const bad = { url: `${base}/demo`, consumerKey: woocommerce.demoCredentials.consumerKey, consumerSecret: "cs_wrongwrongwrong" };
+    const bad = {
+      url: `${base}/demo`,
+      consumerKey: woocommerce.demoCredentials.consumerKey,
+      consumerSecret: "cs_wrongwrongwrong",
+    };
     await assert.rejects(channelFor(bad).describeStore(), (error: unknown) => {
       assert.ok(error instanceof ChannelError);
       assert.equal(error.code, "unauthorized");
       assert.equal(error.status, 401);
-      assert.ok(!error.message.includes("cs_wrong") && !error.message.includes(woocommerce.demoCredentials.consumerKey));
+      assert.ok(
+        !error.message.includes("cs_wrong") && !error.message.includes(woocommerce.demoCredentials.consumerKey),
+      );
       return true;
     });
-    await assert.rejects(collect(channelFor(bad).listVariants()), (error: unknown) => error instanceof ChannelError && error.code === "unauthorized");
+    await assert.rejects(
+      collect(channelFor(bad).listVariants()),
+      (error: unknown) => error instanceof ChannelError && error.code === "unauthorized",
+    );
   });
 });

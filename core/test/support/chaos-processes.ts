@@ -41,7 +41,10 @@ export class ProductProcess {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.starts += 1;
     this.killSent = false;
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(src, this.script)], { env: { ...process.env, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(src, this.script)], {
+      env: { ...process.env, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     this.exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     const take = (chunk: Buffer) => {
@@ -57,7 +60,8 @@ export class ProductProcess {
   private take(line: string): void {
     this.lines.push(line);
     // CHAOS_LOG_DIR=/some/dir keeps every line of each process in <dir>/<name>.log, for debugging.
-    if (process.env.CHAOS_LOG_DIR) appendFileSync(path.join(process.env.CHAOS_LOG_DIR, `${this.name}.log`), `${line}\n`);
+    if (process.env.CHAOS_LOG_DIR)
+      appendFileSync(path.join(process.env.CHAOS_LOG_DIR, `${this.name}.log`), `${line}\n`);
     for (const waiter of this.waiters) {
       if (!line.includes(waiter.text)) continue;
       this.waiters.delete(waiter);

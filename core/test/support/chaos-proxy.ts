@@ -16,7 +16,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Route = "shopify-webhook" | "woocommerce-webhook" | "shopify-api" | "woocommerce-api" | "prokip-api" | "control" | "other";
+export type Route =
+  "shopify-webhook" | "woocommerce-webhook" | "shopify-api" | "woocommerce-api" | "prokip-api" | "control" | "other";
 
 export interface ProxiedRequest {
   route: Route;
@@ -120,7 +121,11 @@ export class ChaosProxy {
     if (route === "woocommerce-webhook" && this.refuseWooCommerceDeliveries) {
       this.refusedDeliveries += 1;
       this.count(this.answers, `${route} 503`);
-      response.writeHead(503, { "content-type": "text/html" }).end("<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>");
+      response
+        .writeHead(503, { "content-type": "text/html" })
+        .end(
+          "<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>",
+        );
       return;
     }
 
@@ -140,27 +145,38 @@ export class ChaosProxy {
     }
   }
 
-  private forward(request: http.IncomingMessage, response: http.ServerResponse, route: Route, url: string, body: Buffer, onAnswered: OnAnswered | null): Promise<void> {
+  private forward(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    route: Route,
+    url: string,
+    body: Buffer,
+    onAnswered: OnAnswered | null,
+  ): Promise<void> {
     const target = new URL(url, this.upstream);
     const headers = { ...request.headers, "content-length": String(body.length) };
     delete headers["transfer-encoding"];
     delete headers.connection;
     return new Promise<void>((resolve) => {
-      const upstream = http.request(target, { method: request.method, headers, agent: this.agent, timeout: 120_000 }, (answer) => {
-        const status = answer.statusCode ?? 502;
-        this.count(this.answers, `${route} ${status}`);
-        if (onAnswered?.(status)) {
-          answer.resume();
-          response.destroy();
-          resolve();
-          return;
-        }
-        response.writeHead(status, answer.headers);
-        answer.pipe(response);
-        answer.on("end", () => resolve());
-        answer.on("error", () => resolve());
-        response.on("close", () => resolve());
-      });
+      const upstream = http.request(
+        target,
+        { method: request.method, headers, agent: this.agent, timeout: 120_000 },
+        (answer) => {
+          const status = answer.statusCode ?? 502;
+          this.count(this.answers, `${route} ${status}`);
+          if (onAnswered?.(status)) {
+            answer.resume();
+            response.destroy();
+            resolve();
+            return;
+          }
+          response.writeHead(status, answer.headers);
+          answer.pipe(response);
+          answer.on("end", () => resolve());
+          answer.on("error", () => resolve());
+          response.on("close", () => resolve());
+        },
+      );
       upstream.on("timeout", () => upstream.destroy(new Error("upstream timeout")));
       upstream.on("error", () => {
         this.count(this.answers, `${route} 502`);

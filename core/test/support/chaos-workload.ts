@@ -71,7 +71,8 @@ export async function control<T>(method: "GET" | "POST" | "PUT", url: string, bo
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
-  if (!response.ok) throw new ControlError(response.status, `${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
+  if (!response.ok)
+    throw new ControlError(response.status, `${method} ${url}: ${response.status} ${text.slice(0, 300)}`);
   return (text ? JSON.parse(text) : null) as T;
 }
 
@@ -142,7 +143,9 @@ export class Workload {
     const lines: OrderLine[] = [];
     for (let i = 0; i < count; i += 1) {
       const quantity = this.int(1, 3);
-      const candidates = this.skus.filter((s) => (this.expected.get(s.sku) ?? 0) >= quantity + MARGIN && !lines.some((l) => l.sku === s.sku));
+      const candidates = this.skus.filter(
+        (s) => (this.expected.get(s.sku) ?? 0) >= quantity + MARGIN && !lines.some((l) => l.sku === s.sku),
+      );
       if (candidates.length === 0) break;
       lines.push({ sku: this.pick(candidates).sku, quantity, refunded: 0, restocked: 0 });
     }
@@ -150,10 +153,18 @@ export class Workload {
     const body = lines.map(({ sku, quantity }) => ({ sku, quantity }));
     let placed: PlacedOrder;
     if (store === "shopify") {
-      const order = await control<{ id: string; name: string }>("POST", `${this.endpoints.web}/sandbox/shopify/_control/orders`, { shop: this.endpoints.shop, lines: body });
+      const order = await control<{ id: string; name: string }>(
+        "POST",
+        `${this.endpoints.web}/sandbox/shopify/_control/orders`,
+        { shop: this.endpoints.shop, lines: body },
+      );
       placed = { store, id: String(order.id), name: order.name, lines, cancelled: false, refunds: 0 };
     } else {
-      const order = await control<{ id: number; number: string }>("POST", `${this.endpoints.web}/sandbox/woocommerce/_control/sites/${this.endpoints.site}/orders`, { lines: body, paid: true });
+      const order = await control<{ id: number; number: string }>(
+        "POST",
+        `${this.endpoints.web}/sandbox/woocommerce/_control/sites/${this.endpoints.site}/orders`,
+        { lines: body, paid: true },
+      );
       placed = { store, id: String(order.id), name: String(order.number), lines, cancelled: false, refunds: 0 };
     }
     this.orders.push(placed);
@@ -170,9 +181,18 @@ export class Workload {
     const restock = this.random() < 0.5;
     const lines = [{ sku: line.sku, quantity }];
     if (order.store === "shopify") {
-      await control("POST", `${this.endpoints.web}/sandbox/shopify/_control/orders/refund`, { shop: this.endpoints.shop, order: order.id, restock, lines });
+      await control("POST", `${this.endpoints.web}/sandbox/shopify/_control/orders/refund`, {
+        shop: this.endpoints.shop,
+        order: order.id,
+        restock,
+        lines,
+      });
     } else {
-      await control("POST", `${this.endpoints.web}/sandbox/woocommerce/_control/sites/${this.endpoints.site}/orders/${order.id}/refunds`, { lines, restock });
+      await control(
+        "POST",
+        `${this.endpoints.web}/sandbox/woocommerce/_control/sites/${this.endpoints.site}/orders/${order.id}/refunds`,
+        { lines, restock },
+      );
     }
     line.refunded += quantity;
     order.refunds += 1;
@@ -180,7 +200,11 @@ export class Workload {
       line.restocked += quantity;
       this.expected.set(line.sku, (this.expected.get(line.sku) ?? 0) + quantity);
     }
-    return { kind: restock ? "refund_restock" : "refund", store: order.store, detail: `${order.name}: ${quantity}x${line.sku}${restock ? " restocked" : ""}` };
+    return {
+      kind: restock ? "refund_restock" : "refund",
+      store: order.store,
+      detail: `${order.name}: ${quantity}x${line.sku}${restock ? " restocked" : ""}`,
+    };
   }
 
   private async cancel(): Promise<Performed | null> {
@@ -189,12 +213,21 @@ export class Workload {
     const order = this.pick(open);
     if (order.store === "shopify") {
       // Whether the store puts the units back or not, a cancelled order gives all its stock back.
-      await control("POST", `${this.endpoints.web}/sandbox/shopify/_control/orders/cancel`, { shop: this.endpoints.shop, order: order.id, restock: this.random() < 0.7 });
+      await control("POST", `${this.endpoints.web}/sandbox/shopify/_control/orders/cancel`, {
+        shop: this.endpoints.shop,
+        order: order.id,
+        restock: this.random() < 0.7,
+      });
     } else {
-      await control("POST", `${this.endpoints.web}/sandbox/woocommerce/_control/sites/${this.endpoints.site}/orders/${order.id}/cancel`, {});
+      await control(
+        "POST",
+        `${this.endpoints.web}/sandbox/woocommerce/_control/sites/${this.endpoints.site}/orders/${order.id}/cancel`,
+        {},
+      );
     }
     order.cancelled = true;
-    for (const line of order.lines) this.expected.set(line.sku, (this.expected.get(line.sku) ?? 0) + line.quantity - line.restocked);
+    for (const line of order.lines)
+      this.expected.set(line.sku, (this.expected.get(line.sku) ?? 0) + line.quantity - line.restocked);
     return { kind: "cancellation", store: order.store, detail: order.name };
   }
 
@@ -206,14 +239,25 @@ export class Workload {
     if (model + delta < MARGIN) return null;
     const base = `${this.endpoints.web}/sandbox/prokip/_control/stock`;
     const { before, after } = await this.endpoints.exclusiveProkip(async () => {
-      const read = await control<{ quantity: number | string | null }>("GET", `${base}?variationId=${sku.variationId}&locationId=${this.endpoints.prokipLocationId}`);
+      const read = await control<{ quantity: number | string | null }>(
+        "GET",
+        `${base}?variationId=${sku.variationId}&locationId=${this.endpoints.prokipLocationId}`,
+      );
       const before = Number(read.quantity ?? 0);
-      await control("PUT", base, { variationId: sku.variationId, locationId: this.endpoints.prokipLocationId, quantity: before + delta });
+      await control("PUT", base, {
+        variationId: sku.variationId,
+        locationId: this.endpoints.prokipLocationId,
+        quantity: before + delta,
+      });
       return { before, after: before + delta };
     });
     this.expected.set(sku.sku, model + delta);
     this.adjustments.set(sku.sku, (this.adjustments.get(sku.sku) ?? 0) + delta);
-    return { kind: "prokip_stock", store: "prokip", detail: `${sku.sku} ${before} -> ${after} (${delta > 0 ? "+" : ""}${delta})` };
+    return {
+      kind: "prokip_stock",
+      store: "prokip",
+      detail: `${sku.sku} ${before} -> ${after} (${delta > 0 ? "+" : ""}${delta})`,
+    };
   }
 
   /** Units each SKU's non-cancelled orders still hold (sold minus restocked). */

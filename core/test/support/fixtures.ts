@@ -4,7 +4,13 @@
  */
 import { normalizeSku } from "../../src/domain/index.ts";
 import { applyMovements, recordProkipReadings } from "../../src/ledger/index.ts";
-import { withTransaction, type AuthorityMode, type Database, type Platform, type PrismaClient } from "../../src/store/index.ts";
+import {
+  withTransaction,
+  type AuthorityMode,
+  type Database,
+  type Platform,
+  type PrismaClient,
+} from "../../src/store/index.ts";
 
 let counter = 0;
 const unique = () => `${process.pid}-${++counter}`;
@@ -16,10 +22,15 @@ export interface Shop {
   mode: AuthorityMode;
 }
 
-export async function createShop(prisma: PrismaClient, options: { mode?: AuthorityMode; platform?: Platform; buffer?: number; settings?: object } = {}): Promise<Shop> {
+export async function createShop(
+  prisma: PrismaClient,
+  options: { mode?: AuthorityMode; platform?: Platform; buffer?: number; settings?: object } = {},
+): Promise<Shop> {
   const mode = options.mode ?? "central";
   const business = await prisma.business.create({ data: { name: `Business ${unique()}`, authorityMode: mode } });
-  const location = await prisma.location.create({ data: { businessId: business.id, name: "Main store", prokipLocationId: 1 } });
+  const location = await prisma.location.create({
+    data: { businessId: business.id, name: "Main store", prokipLocationId: 1 },
+  });
   const connection = await prisma.connection.create({
     data: {
       businessId: business.id,
@@ -34,7 +45,11 @@ export async function createShop(prisma: PrismaClient, options: { mode?: Authori
 }
 
 /** A second store on the same business and location. */
-export async function addConnection(prisma: PrismaClient, shop: Shop, options: { platform?: Platform; buffer?: number } = {}): Promise<string> {
+export async function addConnection(
+  prisma: PrismaClient,
+  shop: Shop,
+  options: { platform?: Platform; buffer?: number } = {},
+): Promise<string> {
   const connection = await prisma.connection.create({
     data: {
       businessId: shop.businessId,
@@ -48,9 +63,20 @@ export async function addConnection(prisma: PrismaClient, shop: Shop, options: {
 }
 
 /** A variant with a matched listing on every connection of the business, and its opening stock. */
-export async function createVariant({ prisma, pool }: Pick<Database, "prisma" | "pool">, shop: Shop, sku: string, stock: number): Promise<string> {
+export async function createVariant(
+  { prisma, pool }: Pick<Database, "prisma" | "pool">,
+  shop: Shop,
+  sku: string,
+  stock: number,
+): Promise<string> {
   const variant = await prisma.variant.create({
-    data: { businessId: shop.businessId, sku, normalizedSku: normalizeSku(sku)!, title: sku, productTitle: `Product ${sku}` },
+    data: {
+      businessId: shop.businessId,
+      sku,
+      normalizedSku: normalizeSku(sku)!,
+      title: sku,
+      productTitle: `Product ${sku}`,
+    },
   });
   const connections = await prisma.connection.findMany({ where: { businessId: shop.businessId } });
   for (const connection of connections) {
@@ -71,11 +97,25 @@ export async function createVariant({ prisma, pool }: Pick<Database, "prisma" | 
   await withTransaction(pool, async (sql) => {
     if (shop.mode === "central") {
       await applyMovements(sql, [
-        { businessId: shop.businessId, locationId: shop.locationId, variantId: variant.id, delta: stock, reason: "import", idempotencyKey: `import:${variant.id}`, postingState: "not_required" },
+        {
+          businessId: shop.businessId,
+          locationId: shop.locationId,
+          variantId: variant.id,
+          delta: stock,
+          reason: "import",
+          idempotencyKey: `import:${variant.id}`,
+          postingState: "not_required",
+        },
       ]);
     } else {
       const at = new Date(Date.now() - 60_000);
-      await recordProkipReadings(sql, { businessId: shop.businessId, locationId: shop.locationId, startedAt: at, finishedAt: at, readings: [{ variantId: variant.id, quantity: stock }] });
+      await recordProkipReadings(sql, {
+        businessId: shop.businessId,
+        locationId: shop.locationId,
+        startedAt: at,
+        finishedAt: at,
+        readings: [{ variantId: variant.id, quantity: stock }],
+      });
     }
   });
   await prisma.listing.updateMany({ where: { variantId: variant.id }, data: { dirty: false, dirtySince: null } });
@@ -83,7 +123,9 @@ export async function createVariant({ prisma, pool }: Pick<Database, "prisma" | 
 }
 
 export async function available(prisma: PrismaClient, shop: Shop, variantId: string): Promise<number> {
-  const level = await prisma.stockLevel.findUnique({ where: { businessId_locationId_variantId: { businessId: shop.businessId, locationId: shop.locationId, variantId } } });
+  const level = await prisma.stockLevel.findUnique({
+    where: { businessId_locationId_variantId: { businessId: shop.businessId, locationId: shop.locationId, variantId } },
+  });
   return level?.available ?? 0;
 }
 

@@ -30,15 +30,23 @@ export async function merchantWorld(options: { poolSize?: number } = {}) {
   // Nothing listens there: deliveries to it fail, which these tests do not need.
   const publicUrl = "http://127.0.0.1:9/prokip-sync";
 
-  function deps(overrides: { jobs?: JobRequests; sampleData?: MerchantDeps["sampleData"]; prokipBaseUrl?: string } = {}): MerchantDeps {
+  function deps(
+    overrides: { jobs?: JobRequests; sampleData?: MerchantDeps["sampleData"]; prokipBaseUrl?: string } = {},
+  ): MerchantDeps {
     return {
       prisma: database.prisma,
       pool: database.pool,
       log,
       encryptionKey,
       channels: { encryptionKey, log, shopifyFetch },
-      prokip: { baseUrl: overrides.prokipBaseUrl ?? prokip.url, client: { clientId: demo.clientId, clientSecret: demo.clientSecret } },
-      sampleData: overrides.sampleData === undefined ? { username: demo.username, password: demo.password } : overrides.sampleData,
+      prokip: {
+        baseUrl: overrides.prokipBaseUrl ?? prokip.url,
+        client: { clientId: demo.clientId, clientSecret: demo.clientSecret },
+      },
+      sampleData:
+        overrides.sampleData === undefined
+          ? { username: demo.username, password: demo.password }
+          : overrides.sampleData,
       publicUrl,
       jobs: overrides.jobs ?? unusedJobs,
     };
@@ -64,17 +72,36 @@ export async function merchantWorld(options: { poolSize?: number } = {}) {
   }
 
   /** The shop's subscriptions made through the Admin API (shop-scoped), as Shopify lists them. */
-  async function shopSubscriptions(shop: { store: StoreRef; accessToken: string }): Promise<{ topic: string; uri: string }[]> {
+  async function shopSubscriptions(shop: {
+    store: StoreRef;
+    accessToken: string;
+  }): Promise<{ topic: string; uri: string }[]> {
     const response = await fetch(`${shopifyStore.url}/${shop.store.storeDomain}/admin/api/2026-10/graphql.json`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-shopify-access-token": shop.accessToken },
       body: JSON.stringify({ query: "{ webhookSubscriptions(first: 100) { nodes { topic uri } } }" }),
     });
-    const body = (await response.json()) as { data: { webhookSubscriptions: { nodes: { topic: string; uri: string }[] } } };
+    const body = (await response.json()) as {
+      data: { webhookSubscriptions: { nodes: { topic: string; uri: string }[] } };
+    };
     return body.data.webhookSubscriptions.nodes;
   }
 
-  return { database, prisma: database.prisma, pool: database.pool, log, encryptionKey, prokip, demo, shopifyStore, shopifyFetch, publicUrl, deps, newShop, shopSubscriptions };
+  return {
+    database,
+    prisma: database.prisma,
+    pool: database.pool,
+    log,
+    encryptionKey,
+    prokip,
+    demo,
+    shopifyStore,
+    shopifyFetch,
+    publicUrl,
+    deps,
+    newShop,
+    shopSubscriptions,
+  };
 }
 
 /** For tests whose functions must not ask for jobs: asking fails the test. */

@@ -21,7 +21,9 @@ import type { Business, Product, Transaction } from "./types.ts";
 // ---- Input schemas ----
 
 /** A decimal as a number or a numeric string ("1500.0000"). */
-const decimal = z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, "must be a decimal number")]).transform(Number);
+const decimal = z
+  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/, "must be a decimal number")])
+  .transform(Number);
 const id = z.coerce.number().int().positive();
 
 export const createBusinessSchema = z
@@ -32,7 +34,13 @@ export const createBusinessSchema = z
     clientSecret: z.string().min(1).optional(),
     /** The POS setting; when false, sells beyond stock fail with the "Mismatch" error. */
     allowOverselling: z.boolean().default(true),
-    users: z.array(z.object({ username: z.string().min(1), password: z.string().min(1), firstName: z.string().min(1).optional() }).strict()).min(1),
+    users: z
+      .array(
+        z
+          .object({ username: z.string().min(1), password: z.string().min(1), firstName: z.string().min(1).optional() })
+          .strict(),
+      )
+      .min(1),
   })
   .strict();
 
@@ -92,9 +100,12 @@ export const createProductSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (p.type === "single" && p.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: "a single product needs a price" });
-    if (p.type === "variable" && !p.variations) ctx.addIssue({ code: "custom", path: ["variations"], message: "a variable product needs variations" });
-    if (p.type === "single" && p.variations) ctx.addIssue({ code: "custom", path: ["variations"], message: "a single product has no variations" });
+    if (p.type === "single" && p.price === undefined)
+      ctx.addIssue({ code: "custom", path: ["price"], message: "a single product needs a price" });
+    if (p.type === "variable" && !p.variations)
+      ctx.addIssue({ code: "custom", path: ["variations"], message: "a variable product needs variations" });
+    if (p.type === "single" && p.variations)
+      ctx.addIssue({ code: "custom", path: ["variations"], message: "a single product has no variations" });
   });
 
 export const setStockSchema = z.object({ variationId: id, locationId: id, quantity: decimal }).strict();
@@ -205,7 +216,9 @@ export class ControlError extends Error {
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const message = result.error.issues.map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+    const message = result.error.issues
+      .map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message))
+      .join("; ");
     throw new ControlError(400, "invalid_input", message);
   }
   return result.data;
@@ -238,7 +251,9 @@ export function createControl(deps: ControlDeps): ProkipControl {
       allowOverselling: b.allowOverselling,
       clientId: client?.clientId ?? "",
       clientSecret: client?.secret ?? "",
-      users: [...state.users.values()].filter((u) => u.businessId === b.id).map((u) => ({ id: u.id, username: u.username, password: u.password })),
+      users: [...state.users.values()]
+        .filter((u) => u.businessId === b.id)
+        .map((u) => ({ id: u.id, username: u.username, password: u.password })),
       walkInCustomerId: walkIn?.id ?? 0,
     };
   };
@@ -266,10 +281,23 @@ export function createControl(deps: ControlDeps): ProkipControl {
     finalTotal: dec(t.finalTotal),
     paymentStatus: t.paymentStatus,
     returnParentId: t.returnParentId,
-    lines: t.sellLines.map((l) => ({ id: l.id, productId: l.productId, variationId: l.variationId, quantity: l.quantity, quantityReturned: l.quantityReturned })),
+    lines: t.sellLines.map((l) => ({
+      id: l.id,
+      productId: l.productId,
+      variationId: l.variationId,
+      quantity: l.quantity,
+      quantityReturned: l.quantityReturned,
+    })),
   });
 
-  const addContact = (b: Business, name: string, type: "customer" | "supplier" | "both", mobile: string, isDefault: boolean, email?: string) => {
+  const addContact = (
+    b: Business,
+    name: string,
+    type: "customer" | "supplier" | "both",
+    mobile: string,
+    isDefault: boolean,
+    email?: string,
+  ) => {
     b.counters.contact += 1;
     const contact = {
       id: state.nextId("contact"),
@@ -297,9 +325,11 @@ export function createControl(deps: ControlDeps): ProkipControl {
       const data = parse(createBusinessSchema, input);
       for (const u of data.users) {
         // UltimatePOS usernames are unique installation-wide (Passport logs in by username).
-        if ([...state.users.values()].some((existing) => existing.username === u.username)) throw new ControlError(409, "conflict", `username "${u.username}" is taken`);
+        if ([...state.users.values()].some((existing) => existing.username === u.username))
+          throw new ControlError(409, "conflict", `username "${u.username}" is taken`);
       }
-      if (data.clientId !== undefined && state.clients.has(data.clientId)) throw new ControlError(409, "conflict", `client id "${data.clientId}" is taken`);
+      if (data.clientId !== undefined && state.clients.has(data.clientId))
+        throw new ControlError(409, "conflict", `client id "${data.clientId}" is taken`);
 
       const now = state.now();
       const b: Business = {
@@ -317,7 +347,14 @@ export function createControl(deps: ControlDeps): ProkipControl {
       state.clients.set(clientId, { clientId, secret, businessId: b.id, name: `${data.name} Connector` });
       for (const u of data.users) {
         const userId = state.nextId("user");
-        state.users.set(userId, { id: userId, businessId: b.id, username: u.username, password: u.password, firstName: u.firstName ?? u.username, createdAt: now });
+        state.users.set(userId, {
+          id: userId,
+          businessId: b.id,
+          username: u.username,
+          password: u.password,
+          firstName: u.firstName ?? u.username,
+          createdAt: now,
+        });
       }
       // Every UltimatePOS business starts with a default walk-in customer.
       addContact(b, "Walk-In Customer", "customer", "", true);
@@ -362,7 +399,8 @@ export function createControl(deps: ControlDeps): ProkipControl {
       const b = business(data.businessId);
       const locationIds = data.locationIds ?? state.businessLocations(b.id).map((l) => l.id);
       for (const locationId of locationIds) {
-        if (state.locations.get(locationId)?.businessId !== b.id) throw new ControlError(404, "not_found", `location ${locationId} not found in business ${b.id}`);
+        if (state.locations.get(locationId)?.businessId !== b.id)
+          throw new ControlError(404, "not_found", `location ${locationId} not found in business ${b.id}`);
       }
       const variationInputs =
         data.type === "single"
@@ -414,22 +452,38 @@ export function createControl(deps: ControlDeps): ProkipControl {
       const product = state.productOfVariation(data.variationId);
       if (!variation || !product) throw new ControlError(404, "not_found", `variation ${data.variationId} not found`);
       if (state.locations.get(data.locationId)?.businessId !== product.businessId) {
-        throw new ControlError(404, "not_found", `location ${data.locationId} not found in business ${product.businessId}`);
+        throw new ControlError(
+          404,
+          "not_found",
+          `location ${data.locationId} not found in business ${product.businessId}`,
+        );
       }
-      if (!product.enableStock) throw new ControlError(400, "invalid_input", `product ${product.id} does not manage stock (enable_stock is off)`);
+      if (!product.enableStock)
+        throw new ControlError(
+          400,
+          "invalid_input",
+          `product ${product.id} does not manage stock (enable_stock is off)`,
+        );
       const row = state.setStock(variation, data.locationId, data.quantity);
       return { variationId: variation.id, locationId: data.locationId, quantity: row.qty };
     },
 
     getStock(input) {
       const data = parse(getStockSchema, input);
-      if (!state.variations.has(data.variationId)) throw new ControlError(404, "not_found", `variation ${data.variationId} not found`);
-      return { variationId: data.variationId, locationId: data.locationId, quantity: state.stockRow(data.variationId, data.locationId)?.qty ?? null };
+      if (!state.variations.has(data.variationId))
+        throw new ControlError(404, "not_found", `variation ${data.variationId} not found`);
+      return {
+        variationId: data.variationId,
+        locationId: data.locationId,
+        quantity: state.stockRow(data.variationId, data.locationId)?.qty ?? null,
+      };
     },
 
     listSells(input = {}) {
       const data = parse(listSellsSchema, input);
-      return [...state.transactions.values()].filter((t) => data.businessId === undefined || t.businessId === data.businessId).map(summarise);
+      return [...state.transactions.values()]
+        .filter((t) => data.businessId === undefined || t.businessId === data.businessId)
+        .map(summarise);
     },
 
     setFaultPlan(plan) {
@@ -437,7 +491,12 @@ export function createControl(deps: ControlDeps): ProkipControl {
         // configure() parses before it changes anything, so a bad plan leaves the old one.
         return faults.configure(plan);
       } catch (error) {
-        if (error instanceof z.ZodError) throw new ControlError(400, "invalid_input", error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+        if (error instanceof z.ZodError)
+          throw new ControlError(
+            400,
+            "invalid_input",
+            error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          );
         throw error;
       }
     },
@@ -456,7 +515,8 @@ export function createControl(deps: ControlDeps): ProkipControl {
 // ---- Over HTTP ----
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  if (error instanceof ControlError) return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+  if (error instanceof ControlError)
+    return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
   throw error;
 }
 
@@ -465,7 +525,9 @@ export function registerControlRoutes(app: FastifyInstance, control: ProkipContr
   // Malformed JSON and the like come back in the control API's error shape too.
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    return reply.code(status).send({ error: { code: status < 500 ? "invalid_input" : "internal", message: error.message } });
+    return reply
+      .code(status)
+      .send({ error: { code: status < 500 ? "invalid_input" : "internal", message: error.message } });
   });
 
   const handle =
@@ -486,18 +548,50 @@ export function registerControlRoutes(app: FastifyInstance, control: ProkipContr
       return { ok: true };
     }),
   );
-  app.post("/_control/businesses", handle((body) => control.createBusiness(body as CreateBusinessInput), 201));
+  app.post(
+    "/_control/businesses",
+    handle((body) => control.createBusiness(body as CreateBusinessInput), 201),
+  );
   app.patch(
     "/_control/businesses/:businessId",
-    handle((body, params) => control.updateBusiness({ ...(body as object), businessId: params.businessId } as unknown as UpdateBusinessInput)),
+    handle((body, params) =>
+      control.updateBusiness({ ...(body as object), businessId: params.businessId } as unknown as UpdateBusinessInput),
+    ),
   );
-  app.post("/_control/locations", handle((body) => control.createLocation(body as CreateLocationInput), 201));
-  app.post("/_control/contacts", handle((body) => control.createContact(body as CreateContactInput), 201));
-  app.post("/_control/products", handle((body) => control.createProduct(body as CreateProductInput), 201));
-  app.put("/_control/stock", handle((body) => control.setStock(body as SetStockInput)));
-  app.get("/_control/stock", handle((_body, _params, query) => control.getStock(query as GetStockInput)));
-  app.get("/_control/sells", handle((_body, _params, query) => control.listSells(query as ListSellsInput)));
-  app.get("/_control/faults", handle(() => control.getFaultPlan()));
-  app.put("/_control/faults", handle((body) => control.setFaultPlan(body as FaultPlanInput)));
-  app.post("/_control/seed-demo", handle(() => control.seedDemo()));
+  app.post(
+    "/_control/locations",
+    handle((body) => control.createLocation(body as CreateLocationInput), 201),
+  );
+  app.post(
+    "/_control/contacts",
+    handle((body) => control.createContact(body as CreateContactInput), 201),
+  );
+  app.post(
+    "/_control/products",
+    handle((body) => control.createProduct(body as CreateProductInput), 201),
+  );
+  app.put(
+    "/_control/stock",
+    handle((body) => control.setStock(body as SetStockInput)),
+  );
+  app.get(
+    "/_control/stock",
+    handle((_body, _params, query) => control.getStock(query as GetStockInput)),
+  );
+  app.get(
+    "/_control/sells",
+    handle((_body, _params, query) => control.listSells(query as ListSellsInput)),
+  );
+  app.get(
+    "/_control/faults",
+    handle(() => control.getFaultPlan()),
+  );
+  app.put(
+    "/_control/faults",
+    handle((body) => control.setFaultPlan(body as FaultPlanInput)),
+  );
+  app.post(
+    "/_control/seed-demo",
+    handle(() => control.seedDemo()),
+  );
 }

@@ -30,7 +30,13 @@ export interface DemoSeed {
   /** The walk-in customer to use as contact_id for sells. */
   walkInCustomerId: number;
   locations: { id: number; locationCode: string; name: string }[];
-  products: { productId: number; name: string; sku: string; type: "single" | "variable"; variations: { variationId: number; name: string; subSku: string }[] }[];
+  products: {
+    productId: number;
+    name: string;
+    sku: string;
+    type: "single" | "variable";
+    variations: { variationId: number; name: string; subSku: string }[];
+  }[];
 }
 
 /** Reads the demo business back from the state (used when it already exists). */
@@ -61,14 +67,22 @@ export function seedDemoBusiness(state: ProkipState, control: ProkipControl): De
     clientSecret: DEMO_CREDENTIALS.clientSecret,
     users: [{ username: DEMO_CREDENTIALS.username, password: DEMO_CREDENTIALS.password, firstName: "Demo" }],
   });
-  const locations = demoLocations.map((l) => control.createLocation({ businessId: business.id, name: l.name, city: l.city, country: l.country }));
+  const locations = demoLocations.map((l) =>
+    control.createLocation({ businessId: business.id, name: l.name, city: l.city, country: l.country }),
+  );
 
   for (const item of demoCatalogue) {
     const first = item.variants[0];
     if (!first) continue;
     const product =
       item.optionName === undefined
-        ? control.createProduct({ businessId: business.id, name: item.name, sku: first.sku, description: item.description, price: first.price })
+        ? control.createProduct({
+            businessId: business.id,
+            name: item.name,
+            sku: first.sku,
+            description: item.description,
+            price: first.price,
+          })
         : control.createProduct({
             businessId: business.id,
             name: item.name,
@@ -84,7 +98,8 @@ export function seedDemoBusiness(state: ProkipState, control: ProkipControl): De
       if (!variation) return;
       variant.stock.forEach((quantity, locationIndex) => {
         const location = locations[locationIndex];
-        if (location && quantity !== 0) control.setStock({ variationId: variation.id, locationId: location.id, quantity });
+        if (location && quantity !== 0)
+          control.setStock({ variationId: variation.id, locationId: location.id, quantity });
       });
     });
   }

@@ -54,12 +54,17 @@ export function errorBody(message: string): { error: { message: string } } {
  * What `json_encode` makes of a Laravel JsonResponse object placed inside an array: its public
  * properties. This is the failure element of `POST /connector/api/sell` (still HTTP 200).
  */
-export function wrappedError(message: string): { headers: Record<string, never>; original: { error: { message: string } }; exception: null } {
+export function wrappedError(message: string): {
+  headers: Record<string, never>;
+  original: { error: { message: string } };
+  exception: null;
+} {
   return { headers: {}, original: errorBody(message), exception: null };
 }
 
 /** Message and status for either error kind; anything else is a bug and should surface as 500. */
 export function connectorFailure(error: unknown): { status: number; message: string } | null {
-  if (error instanceof ModelNotFound || error instanceof ConnectorError) return { status: error.status, message: error.message };
+  if (error instanceof ModelNotFound || error instanceof ConnectorError)
+    return { status: error.status, message: error.message };
   return null;
 }

@@ -204,7 +204,13 @@ export function productJson(state: ProkipState, p: Product, ctx: RenderContext, 
 }
 
 /** One flat row of `GET /connector/api/variation` (VariationResource puts variation_id first). */
-export function variationRowJson(state: ProkipState, p: Product, v: Variation, ctx: RenderContext, locationId?: number) {
+export function variationRowJson(
+  state: ProkipState,
+  p: Product,
+  v: Variation,
+  ctx: RenderContext,
+  locationId?: number,
+) {
   const single = p.type === "single";
   return {
     variation_id: v.id,

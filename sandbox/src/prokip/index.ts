@@ -77,7 +77,13 @@ export function createProkipEmulator(options: ProkipEmulatorOptions = {}): Proki
     const fault = faults.nextRequest();
     if (fault.delayMs > 0) await sleep(fault.delayMs);
     if (fault.kind === "error") {
-      if (fault.status === 502) return reply.code(502).type("text/html").send("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>");
+      if (fault.status === 502)
+        return reply
+          .code(502)
+          .type("text/html")
+          .send(
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+          );
       if (fault.status === 503) return reply.code(503).send({ message: "Service Unavailable" });
       return serverError(reply);
     }
@@ -107,7 +113,9 @@ export function createProkipEmulator(options: ProkipEmulatorOptions = {}): Proki
     });
 
     // Unknown routes: Laravel's router answers before any middleware, so no 401 here.
-    app.setNotFoundHandler(async (request, reply) => (await faultGate(request, reply)) ?? routeNotFound(request, reply));
+    app.setNotFoundHandler(
+      async (request, reply) => (await faultGate(request, reply)) ?? routeNotFound(request, reply),
+    );
 
     // The platform API: OAuth, the Connector routes and the 405 guards, all behind faults.
     await app.register(async (api) => {
@@ -115,12 +123,15 @@ export function createProkipEmulator(options: ProkipEmulatorOptions = {}): Proki
       api.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
         // Client errors Fastify detects (e.g. an unsupported content type) keep their status;
         // anything else is an emulator bug, answered like Laravel's 500 but with the cause.
-        if (error.statusCode !== undefined && error.statusCode < 500) return reply.code(error.statusCode).send({ message: error.message });
+        if (error.statusCode !== undefined && error.statusCode < 500)
+          return reply.code(error.statusCode).send({ message: error.message });
         return reply.code(500).send({ message: "Server Error", emulator_error: error.message });
       });
       registerOAuthRoutes(api, { state, tokens, limiter });
       registerMethodGuards(api);
-      await api.register(async (connector) => registerConnectorRoutes(connector, { state, tokens, limiter, loginPath }));
+      await api.register(async (connector) =>
+        registerConnectorRoutes(connector, { state, tokens, limiter, loginPath }),
+      );
     });
 
     await app.register(async (controlScope) => registerControlRoutes(controlScope, control));
@@ -144,7 +155,9 @@ export interface StartedProkipEmulator {
 }
 
 /** Runs the emulator on its own Fastify server (port 0 picks a free port). */
-export async function startProkipEmulator(options: { port: number; host?: string } & ProkipEmulatorOptions): Promise<StartedProkipEmulator> {
+export async function startProkipEmulator(
+  options: { port: number; host?: string } & ProkipEmulatorOptions,
+): Promise<StartedProkipEmulator> {
   const { port, host = "127.0.0.1", ...emulatorOptions } = options;
   const emulator = createProkipEmulator(emulatorOptions);
   const app = Fastify({ logger: false });

@@ -29,7 +29,10 @@ export function pathUrl(request: FastifyRequest): string {
 /** Illuminate\Auth\AuthenticationException as rendered by App\Exceptions\Handler. */
 export function unauthenticated(request: FastifyRequest, reply: FastifyReply, loginPath: string): FastifyReply {
   if (expectsJson(request)) return reply.code(401).send({ message: "Unauthenticated." });
-  return reply.code(302).header("location", origin(request) + loginPath).send();
+  return reply
+    .code(302)
+    .header("location", origin(request) + loginPath)
+    .send();
 }
 
 /** ThrottleRequestsException; its headers are set by the caller. */
@@ -40,7 +43,8 @@ export function tooManyAttempts(reply: FastifyReply, headers: Record<string, str
 /** NotFoundHttpException from the router (Laravel 9+ names the path in the message). */
 export function routeNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const path = (request.url.split("?")[0] ?? "").replace(/^\/+/, "");
-  if (!expectsJson(request)) return reply.code(404).type("text/html").send("<!DOCTYPE html><title>Not Found</title><h1>404 | Not Found</h1>");
+  if (!expectsJson(request))
+    return reply.code(404).type("text/html").send("<!DOCTYPE html><title>Not Found</title><h1>404 | Not Found</h1>");
   return reply.code(404).send({ message: `The route ${path} could not be found.` });
 }
 
@@ -52,7 +56,9 @@ export function methodNotAllowed(request: FastifyRequest, reply: FastifyReply, a
   return reply
     .code(405)
     .header("allow", supported)
-    .send({ message: `The ${request.method} method is not supported for route ${path}. Supported methods: ${supported}.` });
+    .send({
+      message: `The ${request.method} method is not supported for route ${path}. Supported methods: ${supported}.`,
+    });
 }
 
 /** An uncaught exception with APP_DEBUG off. */

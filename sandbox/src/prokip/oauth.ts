@@ -77,14 +77,40 @@ export class TokenStore {
     const jti = randomBytes(40).toString("hex");
     const expiresAt = now + this.accessTtlMs;
     const seconds = Math.floor(now / 1000);
-    const claims = { aud: client.clientId, jti, iat: seconds, nbf: seconds, exp: Math.floor(expiresAt / 1000), sub: String(user.id), scopes: [] };
+    const claims = {
+      aud: client.clientId,
+      jti,
+      iat: seconds,
+      nbf: seconds,
+      exp: Math.floor(expiresAt / 1000),
+      sub: String(user.id),
+      scopes: [],
+    };
     const accessToken = `${base64url(JSON.stringify({ typ: "JWT", alg: "RS256" }))}.${base64url(JSON.stringify(claims))}.${base64url(randomBytes(256))}`;
     // Passport refresh tokens are defuse-encrypted blobs starting with "def50200".
     const refreshToken = `def50200${randomBytes(160).toString("hex")}`;
 
-    this.accessTokens.set(accessToken, { jti, userId: user.id, businessId: user.businessId, clientId: client.clientId, expiresAt, revoked: false });
-    this.refreshTokens.set(refreshToken, { accessToken, clientId: client.clientId, userId: user.id, expiresAt: now + this.refreshTtlMs, revoked: false });
-    return { token_type: "Bearer", expires_in: Math.round(this.accessTtlMs / 1000), access_token: accessToken, refresh_token: refreshToken };
+    this.accessTokens.set(accessToken, {
+      jti,
+      userId: user.id,
+      businessId: user.businessId,
+      clientId: client.clientId,
+      expiresAt,
+      revoked: false,
+    });
+    this.refreshTokens.set(refreshToken, {
+      accessToken,
+      clientId: client.clientId,
+      userId: user.id,
+      expiresAt: now + this.refreshTtlMs,
+      revoked: false,
+    });
+    return {
+      token_type: "Bearer",
+      expires_in: Math.round(this.accessTtlMs / 1000),
+      access_token: accessToken,
+      refresh_token: refreshToken,
+    };
   }
 
   /** The owner of a usable bearer token, or undefined (unknown, revoked, expired, user gone). */
@@ -130,7 +156,12 @@ function oauthError(status: number, error: string, description: string, hint?: s
 
 const errors = {
   unsupportedGrantType: () =>
-    oauthError(400, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.", "Check that all required parameters have been provided"),
+    oauthError(
+      400,
+      "unsupported_grant_type",
+      "The authorization grant type is not supported by the authorization server.",
+      "Check that all required parameters have been provided",
+    ),
   invalidRequest: (parameter: string) =>
     oauthError(
       400,
@@ -169,7 +200,10 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
 
   const fail = (request: FastifyRequest, reply: FastifyReply, e: OAuthError): FastifyReply => {
     if (e.body.error === "invalid_client" && request.headers.authorization) {
-      reply.header("www-authenticate", `${/^bearer/i.test(request.headers.authorization) ? "Bearer" : "Basic"} realm="OAuth"`);
+      reply.header(
+        "www-authenticate",
+        `${/^bearer/i.test(request.headers.authorization) ? "Bearer" : "Basic"} realm="OAuth"`,
+      );
     }
     return reply.code(e.status).send(e.body);
   };
@@ -180,9 +214,13 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
     reply.headers(decision.headers);
     if (!decision.allowed) return tooManyAttempts(reply, decision.headers);
 
-    const body = (request.body !== null && typeof request.body === "object" ? request.body : {}) as Record<string, unknown>;
+    const body = (request.body !== null && typeof request.body === "object" ? request.body : {}) as Record<
+      string,
+      unknown
+    >;
     const grantType = field(body, "grant_type");
-    if (grantType !== "password" && grantType !== "refresh_token") return fail(request, reply, errors.unsupportedGrantType());
+    if (grantType !== "password" && grantType !== "refresh_token")
+      return fail(request, reply, errors.unsupportedGrantType());
 
     const credentials = clientCredentials(request, body);
     if (credentials.id === undefined) return fail(request, reply, errors.invalidRequest("client_id"));

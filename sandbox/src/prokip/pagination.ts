@@ -17,7 +17,15 @@
 export interface PageEnvelope<T> {
   data: T[];
   links: { first: string; last: string; prev: string | null; next: string | null };
-  meta: { current_page: number; from: number | null; last_page: number; path: string; per_page: number | string; to: number | null; total: number };
+  meta: {
+    current_page: number;
+    from: number | null;
+    last_page: number;
+    path: string;
+    per_page: number | string;
+    to: number | null;
+    total: number;
+  };
 }
 
 export interface PerPage {

@@ -57,7 +57,8 @@ function queryOf(request: FastifyRequest): Record<string, string> {
 /** MySQL LIKE '%term%' with the default case-insensitive collation. */
 const like = (haystack: string, term: string): boolean => haystack.toLowerCase().includes(term.toLowerCase());
 
-const csvIds = (value: string): number[] => value.split(",").flatMap((part) => (toId(part) === undefined ? [] : [toId(part) as number]));
+const csvIds = (value: string): number[] =>
+  value.split(",").flatMap((part) => (toId(part) === undefined ? [] : [toId(part) as number]));
 
 const ctxOf = (request: FastifyRequest): RenderContext => ({ origin: origin(request) });
 
@@ -82,7 +83,11 @@ export function registerMethodGuards(app: FastifyInstance): void {
   for (const [url, allowed] of Object.entries(routeMethods)) {
     const others = all.filter((m) => !allowed.includes(m));
     if (others.length === 0) continue;
-    app.route({ method: [...others], url, handler: async (request, reply) => methodNotAllowed(request, reply, allowed) });
+    app.route({
+      method: [...others],
+      url,
+      handler: async (request, reply) => methodNotAllowed(request, reply, allowed),
+    });
   }
 }
 
@@ -110,7 +115,12 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
 
   app.get<{ Params: { id: string } }>("/connector/api/business-location/:id", async (request) => {
     const ids = csvIds(request.params.id);
-    return { data: state.businessLocations(actorOf(request).businessId).filter((l) => ids.includes(l.id)).map(locationJson) };
+    return {
+      data: state
+        .businessLocations(actorOf(request).businessId)
+        .filter((l) => ids.includes(l.id))
+        .map(locationJson),
+    };
   });
 
   // ---- Products (ProductController::index / show) ----
@@ -121,18 +131,23 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
     let products = state.businessProducts(businessId);
     // The emulator keeps no categories or brands: filtering by one matches nothing.
     if (q.category_id || q.brand_id || q.sub_category_id) products = [];
-    if (q.location_id) products = products.filter((p) => locationId !== undefined && p.locationIds.includes(locationId));
+    if (q.location_id)
+      products = products.filter((p) => locationId !== undefined && p.locationIds.includes(locationId));
     if (q.name || q.sku) {
       // where(name LIKE) OR sku LIKE OR has a variation whose sub_sku LIKE.
       products = products.filter(
         (p) =>
           (q.name !== undefined && q.name !== "" && like(p.name, q.name)) ||
-          (q.sku !== undefined && q.sku !== "" && (like(p.sku, q.sku) || p.variations.some((v) => like(v.subSku, q.sku as string)))),
+          (q.sku !== undefined &&
+            q.sku !== "" &&
+            (like(p.sku, q.sku) || p.variations.some((v) => like(v.subSku, q.sku as string)))),
       );
     }
     if (q.order_by === "product_name" || q.order_by === "newest") {
       const direction = q.order_direction === "desc" ? -1 : 1;
-      products = [...products].sort((a, b) => direction * (q.order_by === "newest" ? a.id - b.id : a.name.localeCompare(b.name)));
+      products = [...products].sort(
+        (a, b) => direction * (q.order_by === "newest" ? a.id - b.id : a.name.localeCompare(b.name)),
+      );
     }
     return products;
   }
@@ -141,7 +156,12 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
     const q = queryOf(request);
     const locationId = q.location_id ? toId(q.location_id) : undefined;
     const rows = filterProducts(request, q).map((p) => productJson(state, p, ctxOf(request), locationId));
-    return listResponse(rows, { page: readPage(q.page), perPage: readPerPage(q.per_page), path: pathUrl(request), appends: q });
+    return listResponse(rows, {
+      page: readPage(q.page),
+      perPage: readPerPage(q.per_page),
+      path: pathUrl(request),
+      appends: q,
+    });
   });
 
   app.get<{ Params: { id: string } }>("/connector/api/product/:id", async (request) => {
@@ -175,11 +195,18 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
         })
         .map((v) => variationRowJson(state, p, v, ctxOf(request), locationId));
     });
-    return listResponse(rows, { page: readPage(q.page), perPage: readPerPage(q.per_page), path: pathUrl(request), appends: q });
+    return listResponse(rows, {
+      page: readPage(q.page),
+      perPage: readPerPage(q.per_page),
+      path: pathUrl(request),
+      appends: q,
+    });
   };
 
   app.get("/connector/api/variation", async (request) => listVariations(request));
-  app.get<{ Params: { id: string } }>("/connector/api/variation/:id", async (request) => listVariations(request, csvIds(request.params.id)));
+  app.get<{ Params: { id: string } }>("/connector/api/variation/:id", async (request) =>
+    listVariations(request, csvIds(request.params.id)),
+  );
 
   // ---- Stock report (CommonResourceController::getProductStock) ----
 
@@ -194,18 +221,28 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
       if (q.type && p.type !== q.type) return [];
       if (q.location_id && (locationId === undefined || !p.locationIds.includes(locationId))) return [];
       return p.variations.flatMap((v) => {
-        const stockRows = [...state.stock.values()].filter((row) => row.variationId === v.id).sort((a, b) => a.locationId - b.locationId);
+        const stockRows = [...state.stock.values()]
+          .filter((row) => row.variationId === v.id)
+          .sort((a, b) => a.locationId - b.locationId);
         if (q.location_id) {
           // Filtering on vld.location_id drops variations without a row there: absent, not 0.
-          return stockRows.filter((row) => row.locationId === locationId).map((row) => stockReportRowJson(state, p, v, row));
+          return stockRows
+            .filter((row) => row.locationId === locationId)
+            .map((row) => stockReportRowJson(state, p, v, row));
         }
         // LEFT JOIN: a variation with no row anywhere still shows once, location and stock null.
-        return stockRows.length > 0 ? stockRows.map((row) => stockReportRowJson(state, p, v, row)) : [stockReportRowJson(state, p, v, undefined)];
+        return stockRows.length > 0
+          ? stockRows.map((row) => stockReportRowJson(state, p, v, row))
+          : [stockReportRowJson(state, p, v, undefined)];
       });
     });
     // `->paginate()` with no argument: the model's default of 15 per page, whatever per_page
     // says, and no `appends`, so links carry only `page`.
-    return paginate(rows, { page: readPage(q.page), perPage: { all: false, size: 15, shown: 15 }, path: pathUrl(request) });
+    return paginate(rows, {
+      page: readPage(q.page),
+      perPage: { all: false, size: 15, shown: 15 },
+      path: pathUrl(request),
+    });
   });
 
   // ---- Contacts (ContactController::index) ----
@@ -224,7 +261,12 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
           (Boolean(q.contact_id) && like(c.code, q.contact_id as string)),
       );
     }
-    return listResponse(contacts.map(contactJson), { page: readPage(q.page), perPage: readPerPage(q.per_page), path: pathUrl(request), appends: q });
+    return listResponse(contacts.map(contactJson), {
+      page: readPage(q.page),
+      perPage: readPerPage(q.per_page),
+      path: pathUrl(request),
+      appends: q,
+    });
   });
 
   // ---- Sells ----
@@ -251,7 +293,12 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
       sells = [...sells].sort((a, b) => direction * a.transactionDate.localeCompare(b.transactionDate));
     }
     const rows = sells.map((t) => sellResourceJson(state, t, ctxOf(request)));
-    return listResponse(rows, { page: readPage(q.page), perPage: readPerPage(q.per_page), path: pathUrl(request), appends: q });
+    return listResponse(rows, {
+      page: readPage(q.page),
+      perPage: readPerPage(q.per_page),
+      path: pathUrl(request),
+      appends: q,
+    });
   });
 
   app.get<{ Params: { id: string } }>("/connector/api/sell/:id", async (request) => {
@@ -294,7 +341,9 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConnectorDep
   app.put<{ Params: { id: string } }>("/connector/api/sell/:id", update);
   app.patch<{ Params: { id: string } }>("/connector/api/sell/:id", update);
 
-  app.delete<{ Params: { id: string } }>("/connector/api/sell/:id", async (request) => deleteSell(state, actorOf(request), request.params.id));
+  app.delete<{ Params: { id: string } }>("/connector/api/sell/:id", async (request) =>
+    deleteSell(state, actorOf(request), request.params.id),
+  );
 
   app.post("/connector/api/sell-return", async (request, reply) => {
     try {

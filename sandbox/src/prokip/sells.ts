@@ -160,9 +160,13 @@ function prepareLine(state: ProkipState, businessId: number, p: Obj, sell?: Tran
 
   // unit_price defaults to the variation's sell_price_inc_tax.
   const unitPriceBeforeDiscount = num(p.unit_price) ?? existing?.unitPriceBeforeDiscount ?? variation.sellPriceIncTax;
-  const lineDiscountType = p.discount_type === "percentage" || p.discount_type === "fixed" ? p.discount_type : (existing?.lineDiscountType ?? "fixed");
+  const lineDiscountType =
+    p.discount_type === "percentage" || p.discount_type === "fixed"
+      ? p.discount_type
+      : (existing?.lineDiscountType ?? "fixed");
   const lineDiscountAmount = num(p.discount_amount) ?? existing?.lineDiscountAmount ?? 0;
-  const unitPriceIncTax = unitPriceBeforeDiscount - discountOf(lineDiscountAmount, lineDiscountType, unitPriceBeforeDiscount);
+  const unitPriceIncTax =
+    unitPriceBeforeDiscount - discountOf(lineDiscountAmount, lineDiscountType, unitPriceBeforeDiscount);
 
   return {
     existing,
@@ -186,7 +190,11 @@ interface StockDelta {
 }
 
 /** How a sell moves stock: minus each line's quantity, if final and the product tracks stock. */
-function stockEffects(lines: { product: Product; variation: Variation; quantity: number }[], status: string, sign = -1): Map<number, StockDelta> {
+function stockEffects(
+  lines: { product: Product; variation: Variation; quantity: number }[],
+  status: string,
+  sign = -1,
+): Map<number, StockDelta> {
   const effects = new Map<number, StockDelta>();
   if (status !== "final") return effects;
   for (const line of lines) {
@@ -213,7 +221,12 @@ function mergeEffects(a: Map<number, StockDelta>, b: Map<number, StockDelta>): M
  * TransactionUtil::mapPurchaseSell with overselling disallowed: the quantity that cannot be
  * matched against available stock is reported and the whole sell is rolled back.
  */
-function checkOverselling(state: ProkipState, business: Business, locationId: number, effects: Map<number, StockDelta>): void {
+function checkOverselling(
+  state: ProkipState,
+  business: Business,
+  locationId: number,
+  effects: Map<number, StockDelta>,
+): void {
   if (business.allowOverselling) return;
   for (const { product, variation, delta } of effects.values()) {
     if (delta >= 0) continue;
@@ -243,7 +256,13 @@ function pad4(n: number): string {
   return String(n).padStart(4, "0");
 }
 
-function buildPayments(state: ProkipState, business: Business, t: Transaction, payments: PreparedPayment[], userId: number): PaymentLine[] {
+function buildPayments(
+  state: ProkipState,
+  business: Business,
+  t: Transaction,
+  payments: PreparedPayment[],
+  userId: number,
+): PaymentLine[] {
   const now = state.now();
   return payments.map((p) => {
     business.counters.payment += 1;
@@ -373,7 +392,8 @@ export function updateSell(state: ProkipState, actor: Actor, rawId: unknown, raw
   sell.totalBeforeTax = prepared.totalBeforeTax;
   sell.finalTotal = prepared.finalTotal;
   sell.sellLines = buildLines(state, sell.id, prepared.lines);
-  if (prepared.payments !== undefined) sell.paymentLines = buildPayments(state, business, sell, prepared.payments, actor.userId);
+  if (prepared.payments !== undefined)
+    sell.paymentLines = buildPayments(state, business, sell, prepared.payments, actor.userId);
   sell.paymentStatus = paymentStatus(sell.finalTotal, sell.paymentLines);
   sell.updatedAt = state.now();
   return sell;
@@ -429,7 +449,9 @@ export function upsertSellReturn(state: ProkipState, actor: Actor, raw: unknown)
     const r = returned.get(line.id);
     if (!r) continue;
     if (r.quantity < 0 || r.quantity > line.quantity) {
-      throw new ConnectorError(`Returned quantity (${r.quantity}) for sell line ${line.id} must be between 0 and the sold quantity (${line.quantity}).`);
+      throw new ConnectorError(
+        `Returned quantity (${r.quantity}) for sell line ${line.id} must be between 0 and the sold quantity (${line.quantity}).`,
+      );
     }
   }
 

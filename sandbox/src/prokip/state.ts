@@ -7,7 +7,18 @@
  * record by coincidence.
  */
 import { ModelNotFound, Models } from "./errors.ts";
-import type { Business, Clock, Contact, Location, OAuthClient, Product, StockRow, Transaction, User, Variation } from "./types.ts";
+import type {
+  Business,
+  Clock,
+  Contact,
+  Location,
+  OAuthClient,
+  Product,
+  StockRow,
+  Transaction,
+  User,
+  Variation,
+} from "./types.ts";
 
 const idBases = {
   business: 100_001,
@@ -50,7 +61,17 @@ export class ProkipState {
   constructor(readonly clock: Clock) {}
 
   reset(): void {
-    for (const map of [this.businesses, this.clients, this.users, this.locations, this.contacts, this.products, this.variations, this.stock, this.transactions]) {
+    for (const map of [
+      this.businesses,
+      this.clients,
+      this.users,
+      this.locations,
+      this.contacts,
+      this.products,
+      this.variations,
+      this.stock,
+      this.transactions,
+    ]) {
       map.clear();
     }
     this.next = { ...idBases };
@@ -77,7 +98,8 @@ export class ProkipState {
   /** Sells need a contact of type customer or both (`whereIn('type', ['customer', 'both'])`). */
   findCustomer(businessId: number, rawId: unknown): Contact {
     const contact = this.contacts.get(toId(rawId) ?? -1);
-    if (!contact || contact.businessId !== businessId || contact.type === "supplier") throw new ModelNotFound(Models.contact, rawId);
+    if (!contact || contact.businessId !== businessId || contact.type === "supplier")
+      throw new ModelNotFound(Models.contact, rawId);
     return contact;
   }
 
@@ -89,7 +111,8 @@ export class ProkipState {
 
   findSell(businessId: number, rawId: unknown): Transaction {
     const sell = this.transactions.get(toId(rawId) ?? -1);
-    if (!sell || sell.businessId !== businessId || sell.type !== "sell") throw new ModelNotFound(Models.transaction, rawId);
+    if (!sell || sell.businessId !== businessId || sell.type !== "sell")
+      throw new ModelNotFound(Models.transaction, rawId);
     return sell;
   }
 

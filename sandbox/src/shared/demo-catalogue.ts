@@ -22,7 +22,14 @@ export interface DemoProduct {
   inWooCommerce: boolean;
 }
 
-const single = (name: string, sku: string, price: string, stock: [number, number], inShopify = true, inWooCommerce = true): DemoProduct => ({
+const single = (
+  name: string,
+  sku: string,
+  price: string,
+  stock: [number, number],
+  inShopify = true,
+  inWooCommerce = true,
+): DemoProduct => ({
   name,
   description: `${name} from the Prokip Sync demo catalogue.`,
   variants: [{ sku, price, stock }],
@@ -30,11 +37,23 @@ const single = (name: string, sku: string, price: string, stock: [number, number
   inWooCommerce,
 });
 
-const sized = (name: string, skuBase: string, price: string, stocks: [number, number][], inShopify = true, inWooCommerce = true): DemoProduct => ({
+const sized = (
+  name: string,
+  skuBase: string,
+  price: string,
+  stocks: [number, number][],
+  inShopify = true,
+  inWooCommerce = true,
+): DemoProduct => ({
   name,
   description: `${name} in three sizes, from the Prokip Sync demo catalogue.`,
   optionName: "Size",
-  variants: ["Small", "Medium", "Large"].map((option, i) => ({ sku: `${skuBase}-${option[0]}`, option, price, stock: stocks[i] ?? [0, 0] })),
+  variants: ["Small", "Medium", "Large"].map((option, i) => ({
+    sku: `${skuBase}-${option[0]}`,
+    option,
+    price,
+    stock: stocks[i] ?? [0, 0],
+  })),
   inShopify,
   inWooCommerce,
 });
@@ -47,8 +66,16 @@ export const demoLocations = [
 export const demoCatalogue: DemoProduct[] = [
   single("Classic Shirt", "shirt1", "1500.0000", [100, 40]),
   single("Linen Shirt", "shirt2", "2200.0000", [35, 10]),
-  sized("Denim Jacket", "jacket-denim", "4800.0000", [[8, 2], [12, 5], [6, 0]]),
-  sized("Running Shoes", "shoe-run", "6500.0000", [[10, 4], [14, 6], [9, 3]]),
+  sized("Denim Jacket", "jacket-denim", "4800.0000", [
+    [8, 2],
+    [12, 5],
+    [6, 0],
+  ]),
+  sized("Running Shoes", "shoe-run", "6500.0000", [
+    [10, 4],
+    [14, 6],
+    [9, 3],
+  ]),
   single("Leather Belt", "belt-leather", "1200.0000", [50, 20]),
   single("Canvas Tote Bag", "bag-tote", "900.0000", [60, 30]),
   single("Wool Scarf", "scarf-wool", "1100.0000", [25, 5]),

@@ -162,7 +162,14 @@ export function createProduct(core: Core, shop: Shop, draft: ProductDraft): Prod
   const variants = draft.variants?.length
     ? draft.variants
     : // Shopify always gives a product at least one variant: the first combination of option values.
-      [{ optionValues: product.options.map((o) => ({ optionName: o.name, name: o.values[0]?.name ?? DEFAULT_OPTION_VALUE })) }];
+      [
+        {
+          optionValues: product.options.map((o) => ({
+            optionName: o.name,
+            name: o.values[0]?.name ?? DEFAULT_OPTION_VALUE,
+          })),
+        },
+      ];
   const stock: InventoryChangeRequest[] = [];
   for (const v of variants) stock.push(...addVariant(core, shop, product, v));
   core.events.emit({ shop, topic: "products/create", payload: productPayload(shop, product) });
@@ -217,10 +224,15 @@ export function addVariant(core: Core, shop: Shop, product: Product, draft: Vari
   // New variants are stocked at every active location (Shopify activates them at the shop's
   // locations), with zero unless a starting quantity is given.
   for (const location of shop.locations.values()) if (location.isActive) ensureLevel(shop, itemId, location.id, now);
-  return (draft.inventory ?? []).map((i) => setQuantityRequest(shop, itemId, i.locationId, i.name ?? "available", i.quantity, now));
+  return (draft.inventory ?? []).map((i) =>
+    setQuantityRequest(shop, itemId, i.locationId, i.name ?? "available", i.quantity, now),
+  );
 }
 
-function orderedSelection(product: Product, values: { optionName: string; name: string }[]): Variant["selectedOptions"] {
+function orderedSelection(
+  product: Product,
+  values: { optionName: string; name: string }[],
+): Variant["selectedOptions"] {
   return product.options.flatMap((o: ProductOption) => {
     const v = values.find((x) => x.optionName === o.name);
     return v ? [{ name: o.name, value: v.name }] : [];
@@ -234,13 +246,21 @@ export function updateVariant(core: Core, shop: Shop, variant: Variant, patch: V
   const now = core.state.now();
   const product = shop.products.get(variant.productId);
   if (patch.optionValues && product) {
-    mergeOptions(core, product, patch.optionValues.map((ov) => ({ name: ov.optionName, values: [ov.name] })));
+    mergeOptions(
+      core,
+      product,
+      patch.optionValues.map((ov) => ({ name: ov.optionName, values: [ov.name] })),
+    );
     const merged = new Map(variant.selectedOptions.map((o) => [o.name, o.value]));
     for (const ov of patch.optionValues) merged.set(ov.optionName, ov.name);
-    variant.selectedOptions = orderedSelection(product, [...merged].map(([optionName, name]) => ({ optionName, name })));
+    variant.selectedOptions = orderedSelection(
+      product,
+      [...merged].map(([optionName, name]) => ({ optionName, name })),
+    );
   }
   if (patch.price !== undefined) variant.price = normaliseMoney(patch.price);
-  if (patch.compareAtPrice !== undefined) variant.compareAtPrice = patch.compareAtPrice === null ? null : normaliseMoney(patch.compareAtPrice);
+  if (patch.compareAtPrice !== undefined)
+    variant.compareAtPrice = patch.compareAtPrice === null ? null : normaliseMoney(patch.compareAtPrice);
   if (patch.barcode !== undefined) variant.barcode = patch.barcode;
   if (patch.inventoryPolicy !== undefined) variant.inventoryPolicy = patch.inventoryPolicy;
   if (patch.taxable !== undefined) variant.taxable = patch.taxable;
@@ -266,14 +286,17 @@ export function deleteVariant(shop: Shop, variant: Variant): void {
   }
   shop.variants.delete(variant.id);
   shop.inventoryItems.delete(variant.inventoryItemId);
-  for (const [key, level] of shop.levels) if (level.inventoryItemId === variant.inventoryItemId) shop.levels.delete(key);
+  for (const [key, level] of shop.levels)
+    if (level.inventoryItemId === variant.inventoryItemId) shop.levels.delete(key);
 }
 
 /** Drops option values no variant uses any more (Shopify keeps options in step with variants). */
 export function pruneOptions(shop: Shop, product: Product): void {
   const variants = product.variantIds.flatMap((id) => shop.variants.get(id) ?? []);
   for (const option of product.options) {
-    option.values = option.values.filter((v) => variants.some((x) => x.selectedOptions.some((s) => s.name === option.name && s.value === v.name)));
+    option.values = option.values.filter((v) =>
+      variants.some((x) => x.selectedOptions.some((s) => s.name === option.name && s.value === v.name)),
+    );
   }
   product.options = product.options.filter((o) => o.values.length > 0);
   product.options.forEach((o, i) => (o.position = i + 1));

@@ -31,7 +31,13 @@ const quantity = z.number().int().min(0);
 const locationRef = z.union([z.string().min(1), z.number().int()]);
 
 const locationInput = z
-  .object({ name: z.string().min(1), address1: z.string().optional(), city: z.string().optional(), country: z.string().optional(), countryCode: z.string().optional() })
+  .object({
+    name: z.string().min(1),
+    address1: z.string().optional(),
+    city: z.string().optional(),
+    country: z.string().optional(),
+    countryCode: z.string().optional(),
+  })
   .strict();
 
 export const createShopSchema = z
@@ -52,7 +58,9 @@ export const registerAppSchema = z
     apiKey: z.string().min(1),
     apiSecret: z.string().min(1),
     title: z.string().min(1).default("Prokip Sync"),
-    scopes: z.string().default("read_products,write_products,read_inventory,write_inventory,read_orders,read_locations"),
+    scopes: z
+      .string()
+      .default("read_products,write_products,read_inventory,write_inventory,read_orders,read_locations"),
     /** App-level subscriptions, like `[[webhooks.subscriptions]]` in shopify.app.toml. */
     webhooks: z.array(z.object({ topics: z.array(z.enum(WEBHOOK_TOPICS)).min(1), uri: z.url() }).strict()).default([]),
   })
@@ -101,8 +109,12 @@ export const createProductSchema = z
       .min(1),
   })
   .strict()
-  .refine((p) => !p.optionName || p.variants.every((v) => v.option), { message: "every variant needs `option` when `optionName` is set" })
-  .refine((p) => p.optionName || p.variants.length === 1, { message: "a product with several variants needs `optionName`" });
+  .refine((p) => !p.optionName || p.variants.every((v) => v.option), {
+    message: "every variant needs `option` when `optionName` is set",
+  })
+  .refine((p) => p.optionName || p.variants.length === 1, {
+    message: "a product with several variants needs `optionName`",
+  });
 
 export const setStockSchema = z
   .object({
@@ -113,16 +125,22 @@ export const setStockSchema = z
     available: z.number().int(),
   })
   .strict()
-  .refine((s) => s.sku !== undefined || s.inventoryItemId !== undefined, { message: "give `sku` or `inventoryItemId`" });
+  .refine((s) => s.sku !== undefined || s.inventoryItemId !== undefined, {
+    message: "give `sku` or `inventoryItemId`",
+  });
 
-export const getStockSchema = z.object({ shop: shopDomain, sku: z.string().min(1), location: locationRef.optional() }).strict();
+export const getStockSchema = z
+  .object({ shop: shopDomain, sku: z.string().min(1), location: locationRef.optional() })
+  .strict();
 
 const orderRef = z.union([z.string().min(1), z.number().int()]);
 
 export const placeOrderSchema = z
   .object({
     shop: shopDomain,
-    lines: z.array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1), price: money.optional() }).strict()).min(1),
+    lines: z
+      .array(z.object({ sku: z.string().min(1), quantity: z.number().int().min(1), price: money.optional() }).strict())
+      .min(1),
     paid: z.boolean().default(true),
     email: z.string().optional(),
     location: locationRef.optional(),
@@ -133,7 +151,12 @@ export const placeOrderSchema = z
 
 export const markPaidSchema = z.object({ shop: shopDomain, order: orderRef }).strict();
 export const cancelOrderSchema = z
-  .object({ shop: shopDomain, order: orderRef, restock: z.boolean(), reason: z.enum(["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"]).default("CUSTOMER") })
+  .object({
+    shop: shopDomain,
+    order: orderRef,
+    restock: z.boolean(),
+    reason: z.enum(["CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"]).default("CUSTOMER"),
+  })
   .strict();
 const lineRef = z
   .object({ lineItemId: z.union([z.string(), z.number().int()]).optional(), sku: z.string().min(1).optional() })
@@ -148,13 +171,29 @@ export const refundOrderSchema = z
   })
   .strict();
 export const editOrderSchema = z
-  .object({ shop: shopDomain, order: orderRef, lineItemId: z.union([z.string(), z.number().int()]).optional(), sku: z.string().min(1).optional(), quantity, restock: z.boolean().default(true) })
+  .object({
+    shop: shopDomain,
+    order: orderRef,
+    lineItemId: z.union([z.string(), z.number().int()]).optional(),
+    sku: z.string().min(1).optional(),
+    quantity,
+    restock: z.boolean().default(true),
+  })
   .strict()
   .refine((l) => l.lineItemId !== undefined || l.sku !== undefined, { message: "give `lineItemId` or `sku`" });
-export const deleteProductSchema = z.object({ shop: shopDomain, productId: z.union([z.string(), z.number().int()]) }).strict();
-export const listDeliveriesSchema = z.object({ shop: shopDomain.optional(), topic: z.string().optional(), apiKey: z.string().optional() }).strict();
+export const deleteProductSchema = z
+  .object({ shop: shopDomain, productId: z.union([z.string(), z.number().int()]) })
+  .strict();
+export const listDeliveriesSchema = z
+  .object({ shop: shopDomain.optional(), topic: z.string().optional(), apiKey: z.string().optional() })
+  .strict();
 export const sessionTokenSchema = z
-  .object({ shop: shopDomain, apiKey: z.string().min(1), userId: z.number().int().positive().default(1), ttlSeconds: z.number().int().default(60) })
+  .object({
+    shop: shopDomain,
+    apiKey: z.string().min(1),
+    userId: z.number().int().positive().default(1),
+    ttlSeconds: z.number().int().default(60),
+  })
   .strict();
 
 export type CreateShopInput = z.input<typeof createShopSchema>;
@@ -236,7 +275,9 @@ export interface ControlDeps {
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const message = result.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+    const message = result.error.issues
+      .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+      .join("; ");
     throw new ControlError("invalid_input", message, 400);
   }
   return result.data;
@@ -254,7 +295,9 @@ export function createControl(deps: ControlDeps): ShopifyControl {
   const locationOf = (shop: Shop, ref: string | number | undefined): Location => {
     if (ref === undefined) return defaultLocation(shop);
     const id = idOf(ref, "Location");
-    const location = (id !== undefined ? shop.locations.get(id) : undefined) ?? [...shop.locations.values()].find((l) => l.name === ref);
+    const location =
+      (id !== undefined ? shop.locations.get(id) : undefined) ??
+      [...shop.locations.values()].find((l) => l.name === ref);
     if (!location) throw new ControlError("unknown_location", `No location ${ref} in ${shop.domain}`, 404);
     return location;
   };
@@ -263,7 +306,12 @@ export function createControl(deps: ControlDeps): ShopifyControl {
     name: order.name,
     financialStatus: order.financialStatus,
     cancelledAt: order.cancelledAt === null ? null : new Date(order.cancelledAt).toISOString(),
-    lineItems: order.lineItems.map((l) => ({ id: gid("LineItem", l.id), sku: l.sku, quantity: l.quantity, currentQuantity: l.currentQuantity })),
+    lineItems: order.lineItems.map((l) => ({
+      id: gid("LineItem", l.id),
+      sku: l.sku,
+      quantity: l.quantity,
+      currentQuantity: l.currentQuantity,
+    })),
   });
   const lineId = (ref: string | number | undefined) => (ref === undefined ? undefined : idOf(ref, "LineItem"));
 
@@ -292,7 +340,13 @@ export function createControl(deps: ControlDeps): ShopifyControl {
 
     registerApp(input) {
       const data = parse(registerAppSchema, input);
-      state.apps.set(data.apiKey, { apiKey: data.apiKey, apiSecret: data.apiSecret, title: data.title, scopes: data.scopes, webhooks: data.webhooks });
+      state.apps.set(data.apiKey, {
+        apiKey: data.apiKey,
+        apiSecret: data.apiSecret,
+        title: data.title,
+        scopes: data.scopes,
+        webhooks: data.webhooks,
+      });
       return { apiKey: data.apiKey, scopes: data.scopes };
     },
 
@@ -301,27 +355,35 @@ export function createControl(deps: ControlDeps): ShopifyControl {
       shopOf(data.shop);
       const app = state.apps.get(data.apiKey);
       if (!app) throw new ControlError("unknown_app", `No app with API key ${data.apiKey}`, 404);
-      const token = issueToken(core, app, data.shop, "offline", { expiring: data.expiring, appSubscriptions: data.appSubscriptions });
+      const token = issueToken(core, app, data.shop, "offline", {
+        expiring: data.expiring,
+        appSubscriptions: data.appSubscriptions,
+      });
       return { accessToken: token.token, scope: token.scope };
     },
 
     uninstallApp(input) {
       const data = parse(uninstallAppSchema, input);
       const shop = shopOf(data.shop);
-      if (!state.isInstalled(data.apiKey, shop.domain)) throw new ControlError("not_installed", `${data.apiKey} is not installed on ${shop.domain}`, 409);
+      if (!state.isInstalled(data.apiKey, shop.domain))
+        throw new ControlError("not_installed", `${data.apiKey} is not installed on ${shop.domain}`, 409);
       // Sent while the app is still installed so its subscriptions get it, then everything goes.
       core.events.emit({ shop, topic: "app/uninstalled", payload: shopPayload(shop), onlyApiKey: data.apiKey });
       state.installations.delete(`${data.apiKey}|${shop.domain}`);
-      for (const [token, record] of state.tokens) if (record.apiKey === data.apiKey && record.shop === shop.domain) state.tokens.delete(token);
-      for (const [token, record] of state.refreshTokens) if (record.apiKey === data.apiKey && record.shop === shop.domain) state.refreshTokens.delete(token);
-      for (const [id, sub] of shop.webhookSubscriptions) if (sub.apiKey === data.apiKey) shop.webhookSubscriptions.delete(id);
+      for (const [token, record] of state.tokens)
+        if (record.apiKey === data.apiKey && record.shop === shop.domain) state.tokens.delete(token);
+      for (const [token, record] of state.refreshTokens)
+        if (record.apiKey === data.apiKey && record.shop === shop.domain) state.refreshTokens.delete(token);
+      for (const [id, sub] of shop.webhookSubscriptions)
+        if (sub.apiKey === data.apiKey) shop.webhookSubscriptions.delete(id);
     },
 
     createProduct(input) {
       const data = parse(createProductSchema, input);
       const shop = shopOf(data.shop);
       for (const v of data.variants) {
-        if (v.sku && variantBySku(shop, v.sku)) throw new ControlError("duplicate_sku", `SKU ${v.sku} already exists in ${shop.domain}`, 409);
+        if (v.sku && variantBySku(shop, v.sku))
+          throw new ControlError("duplicate_sku", `SKU ${v.sku} already exists in ${shop.domain}`, 409);
       }
       const product = createProduct(core, shop, {
         title: data.title,
@@ -342,7 +404,10 @@ export function createControl(deps: ControlDeps): ShopifyControl {
               ? []
               : typeof v.stock === "number"
                 ? [{ locationId: defaultLocation(shop).id, quantity: v.stock }]
-                : Object.entries(v.stock).map(([where, qty]) => ({ locationId: locationOf(shop, where).id, quantity: qty })),
+                : Object.entries(v.stock).map(([where, qty]) => ({
+                    locationId: locationOf(shop, where).id,
+                    quantity: qty,
+                  })),
         })),
       });
       return {
@@ -351,7 +416,11 @@ export function createControl(deps: ControlDeps): ShopifyControl {
         handle: product.handle,
         variants: product.variantIds.map((id) => {
           const v = shop.variants.get(id)!;
-          return { id: gid("ProductVariant", v.id), sku: shop.inventoryItems.get(v.inventoryItemId)?.sku ?? null, inventoryItemId: gid("InventoryItem", v.inventoryItemId) };
+          return {
+            id: gid("ProductVariant", v.id),
+            sku: shop.inventoryItems.get(v.inventoryItemId)?.sku ?? null,
+            inventoryItemId: gid("InventoryItem", v.inventoryItemId),
+          };
         }),
       };
     },
@@ -368,11 +437,24 @@ export function createControl(deps: ControlDeps): ShopifyControl {
     setStock(input) {
       const data = parse(setStockSchema, input);
       const shop = shopOf(data.shop);
-      const itemId = data.sku !== undefined ? variantBySku(shop, data.sku)?.inventoryItemId : idOf(data.inventoryItemId!, "InventoryItem");
-      if (itemId === undefined || !shop.inventoryItems.has(itemId)) throw new ControlError("unknown_sku", `No inventory item ${data.sku ?? data.inventoryItemId} in ${shop.domain}`, 404);
+      const itemId =
+        data.sku !== undefined
+          ? variantBySku(shop, data.sku)?.inventoryItemId
+          : idOf(data.inventoryItemId!, "InventoryItem");
+      if (itemId === undefined || !shop.inventoryItems.has(itemId))
+        throw new ControlError(
+          "unknown_sku",
+          `No inventory item ${data.sku ?? data.inventoryItemId} in ${shop.domain}`,
+          404,
+        );
       const location = locationOf(shop, data.location);
       const now = state.now();
-      applyInventoryChanges(shop, [setQuantityRequest(shop, itemId, location.id, "available", data.available, now)], now, core.events);
+      applyInventoryChanges(
+        shop,
+        [setQuantityRequest(shop, itemId, location.id, "available", data.available, now)],
+        now,
+        core.events,
+      );
       return levelSummary(ensureLevel(shop, itemId, location.id, now));
     },
 
@@ -390,7 +472,14 @@ export function createControl(deps: ControlDeps): ShopifyControl {
       const shop = shopOf(data.shop);
       const location = data.location === undefined ? undefined : locationOf(shop, data.location);
       return orderInfo(
-        placeOrder(core, shop, { lines: data.lines, paid: data.paid, email: data.email, locationId: location?.id, allowOversell: data.allowOversell, sourceName: data.sourceName }),
+        placeOrder(core, shop, {
+          lines: data.lines,
+          paid: data.paid,
+          email: data.email,
+          locationId: location?.id,
+          allowOversell: data.allowOversell,
+          sourceName: data.sourceName,
+        }),
       );
     },
 
@@ -403,7 +492,9 @@ export function createControl(deps: ControlDeps): ShopifyControl {
     cancelOrder(input) {
       const data = parse(cancelOrderSchema, input);
       const shop = shopOf(data.shop);
-      return orderInfo(cancelOrder(core, shop, findOrder(shop, data.order), { restock: data.restock, reason: data.reason }));
+      return orderInfo(
+        cancelOrder(core, shop, findOrder(shop, data.order), { restock: data.restock, reason: data.reason }),
+      );
     },
 
     refundOrder(input) {
@@ -422,7 +513,12 @@ export function createControl(deps: ControlDeps): ShopifyControl {
       const data = parse(editOrderSchema, input);
       const shop = shopOf(data.shop);
       const order = findOrder(shop, data.order);
-      editOrder(core, shop, order, { lineItemId: lineId(data.lineItemId), sku: data.sku, quantity: data.quantity, restock: data.restock });
+      editOrder(core, shop, order, {
+        lineItemId: lineId(data.lineItemId),
+        sku: data.sku,
+        quantity: data.quantity,
+        restock: data.restock,
+      });
       return orderInfo(order);
     },
 
@@ -450,7 +546,11 @@ export function createControl(deps: ControlDeps): ShopifyControl {
       const data = parse(sessionTokenSchema, input);
       const app = state.apps.get(data.apiKey);
       if (!app) throw new ControlError("unknown_app", `No app with API key ${data.apiKey}`, 404);
-      return signSessionToken(app, data.shop, { userId: data.userId, ttlSeconds: data.ttlSeconds, nowSeconds: Math.floor(state.now() / 1000) });
+      return signSessionToken(app, data.shop, {
+        userId: data.userId,
+        ttlSeconds: data.ttlSeconds,
+        nowSeconds: Math.floor(state.now() / 1000),
+      });
     },
 
     seedDemo(options = {}) {
@@ -459,4 +559,3 @@ export function createControl(deps: ControlDeps): ShopifyControl {
   };
   return control;
 }
-

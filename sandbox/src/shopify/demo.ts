@@ -51,7 +51,8 @@ export function seedDemo(control: ShopifyControl, state: PlatformState, options:
   const previous = seeded.get(state);
   // A reset wipes the shop; only reuse the remembered seed while its shop still exists.
   if (previous && state.shops.has(DEMO_SHOP)) return previous;
-  if (state.shops.has(DEMO_SHOP)) throw new ControlError("shop_exists", `${DEMO_SHOP} exists but was not created by seedDemo`, 409);
+  if (state.shops.has(DEMO_SHOP))
+    throw new ControlError("shop_exists", `${DEMO_SHOP} exists but was not created by seedDemo`, 409);
 
   const location = demoLocations[0];
   const shop = control.createShop({
@@ -63,13 +64,20 @@ export function seedDemo(control: ShopifyControl, state: PlatformState, options:
     timezoneOffsetMinutes: 180,
     locations: [{ name: location.name, city: location.city, country: location.country, countryCode: "KE" }],
   });
-  if (options.webhookUri && options.appWebhooks) throw new ControlError("invalid_input", "give webhookUri or appWebhooks, not both", 400);
+  if (options.webhookUri && options.appWebhooks)
+    throw new ControlError("invalid_input", "give webhookUri or appWebhooks, not both", 400);
   const app = control.registerApp({
     ...DEMO_APP,
     ...(options.scopes ? { scopes: options.scopes } : {}),
-    webhooks: options.webhookUri ? [{ topics: [...WEBHOOK_TOPICS], uri: options.webhookUri }] : ((options.appWebhooks ?? []) as { topics: WebhookTopic[]; uri: string }[]),
+    webhooks: options.webhookUri
+      ? [{ topics: [...WEBHOOK_TOPICS], uri: options.webhookUri }]
+      : ((options.appWebhooks ?? []) as { topics: WebhookTopic[]; uri: string }[]),
   });
-  const { accessToken } = control.installApp({ shop: DEMO_SHOP, apiKey: DEMO_APP.apiKey, appSubscriptions: !options.appWebhooks });
+  const { accessToken } = control.installApp({
+    shop: DEMO_SHOP,
+    apiKey: DEMO_APP.apiKey,
+    appSubscriptions: !options.appWebhooks,
+  });
 
   const products = demoCatalogue
     .filter((p) => p.inShopify)

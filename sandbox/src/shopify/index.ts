@@ -49,10 +49,14 @@ export type ShopifyEmulator = Emulator<ShopifyControl> & {
 
 export function createShopifyEmulator(options: ShopifyEmulatorOptions = {}): ShopifyEmulator {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? pino({ name: "shopify-emulator", level: process.env["SANDBOX_LOG_LEVEL"] ?? "silent" });
+  const logger =
+    options.logger ?? pino({ name: "shopify-emulator", level: process.env["SANDBOX_LOG_LEVEL"] ?? "silent" });
   const faults = new Faults(options.faults ?? {});
   const state = new PlatformState(clock);
-  const webhooks = new WebhookDispatcher(state, faults, clock, logger, { ...defaultWebhookOptions, ...options.webhooks });
+  const webhooks = new WebhookDispatcher(state, faults, clock, logger, {
+    ...defaultWebhookOptions,
+    ...options.webhooks,
+  });
   const core: Core = { state, events: webhooks };
   const limiter = new RateLimiter(clock);
   const bulk = new BulkOperations(logger, options.bulkOperationDelayMs ?? 20);
@@ -65,7 +69,9 @@ export function createShopifyEmulator(options: ShopifyEmulatorOptions = {}): Sho
     if (!app.hasContentTypeParser("application/x-www-form-urlencoded")) await app.register(formbody);
     // Shopify also accepts a bare GraphQL document with Content-Type: application/graphql.
     if (!app.hasContentTypeParser("application/graphql")) {
-      app.addContentTypeParser("application/graphql", { parseAs: "string" }, (_request, text, done) => done(null, text));
+      app.addContentTypeParser("application/graphql", { parseAs: "string" }, (_request, text, done) =>
+        done(null, text),
+      );
     }
     const prefix = app.prefix;
 

@@ -44,7 +44,14 @@ export function ensureLevel(shop: Shop, inventoryItemId: number, locationId: num
   const key = levelKey(inventoryItemId, locationId);
   let level = shop.levels.get(key);
   if (!level) {
-    level = { inventoryItemId, locationId, quantities: emptyQuantities(), quantityUpdatedAt: {}, createdAt: now, updatedAt: now };
+    level = {
+      inventoryItemId,
+      locationId,
+      quantities: emptyQuantities(),
+      quantityUpdatedAt: {},
+      createdAt: now,
+      updatedAt: now,
+    };
     shop.levels.set(key, level);
   }
   return level;
@@ -77,7 +84,8 @@ export function applyInventoryChanges(
     if (request.delta === 0) continue;
     const level = ensureLevel(shop, request.inventoryItemId, request.locationId, now);
     const key = levelKey(request.inventoryItemId, request.locationId);
-    if (!touched.has(key)) touched.set(key, { level, availableBefore: level.quantities.available, onHandBefore: onHand(level) });
+    if (!touched.has(key))
+      touched.set(key, { level, availableBefore: level.quantities.available, onHandBefore: onHand(level) });
     const onHandBefore = onHand(level);
     level.quantities[request.name] += request.delta;
     level.quantityUpdatedAt[request.name] = now;
@@ -108,7 +116,8 @@ export function applyInventoryChanges(
   for (const { level, availableBefore, onHandBefore } of touched.values()) {
     if (level.quantities.available === availableBefore && onHand(level) === onHandBefore) continue;
     const productId = touchItem(shop, level.inventoryItemId, now);
-    if (productId !== undefined && level.quantities.available !== availableBefore) productsWithNewAvailable.add(productId);
+    if (productId !== undefined && level.quantities.available !== availableBefore)
+      productsWithNewAvailable.add(productId);
     events.emit({ shop, topic: "inventory_levels/update", payload: inventoryLevelPayload(shop, level) });
   }
   // Shopify also sends products/update whenever a variant's available quantity changes (orders,

@@ -81,7 +81,15 @@ export function verifySessionToken(token: string, app: App, shop: string, nowSec
   if (parts.length !== 3) throw invalid("not a JWT");
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   let header: { alg?: string };
-  let payload: { aud?: unknown; dest?: unknown; iss?: unknown; exp?: unknown; nbf?: unknown; sub?: unknown; sid?: unknown };
+  let payload: {
+    aud?: unknown;
+    dest?: unknown;
+    iss?: unknown;
+    exp?: unknown;
+    nbf?: unknown;
+    sub?: unknown;
+    sid?: unknown;
+  };
   try {
     header = JSON.parse(Buffer.from(headerPart, "base64url").toString("utf8"));
     payload = JSON.parse(Buffer.from(payloadPart, "base64url").toString("utf8"));
@@ -96,8 +104,12 @@ export function verifySessionToken(token: string, app: App, shop: string, nowSec
   if (payload.dest !== `https://${shop}`) throw invalid("destination does not match the shop");
   if (payload.iss !== `https://${shop}/admin`) throw invalid("issuer does not match the shop");
   if (typeof payload.exp !== "number" || payload.exp + CLOCK_TOLERANCE_SECONDS < nowSeconds) throw invalid("expired");
-  if (typeof payload.nbf === "number" && payload.nbf - CLOCK_TOLERANCE_SECONDS > nowSeconds) throw invalid("not yet valid");
-  return { sub: typeof payload.sub === "string" ? payload.sub : undefined, sid: typeof payload.sid === "string" ? payload.sid : undefined };
+  if (typeof payload.nbf === "number" && payload.nbf - CLOCK_TOLERANCE_SECONDS > nowSeconds)
+    throw invalid("not yet valid");
+  return {
+    sub: typeof payload.sub === "string" ? payload.sub : undefined,
+    sid: typeof payload.sid === "string" ? payload.sid : undefined,
+  };
 }
 
 /** Records an installation and issues the app's offline token (also used by the control API). */
@@ -111,7 +123,13 @@ export function issueToken(
   const { state } = core;
   const now = state.now();
   const key = `${app.apiKey}|${shop}`;
-  if (!state.installations.has(key)) state.installations.set(key, { shop, apiKey: app.apiKey, installedAt: now, appSubscriptions: options.appSubscriptions ?? true });
+  if (!state.installations.has(key))
+    state.installations.set(key, {
+      shop,
+      apiKey: app.apiKey,
+      installedAt: now,
+      appSubscriptions: options.appSubscriptions ?? true,
+    });
   const expiring = kind === "online" || options.expiring === true;
   const token: AccessToken = {
     token: `${kind === "online" ? "shpua" : "shpat"}_${randomBytes(16).toString("hex")}`,
@@ -155,7 +173,11 @@ function tokenResponse(core: Core, token: AccessToken): Record<string, unknown> 
     access_token: token.token,
     scope: token.scope,
     ...(token.expiresAt !== null
-      ? { expires_in: seconds(token.expiresAt), refresh_token: token.refreshToken, refresh_token_expires_in: seconds(token.refreshTokenExpiresAt) }
+      ? {
+          expires_in: seconds(token.expiresAt),
+          refresh_token: token.refreshToken,
+          refresh_token_expires_in: seconds(token.refreshTokenExpiresAt),
+        }
       : {}),
   };
 }
@@ -166,7 +188,8 @@ function exchange(core: Core, shop: string, body: TokenRequest): Record<string, 
   const { state } = core;
   const str = (name: string) => (typeof body[name] === "string" ? (body[name] as string) : undefined);
   const app = state.apps.get(str("client_id") ?? "");
-  if (!app || app.apiSecret !== str("client_secret")) throw new OAuthError("invalid_client", "Client credentials are invalid", 401);
+  if (!app || app.apiSecret !== str("client_secret"))
+    throw new OAuthError("invalid_client", "Client credentials are invalid", 401);
   if (!state.shops.has(shop)) throw new OAuthError("invalid_request", `Unknown shop ${shop}`, 404);
   const grant = str("grant_type");
   const nowSeconds = Math.floor(state.now() / 1000);
@@ -181,22 +204,26 @@ function exchange(core: Core, shop: string, body: TokenRequest): Record<string, 
     state.tokens.delete(old.token);
     return tokenResponse(core, issueToken(core, app, shop, "offline", { expiring: true }));
   }
-  if (grant !== TOKEN_EXCHANGE_GRANT) throw new OAuthError("unsupported_grant_type", `Grant type ${grant ?? "(missing)"} is not supported`);
+  if (grant !== TOKEN_EXCHANGE_GRANT)
+    throw new OAuthError("unsupported_grant_type", `Grant type ${grant ?? "(missing)"} is not supported`);
 
   const subject = str("subject_token");
   if (!subject) throw new OAuthError("invalid_request", "subject_token is required");
   const requested = str("requested_token_type") ?? OFFLINE_TOKEN_TYPE;
-  if (requested !== OFFLINE_TOKEN_TYPE && requested !== ONLINE_TOKEN_TYPE) throw new OAuthError("invalid_request", "Unsupported requested_token_type");
+  if (requested !== OFFLINE_TOKEN_TYPE && requested !== ONLINE_TOKEN_TYPE)
+    throw new OAuthError("invalid_request", "Unsupported requested_token_type");
   const expiring = str("expiring") === "1";
 
   if (str("subject_token_type") === OFFLINE_TOKEN_TYPE) {
     // Migrating a non-expiring offline token to an expiring one; the old token is revoked.
     const old = state.tokens.get(subject);
-    if (!old || old.shop !== shop || old.apiKey !== app.apiKey || old.kind !== "offline") throw new OAuthError("invalid_subject_token", "Subject token is invalid");
+    if (!old || old.shop !== shop || old.apiKey !== app.apiKey || old.kind !== "offline")
+      throw new OAuthError("invalid_subject_token", "Subject token is invalid");
     state.tokens.delete(old.token);
     return tokenResponse(core, issueToken(core, app, shop, "offline", { expiring: true }));
   }
-  if (str("subject_token_type") !== ID_TOKEN_TYPE) throw new OAuthError("invalid_request", "Unsupported subject_token_type");
+  if (str("subject_token_type") !== ID_TOKEN_TYPE)
+    throw new OAuthError("invalid_request", "Unsupported subject_token_type");
   const claims = verifySessionToken(subject, app, shop, nowSeconds);
   const userId = claims.sub && /^\d+$/.test(claims.sub) ? Number(claims.sub) : 1;
   const kind = requested === ONLINE_TOKEN_TYPE ? "online" : "offline";
@@ -204,11 +231,15 @@ function exchange(core: Core, shop: string, body: TokenRequest): Record<string, 
 }
 
 export function tokenRoute(core: Core) {
-  return async (request: FastifyRequest<{ Params: { shop: string }; Body: TokenRequest | undefined }>, reply: FastifyReply) => {
+  return async (
+    request: FastifyRequest<{ Params: { shop: string }; Body: TokenRequest | undefined }>,
+    reply: FastifyReply,
+  ) => {
     try {
       return reply.code(200).send(exchange(core, request.params.shop, request.body ?? {}));
     } catch (error) {
-      if (error instanceof OAuthError) return reply.code(error.status).send({ error: error.error, error_description: error.description });
+      if (error instanceof OAuthError)
+        return reply.code(error.status).send({ error: error.error, error_description: error.description });
       throw error;
     }
   };

@@ -46,13 +46,18 @@ export function placeOrder(core: Core, shop: Shop, input: PlaceOrderInput): Orde
   for (const requested of input.lines) {
     const item = [...shop.inventoryItems.values()].find((i) => i.sku === requested.sku);
     const variant = item ? shop.variants.get(item.variantId) : undefined;
-    if (!item || !variant) throw new ControlError("unknown_sku", `No variant with SKU ${requested.sku} in ${shop.domain}`, 404);
+    if (!item || !variant)
+      throw new ControlError("unknown_sku", `No variant with SKU ${requested.sku} in ${shop.domain}`, 404);
     const product = shop.products.get(variant.productId);
     if (item.tracked) {
       // Two lines for the same SKU draw on the same stock.
       const left = (findLevel(shop, item.id, location.id)?.quantities.available ?? 0) - (ordered.get(item.id) ?? 0);
       if (variant.inventoryPolicy === "DENY" && !input.allowOversell && left < requested.quantity) {
-        throw new ControlError("insufficient_stock", `Only ${left} of ${requested.sku} available at ${location.name}`, 409);
+        throw new ControlError(
+          "insufficient_stock",
+          `Only ${left} of ${requested.sku} available at ${location.name}`,
+          409,
+        );
       }
       ordered.set(item.id, (ordered.get(item.id) ?? 0) + requested.quantity);
       stock.push(
@@ -102,7 +107,8 @@ export function placeOrder(core: Core, shop: Shop, input: PlaceOrderInput): Orde
 
   core.events.emit({ shop, topic: "orders/create", payload: orderPayload(shop, order) });
   applyInventoryChanges(shop, stock, now, core.events);
-  if (order.financialStatus === "paid") core.events.emit({ shop, topic: "orders/paid", payload: orderPayload(shop, order) });
+  if (order.financialStatus === "paid")
+    core.events.emit({ shop, topic: "orders/paid", payload: orderPayload(shop, order) });
   return order;
 }
 
@@ -168,13 +174,21 @@ export interface CancelInput {
  * the restock decision, so `orders/cancelled` and `refunds/create` both describe it.
  */
 export function cancelOrder(core: Core, shop: Shop, order: Order, input: CancelInput): Order {
-  if (order.cancelledAt !== null) throw new ControlError("already_cancelled", `${order.name} is already cancelled`, 409);
+  if (order.cancelledAt !== null)
+    throw new ControlError("already_cancelled", `${order.name} is already cancelled`, 409);
   const now = core.state.now();
   const remaining = order.lineItems.filter((l) => l.currentQuantity > 0);
   const stock: InventoryChangeRequest[] = [];
   let refund: Refund | undefined;
   if (remaining.length > 0) {
-    refund = { id: core.state.ids.take(), orderId: order.id, note: "Order canceled", restock: input.restock, lines: [], createdAt: now };
+    refund = {
+      id: core.state.ids.take(),
+      orderId: order.id,
+      note: "Order canceled",
+      restock: input.restock,
+      lines: [],
+      createdAt: now,
+    };
     for (const line of remaining) {
       refund.lines.push(refundLine(core, order, line, line.currentQuantity, input.restock));
       stock.push(...removalStock(order, line, line.currentQuantity, input.restock));
@@ -205,22 +219,41 @@ export interface RefundLineInput {
 
 function findLine(order: Order, input: { lineItemId?: number; sku?: string }): LineItem {
   const line =
-    input.lineItemId !== undefined ? order.lineItems.find((l) => l.id === input.lineItemId) : order.lineItems.find((l) => l.sku === input.sku);
-  if (!line) throw new ControlError("unknown_line_item", `${order.name} has no line ${input.lineItemId ?? input.sku}`, 404);
+    input.lineItemId !== undefined
+      ? order.lineItems.find((l) => l.id === input.lineItemId)
+      : order.lineItems.find((l) => l.sku === input.sku);
+  if (!line)
+    throw new ControlError("unknown_line_item", `${order.name} has no line ${input.lineItemId ?? input.sku}`, 404);
   return line;
 }
 
-export function refundOrder(core: Core, shop: Shop, order: Order, input: { lines: RefundLineInput[]; restock: boolean; note?: string }): Refund {
+export function refundOrder(
+  core: Core,
+  shop: Shop,
+  order: Order,
+  input: { lines: RefundLineInput[]; restock: boolean; note?: string },
+): Refund {
   const now = core.state.now();
   if (input.lines.length === 0) throw new ControlError("invalid_refund", "A refund needs at least one line");
   const picked = input.lines.map((l) => ({ line: findLine(order, l), quantity: l.quantity }));
   for (const { line, quantity } of picked) {
     const total = picked.filter((p) => p.line === line).reduce((n, p) => n + p.quantity, 0);
     if (quantity <= 0 || total > line.currentQuantity) {
-      throw new ControlError("invalid_quantity", `Only ${line.currentQuantity} of ${line.sku ?? line.title} can be refunded on ${order.name}`, 409);
+      throw new ControlError(
+        "invalid_quantity",
+        `Only ${line.currentQuantity} of ${line.sku ?? line.title} can be refunded on ${order.name}`,
+        409,
+      );
     }
   }
-  const refund: Refund = { id: core.state.ids.take(), orderId: order.id, note: input.note ?? null, restock: input.restock, lines: [], createdAt: now };
+  const refund: Refund = {
+    id: core.state.ids.take(),
+    orderId: order.id,
+    note: input.note ?? null,
+    restock: input.restock,
+    lines: [],
+    createdAt: now,
+  };
   const stock: InventoryChangeRequest[] = [];
   for (const { line, quantity } of picked) {
     refund.lines.push(refundLine(core, order, line, quantity, input.restock));
@@ -248,13 +281,22 @@ export function editOrder(
   if (order.cancelledAt !== null) throw new ControlError("order_cancelled", `${order.name} is cancelled`, 409);
   const line = findLine(order, input);
   if (input.quantity < 0 || input.quantity >= line.currentQuantity) {
-    throw new ControlError("invalid_quantity", `An edit can only lower ${line.sku ?? line.title} below ${line.currentQuantity}`, 409);
+    throw new ControlError(
+      "invalid_quantity",
+      `An edit can only lower ${line.sku ?? line.title} below ${line.currentQuantity}`,
+      409,
+    );
   }
   const now = core.state.now();
   const removed = line.currentQuantity - input.quantity;
   const restock = input.restock ?? true;
   line.currentQuantity = input.quantity;
-  const edit: OrderEdit = { id: core.state.ids.take(), createdAt: now, removals: [{ lineItemId: line.id, delta: removed }], restock };
+  const edit: OrderEdit = {
+    id: core.state.ids.take(),
+    createdAt: now,
+    removals: [{ lineItemId: line.id, delta: removed }],
+    restock,
+  };
   order.edits.push(edit);
   order.updatedAt = now;
 

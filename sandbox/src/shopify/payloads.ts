@@ -92,7 +92,17 @@ export function refundPayload(shop: Shop, order: Order, refund: Refund): object 
     order_adjustments: [],
     transactions:
       subtotal > 0
-        ? [{ id: refund.id, order_id: order.id, kind: "refund", status: "success", amount: fromCents(subtotal), currency: shop.currency, gateway: "manual" }]
+        ? [
+            {
+              id: refund.id,
+              order_id: order.id,
+              kind: "refund",
+              status: "success",
+              amount: fromCents(subtotal),
+              currency: shop.currency,
+              gateway: "manual",
+            },
+          ]
         : [],
     refund_line_items: refund.lines.map((rl) => {
       const line = order.lineItems.find((l) => l.id === rl.lineItemId);
@@ -226,11 +236,20 @@ export function productPayload(shop: Shop, product: Product): object {
         image_id: null,
       };
     }),
-    options: product.options.map((o) => ({ id: o.id, product_id: product.id, name: o.name, position: o.position, values: o.values.map((v) => v.name) })),
+    options: product.options.map((o) => ({
+      id: o.id,
+      product_id: product.id,
+      name: o.name,
+      position: o.position,
+      values: o.values.map((v) => v.name),
+    })),
     images: [],
     image: null,
     media: [],
-    variant_gids: variants.map((v) => ({ admin_graphql_api_id: gid("ProductVariant", v.id), updated_at: at(shop, v.updatedAt) })),
+    variant_gids: variants.map((v) => ({
+      admin_graphql_api_id: gid("ProductVariant", v.id),
+      updated_at: at(shop, v.updatedAt),
+    })),
     has_variants_that_requires_components: false,
     category: null,
   };

@@ -80,7 +80,15 @@ export interface InventoryItem {
  * Stored quantity states. `on_hand` is derived: available + committed + reserved + damaged +
  * safety_stock + quality_control (Shopify's inventory states model); `incoming` is separate.
  */
-export const STORED_QUANTITY_NAMES = ["available", "committed", "reserved", "damaged", "safety_stock", "quality_control", "incoming"] as const;
+export const STORED_QUANTITY_NAMES = [
+  "available",
+  "committed",
+  "reserved",
+  "damaged",
+  "safety_stock",
+  "quality_control",
+  "incoming",
+] as const;
 export type StoredQuantityName = (typeof STORED_QUANTITY_NAMES)[number];
 export type QuantityName = StoredQuantityName | "on_hand";
 
@@ -131,7 +139,8 @@ export interface Refund {
   createdAt: number;
 }
 
-export type FinancialStatus = "pending" | "authorized" | "paid" | "partially_paid" | "partially_refunded" | "refunded" | "voided";
+export type FinancialStatus =
+  "pending" | "authorized" | "paid" | "partially_paid" | "partially_refunded" | "refunded" | "voided";
 
 export interface OrderEdit {
   id: number;

@@ -12,8 +12,15 @@ export interface GraphqlResult {
   headers: Headers;
   body: {
     data?: Record<string, unknown> | null;
-    errors?: { message: string; locations?: unknown; path?: unknown[]; extensions?: Record<string, unknown> }[] | string;
-    extensions?: { cost?: { requestedQueryCost: number; actualQueryCost: number | null; throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number } } };
+    errors?:
+      { message: string; locations?: unknown; path?: unknown[]; extensions?: Record<string, unknown> }[] | string;
+    extensions?: {
+      cost?: {
+        requestedQueryCost: number;
+        actualQueryCost: number | null;
+        throttleStatus: { maximumAvailable: number; currentlyAvailable: number; restoreRate: number };
+      };
+    };
   };
 }
 
@@ -87,7 +94,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const matching = () => received.filter((r) => !topic || r.topic === topic);
       const deadline = Date.now() + timeoutMs;
       while (matching().length < count) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} ${topic ?? "webhooks"}; got ${matching().length}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${count} ${topic ?? "webhooks"}; got ${matching().length}`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 50);
           waiters.push(() => {

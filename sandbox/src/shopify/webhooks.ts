@@ -140,7 +140,8 @@ export class WebhookDispatcher implements EventSink {
     for (const { app, installation } of this.state.installationsOf(event.shop.domain)) {
       if (event.onlyApiKey && app.apiKey !== event.onlyApiKey) continue;
       for (const config of installation.appSubscriptions ? app.webhooks : []) {
-        if (config.topics.includes(event.topic)) targets.push({ apiKey: app.apiKey, apiSecret: app.apiSecret, uri: config.uri, subscriptionId: null });
+        if (config.topics.includes(event.topic))
+          targets.push({ apiKey: app.apiKey, apiSecret: app.apiSecret, uri: config.uri, subscriptionId: null });
       }
       for (const sub of event.shop.webhookSubscriptions.values()) {
         if (sub.apiKey === app.apiKey && sub.topic === topicEnum) {
@@ -171,7 +172,9 @@ export class WebhookDispatcher implements EventSink {
         // A normal delivery going out is what lets held-back ones follow, so they arrive late.
         queueMicrotask(() => this.releaseHeld());
       }
-      const results = await Promise.allSettled(Array.from({ length: fault.copies }, (_, copy) => this.sendWithRetries(record, copy + 1, signal)));
+      const results = await Promise.allSettled(
+        Array.from({ length: fault.copies }, (_, copy) => this.sendWithRetries(record, copy + 1, signal)),
+      );
       record.status = results.some((r) => r.status === "fulfilled") ? "delivered" : "failed";
     };
     const promise = run().catch((error: unknown) => {
@@ -236,7 +239,10 @@ export class WebhookDispatcher implements EventSink {
         // fetch reports network failures as TypeError; p-retry only retries those it recognises.
         shouldRetry: () => !signal.aborted,
         onFailedAttempt: ({ error, retriesLeft }) => {
-          this.logger.debug({ topic: record.topic, uri: record.uri, retriesLeft, err: error.message }, "webhook attempt failed");
+          this.logger.debug(
+            { topic: record.topic, uri: record.uri, retriesLeft, err: error.message },
+            "webhook attempt failed",
+          );
         },
       },
     );
@@ -244,7 +250,10 @@ export class WebhookDispatcher implements EventSink {
 
   list(filter: { shop?: string; topic?: string; apiKey?: string } = {}): DeliveryRecord[] {
     return this.records.filter(
-      (r) => (!filter.shop || r.shop === filter.shop) && (!filter.topic || r.topic === filter.topic) && (!filter.apiKey || r.apiKey === filter.apiKey),
+      (r) =>
+        (!filter.shop || r.shop === filter.shop) &&
+        (!filter.topic || r.topic === filter.topic) &&
+        (!filter.apiKey || r.apiKey === filter.apiKey),
     );
   }
 

@@ -72,7 +72,11 @@ function basicAuth(site: SiteRecord, req: AuthRequest): AuthResult {
   const key = findKey(site, consumerKey);
   if (!key) return { key: null, error: null, method: "basic_auth" };
   if (!hashEquals(key.consumerSecret, consumerSecret)) {
-    return { key: null, error: new WpError("woocommerce_rest_authentication_error", "Consumer secret is invalid.", 401), method: "basic_auth" };
+    return {
+      key: null,
+      error: new WpError("woocommerce_rest_authentication_error", "Consumer secret is invalid.", 401),
+      method: "basic_auth",
+    };
   }
   return { key, error: null, method: "basic_auth" };
 }
@@ -89,7 +93,13 @@ function parseOAuthHeader(header: string): Record<string, string> {
   return params;
 }
 
-const requiredOAuth = ["oauth_consumer_key", "oauth_timestamp", "oauth_nonce", "oauth_signature", "oauth_signature_method"];
+const requiredOAuth = [
+  "oauth_consumer_key",
+  "oauth_timestamp",
+  "oauth_nonce",
+  "oauth_signature",
+  "oauth_signature_method",
+];
 
 /** `get_oauth_parameters`: returns null when the request is not even trying OAuth. */
 function oauthParameters(req: AuthRequest): { params: PhpArray } | { error: WpError } | null {
@@ -124,14 +134,18 @@ export function oauthBaseString(method: string, baseUri: string, params: PhpArra
   const { oauth_signature: _ignored, ...rest } = params;
   // uksort( $params, 'strcmp' ): byte order of the top-level keys.
   const sorted: PhpArray = {};
-  for (const key of Object.keys(rest).sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))))) {
+  for (const key of Object.keys(rest).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
     const value = rest[key];
     if (value !== undefined) sorted[key] = value;
   }
   return `${method.toUpperCase()}&${rawurlencode(baseUri)}&${joinWithEqualsSign(sorted).join("%26")}`;
 }
 
-export function oauthSignature(baseString: string, consumerSecret: string, signatureMethod: "HMAC-SHA1" | "HMAC-SHA256"): string {
+export function oauthSignature(
+  baseString: string,
+  consumerSecret: string,
+  signatureMethod: "HMAC-SHA1" | "HMAC-SHA256",
+): string {
   const algorithm = signatureMethod === "HMAC-SHA1" ? "sha1" : "sha256";
   return createHmac(algorithm, `${consumerSecret}&`).update(baseString).digest("base64");
 }
@@ -142,20 +156,38 @@ function oauth(site: SiteRecord, req: AuthRequest): AuthResult {
   if ("error" in parsed) return { key: null, error: parsed.error, method: "oauth1" };
   const { params } = parsed;
   const key = findKey(site, str(params.oauth_consumer_key));
-  if (!key) return { key: null, error: new WpError("woocommerce_rest_authentication_error", "Consumer key is invalid.", 401), method: "oauth1" };
+  if (!key)
+    return {
+      key: null,
+      error: new WpError("woocommerce_rest_authentication_error", "Consumer key is invalid.", 401),
+      method: "oauth1",
+    };
 
   // check_oauth_signature
-  const fail = (message: string): AuthResult => ({ key: null, error: new WpError("woocommerce_rest_authentication_error", message, 401), method: "oauth1" });
+  const fail = (message: string): AuthResult => ({
+    key: null,
+    error: new WpError("woocommerce_rest_authentication_error", message, 401),
+    method: "oauth1",
+  });
   const signatureMethod = str(params.oauth_signature_method);
-  if (signatureMethod !== "HMAC-SHA1" && signatureMethod !== "HMAC-SHA256") return fail("Invalid signature - signature method is invalid.");
+  if (signatureMethod !== "HMAC-SHA1" && signatureMethod !== "HMAC-SHA256")
+    return fail("Invalid signature - signature method is invalid.");
   // $_GET decoding turned '+' into ' '; WooCommerce puts it back before comparing.
   const consumerSignature = rawurldecode(str(params.oauth_signature).replace(/ /g, "+"));
-  const expected = oauthSignature(oauthBaseString(req.method, req.baseUri, params), key.consumerSecret, signatureMethod);
+  const expected = oauthSignature(
+    oauthBaseString(req.method, req.baseUri, params),
+    key.consumerSecret,
+    signatureMethod,
+  );
   if (!hashEquals(expected, consumerSignature)) return fail("Invalid signature - provided signature does not match.");
 
   // check_oauth_timestamp_and_nonce
   const timestamp = Number(str(params.oauth_timestamp));
-  if (!Number.isFinite(timestamp) || timestamp < req.nowSeconds - VALID_WINDOW || timestamp > req.nowSeconds + VALID_WINDOW) {
+  if (
+    !Number.isFinite(timestamp) ||
+    timestamp < req.nowSeconds - VALID_WINDOW ||
+    timestamp > req.nowSeconds + VALID_WINDOW
+  ) {
     return fail("Invalid timestamp.");
   }
   const nonce = str(params.oauth_nonce);
@@ -185,12 +217,24 @@ export function checkKeyPermissions(key: ApiKeyRecord, method: string): WpError 
   switch (method) {
     case "HEAD":
     case "GET":
-      return p === "read" || p === "read_write" ? null : new WpError("woocommerce_rest_authentication_error", "The API key provided does not have read permissions.", 401);
+      return p === "read" || p === "read_write"
+        ? null
+        : new WpError(
+            "woocommerce_rest_authentication_error",
+            "The API key provided does not have read permissions.",
+            401,
+          );
     case "POST":
     case "PUT":
     case "PATCH":
     case "DELETE":
-      return p === "write" || p === "read_write" ? null : new WpError("woocommerce_rest_authentication_error", "The API key provided does not have write permissions.", 401);
+      return p === "write" || p === "read_write"
+        ? null
+        : new WpError(
+            "woocommerce_rest_authentication_error",
+            "The API key provided does not have write permissions.",
+            401,
+          );
     case "OPTIONS":
       return null;
     default:

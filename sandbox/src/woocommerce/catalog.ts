@@ -85,7 +85,8 @@ export function isTrashed(record: CatalogRecord): boolean {
 export function findBySku(site: SiteRecord, sku: string, exceptId = 0): CatalogRecord | undefined {
   const wanted = sku.toLowerCase();
   for (const record of site.catalog.values()) {
-    if (record.id !== exceptId && !isTrashed(record) && record.sku !== "" && record.sku.toLowerCase() === wanted) return record;
+    if (record.id !== exceptId && !isTrashed(record) && record.sku !== "" && record.sku.toLowerCase() === wanted)
+      return record;
   }
   return undefined;
 }
@@ -97,7 +98,10 @@ function assertUniqueSku(site: SiteRecord, sku: string, id: number): void {
   let n = 1;
   while (findBySku(site, `${sku}-${n}`)) n += 1;
   // WC_Product::set_sku throws WC_Data_Exception( 'product_invalid_sku', ..., 400, [resource_id, unique_sku] ).
-  throw new WpError("product_invalid_sku", "Invalid or duplicated SKU.", 400, { resource_id: found.id, unique_sku: `${sku}-${n}` });
+  throw new WpError("product_invalid_sku", "Invalid or duplicated SKU.", 400, {
+    resource_id: found.id,
+    unique_sku: `${sku}-${n}`,
+  });
 }
 
 export function getProduct(site: SiteRecord, id: number): ProductRecord | undefined {
@@ -180,7 +184,11 @@ function parseProductAttributes(raw: unknown): ProductAttribute[] {
     const a = item as Record<string, unknown>;
     // Global (taxonomy) attributes are not emulated; custom attributes are identified by name.
     if (typeof a.name !== "string" || a.name === "") continue;
-    const options = Array.isArray(a.options) ? a.options.map(String) : typeof a.options === "string" ? a.options.split("|").map((s) => s.trim()) : [];
+    const options = Array.isArray(a.options)
+      ? a.options.map(String)
+      : typeof a.options === "string"
+        ? a.options.split("|").map((s) => s.trim())
+        : [];
     out.push({
       id: 0,
       name: a.name,
@@ -202,7 +210,12 @@ function parseVariationAttributes(raw: unknown): VariationRecord["attributes"] {
 }
 
 /** Applies validated REST args to a product (`prepare_object_for_database`). */
-export function applyProductArgs(store: Store, site: SiteRecord, product: ProductRecord, a: Record<string, unknown>): void {
+export function applyProductArgs(
+  store: Store,
+  site: SiteRecord,
+  product: ProductRecord,
+  a: Record<string, unknown>,
+): void {
   if (typeof a.type === "string") product.type = a.type as ProductRecord["type"];
   if (typeof a.name === "string") product.name = a.name;
   if (typeof a.description === "string") product.description = a.description;
@@ -213,7 +226,8 @@ export function applyProductArgs(store: Store, site: SiteRecord, product: Produc
   if (typeof a.virtual === "boolean") product.virtual = a.virtual;
   if (typeof a.tax_status === "string") product.taxStatus = a.tax_status as ProductRecord["taxStatus"];
   if (typeof a.tax_class === "string") product.taxClass = a.tax_class;
-  if (typeof a.catalog_visibility === "string") product.catalogVisibility = a.catalog_visibility as ProductRecord["catalogVisibility"];
+  if (typeof a.catalog_visibility === "string")
+    product.catalogVisibility = a.catalog_visibility as ProductRecord["catalogVisibility"];
   if (typeof a.featured === "boolean") product.featured = a.featured;
   if (typeof a.weight === "string") product.weight = a.weight;
   if (typeof a.sku === "string") {
@@ -242,7 +256,8 @@ export function applyProductArgs(store: Store, site: SiteRecord, product: Produc
   } else if (product.manageStock) {
     if (product.type !== "variable") product.stockStatus = stockStatus;
     if (typeof a.stock_quantity === "number") product.stockQuantity = a.stock_quantity;
-    else if (typeof a.inventory_delta === "number") product.stockQuantity = (product.stockQuantity ?? 0) + a.inventory_delta;
+    else if (typeof a.inventory_delta === "number")
+      product.stockQuantity = (product.stockQuantity ?? 0) + a.inventory_delta;
     if (a.low_stock_amount !== undefined) product.lowStockAmount = a.low_stock_amount as number | null;
   } else {
     // Not managing stock: WooCommerce discards any quantity sent along.
@@ -250,14 +265,20 @@ export function applyProductArgs(store: Store, site: SiteRecord, product: Produc
     product.stockStatus = stockStatus;
     product.lowStockAmount = null;
   }
-  if (product.type === "grouped" && Array.isArray(a.grouped_products)) product.groupedProducts = a.grouped_products as number[];
+  if (product.type === "grouped" && Array.isArray(a.grouped_products))
+    product.groupedProducts = a.grouped_products as number[];
   upsertMeta(store, site, product.metaData, a.meta_data);
   const created = typeof a.date_created_gmt === "string" ? a.date_created_gmt : a.date_created;
   const createdMs = typeof created === "string" ? parseWpDate(created) : null;
   if (createdMs !== null) product.dateCreated = toSeconds(createdMs);
 }
 
-export function applyVariationArgs(store: Store, site: SiteRecord, variation: VariationRecord, a: Record<string, unknown>): void {
+export function applyVariationArgs(
+  store: Store,
+  site: SiteRecord,
+  variation: VariationRecord,
+  a: Record<string, unknown>,
+): void {
   if (typeof a.description === "string") variation.description = a.description;
   if (typeof a.status === "string") variation.status = a.status === "private" ? "private" : "publish";
   if (typeof a.sku === "string") {
@@ -275,7 +296,8 @@ export function applyVariationArgs(store: Store, site: SiteRecord, variation: Va
   if (typeof a.backorders === "string") variation.backorders = a.backorders as VariationRecord["backorders"];
   if (variation.manageStock) {
     if (typeof a.stock_quantity === "number") variation.stockQuantity = a.stock_quantity;
-    else if (typeof a.inventory_delta === "number") variation.stockQuantity = (variation.stockQuantity ?? 0) + a.inventory_delta;
+    else if (typeof a.inventory_delta === "number")
+      variation.stockQuantity = (variation.stockQuantity ?? 0) + a.inventory_delta;
     if (a.low_stock_amount !== undefined) variation.lowStockAmount = a.low_stock_amount as number | null;
   } else {
     variation.stockQuantity = null;
@@ -351,7 +373,12 @@ export function newVariation(store: Store, parent: ProductRecord): VariationReco
 }
 
 /** Stores a record (new or changed), stamps `date_modified` and raises the webhook events. */
-export function saveCatalog(store: Store, site: SiteRecord, record: CatalogRecord, event: "created" | "updated" = "updated"): void {
+export function saveCatalog(
+  store: Store,
+  site: SiteRecord,
+  record: CatalogRecord,
+  event: "created" | "updated" = "updated",
+): void {
   const isNew = record.id === 0;
   if (isNew) record.id = store.nextPostId(site);
   record.dateModified = store.now();
@@ -371,7 +398,8 @@ export function saveCatalog(store: Store, site: SiteRecord, record: CatalogRecor
 }
 
 function uniqueSlug(site: SiteRecord, base: string, id: number): string {
-  const taken = (slug: string) => [...site.catalog.values()].some((r) => r.kind === "product" && r.id !== id && r.slug === slug);
+  const taken = (slug: string) =>
+    [...site.catalog.values()].some((r) => r.kind === "product" && r.id !== id && r.slug === slug);
   if (!taken(base)) return base;
   let n = 2;
   while (taken(`${base}-${n}`)) n += 1;
@@ -412,7 +440,11 @@ export function restoreProduct(store: Store, site: SiteRecord, record: CatalogRe
   if (record.status !== "trash") return;
   const posts: CatalogRecord[] = [record];
   if (record.kind === "product") {
-    posts.push(...record.variationIds.map((id) => site.catalog.get(id)).filter((v): v is VariationRecord => v?.kind === "variation" && v.status === "trash"));
+    posts.push(
+      ...record.variationIds
+        .map((id) => site.catalog.get(id))
+        .filter((v): v is VariationRecord => v?.kind === "variation" && v.status === "trash"),
+    );
   }
   for (const post of posts) {
     if (post.kind === "product") post.status = post.statusBeforeTrash ?? "draft";

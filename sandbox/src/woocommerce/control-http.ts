@@ -27,13 +27,22 @@ export function registerControlRoutes(app: FastifyInstance, control: WooCommerce
     return n;
   };
   type Params = Record<string, string | undefined>;
-  const route = (method: "GET" | "POST" | "PUT" | "DELETE", url: string, fn: (params: Params, input: unknown, query: Params) => unknown, status = 200) => {
+  const route = (
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    url: string,
+    fn: (params: Params, input: unknown, query: Params) => unknown,
+    status = 200,
+  ) => {
     app.route({
       method,
       url: `/_control${url}`,
       handler: async (request, reply) => {
         try {
-          const result = await fn(request.params as Params, method === "GET" || method === "DELETE" ? {} : body(request.body), request.query as Params);
+          const result = await fn(
+            request.params as Params,
+            method === "GET" || method === "DELETE" ? {} : body(request.body),
+            request.query as Params,
+          );
           return reply.code(status).send(result ?? { ok: true });
         } catch (e) {
           return sendControlError(reply, e);
@@ -49,7 +58,12 @@ export function registerControlRoutes(app: FastifyInstance, control: WooCommerce
   route("POST", "/sites/:site/keys", (p, input) => control.createApiKey(s(p), input as never), 201);
   route("POST", "/sites/:site/products", (p, input) => control.createProduct(s(p), input as never), 201);
   route("GET", "/sites/:site/products/:sku", (p) => control.getProduct(s(p), p.sku ?? ""));
-  route("POST", "/sites/:site/products/:id/variations", (p, input) => control.createVariation(s(p), id(p.id), input as never), 201);
+  route(
+    "POST",
+    "/sites/:site/products/:id/variations",
+    (p, input) => control.createVariation(s(p), id(p.id), input as never),
+    201,
+  );
   route("POST", "/sites/:site/products/:id/trash", (p) => control.trashProduct(s(p), id(p.id)));
   route("POST", "/sites/:site/products/:id/restore", (p) => control.restoreProduct(s(p), id(p.id)));
   route("POST", "/sites/:site/stock", (p, input) => control.setStock(s(p), input as never));
@@ -59,11 +73,18 @@ export function registerControlRoutes(app: FastifyInstance, control: WooCommerce
   route("POST", "/sites/:site/orders/:id/complete", (p) => control.completeOrder(s(p), id(p.id)));
   route("POST", "/sites/:site/orders/:id/trash", (p) => control.trashOrder(s(p), id(p.id)));
   route("POST", "/sites/:site/orders/:id/restore", (p) => control.restoreOrder(s(p), id(p.id)));
-  route("POST", "/sites/:site/orders/:id/refunds", (p, input) => control.refundOrder(s(p), id(p.id), input as never), 201);
+  route(
+    "POST",
+    "/sites/:site/orders/:id/refunds",
+    (p, input) => control.refundOrder(s(p), id(p.id), input as never),
+    201,
+  );
   route("GET", "/sites/:site/webhooks", (p) => control.listWebhooks(s(p)));
   route("POST", "/sites/:site/webhooks", (p, input) => control.createWebhook(s(p), input as never), 201);
   route("PUT", "/sites/:site/webhooks/:id", (p, input) => control.setWebhookStatus(s(p), id(p.id), input as never));
-  route("GET", "/deliveries", (_p, _i, q) => control.deliveries({ site: q.site, webhookId: q.webhookId ? id(q.webhookId) : undefined }));
+  route("GET", "/deliveries", (_p, _i, q) =>
+    control.deliveries({ site: q.site, webhookId: q.webhookId ? id(q.webhookId) : undefined }),
+  );
   route("DELETE", "/deliveries", () => control.clearDeliveries());
   route("GET", "/faults", () => control.getFaultPlan());
   route("PUT", "/faults", (_p, input) => control.setFaultPlan(input as FaultPlanInput));

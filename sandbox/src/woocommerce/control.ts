@@ -20,7 +20,15 @@ import {
   trashProduct,
 } from "./catalog.ts";
 import { seedDemoSite } from "./demo.ts";
-import { checkout, createRefund, paymentComplete, restoreOrder, saveOrder, setOrderStatus, trashOrder } from "./orders.ts";
+import {
+  checkout,
+  createRefund,
+  paymentComplete,
+  restoreOrder,
+  saveOrder,
+  setOrderStatus,
+  trashOrder,
+} from "./orders.ts";
 import { createWebhook } from "./routes/webhooks.ts";
 import { type RenderContext, renderOrder, renderProduct, renderRefund, renderVariation } from "./serialize.ts";
 import type { Store } from "./state.ts";
@@ -39,15 +47,21 @@ export class ControlError extends Error {
 }
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes");
-const decimal = z.string().regex(/^\d+(\.\d+)?$/, "a decimal string such as \"1500\" or \"12.50\"");
+const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal string such as "1500" or "12.50"');
 const sku = z.string().min(1);
 
 export const createSiteSchema = z.object({
   slug,
   name: z.string().min(1).optional(),
   currency: z.string().length(3).optional(),
-  consumerKey: z.string().regex(/^ck_[A-Za-z0-9]+$/).optional(),
-  consumerSecret: z.string().regex(/^cs_[A-Za-z0-9]+$/).optional(),
+  consumerKey: z
+    .string()
+    .regex(/^ck_[A-Za-z0-9]+$/)
+    .optional(),
+  consumerSecret: z
+    .string()
+    .regex(/^cs_[A-Za-z0-9]+$/)
+    .optional(),
 });
 
 export const createKeySchema = z.object({
@@ -89,13 +103,24 @@ export const placeOrderSchema = z.object({
   /** Status of an unpaid order: pending (off-site payment, no stock taken) or on-hold (bank transfer). */
   status: z.enum(["pending", "on-hold"]).default("pending"),
   paymentMethod: z.string().optional(),
-  billing: z.object({ first_name: z.string(), last_name: z.string(), email: z.string(), phone: z.string() }).partial().optional(),
+  billing: z
+    .object({ first_name: z.string(), last_name: z.string(), email: z.string(), phone: z.string() })
+    .partial()
+    .optional(),
 });
 
 export const refundSchema = z.object({
   /** Lines to refund, by SKU or order line item id; omitted = every remaining item. */
   lines: z
-    .array(z.object({ sku: z.string().optional(), lineItemId: z.number().int().optional(), quantity: z.number().int().min(1) }).refine((l) => l.sku || l.lineItemId, "sku or lineItemId"))
+    .array(
+      z
+        .object({
+          sku: z.string().optional(),
+          lineItemId: z.number().int().optional(),
+          quantity: z.number().int().min(1),
+        })
+        .refine((l) => l.sku || l.lineItemId, "sku or lineItemId"),
+    )
     .optional(),
   amount: decimal.optional(),
   reason: z.string().default(""),
@@ -257,19 +282,30 @@ export function createControl(deps: ControlDeps): WooCommerceControl {
         const product = newProduct(store, s);
         const stock = a.stock === null ? { manage_stock: false } : { manage_stock: true, stock_quantity: a.stock };
         if (!a.variations) {
-          applyProductArgs(store, s, product, { name: a.name, sku: a.sku, status: a.status, description: a.description, regular_price: a.price ? plainPrice(a.price) : "", ...stock });
+          applyProductArgs(store, s, product, {
+            name: a.name,
+            sku: a.sku,
+            status: a.status,
+            description: a.description,
+            regular_price: a.price ? plainPrice(a.price) : "",
+            ...stock,
+          });
           saveCatalog(store, s, product, "created");
           return renderProduct(deps.ctx(s), s, product);
         }
         // Check every SKU first so a clash leaves nothing half-created.
-        for (const v of a.variations) if (v.sku && findBySku(s, v.sku)) throw new WpError("product_invalid_sku", `Invalid or duplicated SKU "${v.sku}".`, 400);
+        for (const v of a.variations)
+          if (v.sku && findBySku(s, v.sku))
+            throw new WpError("product_invalid_sku", `Invalid or duplicated SKU "${v.sku}".`, 400);
         applyProductArgs(store, s, product, {
           name: a.name,
           type: "variable",
           sku: a.sku,
           status: a.status,
           description: a.description,
-          attributes: [{ name: a.optionName, visible: true, variation: true, options: a.variations.map((v) => v.option) }],
+          attributes: [
+            { name: a.optionName, visible: true, variation: true, options: a.variations.map((v) => v.option) },
+          ],
         });
         saveCatalog(store, s, product, "created");
         for (const v of a.variations) {
@@ -289,7 +325,8 @@ export function createControl(deps: ControlDeps): WooCommerceControl {
       const s = site(slugValue);
       const a = parse(createVariationSchema, input);
       const parent = getProduct(s, productId);
-      if (!parent || parent.type !== "variable") throw new ControlError("product_not_found", `No variable product ${productId}.`, 404);
+      if (!parent || parent.type !== "variable")
+        throw new ControlError("product_not_found", `No variable product ${productId}.`, 404);
       return guard(() => {
         const optionName = parent.attributes.find((x) => x.variation)?.name ?? "Option";
         const attribute = parent.attributes.find((x) => x.name === optionName);
@@ -338,13 +375,22 @@ export function createControl(deps: ControlDeps): WooCommerceControl {
     placeOrder(slugValue, input) {
       const s = site(slugValue);
       const a = parse(placeOrderSchema, input);
-      const created = guard(() => checkout(store, s, { lines: a.lines, paid: a.paid, status: a.status, paymentMethod: a.paymentMethod, billing: a.billing }));
+      const created = guard(() =>
+        checkout(store, s, {
+          lines: a.lines,
+          paid: a.paid,
+          status: a.status,
+          paymentMethod: a.paymentMethod,
+          billing: a.billing,
+        }),
+      );
       return renderOrder(deps.ctx(s), s, created);
     },
     payOrder(slugValue, orderId) {
       const s = site(slugValue);
       const o = order(s, orderId);
-      if (!paymentComplete(store, s, o, `txn_${o.id}`)) throw new ControlError("not_payable", `Order ${orderId} is ${o.status}; it cannot be paid.`, 409);
+      if (!paymentComplete(store, s, o, `txn_${o.id}`))
+        throw new ControlError("not_payable", `Order ${orderId} is ${o.status}; it cannot be paid.`, 409);
       saveOrder(store, s, o, "updated");
       return renderOrder(deps.ctx(s), s, o);
     },
@@ -379,14 +425,27 @@ export function createControl(deps: ControlDeps): WooCommerceControl {
       const o = order(s, orderId);
       const a = parse(refundSchema, input);
       const refundedQty = (lineId: number) =>
-        o.refundIds.reduce((sum, id) => sum + (s.refunds.get(id)?.lineItems.filter((l) => l.refundedItemId === lineId).reduce((q, l) => q - l.quantity, 0) ?? 0), 0);
+        o.refundIds.reduce(
+          (sum, id) =>
+            sum +
+            (s.refunds
+              .get(id)
+              ?.lineItems.filter((l) => l.refundedItemId === lineId)
+              .reduce((q, l) => q - l.quantity, 0) ?? 0),
+          0,
+        );
       const wanted = a.lines
         ? a.lines.map((l) => {
-            const line = o.lineItems.find((x) => (l.lineItemId ? x.id === l.lineItemId : x.sku.toLowerCase() === (l.sku ?? "").toLowerCase()));
-            if (!line) throw new ControlError("line_not_found", `Order ${orderId} has no line ${l.lineItemId ?? l.sku}.`, 400);
+            const line = o.lineItems.find((x) =>
+              l.lineItemId ? x.id === l.lineItemId : x.sku.toLowerCase() === (l.sku ?? "").toLowerCase(),
+            );
+            if (!line)
+              throw new ControlError("line_not_found", `Order ${orderId} has no line ${l.lineItemId ?? l.sku}.`, 400);
             return { line, quantity: l.quantity };
           })
-        : o.lineItems.map((line) => ({ line, quantity: line.quantity - refundedQty(line.id) })).filter((l) => l.quantity > 0);
+        : o.lineItems
+            .map((line) => ({ line, quantity: line.quantity - refundedQty(line.id) }))
+            .filter((l) => l.quantity > 0);
       const lines = wanted.map(({ line, quantity }) => ({
         itemId: line.id,
         quantity,
@@ -429,14 +488,22 @@ export function createControl(deps: ControlDeps): WooCommerceControl {
       return [...site(slugValue).webhooks.values()].map(webhookInfo);
     },
     deliveries(filter = {}) {
-      return engine.log.filter((e) => (!filter.site || e.site === filter.site) && (filter.webhookId === undefined || e.webhookId === filter.webhookId));
+      return engine.log.filter(
+        (e) =>
+          (!filter.site || e.site === filter.site) &&
+          (filter.webhookId === undefined || e.webhookId === filter.webhookId),
+      );
     },
     clearDeliveries() {
       engine.log.length = 0;
     },
     setFaultPlan(plan) {
       const parsed = faultPlanSchema.safeParse(plan);
-      if (!parsed.success) throw new ControlError("invalid_input", parsed.error.issues.map((i) => `${i.path.join(".") || "plan"}: ${i.message}`).join("; "));
+      if (!parsed.success)
+        throw new ControlError(
+          "invalid_input",
+          parsed.error.issues.map((i) => `${i.path.join(".") || "plan"}: ${i.message}`).join("; "),
+        );
       return faults.configure(parsed.data);
     },
     getFaultPlan() {

@@ -44,7 +44,9 @@ export function seedDemoSite(store: Store): { site: SiteRecord; key: ApiKeyRecor
       name: item.name,
       type: "variable",
       description: item.description,
-      attributes: [{ name: item.optionName, visible: true, variation: true, options: item.variants.map((v) => v.option ?? v.sku) }],
+      attributes: [
+        { name: item.optionName, visible: true, variation: true, options: item.variants.map((v) => v.option ?? v.sku) },
+      ],
     });
     saveCatalog(store, site, product, "created");
     for (const variant of item.variants) {

@@ -93,7 +93,10 @@ function bodyParams(body: ParsedBody | undefined): { params: Record<string, unkn
   if (!body) return { params: {}, post: {} };
   if (body.kind === "json") {
     const v = body.value;
-    return { params: v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {}, post: {} };
+    return {
+      params: v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {},
+      post: {},
+    };
   }
   if (body.kind === "form") {
     const post = phpParseQuery(body.raw);
@@ -115,13 +118,19 @@ function filterFields(data: unknown, fields: string[]): unknown {
     else {
       const nested = filterFields(source[head], [rest.join(".")]);
       const prev = out[head];
-      out[head] = prev && typeof prev === "object" && nested && typeof nested === "object" ? { ...prev, ...nested } : nested;
+      out[head] =
+        prev && typeof prev === "object" && nested && typeof nested === "object" ? { ...prev, ...nested } : nested;
     }
   }
   return out;
 }
 
-export function send(reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}): FastifyReply {
+export function send(
+  reply: FastifyReply,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): FastifyReply {
   return reply
     .code(status)
     .headers({ "content-type": "application/json; charset=UTF-8", ...headers })
@@ -138,20 +147,31 @@ async function applyFault(faults: Faults, reply: FastifyReply): Promise<boolean>
   if (fault.delayMs > 0) await sleep(fault.delayMs);
   if (fault.kind === "throttle") {
     // WooCommerce core has no REST rate limit; hosts and WAFs in front of it answer 429.
-    send(reply, 429, { code: "rest_too_many_requests", message: "Too many requests. Please slow down.", data: { status: 429 } }, { "retry-after": "1" });
+    send(
+      reply,
+      429,
+      { code: "rest_too_many_requests", message: "Too many requests. Please slow down.", data: { status: 429 } },
+      { "retry-after": "1" },
+    );
     return true;
   }
   if (fault.kind === "error") {
     if (fault.status === 500) {
       send(reply, 500, {
         code: "internal_server_error",
-        message: "<p>There has been a critical error on this website.</p><p><a href=\"https://wordpress.org/documentation/article/faq-troubleshooting/\">Learn more about troubleshooting WordPress.</a></p>",
+        message:
+          '<p>There has been a critical error on this website.</p><p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">Learn more about troubleshooting WordPress.</a></p>',
         data: { status: 500 },
         additional_errors: [],
       });
     } else {
       const title = fault.status === 502 ? "502 Bad Gateway" : "503 Service Temporarily Unavailable";
-      reply.code(fault.status).header("content-type", "text/html").send(`<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>`);
+      reply
+        .code(fault.status)
+        .header("content-type", "text/html")
+        .send(
+          `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center><hr><center>nginx</center></body></html>`,
+        );
     }
     return true;
   }
@@ -159,7 +179,12 @@ async function applyFault(faults: Faults, reply: FastifyReply): Promise<boolean>
 }
 
 export function isSslRequest(request: FastifyRequest, forced: boolean): boolean {
-  return forced || String(request.headers["x-forwarded-proto"] ?? "").split(",")[0]?.trim() === "https";
+  return (
+    forced ||
+    String(request.headers["x-forwarded-proto"] ?? "")
+      .split(",")[0]
+      ?.trim() === "https"
+  );
 }
 
 export function requestHost(request: FastifyRequest): string {
@@ -168,9 +193,19 @@ export function requestHost(request: FastifyRequest): string {
 }
 
 /** Dispatches one REST request for `site` to `route` (the part after `/wp-json`). */
-export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, reply: FastifyReply, site: SiteRecord | undefined, route: string): Promise<FastifyReply> {
+export async function dispatch(
+  deps: DispatcherDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  site: SiteRecord | undefined,
+  route: string,
+): Promise<FastifyReply> {
   if (await applyFault(deps.faults, reply)) return reply;
-  if (!site) return sendError(reply, new WpError("rest_no_route", "No route was found matching the URL and request method.", 404));
+  if (!site)
+    return sendError(
+      reply,
+      new WpError("rest_no_route", "No route was found matching the URL and request method.", 404),
+    );
 
   const rawUrl = request.raw.url ?? request.url;
   const q = rawUrl.indexOf("?");
@@ -178,13 +213,20 @@ export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, re
   const queryPhp = phpParseQuery(q === -1 ? "" : rawUrl.slice(q + 1));
   const parsedBody = request.body as ParsedBody | undefined;
   if (parsedBody?.kind === "invalid-json") {
-    return sendError(reply, new WpError("rest_invalid_json", "Invalid JSON body passed.", 400, { json_error_code: 4, json_error_message: parsedBody.message }));
+    return sendError(
+      reply,
+      new WpError("rest_invalid_json", "Invalid JSON body passed.", 400, {
+        json_error_code: 4,
+        json_error_message: parsedBody.message,
+      }),
+    );
   }
   const { params: body, post } = bodyParams(parsedBody);
   const isSsl = isSslRequest(request, deps.https);
 
   // WP_REST_Server::serve_request honours the method override header and `_method`.
-  const override = request.headers["x-http-method-override"] ?? (typeof queryPhp._method === "string" ? queryPhp._method : undefined);
+  const override =
+    request.headers["x-http-method-override"] ?? (typeof queryPhp._method === "string" ? queryPhp._method : undefined);
   const method = typeof override === "string" && override !== "" ? override.toUpperCase() : request.method;
 
   const auth = authenticate(site, {
@@ -212,7 +254,11 @@ export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, re
       break;
     }
   }
-  if (!matched) return sendError(reply, new WpError("rest_no_route", "No route was found matching the URL and request method.", 404));
+  if (!matched)
+    return sendError(
+      reply,
+      new WpError("rest_no_route", "No route was found matching the URL and request method.", 404),
+    );
 
   const query = phpToPlain(queryPhp);
   const req: WpRequest = {
@@ -227,7 +273,8 @@ export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, re
     isSsl,
     ctx: { siteUrl: deps.siteUrl(site), wcVersion: deps.versions.wc, wpVersion: deps.versions.wp },
   };
-  const permission = typeof matched.route.permission === "function" ? matched.route.permission(req) : matched.route.permission;
+  const permission =
+    typeof matched.route.permission === "function" ? matched.route.permission(req) : matched.route.permission;
   if (permission !== "public" && !auth.key) {
     const [code, message] = permissionErrors[permission];
     // rest_authorization_required_code(): 401 for anonymous requests.
@@ -235,7 +282,13 @@ export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, re
   }
   try {
     const result = await matched.route.handler(req);
-    const fields = typeof req.query._fields === "string" ? req.query._fields.split(",").map((f) => f.trim()).filter(Boolean) : null;
+    const fields =
+      typeof req.query._fields === "string"
+        ? req.query._fields
+            .split(",")
+            .map((f) => f.trim())
+            .filter(Boolean)
+        : null;
     const payload = fields ? filterFields(result.body, fields) : result.body;
     return send(reply, result.status ?? 200, payload, result.headers);
   } catch (error) {
@@ -245,7 +298,11 @@ export async function dispatch(deps: DispatcherDeps, request: FastifyRequest, re
 }
 
 /** `X-WP-Total`, `X-WP-TotalPages` and `Link` headers plus the requested page of `items` (validated `args`). */
-export function paginate<T>(req: WpRequest, items: T[], args: Record<string, unknown>): { page: T[]; headers: Record<string, string> } {
+export function paginate<T>(
+  req: WpRequest,
+  items: T[],
+  args: Record<string, unknown>,
+): { page: T[]; headers: Record<string, string> } {
   const perPage = typeof args.per_page === "number" ? args.per_page : 10;
   const page = typeof args.page === "number" ? args.page : 1;
   const offset = typeof args.offset === "number" ? args.offset : (page - 1) * perPage;
@@ -272,7 +329,11 @@ export function checkBatchLimit(body: Record<string, unknown>): void {
   const count = (k: string) => (Array.isArray(body[k]) ? (body[k] as unknown[]).length : 0);
   const total = count("create") + count("update") + count("delete");
   if (total > 100) {
-    throw new WpError("woocommerce_rest_request_entity_too_large", "Unable to accept more than 100 items for this request.", 413);
+    throw new WpError(
+      "woocommerce_rest_request_entity_too_large",
+      "Unable to accept more than 100 items for this request.",
+      413,
+    );
   }
 }
 

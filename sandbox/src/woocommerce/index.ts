@@ -56,7 +56,11 @@ export function createWooCommerceEmulator(options: WooCommerceEmulatorOptions = 
   let learnedBaseUrl: string | null = null;
   const baseUrl = () => (publicUrl ?? learnedBaseUrl ?? "http://localhost").replace(/\/+$/, "");
   const siteUrlFor = (site: SiteRecord) => `${baseUrl()}/${site.slug}`;
-  const ctxFor = (site: SiteRecord): RenderContext => ({ siteUrl: siteUrlFor(site), wcVersion: versions.wc, wpVersion: versions.wp });
+  const ctxFor = (site: SiteRecord): RenderContext => ({
+    siteUrl: siteUrlFor(site),
+    wcVersion: versions.wc,
+    wpVersion: versions.wp,
+  });
 
   const engine = new WebhookEngine({
     store,
@@ -75,16 +79,25 @@ export function createWooCommerceEmulator(options: WooCommerceEmulatorOptions = 
       const ctx = ctxFor(site);
       if (resource === "product") {
         const record = site.catalog.get(id);
-        return record ? renderProduct(ctx, site, record) : { code: "woocommerce_rest_product_invalid_id", message: "Invalid ID.", data: { status: 404 } };
+        return record
+          ? renderProduct(ctx, site, record)
+          : { code: "woocommerce_rest_product_invalid_id", message: "Invalid ID.", data: { status: 404 } };
       }
       const order = site.orders.get(id);
-      return order ? renderOrder(ctx, site, order) : { code: "woocommerce_rest_shop_order_invalid_id", message: "Invalid ID.", data: { status: 404 } };
+      return order
+        ? renderOrder(ctx, site, order)
+        : { code: "woocommerce_rest_shop_order_invalid_id", message: "Invalid ID.", data: { status: 404 } };
     },
   });
   store.onEvents = (site, events) => engine.enqueue(site, events);
 
   const routes: WpRoute[] = [];
-  routes.push(...productRoutes(store), ...orderRoutes(store), ...webhookRoutes(store, engine), ...systemRoutes(() => routes));
+  routes.push(
+    ...productRoutes(store),
+    ...orderRoutes(store),
+    ...webhookRoutes(store, engine),
+    ...systemRoutes(() => routes),
+  );
 
   const control = createControl({ store, engine, faults, siteUrl: siteUrlFor, ctx: ctxFor });
   if (options.seedDemo) control.seedDemo();
@@ -109,18 +122,27 @@ export function createWooCommerceEmulator(options: WooCommerceEmulatorOptions = 
         try {
           done(null, { kind: "json", value: JSON.parse(text) } satisfies ParsedBody);
         } catch (e) {
-          done(null, { kind: "invalid-json", message: e instanceof Error ? e.message : "Syntax error" } satisfies ParsedBody);
+          done(null, {
+            kind: "invalid-json",
+            message: e instanceof Error ? e.message : "Syntax error",
+          } satisfies ParsedBody);
         }
       });
       scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, raw, done) =>
         done(null, { kind: "form", raw: String(raw) } satisfies ParsedBody),
       );
-      scope.addContentTypeParser("*", { parseAs: "string" }, (_req, raw, done) => done(null, { kind: "raw", raw: String(raw) } satisfies ParsedBody));
+      scope.addContentTypeParser("*", { parseAs: "string" }, (_req, raw, done) =>
+        done(null, { kind: "raw", raw: String(raw) } satisfies ParsedBody),
+      );
 
       const methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-      const restHandler = async (request: FastifyRequest<{ Params: { site: string; "*"?: string } }>, reply: Parameters<typeof dispatch>[2]) => {
+      const restHandler = async (
+        request: FastifyRequest<{ Params: { site: string; "*"?: string } }>,
+        reply: Parameters<typeof dispatch>[2],
+      ) => {
         // WordPress's home URL is configuration; here the latest request's address stands in for it.
-        if (!publicUrl) learnedBaseUrl = `${isSslRequest(request, options.https ?? false) ? "https" : "http"}://${requestHost(request)}${prefix}`;
+        if (!publicUrl)
+          learnedBaseUrl = `${isSslRequest(request, options.https ?? false) ? "https" : "http"}://${requestHost(request)}${prefix}`;
         const site = store.sites.get(request.params.site);
         return dispatch(deps, request, reply, site, `/${request.params["*"] ?? ""}`);
       };
@@ -130,10 +152,14 @@ export function createWooCommerceEmulator(options: WooCommerceEmulatorOptions = 
       scope.route({
         method: methods,
         url: "/:site/",
-        handler: async (request: FastifyRequest<{ Params: { site: string }; Querystring: { rest_route?: string } }>, reply) => {
+        handler: async (
+          request: FastifyRequest<{ Params: { site: string }; Querystring: { rest_route?: string } }>,
+          reply,
+        ) => {
           const site = store.sites.get(request.params.site);
           const restRoute = request.query.rest_route;
-          if (typeof restRoute !== "string") return reply.code(404).type("text/html").send("<html><body><h1>Not Found</h1></body></html>");
+          if (typeof restRoute !== "string")
+            return reply.code(404).type("text/html").send("<html><body><h1>Not Found</h1></body></html>");
           return dispatch(deps, request, reply, site, restRoute.startsWith("/") ? restRoute : `/${restRoute}`);
         },
       });

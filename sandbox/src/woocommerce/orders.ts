@@ -15,10 +15,27 @@
 import { activePriceCents, changeStock, findBySku } from "./catalog.ts";
 import type { ArgSpecs } from "./schema.ts";
 import type { Store } from "./state.ts";
-import type { Address, CatalogRecord, OrderLineRecord, OrderRecord, OrderStatus, RefundRecord, SiteRecord } from "./types.ts";
+import type {
+  Address,
+  CatalogRecord,
+  OrderLineRecord,
+  OrderRecord,
+  OrderStatus,
+  RefundRecord,
+  SiteRecord,
+} from "./types.ts";
 import { WpError, formatCents, toCents } from "./util.ts";
 
-export const orderStatuses = ["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft"] as const;
+export const orderStatuses = [
+  "pending",
+  "processing",
+  "on-hold",
+  "completed",
+  "cancelled",
+  "refunded",
+  "failed",
+  "checkout-draft",
+] as const;
 
 export const orderArgs: ArgSpecs = {
   status: { type: "string", enum: orderStatuses },
@@ -60,7 +77,18 @@ const reducingStatuses: OrderStatus[] = ["processing", "completed", "on-hold"];
 const restoringStatuses: OrderStatus[] = ["cancelled", "pending"];
 
 export function emptyAddress(withEmail: boolean): Address {
-  const base: Address = { first_name: "", last_name: "", company: "", address_1: "", address_2: "", city: "", state: "", postcode: "", country: "", phone: "" };
+  const base: Address = {
+    first_name: "",
+    last_name: "",
+    company: "",
+    address_1: "",
+    address_2: "",
+    city: "",
+    state: "",
+    postcode: "",
+    country: "",
+    phone: "",
+  };
   return withEmail ? { ...base, email: "" } : base;
 }
 
@@ -72,7 +100,9 @@ function mergeAddress(target: Address, raw: unknown): void {
 }
 
 export function orderTotalCents(order: OrderRecord): number {
-  return order.lineItems.reduce((s, l) => s + l.totalCents, 0) + order.shippingLines.reduce((s, l) => s + l.totalCents, 0);
+  return (
+    order.lineItems.reduce((s, l) => s + l.totalCents, 0) + order.shippingLines.reduce((s, l) => s + l.totalCents, 0)
+  );
 }
 
 export function refundedCents(site: SiteRecord, order: OrderRecord): number {
@@ -84,7 +114,11 @@ function lineProduct(site: SiteRecord, line: OrderLineRecord): CatalogRecord | u
 }
 
 /** `WC_REST_Orders_V2_Controller::get_product_id`: sku first, then product_id, then variation_id. */
-function resolveProduct(site: SiteRecord, posted: Record<string, unknown>, creating: boolean): CatalogRecord | undefined | null {
+function resolveProduct(
+  site: SiteRecord,
+  posted: Record<string, unknown>,
+  creating: boolean,
+): CatalogRecord | undefined | null {
   if (typeof posted.sku === "string" && posted.sku !== "") return findBySku(site, posted.sku) ?? undefined;
   const variationId = Number(posted.variation_id ?? 0);
   const productId = Number(posted.product_id ?? 0);
@@ -106,7 +140,12 @@ function setLineProduct(site: SiteRecord, line: OrderLineRecord, product: Catalo
 }
 
 /** `prepare_line_items`: on create the total is price x quantity; on update only what is posted changes. */
-function applyLine(store: Store, site: SiteRecord, posted: Record<string, unknown>, existing: OrderLineRecord | null): OrderLineRecord {
+function applyLine(
+  store: Store,
+  site: SiteRecord,
+  posted: Record<string, unknown>,
+  existing: OrderLineRecord | null,
+): OrderLineRecord {
   const creating = existing === null;
   const line: OrderLineRecord = existing ?? {
     id: store.nextItemId(site),
@@ -147,9 +186,15 @@ function applyLineItems(store: Store, site: SiteRecord, order: OrderRecord, raw:
     const id = Number(posted.id ?? 0);
     if (id > 0) {
       const existing = order.lineItems.find((l) => l.id === id);
-      if (!existing) throw new WpError("woocommerce_rest_invalid_item_id", "Order item ID provided is not associated with order.", 400);
+      if (!existing)
+        throw new WpError(
+          "woocommerce_rest_invalid_item_id",
+          "Order item ID provided is not associated with order.",
+          400,
+        );
       // `item_is_null_or_zero`: quantity 0 (or null) removes the line.
-      if (posted.quantity === 0 || posted.quantity === null) order.lineItems = order.lineItems.filter((l) => l.id !== id);
+      if (posted.quantity === 0 || posted.quantity === null)
+        order.lineItems = order.lineItems.filter((l) => l.id !== id);
       else applyLine(store, site, posted, existing);
     } else {
       order.lineItems.push(applyLine(store, site, posted, null));
@@ -256,7 +301,12 @@ function randomKey(): string {
 }
 
 /** REST `POST /orders` (and the checkout, with `createdVia: "checkout"`). */
-export function createOrder(store: Store, site: SiteRecord, a: Record<string, unknown>, createdVia = "rest-api"): OrderRecord {
+export function createOrder(
+  store: Store,
+  site: SiteRecord,
+  a: Record<string, unknown>,
+  createdVia = "rest-api",
+): OrderRecord {
   const now = store.now();
   const order: OrderRecord = {
     id: 0,
@@ -291,7 +341,10 @@ export function createOrder(store: Store, site: SiteRecord, a: Record<string, un
   if (typeof a.status === "string") setOrderStatus(store, site, order, a.status as OrderStatus);
   saveOrder(store, site, order, "created");
   // "Actions for after the order is saved": set_paid runs payment_complete, a second save.
-  if (a.set_paid === true && paymentComplete(store, site, order, typeof a.transaction_id === "string" ? a.transaction_id : undefined)) {
+  if (
+    a.set_paid === true &&
+    paymentComplete(store, site, order, typeof a.transaction_id === "string" ? a.transaction_id : undefined)
+  ) {
     saveOrder(store, site, order, "updated");
   }
   return order;
@@ -394,9 +447,18 @@ export function createRefund(store: Store, site: SiteRecord, order: OrderRecord,
   if (req.refundPayment) {
     const gateway = gateways[order.paymentMethod];
     // wc_refund_payment fails before any money moves; the refund object is deleted again.
-    if (!gateway) throw new WpError("woocommerce_rest_cannot_create_order_refund", "The payment gateway for this order does not exist.", 500);
+    if (!gateway)
+      throw new WpError(
+        "woocommerce_rest_cannot_create_order_refund",
+        "The payment gateway for this order does not exist.",
+        500,
+      );
     if (!gateway.refunds) {
-      throw new WpError("woocommerce_rest_cannot_create_order_refund", "The payment gateway for this order does not support automatic refunds.", 500);
+      throw new WpError(
+        "woocommerce_rest_cannot_create_order_refund",
+        "The payment gateway for this order does not support automatic refunds.",
+        500,
+      );
     }
     refund.refundedPayment = true;
   }
@@ -448,16 +510,31 @@ function fullyRefund(store: Store, site: SiteRecord, order: OrderRecord): void {
 export function checkout(
   store: Store,
   site: SiteRecord,
-  input: { lines: { sku: string; quantity: number }[]; paid: boolean; status?: OrderStatus | undefined; paymentMethod?: string | undefined; billing?: Partial<Address> | undefined },
+  input: {
+    lines: { sku: string; quantity: number }[];
+    paid: boolean;
+    status?: OrderStatus | undefined;
+    paymentMethod?: string | undefined;
+    billing?: Partial<Address> | undefined;
+  },
 ): OrderRecord {
   const lineItems = input.lines.map((l) => {
     const product = findBySku(site, l.sku);
     if (!product) throw new WpError("unknown_sku", `No product with SKU "${l.sku}" in this store.`, 400);
-    if (product.kind === "product" && product.type === "variable") throw new WpError("not_purchasable", `"${l.sku}" is a variable product; pick a variation.`, 400);
-    const owner = product.manageStock ? product : product.kind === "variation" ? site.catalog.get(product.parentId) : undefined;
+    if (product.kind === "product" && product.type === "variable")
+      throw new WpError("not_purchasable", `"${l.sku}" is a variable product; pick a variation.`, 400);
+    const owner = product.manageStock
+      ? product
+      : product.kind === "variation"
+        ? site.catalog.get(product.parentId)
+        : undefined;
     const available = owner?.manageStock ? (owner.stockQuantity ?? 0) : Number.POSITIVE_INFINITY;
     if (owner?.manageStock && owner.backorders === "no" && available < l.quantity) {
-      throw new WpError("insufficient_stock", `Sorry, we do not have enough "${product.sku}" in stock to fulfill your order (${available} available).`, 409);
+      throw new WpError(
+        "insufficient_stock",
+        `Sorry, we do not have enough "${product.sku}" in stock to fulfill your order (${available} available).`,
+        409,
+      );
     }
     return { sku: l.sku, quantity: l.quantity };
   });
@@ -468,7 +545,13 @@ export function checkout(
     {
       line_items: lineItems,
       payment_method: paymentMethod,
-      billing: { first_name: "Demo", last_name: "Shopper", email: "shopper@example.com", country: "KE", ...input.billing },
+      billing: {
+        first_name: "Demo",
+        last_name: "Shopper",
+        email: "shopper@example.com",
+        country: "KE",
+        ...input.billing,
+      },
       ...(input.status && !input.paid ? { status: input.status } : {}),
     },
     "checkout",

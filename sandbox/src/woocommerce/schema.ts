@@ -37,7 +37,12 @@ function isNumberLike(v: unknown): boolean {
 
 /** `rest_is_boolean`. */
 function isBooleanLike(v: unknown): boolean {
-  return typeof v === "boolean" || v === 0 || v === 1 || (typeof v === "string" && ["true", "false", "1", "0", ""].includes(v.toLowerCase()));
+  return (
+    typeof v === "boolean" ||
+    v === 0 ||
+    v === 1 ||
+    (typeof v === "string" && ["true", "false", "1", "0", ""].includes(v.toLowerCase()))
+  );
 }
 
 function toBoolean(v: unknown): boolean {
@@ -53,7 +58,8 @@ function toList(v: unknown): unknown[] {
 }
 
 function checkOne(name: string, value: unknown, spec: ArgSpec): { problem?: Problem; value?: unknown } {
-  const types: ArgType[] = spec.type === "null-integer" ? ["integer"] : Array.isArray(spec.type) ? spec.type : [spec.type];
+  const types: ArgType[] =
+    spec.type === "null-integer" ? ["integer"] : Array.isArray(spec.type) ? spec.type : [spec.type];
   if (value === null && spec.type === "null-integer") return { value: null };
   for (const type of types) {
     switch (type) {
@@ -128,7 +134,11 @@ function coerceLoosely(value: unknown, spec: ArgSpec): unknown {
  * (only declared keys that were sent) or throws `rest_invalid_param` listing every problem.
  * With `lenient` (batch items) values are coerced first and still-invalid ones are dropped.
  */
-export function validateArgs(params: Record<string, unknown>, specs: ArgSpecs, lenient = false): Record<string, unknown> {
+export function validateArgs(
+  params: Record<string, unknown>,
+  specs: ArgSpecs,
+  lenient = false,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const problems: Record<string, Problem> = {};
   for (const [name, spec] of Object.entries(specs)) {
@@ -142,7 +152,9 @@ export function validateArgs(params: Record<string, unknown>, specs: ArgSpecs, l
   if (names.length > 0) {
     throw new WpError("rest_invalid_param", `Invalid parameter(s): ${names.join(", ")}`, 400, {
       params: Object.fromEntries(names.map((n) => [n, problems[n]?.message])),
-      details: Object.fromEntries(names.map((n) => [n, { code: problems[n]?.code, message: problems[n]?.message, data: null }])),
+      details: Object.fromEntries(
+        names.map((n) => [n, { code: problems[n]?.code, message: problems[n]?.message, data: null }]),
+      ),
     });
   }
   return out;

@@ -12,7 +12,16 @@ import {
   stockOwner,
 } from "./catalog.ts";
 import { orderTotalCents } from "./orders.ts";
-import type { CatalogRecord, OrderLineRecord, OrderRecord, ProductRecord, RefundRecord, SiteRecord, VariationRecord, WebhookRecord } from "./types.ts";
+import type {
+  CatalogRecord,
+  OrderLineRecord,
+  OrderRecord,
+  ProductRecord,
+  RefundRecord,
+  SiteRecord,
+  VariationRecord,
+  WebhookRecord,
+} from "./types.ts";
 import { formatCents, wcDate } from "./util.ts";
 
 export interface RenderContext {
@@ -26,7 +35,16 @@ export function restUrl(ctx: RenderContext, path: string): string {
   return `${ctx.siteUrl}/wp-json/wc/v3${path}`;
 }
 
-const currencySymbols: Record<string, string> = { KES: "KSh", USD: "$", EUR: "€", GBP: "£", NGN: "₦", ZAR: "R", UGX: "UGX", TZS: "TSh" };
+const currencySymbols: Record<string, string> = {
+  KES: "KSh",
+  USD: "$",
+  EUR: "€",
+  GBP: "£",
+  NGN: "₦",
+  ZAR: "R",
+  UGX: "UGX",
+  TZS: "TSh",
+};
 
 function links(ctx: RenderContext, self: string, collection: string, up?: string): Record<string, { href: string }[]> {
   return {
@@ -143,7 +161,15 @@ export function renderProduct(ctx: RenderContext, site: SiteRecord, record: Cata
     categories: [{ id: 15, name: "Uncategorized", slug: "uncategorized" }],
     tags: [],
     images: [],
-    attributes: p.attributes.map((a) => ({ id: a.id, name: a.name, slug: a.name.toLowerCase(), position: a.position, visible: a.visible, variation: a.variation, options: a.options })),
+    attributes: p.attributes.map((a) => ({
+      id: a.id,
+      name: a.name,
+      slug: a.name.toLowerCase(),
+      position: a.position,
+      visible: a.visible,
+      variation: a.variation,
+      options: a.options,
+    })),
     default_attributes: [],
     variations: isVariable ? childrenOf(site, p).map((v) => v.id) : [],
     grouped_products: p.groupedProducts,
@@ -205,7 +231,12 @@ export function renderVariation(ctx: RenderContext, site: SiteRecord, v: Variati
     ...variationCore(ctx, site, v),
     type: "variation",
     parent_id: v.parentId,
-    _links: links(ctx, `/products/${v.parentId}/variations/${v.id}`, `/products/${v.parentId}/variations`, `/products/${v.parentId}`),
+    _links: links(
+      ctx,
+      `/products/${v.parentId}/variations/${v.id}`,
+      `/products/${v.parentId}/variations`,
+      `/products/${v.parentId}`,
+    ),
   };
 }
 
@@ -234,9 +265,17 @@ function renderVariationAsProduct(ctx: RenderContext, site: SiteRecord, v: Varia
  */
 function lineMeta(l: OrderLineRecord): Record<string, unknown>[] {
   const rows: { id: number; key: string; value: unknown }[] = [...l.metaData];
-  if (l.stockMetaIds.reducedStock !== null && l.reducedStock !== null) rows.push({ id: l.stockMetaIds.reducedStock, key: "_reduced_stock", value: String(l.reducedStock) });
-  if (l.stockMetaIds.restockedRefunded !== null) rows.push({ id: l.stockMetaIds.restockedRefunded, key: "_restock_refunded_items", value: String(l.restockedRefunded) });
-  return rows.sort((a, b) => a.id - b.id).map((m) => ({ id: m.id, key: m.key, value: m.value, display_key: m.key, display_value: m.value }));
+  if (l.stockMetaIds.reducedStock !== null && l.reducedStock !== null)
+    rows.push({ id: l.stockMetaIds.reducedStock, key: "_reduced_stock", value: String(l.reducedStock) });
+  if (l.stockMetaIds.restockedRefunded !== null)
+    rows.push({
+      id: l.stockMetaIds.restockedRefunded,
+      key: "_restock_refunded_items",
+      value: String(l.restockedRefunded),
+    });
+  return rows
+    .sort((a, b) => a.id - b.id)
+    .map((m) => ({ id: m.id, key: m.key, value: m.value, display_key: m.key, display_value: m.value }));
 }
 
 /** `GET /orders/{id}`. */
@@ -344,7 +383,15 @@ export function renderRefund(ctx: RenderContext, r: RefundRecord): Record<string
       total: formatCents(l.totalCents),
       total_tax: "0.00",
       taxes: [],
-      meta_data: [{ id: 0, key: "_refunded_item_id", value: String(l.refundedItemId), display_key: "_refunded_item_id", display_value: String(l.refundedItemId) }],
+      meta_data: [
+        {
+          id: 0,
+          key: "_refunded_item_id",
+          value: String(l.refundedItemId),
+          display_key: "_refunded_item_id",
+          display_value: String(l.refundedItemId),
+        },
+      ],
       sku: l.sku,
       price: l.quantity !== 0 ? l.totalCents / 100 / l.quantity : 0,
       refund_total: -l.totalCents / 100,
@@ -366,8 +413,16 @@ export const topicHooks: Record<string, string[]> = {
   "order.updated": ["woocommerce_update_order", "woocommerce_order_refunded", "woocommerce_delete_order_refund"],
   "order.deleted": ["wp_trash_post", "woocommerce_trash_order"],
   "order.restored": ["untrashed_post", "woocommerce_untrash_order"],
-  "product.created": ["woocommerce_process_product_meta", "woocommerce_new_product", "woocommerce_new_product_variation"],
-  "product.updated": ["woocommerce_process_product_meta", "woocommerce_update_product", "woocommerce_update_product_variation"],
+  "product.created": [
+    "woocommerce_process_product_meta",
+    "woocommerce_new_product",
+    "woocommerce_new_product_variation",
+  ],
+  "product.updated": [
+    "woocommerce_process_product_meta",
+    "woocommerce_update_product",
+    "woocommerce_update_product_variation",
+  ],
   "product.deleted": ["wp_trash_post"],
   "product.restored": ["untrashed_post"],
   "coupon.created": ["woocommerce_process_shop_coupon_meta", "woocommerce_new_coupon"],
@@ -437,11 +492,27 @@ export function renderSystemStatus(ctx: RenderContext, site: SiteRecord, https: 
     },
     database: { wc_database_version: ctx.wcVersion, database_prefix: "wp_", database_tables: {}, database_size: {} },
     active_plugins: [
-      { plugin: "woocommerce/woocommerce.php", name: "WooCommerce", version: ctx.wcVersion, version_latest: ctx.wcVersion, url: "https://woocommerce.com/", author_name: "Automattic", author_url: "https://woocommerce.com", network_activated: false },
+      {
+        plugin: "woocommerce/woocommerce.php",
+        name: "WooCommerce",
+        version: ctx.wcVersion,
+        version_latest: ctx.wcVersion,
+        url: "https://woocommerce.com/",
+        author_name: "Automattic",
+        author_url: "https://woocommerce.com",
+        network_activated: false,
+      },
     ],
     inactive_plugins: [],
     dropins_mu_plugins: { dropins: [], mu_plugins: [] },
-    theme: { name: "Storefront", version: "4.6.1", version_latest: "4.6.1", author_url: "https://woocommerce.com/", is_child_theme: false, has_woocommerce_support: true },
+    theme: {
+      name: "Storefront",
+      version: "4.6.1",
+      version_latest: "4.6.1",
+      author_url: "https://woocommerce.com/",
+      is_child_theme: false,
+      has_woocommerce_support: true,
+    },
     settings: {
       api_enabled: true,
       force_ssl: false,
@@ -465,7 +536,11 @@ export function renderSystemStatus(ctx: RenderContext, site: SiteRecord, https: 
       { type: "product", count: [...site.catalog.values()].filter((r) => r.kind === "product").length },
       { type: "product_variation", count: [...site.catalog.values()].filter((r) => r.kind === "variation").length },
     ],
-    logging: { handler: "Automattic\\WooCommerce\\Internal\\Admin\\Logging\\LogHandlerFileV2", level_threshold: "none", log_directory_size: "0 B" },
+    logging: {
+      handler: "Automattic\\WooCommerce\\Internal\\Admin\\Logging\\LogHandlerFileV2",
+      level_threshold: "none",
+      log_directory_size: "0 B",
+    },
     _links: {},
   };
 }

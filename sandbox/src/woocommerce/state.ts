@@ -78,7 +78,12 @@ export class Store {
 
   createKey(
     site: SiteRecord,
-    input: { description?: string; permissions: KeyPermissions; consumerKey?: string | undefined; consumerSecret?: string | undefined },
+    input: {
+      description?: string;
+      permissions: KeyPermissions;
+      consumerKey?: string | undefined;
+      consumerSecret?: string | undefined;
+    },
   ): ApiKeyRecord {
     const consumerKey = input.consumerKey ?? `ck_${randHash()}`;
     for (const other of this.sites.values()) {
@@ -121,7 +126,8 @@ export class Store {
   /** Records that `resource.event` happened to `id`; delivered after the current request. */
   emit(site: SiteRecord, resource: SiteEvent["resource"], event: SiteEvent["event"], id: number): void {
     const list = this.pending.get(site) ?? [];
-    if (!list.some((e) => e.resource === resource && e.event === event && e.id === id)) list.push({ resource, event, id });
+    if (!list.some((e) => e.resource === resource && e.event === event && e.id === id))
+      list.push({ resource, event, id });
     this.pending.set(site, list);
     this.flushTimer ??= setImmediate(() => this.flush());
   }

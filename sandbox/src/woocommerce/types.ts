@@ -7,7 +7,8 @@ export type StockStatus = "instock" | "outofstock" | "onbackorder";
 export type Backorders = "no" | "notify" | "yes";
 export type ProductType = "simple" | "variable" | "grouped" | "external";
 export type ProductStatus = "publish" | "draft" | "pending" | "private" | "future" | "trash";
-export type OrderStatus = "pending" | "processing" | "on-hold" | "completed" | "cancelled" | "refunded" | "failed" | "trash" | "checkout-draft";
+export type OrderStatus =
+  "pending" | "processing" | "on-hold" | "completed" | "cancelled" | "refunded" | "failed" | "trash" | "checkout-draft";
 export type WebhookStatus = "active" | "paused" | "disabled";
 export type KeyPermissions = "read" | "write" | "read_write";
 

@@ -41,7 +41,8 @@ export function wcDate(ms: number | null): string | null {
 export function parseWpDate(value: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-]\d{2}:?\d{2})?$/.exec(value.trim());
   if (!m) return null;
-  const offset = m[8] === undefined || /z/i.test(m[8]) ? "Z" : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
+  const offset =
+    m[8] === undefined || /z/i.test(m[8]) ? "Z" : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
   const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ""}${offset}`);
   return Number.isNaN(ms) ? null : ms;
 }

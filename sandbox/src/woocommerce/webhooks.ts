@@ -202,7 +202,8 @@ export class WebhookEngine {
           this.hold({ ...job, decided: { copies: decision.copies } });
           continue;
         }
-        for (let copy = 1; copy <= decision.copies && !this.closed; copy += 1) await this.deliver(job, copy, job.decided !== undefined);
+        for (let copy = 1; copy <= decision.copies && !this.closed; copy += 1)
+          await this.deliver(job, copy, job.decided !== undefined);
         // A held-back delivery goes out right after the next one.
         if (this.held.length > 0 && !job.decided) this.releaseHeld();
       }
@@ -231,19 +232,37 @@ export class WebhookEngine {
     }
   }
 
-  private async post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, followRedirects: boolean): Promise<{ status: number | null; error: string | null }> {
+  private async post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs: number,
+    followRedirects: boolean,
+  ): Promise<{ status: number | null; error: string | null }> {
     const invalid = this.checkUrl(url);
     if (invalid) return { status: null, error: `http_request_failed: ${invalid}` };
     const controller = new AbortController();
     this.controllers.add(controller);
-    const timer = setTimeout(() => controller.abort(new Error(`Operation timed out after ${timeoutMs} milliseconds`)), timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new Error(`Operation timed out after ${timeoutMs} milliseconds`)),
+      timeoutMs,
+    );
     try {
-      const res = await fetch(url, { method: "POST", headers, body, redirect: followRedirects ? "follow" : "manual", signal: controller.signal });
+      const res = await fetch(url, {
+        method: "POST",
+        headers,
+        body,
+        redirect: followRedirects ? "follow" : "manual",
+        signal: controller.signal,
+      });
       await res.arrayBuffer().catch(() => undefined);
       return { status: res.status, error: null };
     } catch (e) {
       const reason = controller.signal.aborted ? controller.signal.reason : e;
-      return { status: null, error: `http_request_failed: ${reason instanceof Error ? reason.message : String(reason)}` };
+      return {
+        status: null,
+        error: `http_request_failed: ${reason instanceof Error ? reason.message : String(reason)}`,
+      };
     } finally {
       clearTimeout(timer);
       this.controllers.delete(controller);
@@ -272,7 +291,13 @@ export class WebhookEngine {
       "x-wc-webhook-delivery-id": deliveryId,
     };
     const started = Date.now();
-    const { status, error } = await this.post(webhook.deliveryUrl, headers, body, this.deps.options.deliveryTimeoutMs, false);
+    const { status, error } = await this.post(
+      webhook.deliveryUrl,
+      headers,
+      body,
+      this.deps.options.deliveryTimeoutMs,
+      false,
+    );
     const success = status !== null && status >= 200 && status < 303;
     if (success) {
       webhook.failureCount = 0;
@@ -339,7 +364,13 @@ export class WebhookEngine {
     const body = `webhook_id=${webhook.id}`;
     const headers = { "content-type": "application/x-www-form-urlencoded", "user-agent": this.deps.options.userAgent };
     const started = Date.now();
-    const { status, error } = await this.post(webhook.deliveryUrl, headers, body, this.deps.options.pingTimeoutMs, true);
+    const { status, error } = await this.post(
+      webhook.deliveryUrl,
+      headers,
+      body,
+      this.deps.options.pingTimeoutMs,
+      true,
+    );
     const ok = status === 200;
     if (ok) {
       webhook.pendingDelivery = false;

@@ -17,7 +17,16 @@ export interface ConfirmModalProps {
   children: ReactNode;
 }
 
-export function ConfirmModal({ open, title, confirm, destructive = true, loading = false, onConfirm, onClose, children }: ConfirmModalProps) {
+export function ConfirmModal({
+  open,
+  title,
+  confirm,
+  destructive = true,
+  loading = false,
+  onConfirm,
+  onClose,
+  children,
+}: ConfirmModalProps) {
   return (
     <Modal
       open={open}

@@ -42,7 +42,15 @@ function Fix({ fix, busy, onFix }: { fix: ProblemFix; busy: FixIntent | null; on
   );
 }
 
-export function ProblemsBanner({ problems, busy, onFix }: { problems: Problem[]; busy: FixIntent | null; onFix(intent: FixIntent): void }) {
+export function ProblemsBanner({
+  problems,
+  busy,
+  onFix,
+}: {
+  problems: Problem[];
+  busy: FixIntent | null;
+  onFix(intent: FixIntent): void;
+}) {
   if (problems.length === 0) return null;
   const serious = problems.some((problem) => problem.code !== "webhooks_repaired");
   return (

@@ -20,7 +20,15 @@ export function ScreenErrorBoundary({ title }: { title: string }) {
   if (message === null) return boundary.error(error);
   return (
     <Page title={title} backAction={{ content: "Dashboard", url: "/app" }}>
-      <Banner tone="critical" title="This page could not be loaded" action={{ content: "Try again", loading: revalidator.state === "loading", onAction: () => revalidator.revalidate() }}>
+      <Banner
+        tone="critical"
+        title="This page could not be loaded"
+        action={{
+          content: "Try again",
+          loading: revalidator.state === "loading",
+          onAction: () => revalidator.revalidate(),
+        }}
+      >
         <p>{message}</p>
       </Banner>
     </Page>

@@ -15,7 +15,14 @@ export function SetupSteps({ steps, current }: { steps: string[]; current: numbe
       <ProgressBar progress={finished ? 100 : ((position + 1) / steps.length) * 100} size="small" />
       <InlineStack gap="200" wrap>
         {steps.map((step, index) => (
-          <Badge key={step} {...(index < position ? { tone: "success", progress: "complete" as const } : index === position ? { tone: "info", progress: "partiallyComplete" as const } : { progress: "incomplete" as const })}>
+          <Badge
+            key={step}
+            {...(index < position
+              ? { tone: "success", progress: "complete" as const }
+              : index === position
+                ? { tone: "info", progress: "partiallyComplete" as const }
+                : { progress: "incomplete" as const })}
+          >
             {step}
           </Badge>
         ))}

@@ -7,7 +7,9 @@ export interface Failure {
 }
 
 export function isFailure(data: unknown): data is Failure {
-  return typeof data === "object" && data !== null && "error" in data && typeof (data as Failure).error?.message === "string";
+  return (
+    typeof data === "object" && data !== null && "error" in data && typeof (data as Failure).error?.message === "string"
+  );
 }
 
 /** The error for one field, from a failure's details. */
@@ -15,6 +17,9 @@ export function fieldError(data: unknown, path: string): string | undefined {
   if (!isFailure(data)) return undefined;
   const details = data.error.details;
   if (!Array.isArray(details)) return undefined;
-  const found = details.find((detail): detail is { path: string; message: string } => typeof detail === "object" && detail !== null && (detail as { path?: unknown }).path === path);
+  const found = details.find(
+    (detail): detail is { path: string; message: string } =>
+      typeof detail === "object" && detail !== null && (detail as { path?: unknown }).path === path,
+  );
   return found?.message;
 }

@@ -19,6 +19,7 @@ export function useActionToast(data: unknown, state: "idle" | "loading" | "submi
     if (state === "submitting" || !data || shown.current === data) return;
     shown.current = data;
     if (isFailure(data)) shopify.toast.show(data.error.message, { isError: true });
-    else if (typeof data === "object" && "message" in data && typeof data.message === "string") shopify.toast.show(data.message);
+    else if (typeof data === "object" && "message" in data && typeof data.message === "string")
+      shopify.toast.show(data.message);
   }, [data, state, shopify]);
 }

@@ -7,8 +7,27 @@
 import { useEffect, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
-import { BlockStack, Box, Button, ButtonGroup, Card, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
-import { disconnectStore, pauseStore, resumeStore, retryOrders, storeDashboard, storeStage, syncStoreNow } from "@prokip-sync/core";
+import {
+  BlockStack,
+  Box,
+  Button,
+  ButtonGroup,
+  Card,
+  InlineGrid,
+  InlineStack,
+  Layout,
+  Page,
+  Text,
+} from "@shopify/polaris";
+import {
+  disconnectStore,
+  pauseStore,
+  resumeStore,
+  retryOrders,
+  storeDashboard,
+  storeStage,
+  syncStoreNow,
+} from "@prokip-sync/core";
 import { ConfirmModal } from "../components/ConfirmModal.tsx";
 import { plural, timeAgo } from "../components/format.ts";
 import { ProblemsBanner, type FixIntent } from "../components/ProblemsBanner.tsx";
@@ -106,7 +125,11 @@ export default function Dashboard() {
       <Layout>
         {dashboard.problems.length > 0 ? (
           <Layout.Section>
-            <ProblemsBanner problems={dashboard.problems} busy={pending === "retry_orders" || pending === "sync_now" ? (pending as FixIntent) : null} onFix={submit} />
+            <ProblemsBanner
+              problems={dashboard.problems}
+              busy={pending === "retry_orders" || pending === "sync_now" ? (pending as FixIntent) : null}
+              onFix={submit}
+            />
           </Layout.Section>
         ) : null}
         <Layout.Section>
@@ -120,17 +143,28 @@ export default function Dashboard() {
                   <StatusBadge status={status} />
                 </InlineStack>
                 <ButtonGroup>
-                  <Button onClick={() => submit(paused ? "resume" : "pause")} loading={pending === "pause" || pending === "resume"}>
+                  <Button
+                    onClick={() => submit(paused ? "resume" : "pause")}
+                    loading={pending === "pause" || pending === "resume"}
+                  >
                     {paused ? "Resume sync" : "Pause sync"}
                   </Button>
-                  <Button variant="primary" onClick={() => submit("sync_now")} loading={pending === "sync_now"} disabled={paused}>
+                  <Button
+                    variant="primary"
+                    onClick={() => submit("sync_now")}
+                    loading={pending === "sync_now"}
+                    disabled={paused}
+                  >
                     Sync now
                   </Button>
                 </ButtonGroup>
               </InlineStack>
               <BlockStack gap="100">
                 <Text as="p">
-                  Prokip location: <Text as="span" fontWeight="semibold">{dashboard.prokipLocation.name}</Text>
+                  Prokip location:{" "}
+                  <Text as="span" fontWeight="semibold">
+                    {dashboard.prokipLocation.name}
+                  </Text>
                   {dashboard.businessName !== dashboard.prokipLocation.name ? ` (${dashboard.businessName})` : null}
                 </Text>
                 <Text as="p" tone="subdued">
@@ -198,7 +232,9 @@ export default function Dashboard() {
         onClose={() => setConfirming(false)}
       >
         <Text as="p">Stock will no longer be sent to this store, and its new orders will not reach Prokip.</Text>
-        <Text as="p">Orders already received, stock history and activity are kept. You can connect again at any time.</Text>
+        <Text as="p">
+          Orders already received, stock history and activity are kept. You can connect again at any time.
+        </Text>
       </ConfirmModal>
     </Page>
   );

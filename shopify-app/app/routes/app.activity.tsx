@@ -6,8 +6,31 @@
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, SerializeFrom } from "@remix-run/node";
-import { Link as RemixLink, useFetcher, useLoaderData, useLocation, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, BlockStack, Box, Button, Card, Divider, EmptyState, InlineGrid, InlineStack, Link, Page, Select, Text, TextField, Tooltip } from "@shopify/polaris";
+import {
+  Link as RemixLink,
+  useFetcher,
+  useLoaderData,
+  useLocation,
+  useNavigation,
+  useSearchParams,
+} from "@remix-run/react";
+import {
+  Badge,
+  BlockStack,
+  Box,
+  Button,
+  Card,
+  Divider,
+  EmptyState,
+  InlineGrid,
+  InlineStack,
+  Link,
+  Page,
+  Select,
+  Text,
+  TextField,
+  Tooltip,
+} from "@shopify/polaris";
 import { listActivity, retryOrders, type ActivityType } from "@prokip-sync/core";
 import { formatDateTime, timeAgo } from "../components/format.ts";
 import { ScreenErrorBoundary } from "../components/ScreenErrorBoundary.tsx";
@@ -26,7 +49,10 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const query = readQuery(request, activityQuery);
   if (!query.ok) throw query.response;
   // `now`: relative times are worded from the server's clock, on the server and in the browser alike.
-  return { page: await load(redirect, () => listActivity(deps, store, { ...query.data, pageSize: PAGE_SIZE })), now: Date.now() };
+  return {
+    page: await load(redirect, () => listActivity(deps, store, { ...query.data, pageSize: PAGE_SIZE })),
+    now: Date.now(),
+  };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -67,7 +93,17 @@ const SEVERITY: Record<Entry["severity"], { label: string; tone?: "warning" | "c
   error: { label: "Error", tone: "critical" },
 };
 
-function EntryRow({ entry, now, retrying, onRetry }: { entry: Entry; now: number; retrying: boolean; onRetry(orderId: string): void }) {
+function EntryRow({
+  entry,
+  now,
+  retrying,
+  onRetry,
+}: {
+  entry: Entry;
+  now: number;
+  retrying: boolean;
+  onRetry(orderId: string): void;
+}) {
   const severity = SEVERITY[entry.severity];
   const { order, product } = entry;
   return (
@@ -104,7 +140,9 @@ function EntryRow({ entry, now, retrying, onRetry }: { entry: Entry; now: number
               </Text>
             ) : null}
             {product?.sku ? (
-              <RemixLink to={`/app/products?q=${encodeURIComponent(product.sku)}`}>{product.title ? `${product.title} (${product.sku})` : product.sku}</RemixLink>
+              <RemixLink to={`/app/products?q=${encodeURIComponent(product.sku)}`}>
+                {product.title ? `${product.title} (${product.sku})` : product.sku}
+              </RemixLink>
             ) : product?.title ? (
               <Text as="span">{product.title}</Text>
             ) : null}
@@ -131,7 +169,11 @@ export default function Activity() {
   // Pages loaded with "Load more" after the loader's first page, for the filters they were
   // asked with (other filters show the first page only).
   const filters = `${params.get("type") ?? ""}|${params.get("sku") ?? ""}`;
-  const [older, setOlder] = useState<{ filters: string; entries: Entry[]; nextCursor: string | null }>({ filters, entries: [], nextCursor: null });
+  const [older, setOlder] = useState<{ filters: string; entries: Entry[]; nextCursor: string | null }>({
+    filters,
+    entries: [],
+    nextCursor: null,
+  });
   const requestedFor = useRef(filters);
   const appended = useRef<unknown>(null);
   useEffect(() => {
@@ -139,7 +181,11 @@ export default function Activity() {
     if (more.state !== "idle" || !loaded || appended.current === more.data) return;
     appended.current = more.data;
     const asked = requestedFor.current;
-    setOlder((current) => ({ filters: asked, entries: [...(current.filters === asked ? current.entries : []), ...loaded.entries], nextCursor: loaded.nextCursor }));
+    setOlder((current) => ({
+      filters: asked,
+      entries: [...(current.filters === asked ? current.entries : []), ...loaded.entries],
+      nextCursor: loaded.nextCursor,
+    }));
   }, [more.state, more.data]);
   const extra = older.filters === filters ? older : { filters, entries: [], nextCursor: null };
   const entries = useMemo(() => {
@@ -166,7 +212,10 @@ export default function Activity() {
   // SKU's timer starts from it when it fires, so a type chosen meanwhile is not undone.
   const location = useLocation();
   const latestQuery = useRef(location.search);
-  latestQuery.current = navigation.location && navigation.location.pathname === location.pathname ? navigation.location.search : location.search;
+  latestQuery.current =
+    navigation.location && navigation.location.pathname === location.pathname
+      ? navigation.location.search
+      : location.search;
   const setFilter = (key: "type" | "sku", value: string) => {
     const next = new URLSearchParams(latestQuery.current);
     if (value.trim()) next.set(key, value.trim());
@@ -191,11 +240,22 @@ export default function Activity() {
           <InlineGrid columns={{ xs: 1, sm: 2 }} gap="300">
             <Select
               label="Type"
-              options={[{ label: "All activity", value: "" }, ...Object.entries(TYPE_LABELS).map(([value, label]) => ({ label, value }))]}
+              options={[
+                { label: "All activity", value: "" },
+                ...Object.entries(TYPE_LABELS).map(([value, label]) => ({ label, value })),
+              ]}
               value={params.get("type") ?? ""}
               onChange={(value) => setFilter("type", value)}
             />
-            <TextField label="Product SKU" autoComplete="off" placeholder="Any product" value={sku} onChange={changeSku} clearButton onClearButtonClick={() => changeSku("")} />
+            <TextField
+              label="Product SKU"
+              autoComplete="off"
+              placeholder="Any product"
+              value={sku}
+              onChange={changeSku}
+              clearButton
+              onClearButtonClick={() => changeSku("")}
+            />
           </InlineGrid>
         </Box>
         <Divider />
@@ -212,8 +272,15 @@ export default function Activity() {
               </BlockStack>
             </Box>
           ) : (
-            <EmptyState heading="No activity yet" image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png" action={{ content: "Go to dashboard", url: "/app" }}>
-              <p>Orders sent to Prokip, stock sent to your store and anything that needs your attention show up here as they happen.</p>
+            <EmptyState
+              heading="No activity yet"
+              image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png"
+              action={{ content: "Go to dashboard", url: "/app" }}
+            >
+              <p>
+                Orders sent to Prokip, stock sent to your store and anything that needs your attention show up here as
+                they happen.
+              </p>
             </EmptyState>
           )
         ) : (
@@ -228,7 +295,12 @@ export default function Activity() {
             {entries.map((entry, index) => (
               <div key={entry.id}>
                 {index > 0 ? <Divider /> : null}
-                <EntryRow entry={entry} now={now} retrying={retrying === entry.retry?.orderId} onRetry={(orderId) => retry.submit({ intent: "retry_orders", orderId }, { method: "post" })} />
+                <EntryRow
+                  entry={entry}
+                  now={now}
+                  retrying={retrying === entry.retry?.orderId}
+                  onRetry={(orderId) => retry.submit({ intent: "retry_orders", orderId }, { method: "post" })}
+                />
               </div>
             ))}
             {nextCursor ? (

@@ -7,7 +7,20 @@
 import { useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, ChoiceList, FormLayout, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  ChoiceList,
+  FormLayout,
+  InlineStack,
+  Layout,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { chooseLocation, signInToProkip, storeStage } from "@prokip-sync/core";
 import { ScreenErrorBoundary } from "../components/ScreenErrorBoundary.tsx";
 import { fieldError, isFailure, type Failure } from "../components/failures.ts";
@@ -22,8 +35,10 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const store = storeOf(session);
   const stage = await load(redirect, () => storeStage(deps, store));
   const reconnecting = new URL(request.url).searchParams.get("reconnect") === "1";
-  if (stage.stage === "choose_location") return { step: "location" as const, businessName: stage.businessName, locations: stage.locations };
-  if (stage.stage === "connect_prokip") return { step: "sign_in" as const, sampleDataAvailable: stage.sampleDataAvailable, reconnecting: false };
+  if (stage.stage === "choose_location")
+    return { step: "location" as const, businessName: stage.businessName, locations: stage.locations };
+  if (stage.stage === "connect_prokip")
+    return { step: "sign_in" as const, sampleDataAvailable: stage.sampleDataAvailable, reconnecting: false };
   if (reconnecting) return { step: "sign_in" as const, sampleDataAvailable: false, reconnecting: true };
   throw redirect("/app");
 };
@@ -44,7 +59,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
         await signInToProkip(deps, store, { sampleData: true });
         return "/app/connect";
       case "choose_location":
-        await chooseLocation(deps, store, { prokipLocationId: input.prokipLocationId, credentials: { platform: "shopify", tokenSource: "app_session" } });
+        await chooseLocation(deps, store, {
+          prokipLocationId: input.prokipLocationId,
+          credentials: { platform: "shopify", tokenSource: "app_session" },
+        });
         return "/app/setup";
     }
   });
@@ -52,7 +70,15 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return done instanceof Response ? done : redirect(done);
 };
 
-function SignIn({ sampleDataAvailable, reconnecting, failure }: { sampleDataAvailable: boolean; reconnecting: boolean; failure: Failure | undefined }) {
+function SignIn({
+  sampleDataAvailable,
+  reconnecting,
+  failure,
+}: {
+  sampleDataAvailable: boolean;
+  reconnecting: boolean;
+  failure: Failure | undefined;
+}) {
   const navigation = useNavigation();
   const busy = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
   const [username, setUsername] = useState("");
@@ -75,8 +101,23 @@ function SignIn({ sampleDataAvailable, reconnecting, failure }: { sampleDataAvai
                 </Text>
               </BlockStack>
               <FormLayout>
-                <TextField label="Username" name="username" value={username} onChange={setUsername} autoComplete="username" error={fieldError(failure, "username")} />
-                <TextField label="Password" name="password" type="password" value={password} onChange={setPassword} autoComplete="current-password" error={fieldError(failure, "password")} />
+                <TextField
+                  label="Username"
+                  name="username"
+                  value={username}
+                  onChange={setUsername}
+                  autoComplete="username"
+                  error={fieldError(failure, "username")}
+                />
+                <TextField
+                  label="Password"
+                  name="password"
+                  type="password"
+                  value={password}
+                  onChange={setPassword}
+                  autoComplete="current-password"
+                  error={fieldError(failure, "password")}
+                />
               </FormLayout>
               <InlineStack align="end">
                 <Button submit variant="primary" loading={busy === "sign_in"} disabled={Boolean(busy)}>
@@ -100,7 +141,8 @@ function SignIn({ sampleDataAvailable, reconnecting, failure }: { sampleDataAvai
                   <Badge tone="info">Sandbox</Badge>
                 </InlineStack>
                 <Text as="p" tone="subdued">
-                  Connect to a sample Prokip business with demo products and stock. Nothing here reaches a real Prokip account.
+                  Connect to a sample Prokip business with demo products and stock. Nothing here reaches a real Prokip
+                  account.
                 </Text>
                 <InlineStack>
                   <Button submit loading={busy === "sample_data"} disabled={Boolean(busy)}>
@@ -116,9 +158,19 @@ function SignIn({ sampleDataAvailable, reconnecting, failure }: { sampleDataAvai
   );
 }
 
-function ChooseLocation({ businessName, locations, failure }: { businessName: string; locations: { prokipLocationId: number; name: string; usedBy: string[] }[]; failure: Failure | undefined }) {
+function ChooseLocation({
+  businessName,
+  locations,
+  failure,
+}: {
+  businessName: string;
+  locations: { prokipLocationId: number; name: string; usedBy: string[] }[];
+  failure: Failure | undefined;
+}) {
   const navigation = useNavigation();
-  const [selected, setSelected] = useState<string[]>(locations.length === 1 ? [String(locations[0]!.prokipLocationId)] : []);
+  const [selected, setSelected] = useState<string[]>(
+    locations.length === 1 ? [String(locations[0]!.prokipLocationId)] : [],
+  );
   if (locations.length === 0) {
     return (
       <Banner tone="warning" title="This Prokip business has no locations">
@@ -153,7 +205,12 @@ function ChooseLocation({ businessName, locations, failure }: { businessName: st
             error={fieldError(failure, "prokipLocationId")}
           />
           <InlineStack align="end">
-            <Button submit variant="primary" disabled={selected.length === 0} loading={navigation.state === "submitting"}>
+            <Button
+              submit
+              variant="primary"
+              disabled={selected.length === 0}
+              loading={navigation.state === "submitting"}
+            >
               Connect store
             </Button>
           </InlineStack>
@@ -168,7 +225,10 @@ export default function ConnectProkip() {
   const result = useActionData<typeof action>();
   const failure: Failure | undefined = isFailure(result) ? result : undefined;
   return (
-    <Page title="Connect Prokip" {...(data.step === "sign_in" && data.reconnecting ? { backAction: { content: "Dashboard", url: "/app" } } : {})}>
+    <Page
+      title="Connect Prokip"
+      {...(data.step === "sign_in" && data.reconnecting ? { backAction: { content: "Dashboard", url: "/app" } } : {})}
+    >
       <BlockStack gap="400">
         {failure ? (
           <Banner tone="critical" title={failure.error.message}>

@@ -7,8 +7,31 @@
 import { useEffect, useRef, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, SerializeFrom } from "@remix-run/node";
 import { useFetcher, useLoaderData, useLocation, useNavigation, useSearchParams } from "@remix-run/react";
-import { Badge, BlockStack, Box, Button, ButtonGroup, Card, EmptyState, IndexTable, InlineStack, Link, Modal, Page, Tabs, Text, TextField } from "@shopify/polaris";
-import { excludeProduct, includeProduct, linkProduct, listProducts, unlinkProduct, type ProductStatus } from "@prokip-sync/core";
+import {
+  Badge,
+  BlockStack,
+  Box,
+  Button,
+  ButtonGroup,
+  Card,
+  EmptyState,
+  IndexTable,
+  InlineStack,
+  Link,
+  Modal,
+  Page,
+  Tabs,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import {
+  excludeProduct,
+  includeProduct,
+  linkProduct,
+  listProducts,
+  unlinkProduct,
+  type ProductStatus,
+} from "@prokip-sync/core";
 import { ConfirmModal } from "../components/ConfirmModal.tsx";
 import { isFailure } from "../components/failures.ts";
 import { plural } from "../components/format.ts";
@@ -29,7 +52,11 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const query = readQuery(request, productsQuery);
   if (!query.ok) throw query.response;
   const { q, status, after, before } = query.data;
-  return { page: await load(redirect, () => listProducts(deps, store, { search: q, status, after, before, pageSize: PAGE_SIZE })) };
+  return {
+    page: await load(redirect, () =>
+      listProducts(deps, store, { search: q, status, after, before, pageSize: PAGE_SIZE }),
+    ),
+  };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -69,7 +96,10 @@ const STATUS_TABS: { status: ProductStatus | null; label: string }[] = [
   { status: "conflict", label: "Conflicts" },
   { status: "excluded", label: "Excluded" },
 ];
-const STATUS_BADGES: Record<ProductStatus, { label: string; tone?: "success" | "attention" | "critical" | "warning" | "info" }> = {
+const STATUS_BADGES: Record<
+  ProductStatus,
+  { label: string; tone?: "success" | "attention" | "critical" | "warning" | "info" }
+> = {
   synced: { label: "Synced", tone: "success" },
   waiting: { label: "Waiting", tone: "attention" },
   failed: { label: "Failed", tone: "critical" },
@@ -87,7 +117,10 @@ function useLatestQuery() {
   const location = useLocation();
   const navigation = useNavigation();
   const latest = useRef(location.search);
-  latest.current = navigation.location && navigation.location.pathname === location.pathname ? navigation.location.search : location.search;
+  latest.current =
+    navigation.location && navigation.location.pathname === location.pathname
+      ? navigation.location.search
+      : location.search;
   return latest;
 }
 
@@ -128,10 +161,14 @@ export default function Products() {
   useActionToast(fetcher.data, fetcher.state);
 
   const status = params.get("status");
-  const selectedTab = Math.max(0, STATUS_TABS.findIndex((tab) => tab.status === status));
+  const selectedTab = Math.max(
+    0,
+    STATUS_TABS.findIndex((tab) => tab.status === status),
+  );
   const busy = fetcher.state !== "idle";
   const busyListing = busy ? fetcher.formData?.get("listingId") : null;
-  const submit = (intent: string, listingId: string, extra: Record<string, string> = {}) => fetcher.submit({ intent, listingId, ...extra }, { method: "post" });
+  const submit = (intent: string, listingId: string, extra: Record<string, string> = {}) =>
+    fetcher.submit({ intent, listingId, ...extra }, { method: "post" });
 
   // A finished action closes its modal; a refused link keeps it open with the reason.
   useEffect(() => {
@@ -191,7 +228,11 @@ export default function Products() {
           <InlineStack align="end">
             <ButtonGroup>
               {row.status === "excluded" ? (
-                <Button size="slim" loading={busyListing === row.listingId} onClick={() => submit("include", row.listingId)}>
+                <Button
+                  size="slim"
+                  loading={busyListing === row.listingId}
+                  onClick={() => submit("include", row.listingId)}
+                >
                   Include
                 </Button>
               ) : (
@@ -226,11 +267,25 @@ export default function Products() {
   const inStore = Object.values(page.counts).reduce((sum, count) => sum + count, 0);
   const nothingYet = inStore === 0;
   return (
-    <Page title="Products" subtitle={nothingYet ? undefined : `${plural(inStore, "product")} in your store${filtered ? `, ${page.total.toLocaleString("en")} match` : ""}`}>
+    <Page
+      title="Products"
+      subtitle={
+        nothingYet
+          ? undefined
+          : `${plural(inStore, "product")} in your store${filtered ? `, ${page.total.toLocaleString("en")} match` : ""}`
+      }
+    >
       {nothingYet ? (
         <Card>
-          <EmptyState heading="No products yet" image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png" action={{ content: "Set up products", url: "/app/setup" }}>
-            <p>Products appear here once your store's products are set up with Prokip. Add products in Shopify or Prokip, then run setup.</p>
+          <EmptyState
+            heading="No products yet"
+            image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png"
+            action={{ content: "Set up products", url: "/app/setup" }}
+          >
+            <p>
+              Products appear here once your store's products are set up with Prokip. Add products in Shopify or Prokip,
+              then run setup.
+            </p>
           </EmptyState>
         </Card>
       ) : (
@@ -269,7 +324,14 @@ export default function Products() {
             itemCount={page.rows.length}
             selectable={false}
             loading={loading}
-            headings={[{ title: "SKU" }, { title: "Product" }, { title: "Prokip quantity", alignment: "end" }, { title: "Sent to store", alignment: "end" }, { title: "Status" }, { title: "Actions", alignment: "end" }]}
+            headings={[
+              { title: "SKU" },
+              { title: "Product" },
+              { title: "Prokip quantity", alignment: "end" },
+              { title: "Sent to store", alignment: "end" },
+              { title: "Status" },
+              { title: "Actions", alignment: "end" },
+            ]}
             emptyState={
               <Box padding="600">
                 <BlockStack gap="200" inlineAlign="center">
@@ -306,7 +368,12 @@ export default function Products() {
         open={linking !== null}
         onClose={() => setLinking(null)}
         title={`Link ${linking?.title ?? "product"} to Prokip`}
-        primaryAction={{ content: "Link", loading: busy, disabled: prokipSku.trim() === "", onAction: () => linking && submit("link", linking.listingId, { prokipSku }) }}
+        primaryAction={{
+          content: "Link",
+          loading: busy,
+          disabled: prokipSku.trim() === "",
+          onAction: () => linking && submit("link", linking.listingId, { prokipSku }),
+        }}
         secondaryActions={[{ content: "Cancel", onAction: () => setLinking(null) }]}
       >
         <Modal.Section>
@@ -323,7 +390,11 @@ export default function Products() {
 
       <ConfirmModal
         open={confirming !== null}
-        title={confirming?.intent === "exclude" ? `Exclude ${confirming.row.title}?` : `Unlink ${confirming?.row.title ?? "product"}?`}
+        title={
+          confirming?.intent === "exclude"
+            ? `Exclude ${confirming.row.title}?`
+            : `Unlink ${confirming?.row.title ?? "product"}?`
+        }
         confirm={confirming?.intent === "exclude" ? "Exclude product" : "Unlink product"}
         loading={busy}
         onConfirm={() => confirming && submit(confirming.intent, confirming.row.listingId)}

@@ -46,7 +46,13 @@ interface Values {
   storeEditPolicy: "correct" | "accept";
 }
 
-function valuesOf(settings: { buffer: number; reconcileIntervalMinutes: number; deductOn: "created" | "paid"; lowStockThreshold: number | null; storeEditPolicy: "correct" | "accept" }): Values {
+function valuesOf(settings: {
+  buffer: number;
+  reconcileIntervalMinutes: number;
+  deductOn: "created" | "paid";
+  lowStockThreshold: number | null;
+  storeEditPolicy: "correct" | "accept";
+}): Values {
   return {
     buffer: String(settings.buffer),
     reconcileIntervalMinutes: String(settings.reconcileIntervalMinutes),
@@ -62,7 +68,10 @@ export default function Settings() {
   const navigation = useNavigation();
   const shopify = useAppBridge();
   const [values, setValues] = useState<Values>(() => valuesOf(settings));
-  const set = <K extends keyof Values>(key: K) => (value: Values[K]) => setValues((current) => ({ ...current, [key]: value }));
+  const set =
+    <K extends keyof Values>(key: K) =>
+    (value: Values[K]) =>
+      setValues((current) => ({ ...current, [key]: value }));
   const saving = navigation.state === "submitting";
 
   // Saved: the toast, and the fields show what core kept.
@@ -129,7 +138,10 @@ export default function Settings() {
               />
             </Card>
           </Layout.AnnotatedSection>
-          <Layout.AnnotatedSection title="Checks" description="Prokip Sync also compares the store with Prokip on a schedule, to catch anything a notification missed.">
+          <Layout.AnnotatedSection
+            title="Checks"
+            description="Prokip Sync also compares the store with Prokip on a schedule, to catch anything a notification missed."
+          >
             <Card>
               <TextField
                 label="Check every"
@@ -145,14 +157,25 @@ export default function Settings() {
             </Card>
           </Layout.AnnotatedSection>
           {settings.centralMode ? (
-            <Layout.AnnotatedSection title="Stock edited in the store" description="What happens when someone changes a quantity in Shopify admin.">
+            <Layout.AnnotatedSection
+              title="Stock edited in the store"
+              description="What happens when someone changes a quantity in Shopify admin."
+            >
               <Card>
                 <ChoiceList
                   title="When stock is edited in Shopify"
                   titleHidden
                   choices={[
-                    { label: "Put Prokip Sync's quantity back", value: "correct", helpText: "The store gets its quantity back, and the edit is noted in Activity." },
-                    { label: "Accept the edit", value: "accept", helpText: "The change is recorded as a stock adjustment, and the other channels follow." },
+                    {
+                      label: "Put Prokip Sync's quantity back",
+                      value: "correct",
+                      helpText: "The store gets its quantity back, and the edit is noted in Activity.",
+                    },
+                    {
+                      label: "Accept the edit",
+                      value: "accept",
+                      helpText: "The change is recorded as a stock adjustment, and the other channels follow.",
+                    },
                   ]}
                   selected={[values.storeEditPolicy]}
                   onChange={([choice]) => set("storeEditPolicy")(choice === "accept" ? "accept" : "correct")}

@@ -69,7 +69,13 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     if (input.intent === "preview") return (await previewStoreSetup(deps, store, { strategy: input.strategy })).runId;
     if (input.strategy === "pull") return (await startStoreSetup(deps, store, { strategy: "pull" })).id;
     const { priceAdjustmentPercent, sendImages, sendDescriptions, status } = input;
-    const options = { priceSource: "prokip_selling_price_inc_tax" as const, priceAdjustmentPercent, sendImages, sendDescriptions, status };
+    const options = {
+      priceSource: "prokip_selling_price_inc_tax" as const,
+      priceAdjustmentPercent,
+      sendImages,
+      sendDescriptions,
+      status,
+    };
     return (await startStoreSetup(deps, store, { strategy: "push", options })).id;
   });
   return runId instanceof Response ? runId : redirect(`/app/setup?run=${encodeURIComponent(runId)}`);
@@ -85,14 +91,31 @@ type RunData = Extract<Data, { view: "run" }>["run"];
 const STRATEGY_NAMES: Record<Strategy, string> = { pull: "Use my store's products", push: "Use my Prokip products" };
 
 function stepsFor(strategy: Strategy | null): string[] {
-  return strategy === "push" ? ["Choose products", "Preview", "Options", "Confirm", "Set up"] : ["Choose products", "Preview", "Confirm", "Set up"];
+  return strategy === "push"
+    ? ["Choose products", "Preview", "Options", "Confirm", "Set up"]
+    : ["Choose products", "Preview", "Confirm", "Set up"];
 }
 
 const ACTION_LABELS: Record<Strategy, Record<SetupAction, string>> = {
-  pull: { match: "Link to Prokip", create_in_store: "Create in store", missing_in_prokip: "Missing in Prokip", conflict: "Conflict" },
-  push: { match: "Link to Prokip", create_in_store: "Create in store", missing_in_prokip: "Missing in Prokip", conflict: "Conflict" },
+  pull: {
+    match: "Link to Prokip",
+    create_in_store: "Create in store",
+    missing_in_prokip: "Missing in Prokip",
+    conflict: "Conflict",
+  },
+  push: {
+    match: "Link to Prokip",
+    create_in_store: "Create in store",
+    missing_in_prokip: "Missing in Prokip",
+    conflict: "Conflict",
+  },
 };
-const ACTION_TONES: Record<SetupAction, "success" | "info" | "attention" | "critical"> = { match: "success", create_in_store: "info", missing_in_prokip: "attention", conflict: "critical" };
+const ACTION_TONES: Record<SetupAction, "success" | "info" | "attention" | "critical"> = {
+  match: "success",
+  create_in_store: "info",
+  missing_in_prokip: "attention",
+  conflict: "critical",
+};
 const ACTIONS: SetupAction[] = ["match", "create_in_store", "missing_in_prokip", "conflict"];
 
 function StartStep({ lastRun }: { lastRun: { id: string; state: string; failed: number } | null }) {
@@ -102,7 +125,11 @@ function StartStep({ lastRun }: { lastRun: { id: string; state: string; failed: 
   return (
     <BlockStack gap="400">
       {lastRun && lastRun.state === "failed" ? (
-        <Banner tone="critical" title="The last setup did not finish" action={{ content: "See what happened", url: `/app/setup?run=${lastRun.id}` }}>
+        <Banner
+          tone="critical"
+          title="The last setup did not finish"
+          action={{ content: "See what happened", url: `/app/setup?run=${lastRun.id}` }}
+        >
           <p>Choose how to set up your products and try again.</p>
         </Banner>
       ) : null}
@@ -122,12 +149,14 @@ function StartStep({ lastRun }: { lastRun: { id: string; state: string; failed: 
                 {
                   label: STRATEGY_NAMES.pull,
                   value: "pull",
-                  helpText: "Your store's products are linked to Prokip products with the same SKU. Products Prokip doesn't have are listed in a file you can import into Prokip.",
+                  helpText:
+                    "Your store's products are linked to Prokip products with the same SKU. Products Prokip doesn't have are listed in a file you can import into Prokip.",
                 },
                 {
                   label: STRATEGY_NAMES.push,
                   value: "push",
-                  helpText: "Prokip's products are linked to your store's products with the same SKU, and the ones your store doesn't have are created in it.",
+                  helpText:
+                    "Prokip's products are linked to your store's products with the same SKU, and the ones your store doesn't have are created in it.",
                 },
               ]}
               selected={strategy}
@@ -162,10 +191,20 @@ const PAGE_SIZE = 50;
 function PreviewTable({ rows, strategy }: { rows: NonNullable<RunData["preview"]>; strategy: Strategy }) {
   const [tab, setTab] = useState(0);
   const [page, setPage] = useState(0);
-  const counts = useMemo(() => Object.fromEntries(ACTIONS.map((action) => [action, rows.filter((row) => row.action === action).length])) as Record<SetupAction, number>, [rows]);
+  const counts = useMemo(
+    () =>
+      Object.fromEntries(
+        ACTIONS.map((action) => [action, rows.filter((row) => row.action === action).length]),
+      ) as Record<SetupAction, number>,
+    [rows],
+  );
   const tabs = [
     { id: "all", content: "All", badge: String(rows.length) },
-    ...ACTIONS.map((action) => ({ id: action, content: ACTION_LABELS[strategy][action], badge: String(counts[action]) })),
+    ...ACTIONS.map((action) => ({
+      id: action,
+      content: ACTION_LABELS[strategy][action],
+      badge: String(counts[action]),
+    })),
   ];
   const filter = tab === 0 ? null : ACTIONS[tab - 1]!;
   const shown = filter ? rows.filter((row) => row.action === filter) : rows;
@@ -184,7 +223,13 @@ function PreviewTable({ rows, strategy }: { rows: NonNullable<RunData["preview"]
         resourceName={{ singular: "product", plural: "products" }}
         itemCount={pageRows.length}
         selectable={false}
-        headings={[{ title: "SKU" }, { title: "Product" }, { title: "Store quantity", alignment: "end" }, { title: "Prokip quantity", alignment: "end" }, { title: "What will happen" }]}
+        headings={[
+          { title: "SKU" },
+          { title: "Product" },
+          { title: "Store quantity", alignment: "end" },
+          { title: "Prokip quantity", alignment: "end" },
+          { title: "What will happen" },
+        ]}
         emptyState={
           <Text as="p" tone="subdued" alignment="center">
             No products here.
@@ -195,11 +240,18 @@ function PreviewTable({ rows, strategy }: { rows: NonNullable<RunData["preview"]
           onPrevious: () => setPage(page - 1),
           hasNext: (page + 1) * PAGE_SIZE < shown.length,
           onNext: () => setPage(page + 1),
-          label: shown.length > PAGE_SIZE ? `${page * PAGE_SIZE + 1}–${Math.min((page + 1) * PAGE_SIZE, shown.length)} of ${shown.length}` : undefined,
+          label:
+            shown.length > PAGE_SIZE
+              ? `${page * PAGE_SIZE + 1}–${Math.min((page + 1) * PAGE_SIZE, shown.length)} of ${shown.length}`
+              : undefined,
         }}
       >
         {pageRows.map((row, index) => (
-          <IndexTable.Row id={`${row.sku ?? "blank"}-${index}`} key={`${row.sku ?? "blank"}-${page}-${index}`} position={index}>
+          <IndexTable.Row
+            id={`${row.sku ?? "blank"}-${index}`}
+            key={`${row.sku ?? "blank"}-${page}-${index}`}
+            position={index}
+          >
             <IndexTable.Cell>
               <Text as="span" fontWeight="medium">
                 {row.sku ?? "No SKU"}
@@ -257,7 +309,15 @@ interface PushChoices {
   status: "draft" | "active";
 }
 
-function PushOptions({ choices, onChange, error }: { choices: PushChoices; onChange(next: PushChoices): void; error: string | undefined }) {
+function PushOptions({
+  choices,
+  onChange,
+  error,
+}: {
+  choices: PushChoices;
+  onChange(next: PushChoices): void;
+  error: string | undefined;
+}) {
   return (
     <Card>
       <BlockStack gap="400">
@@ -275,12 +335,24 @@ function PushOptions({ choices, onChange, error }: { choices: PushChoices; onCha
             helpText="Prices come from Prokip's selling price including tax. Enter 10 to sell 10% higher, -5 to sell 5% lower, or 0 to keep Prokip's price."
             error={error}
           />
-          <Checkbox label="Send product images" checked={choices.sendImages} onChange={(sendImages) => onChange({ ...choices, sendImages })} />
-          <Checkbox label="Send product descriptions" checked={choices.sendDescriptions} onChange={(sendDescriptions) => onChange({ ...choices, sendDescriptions })} />
+          <Checkbox
+            label="Send product images"
+            checked={choices.sendImages}
+            onChange={(sendImages) => onChange({ ...choices, sendImages })}
+          />
+          <Checkbox
+            label="Send product descriptions"
+            checked={choices.sendDescriptions}
+            onChange={(sendDescriptions) => onChange({ ...choices, sendDescriptions })}
+          />
           <ChoiceList
             title="New products"
             choices={[
-              { label: "Keep as drafts", value: "draft", helpText: "Review them in Shopify before customers can see them." },
+              {
+                label: "Keep as drafts",
+                value: "draft",
+                helpText: "Review them in Shopify before customers can see them.",
+              },
               { label: "Publish", value: "active", helpText: "Customers can buy them right away." },
             ]}
             selected={[choices.status]}
@@ -292,7 +364,17 @@ function PushOptions({ choices, onChange, error }: { choices: PushChoices; onCha
   );
 }
 
-function Confirm({ run, strategy, choices, onBack }: { run: RunData; strategy: Strategy; choices: PushChoices; onBack(): void }) {
+function Confirm({
+  run,
+  strategy,
+  choices,
+  onBack,
+}: {
+  run: RunData;
+  strategy: Strategy;
+  choices: PushChoices;
+  onBack(): void;
+}) {
   const navigation = useNavigation();
   const counts = run.counts;
   return (
@@ -315,21 +397,36 @@ function Confirm({ run, strategy, choices, onBack }: { run: RunData; strategy: S
           <List type="bullet">
             {counts ? (
               <>
-                <List.Item>{plural(counts.match, "product")} will be linked to Prokip, and the store will show Prokip's stock</List.Item>
-                {counts.create_in_store > 0 ? <List.Item>{plural(counts.create_in_store, "product")} will be created in your store</List.Item> : null}
-                {counts.missing_in_prokip > 0 ? <List.Item>{plural(counts.missing_in_prokip, "product")} are missing in Prokip and stay unlinked</List.Item> : null}
-                {counts.conflict > 0 ? <List.Item>{plural(counts.conflict, "product")} with conflicts are left out</List.Item> : null}
+                <List.Item>
+                  {plural(counts.match, "product")} will be linked to Prokip, and the store will show Prokip's stock
+                </List.Item>
+                {counts.create_in_store > 0 ? (
+                  <List.Item>{plural(counts.create_in_store, "product")} will be created in your store</List.Item>
+                ) : null}
+                {counts.missing_in_prokip > 0 ? (
+                  <List.Item>
+                    {plural(counts.missing_in_prokip, "product")} are missing in Prokip and stay unlinked
+                  </List.Item>
+                ) : null}
+                {counts.conflict > 0 ? (
+                  <List.Item>{plural(counts.conflict, "product")} with conflicts are left out</List.Item>
+                ) : null}
               </>
             ) : null}
             {strategy === "push" ? (
               <List.Item>
-                New products: Prokip's price {Number(choices.priceAdjustmentPercent || 0) === 0 ? "unchanged" : `${Number(choices.priceAdjustmentPercent) > 0 ? "+" : ""}${Number(choices.priceAdjustmentPercent)}%`},{" "}
-                {choices.sendImages ? "with" : "without"} images, {choices.sendDescriptions ? "with" : "without"} descriptions, {choices.status === "active" ? "published" : "kept as drafts"}
+                New products: Prokip's price{" "}
+                {Number(choices.priceAdjustmentPercent || 0) === 0
+                  ? "unchanged"
+                  : `${Number(choices.priceAdjustmentPercent) > 0 ? "+" : ""}${Number(choices.priceAdjustmentPercent)}%`}
+                , {choices.sendImages ? "with" : "without"} images, {choices.sendDescriptions ? "with" : "without"}{" "}
+                descriptions, {choices.status === "active" ? "published" : "kept as drafts"}
               </List.Item>
             ) : null}
           </List>
           <Text as="p" tone="subdued">
-            Store quantities are replaced with Prokip's. This can take a few minutes for a large catalogue; you can leave this page and come back.
+            Store quantities are replaced with Prokip's. This can take a few minutes for a large catalogue; you can
+            leave this page and come back.
           </Text>
           <InlineStack align="end" gap="200">
             <Button onClick={onBack}>Back</Button>
@@ -347,9 +444,15 @@ function PreviewStep({ run }: { run: RunData }) {
   const strategy: Strategy = run.kind === "push" ? "push" : "pull";
   const steps = stepsFor(strategy);
   const [step, setStep] = useState(1);
-  const [choices, setChoices] = useState<PushChoices>({ priceAdjustmentPercent: "0", sendImages: true, sendDescriptions: true, status: "draft" });
+  const [choices, setChoices] = useState<PushChoices>({
+    priceAdjustmentPercent: "0",
+    sendImages: true,
+    sendDescriptions: true,
+    status: "draft",
+  });
   const result = useActionData<typeof action>();
-  const optionsError = fieldError(result, "priceAdjustmentPercent") ?? fieldError(result, "options.priceAdjustmentPercent");
+  const optionsError =
+    fieldError(result, "priceAdjustmentPercent") ?? fieldError(result, "options.priceAdjustmentPercent");
   // An option core refused sends the merchant back to the options.
   useEffect(() => {
     if (optionsError) setStep(2);
@@ -370,8 +473,16 @@ function PreviewStep({ run }: { run: RunData }) {
           <Conflicts rows={rows} />
           {rows.length === 0 ? (
             <Card>
-              <EmptyState heading="No products to set up" image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png" action={{ content: "Choose again", url: "/app/setup" }}>
-                <p>{strategy === "pull" ? "Your store has no products yet. Add products in Shopify, or use your Prokip products instead." : "Prokip has no products at this location yet. Add them in Prokip, or use your store's products instead."}</p>
+              <EmptyState
+                heading="No products to set up"
+                image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png"
+                action={{ content: "Choose again", url: "/app/setup" }}
+              >
+                <p>
+                  {strategy === "pull"
+                    ? "Your store has no products yet. Add products in Shopify, or use your Prokip products instead."
+                    : "Prokip has no products at this location yet. Add them in Prokip, or use your store's products instead."}
+                </p>
               </EmptyState>
             </Card>
           ) : (
@@ -396,7 +507,9 @@ function PreviewStep({ run }: { run: RunData }) {
           </InlineStack>
         </>
       ) : null}
-      {name === "Confirm" ? <Confirm run={run} strategy={strategy} choices={choices} onBack={() => setStep(step - 1)} /> : null}
+      {name === "Confirm" ? (
+        <Confirm run={run} strategy={strategy} choices={choices} onBack={() => setStep(step - 1)} />
+      ) : null}
     </BlockStack>
   );
 }
@@ -421,7 +534,14 @@ function RunStep({ run }: { run: RunData }) {
   // Core's figure: done / total, and a finished run with nothing to do is complete.
   const percent = Math.round(run.progress * 100);
   const results = run.results;
-  const heading = run.state === "queued" ? "Setup is about to start" : going ? "Setting up your products" : run.state === "succeeded" ? "Setup finished" : "Setup stopped";
+  const heading =
+    run.state === "queued"
+      ? "Setup is about to start"
+      : going
+        ? "Setting up your products"
+        : run.state === "succeeded"
+          ? "Setup finished"
+          : "Setup stopped";
   return (
     <BlockStack gap="400">
       <Card>
@@ -434,10 +554,18 @@ function RunStep({ run }: { run: RunData }) {
             <Text as="h2" variant="headingMd">
               {heading}
             </Text>
-            <ProgressBar progress={percent} animated={going} tone={run.state === "failed" || run.state === "cancelled" ? "critical" : "highlight"} />
+            <ProgressBar
+              progress={percent}
+              animated={going}
+              tone={run.state === "failed" || run.state === "cancelled" ? "critical" : "highlight"}
+            />
             <Text as="p" tone="subdued">
               <span data-setup-progress-text="">
-                {run.total > 0 ? `${run.done.toLocaleString("en")} of ${plural(run.total, "product")} done` : going ? "Reading the products in your store and in Prokip…" : "No products to set up"}
+                {run.total > 0
+                  ? `${run.done.toLocaleString("en")} of ${plural(run.total, "product")} done`
+                  : going
+                    ? "Reading the products in your store and in Prokip…"
+                    : "No products to set up"}
               </span>
               {run.failed > 0 ? `, ${plural(run.failed, "error")}` : ""}
             </Text>
@@ -453,7 +581,15 @@ function RunStep({ run }: { run: RunData }) {
         <>
           <Banner
             tone={run.state === "succeeded" ? (run.failed > 0 ? "warning" : "success") : "critical"}
-            title={run.state === "succeeded" ? (run.failed > 0 ? `Setup finished with ${plural(run.failed, "error")}` : "Your products are set up") : run.state === "cancelled" ? "Setup was cancelled" : "Setup did not finish"}
+            title={
+              run.state === "succeeded"
+                ? run.failed > 0
+                  ? `Setup finished with ${plural(run.failed, "error")}`
+                  : "Your products are set up"
+                : run.state === "cancelled"
+                  ? "Setup was cancelled"
+                  : "Setup did not finish"
+            }
           >
             <p>
               {run.state === "succeeded"
@@ -475,7 +611,8 @@ function RunStep({ run }: { run: RunData }) {
                 </InlineGrid>
                 {results.quantitiesPending > 0 ? (
                   <Text as="p" tone="subdued">
-                    {plural(results.quantitiesPending, "quantity", "quantities")} could not be sent yet; Prokip Sync keeps trying.
+                    {plural(results.quantitiesPending, "quantity", "quantities")} could not be sent yet; Prokip Sync
+                    keeps trying.
                   </Text>
                 ) : null}
               </BlockStack>
@@ -483,7 +620,12 @@ function RunStep({ run }: { run: RunData }) {
           ) : null}
           {run.errors.length > 0 ? (
             <Card padding="0">
-              <IndexTable resourceName={{ singular: "error", plural: "errors" }} itemCount={run.errors.length} selectable={false} headings={[{ title: "SKU" }, { title: "Product" }, { title: "What went wrong" }]}>
+              <IndexTable
+                resourceName={{ singular: "error", plural: "errors" }}
+                itemCount={run.errors.length}
+                selectable={false}
+                headings={[{ title: "SKU" }, { title: "Product" }, { title: "What went wrong" }]}
+              >
                 {run.errors.map((error, index) => (
                   <IndexTable.Row id={String(index)} key={index} position={index}>
                     <IndexTable.Cell>{error.sku ?? "No SKU"}</IndexTable.Cell>
@@ -501,9 +643,13 @@ function RunStep({ run }: { run: RunData }) {
                   Products Prokip doesn't have
                 </Text>
                 <Text as="p">
-                  {run.counts && run.counts.missing_in_prokip === 1 ? "1 product in your store is" : run.counts ? `${plural(run.counts.missing_in_prokip, "product")} in your store are` : "Some products in your store are"} not
-                  in Prokip, so their stock isn't synced. Prokip can't create products for you: download this file and import it in Prokip (Products, Import products), then run setup
-                  again.
+                  {run.counts && run.counts.missing_in_prokip === 1
+                    ? "1 product in your store is"
+                    : run.counts
+                      ? `${plural(run.counts.missing_in_prokip, "product")} in your store are`
+                      : "Some products in your store are"}{" "}
+                  not in Prokip, so their stock isn't synced. Prokip can't create products for you: download this file
+                  and import it in Prokip (Products, Import products), then run setup again.
                 </Text>
                 <InlineStack>
                   <DownloadButton url={`/app/setup/missing/${run.id}`} filename="missing-in-prokip.csv">
@@ -554,12 +700,25 @@ export default function SetUpProducts() {
           ) : null}
           {data.view === "set_up" ? (
             <Card>
-              <EmptyState heading="Your products are set up" image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png" action={{ content: "Go to dashboard", url: "/app" }} secondaryAction={{ content: "View products", url: "/app/products" }}>
-                <p>Prokip Sync keeps your store's stock in line with Prokip. Link or unlink single products in Products.</p>
+              <EmptyState
+                heading="Your products are set up"
+                image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png"
+                action={{ content: "Go to dashboard", url: "/app" }}
+                secondaryAction={{ content: "View products", url: "/app/products" }}
+              >
+                <p>
+                  Prokip Sync keeps your store's stock in line with Prokip. Link or unlink single products in Products.
+                </p>
               </EmptyState>
             </Card>
           ) : null}
-          {data.view === "run" ? data.run.dryRun ? <PreviewStep key={data.run.id} run={data.run} /> : <RunStep run={data.run} /> : null}
+          {data.view === "run" ? (
+            data.run.dryRun ? (
+              <PreviewStep key={data.run.id} run={data.run} />
+            ) : (
+              <RunStep run={data.run} />
+            )
+          ) : null}
         </Layout.Section>
       </Layout>
     </Page>

@@ -29,7 +29,11 @@ export default function App() {
   const changingScreen = navigation.state === "loading" && navigation.location.pathname !== location.pathname;
   const settingUp = (navigation.location ?? location).pathname.startsWith("/app/setup");
   return (
-    <AppProvider isEmbeddedApp apiKey={data.apiKey} {...("appBridgeUrl" in data && data.appBridgeUrl ? { __APP_BRIDGE_URL: data.appBridgeUrl } : {})}>
+    <AppProvider
+      isEmbeddedApp
+      apiKey={data.apiKey}
+      {...("appBridgeUrl" in data && data.appBridgeUrl ? { __APP_BRIDGE_URL: data.appBridgeUrl } : {})}
+    >
       <NavMenu>
         {/* App Bridge makes the home link the app's name, not a menu entry. */}
         <Link to="/app" rel="home">

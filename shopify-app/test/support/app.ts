@@ -61,13 +61,21 @@ export function webhookRequest(path: string, options: WebhookOptions): Request {
   });
 }
 
-type Handler = (args: { request: Request; params: Record<string, string>; context: Record<string, unknown> }) => Promise<unknown>;
+type Handler = (args: {
+  request: Request;
+  params: Record<string, string>;
+  context: Record<string, unknown>;
+}) => Promise<unknown>;
 
 /**
  * Runs a loader or action the way Remix does and returns the Response it answered with:
  * thrown Responses (401, redirects) are answers too. Anything else thrown is a failure.
  */
-export async function call(handler: Handler, request: Request, params: Record<string, string> = {}): Promise<{ response: Response | null; data: unknown }> {
+export async function call(
+  handler: Handler,
+  request: Request,
+  params: Record<string, string> = {},
+): Promise<{ response: Response | null; data: unknown }> {
   try {
     const result = await handler({ request, params, context: {} });
     return result instanceof Response ? { response: result, data: null } : { response: null, data: result };

@@ -26,10 +26,21 @@ import { appDir } from "./host.ts";
 export const SCREENSHOT_DIR = path.join(appDir, "test-results", "browser");
 
 /** The flags toolchain.md gives for Debian's Chromium on a closed network. */
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-dev-shm-usage",
+];
 
 /** A transparent 1x1 PNG: what an outside image gets. */
-const PIXEL = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
+const PIXEL = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
+  "base64",
+);
 
 export function chromiumPath(): string {
   return process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -54,7 +65,10 @@ export function browserTestsSkipped(): string | false {
  * answers bots 410 Gone, so the tests present the ordinary one.
  */
 function userAgent(): string {
-  const version = /(\d+\.\d+\.\d+\.\d+)/u.exec(execFileSync(chromiumPath(), ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }))?.[1] ?? "140.0.0.0";
+  const version =
+    /(\d+\.\d+\.\d+\.\d+)/u.exec(
+      execFileSync(chromiumPath(), ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }),
+    )?.[1] ?? "140.0.0.0";
   return `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${version} Safari/537.36`;
 }
 
@@ -124,7 +138,9 @@ export async function openBrowser(options: { base: string }): Promise<BrowserSes
   // The tests run through tsx, whose esbuild transform keeps function names by wrapping named
   // functions in a `__name(fn, "name")` call: functions handed to evaluate() carry it into the
   // page, where it does not exist. It names nothing the app uses.
-  await context.addInitScript({ content: "globalThis.__name = globalThis.__name || function (target) { return target; };" });
+  await context.addInitScript({
+    content: "globalThis.__name = globalThis.__name || function (target) { return target; };",
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const where = (url: string | undefined) => (url ? ` (${url})` : "");
   const refusals: { path: string; status: number }[] = [];
@@ -138,7 +154,8 @@ export async function openBrowser(options: { base: string }): Promise<BrowserSes
     return true;
   };
   page.on("console", (message) => {
-    if (message.type() === "error" && !announced(message.text(), message.location().url)) problems.push(`console error: ${message.text()}${where(message.location().url)}`);
+    if (message.type() === "error" && !announced(message.text(), message.location().url))
+      problems.push(`console error: ${message.text()}${where(message.location().url)}`);
   });
   page.on("pageerror", (error) => problems.push(`uncaught error: ${error.stack ?? error.message}`));
   page.on("crash", () => problems.push("the page crashed"));

@@ -43,7 +43,13 @@ export interface Host {
 export async function startHost(options: { name: string; poolSize?: number }): Promise<Host> {
   const database = await testDatabase({ poolSize: options.poolSize ?? 2 });
   // Inside the app's node_modules: ignored by git, and the build's imports resolve from there.
-  const buildDir = path.join(appDir, "node_modules", ".cache", "prokip-app-builds", `${options.name}-${randomBytes(4).toString("hex")}`);
+  const buildDir = path.join(
+    appDir,
+    "node_modules",
+    ".cache",
+    "prokip-app-builds",
+    `${options.name}-${randomBytes(4).toString("hex")}`,
+  );
   let child: ChildProcess | null = null;
   let output = "";
 
@@ -57,12 +63,25 @@ export async function startHost(options: { name: string; poolSize?: number }): P
     rmSync(buildDir, { recursive: true, force: true });
   });
 
-  await promisify(execFile)(process.execPath, [remixCli, "vite:build"], { cwd: appDir, env: { ...process.env, PROKIP_SYNC_APP_BUILD: buildDir } });
+  await promisify(execFile)(process.execPath, [remixCli, "vite:build"], {
+    cwd: appDir,
+    env: { ...process.env, PROKIP_SYNC_APP_BUILD: buildDir },
+  });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // The app's own settings come from the host's sandbox defaults, not from this process.
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL", "SCOPES", "APP_BRIDGE_URL", "PROKIP_BASE_URL", "PROKIP_CLIENT_ID", "PROKIP_CLIENT_SECRET"]) delete env[name];
+  for (const name of [
+    "SHOPIFY_API_KEY",
+    "SHOPIFY_API_SECRET",
+    "SHOPIFY_APP_URL",
+    "SCOPES",
+    "APP_BRIDGE_URL",
+    "PROKIP_BASE_URL",
+    "PROKIP_CLIENT_ID",
+    "PROKIP_CLIENT_SECRET",
+  ])
+    delete env[name];
   child = spawn(process.execPath, ["--import", "tsx", path.join(appDir, "server.ts")], {
     cwd: appDir,
     env: {
@@ -92,7 +111,11 @@ export async function startHost(options: { name: string; poolSize?: number }): P
     assert.fail(`timed out waiting for: ${what}\n--- host output ---\n${output.slice(-4000)}`);
   };
 
-  await waitFor("the host is ready", async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200, 120_000);
+  await waitFor(
+    "the host is ready",
+    async () => (await fetch(`${base}/healthz`).catch(() => null))?.status === 200,
+    120_000,
+  );
   const credentials = (await (await fetch(`${base}/sandbox/api/credentials`)).json()) as SandboxCredentials;
   return { base, database, credentials, logs: () => output, waitFor };
 }

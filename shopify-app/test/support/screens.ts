@@ -20,7 +20,13 @@ import type { AddressInfo } from "node:net";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { RequestType, setUpValidRequest, TEST_SHOP, TEST_SHOP_NAME } from "@shopify/shopify-api/test-helpers";
 import { demoCatalogue, prokip as prokipEmulator, shopify as shopifyEmulator } from "@prokip-sync/sandbox";
-import { chooseLocation, previewStoreSetup, signInToProkip, type JobRequests, type MerchantDeps } from "@prokip-sync/core";
+import {
+  chooseLocation,
+  previewStoreSetup,
+  signInToProkip,
+  type JobRequests,
+  type MerchantDeps,
+} from "@prokip-sync/core";
 import { shopify } from "../../../core/src/channels/index.ts";
 import { ShopifySessions } from "../../../core/src/connections/index.ts";
 import { runSetupJob, startQueue, type WorkerDependencies } from "../../../core/src/jobs/index.ts";
@@ -37,7 +43,11 @@ const encryptionKey = parseEncryptionKey(generateEncryptionKey());
 // Prokip: the demo business
 
 const prokipStarted = await prokipEmulator.startProkipEmulator({ port: 0 });
-export const prokip = { url: prokipStarted.url, emulator: prokipStarted.emulator, demo: prokipStarted.emulator.control.seedDemo() };
+export const prokip = {
+  url: prokipStarted.url,
+  emulator: prokipStarted.emulator,
+  demo: prokipStarted.emulator.control.seedDemo(),
+};
 /** The Prokip location the tests' store sells from (the demo's first: "Nairobi CBD Store"). */
 export const CBD = prokip.demo.locations[0]!;
 
@@ -45,7 +55,11 @@ export const CBD = prokip.demo.locations[0]!;
 // Shopify: the test shop with the app installed through token exchange
 
 const shopifyStarted = await shopifyEmulator.startShopifyEmulator({ port: 0 });
-export const shop = { url: shopifyStarted.url, emulator: shopifyStarted.emulator, control: shopifyStarted.emulator.control };
+export const shop = {
+  url: shopifyStarted.url,
+  emulator: shopifyStarted.emulator,
+  control: shopifyStarted.emulator.control,
+};
 
 /** A product in the shop that Prokip does not have (a pull lists it as missing in Prokip). */
 export const STORE_ONLY = { title: "Handmade Basket", sku: "basket-hand", price: "1300.00", stock: 4 };
@@ -58,9 +72,18 @@ const receiver = http.createServer((incoming, outgoing) => {
   incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
   incoming.on("end", () => {
     const headers = new Headers();
-    for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === "string") headers.set(name, value);
-    const request = new Request(`${APP_URL}${incoming.url}`, { method: incoming.method, headers, body: Buffer.concat(chunks) });
-    const answer = deliverToApp ? deliverToApp(request).catch((error: unknown) => (error instanceof Response ? error : new Response(String(error), { status: 500 }))) : Promise.resolve(new Response(null, { status: 503 }));
+    for (const [name, value] of Object.entries(incoming.headers))
+      if (typeof value === "string") headers.set(name, value);
+    const request = new Request(`${APP_URL}${incoming.url}`, {
+      method: incoming.method,
+      headers,
+      body: Buffer.concat(chunks),
+    });
+    const answer = deliverToApp
+      ? deliverToApp(request).catch((error: unknown) =>
+          error instanceof Response ? error : new Response(String(error), { status: 500 }),
+        )
+      : Promise.resolve(new Response(null, { status: 503 }));
     void answer.then(async (response) => outgoing.writeHead(response.status).end(await response.text()));
   });
 });
@@ -72,7 +95,12 @@ const publicUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
 shop.control.registerApp({
   apiKey: API_KEY,
   apiSecret: API_SECRET_KEY,
-  webhooks: [{ topics: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "refunds/create"], uri: `${publicUrl}/webhooks/sync` }],
+  webhooks: [
+    {
+      topics: ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "refunds/create"],
+      uri: `${publicUrl}/webhooks/sync`,
+    },
+  ],
 });
 shop.control.createShop({ domain: TEST_SHOP, name: "Test shop", currency: "KES", locations: [{ name: CBD.name }] });
 for (const product of demoCatalogue.filter((p) => p.inShopify)) {
@@ -83,7 +111,11 @@ for (const product of demoCatalogue.filter((p) => p.inShopify)) {
     variants: product.variants.map((v) => ({ sku: v.sku, price: v.price, option: v.option, stock: v.stock[0] })),
   });
 }
-shop.control.createProduct({ shop: TEST_SHOP, title: STORE_ONLY.title, variants: [{ sku: STORE_ONLY.sku, price: STORE_ONLY.price, stock: STORE_ONLY.stock }] });
+shop.control.createProduct({
+  shop: TEST_SHOP,
+  title: STORE_ONLY.title,
+  variants: [{ sku: STORE_ONLY.sku, price: STORE_ONLY.price, stock: STORE_ONLY.stock }],
+});
 
 /** Demo products in the test shop and in Prokip (the SKUs a setup links). */
 export const SHOPIFY_DEMO_SKUS = demoCatalogue.filter((p) => p.inShopify).flatMap((p) => p.variants.map((v) => v.sku));
@@ -95,7 +127,9 @@ const shopifyFetch = shopify.routeShopifyFetch(shop.url);
 // ---------------------------------------------------------------------------------------------
 // The merchant functions' dependencies, as the backend host provides them
 
-export type JobRequest = { kind: "reconcile" | "drain" | "postings" | "inbox"; connectionId: string } | { kind: "setup"; connectionId: string; runId: string };
+export type JobRequest =
+  | { kind: "reconcile" | "drain" | "postings" | "inbox"; connectionId: string }
+  | { kind: "setup"; connectionId: string; runId: string };
 
 /** Every job the screens asked for, in order. */
 export const jobRequests: JobRequest[] = [];
@@ -153,7 +187,10 @@ setAbstractFetchFunc(async (input, init) => {
  */
 export async function installApp(): Promise<void> {
   const token = shop.control.mintSessionToken({ shop: TEST_SHOP, apiKey: API_KEY, ttlSeconds: 60 });
-  const result = await call(appRoute.loader, new Request(`${APP_URL}/app`, { headers: { authorization: `Bearer ${token}` } }));
+  const result = await call(
+    appRoute.loader,
+    new Request(`${APP_URL}/app`, { headers: { authorization: `Bearer ${token}` } }),
+  );
   if (result.response) throw new Error(`opening the app failed: ${result.response.status}`);
 }
 
@@ -161,7 +198,10 @@ export async function installApp(): Promise<void> {
 export async function connectTestStore(): Promise<string> {
   await installApp();
   await signInToProkip(deps, store, { username: prokip.demo.username, password: prokip.demo.password });
-  const { connectionId } = await chooseLocation(deps, store, { prokipLocationId: CBD.id, credentials: { platform: "shopify", tokenSource: "app_session" } });
+  const { connectionId } = await chooseLocation(deps, store, {
+    prokipLocationId: CBD.id,
+    credentials: { platform: "shopify", tokenSource: "app_session" },
+  });
   return connectionId;
 }
 
@@ -172,15 +212,24 @@ type Handler = Parameters<typeof call>[0];
 
 /** A document request from Shopify admin (session token in the URL), as the test helpers make it. */
 export async function page(path: string, secret = API_SECRET_KEY): Promise<Request> {
-  return setUpValidRequest({ type: RequestType.Admin, store: TEST_SHOP_NAME, apiKey: API_KEY, apiSecretKey: secret }, new Request(`${APP_URL}${path}`));
+  return setUpValidRequest(
+    { type: RequestType.Admin, store: TEST_SHOP_NAME, apiKey: API_KEY, apiSecretKey: secret },
+    new Request(`${APP_URL}${path}`),
+  );
 }
 
 /** App Bridge's fetch (a Remix data request or form post) with a bearer session token. */
-export async function fetchRequest(path: string, init: { form?: Record<string, string>; secret?: string } = {}): Promise<Request> {
+export async function fetchRequest(
+  path: string,
+  init: { form?: Record<string, string>; secret?: string } = {},
+): Promise<Request> {
   const request = init.form
     ? new Request(`${APP_URL}${path}`, { method: "POST", body: new URLSearchParams(init.form) })
     : new Request(`${APP_URL}${path}`);
-  return setUpValidRequest({ type: RequestType.Bearer, store: TEST_SHOP_NAME, apiKey: API_KEY, apiSecretKey: init.secret ?? API_SECRET_KEY }, request);
+  return setUpValidRequest(
+    { type: RequestType.Bearer, store: TEST_SHOP_NAME, apiKey: API_KEY, apiSecretKey: init.secret ?? API_SECRET_KEY },
+    request,
+  );
 }
 
 /** A loader's answer to a signed GET (`data` when it answered data, `response` otherwise). */
@@ -204,14 +253,20 @@ export async function json<T = unknown>(response: Response | null): Promise<T> {
  * and a session token signed with another secret (document: bounced for a new token; fetch and
  * form post: 401 with App Bridge's retry header).
  */
-export async function refusals(handler: Handler, path: string, method: "GET" | "POST", form: Record<string, string> = {}) {
+export async function refusals(
+  handler: Handler,
+  path: string,
+  method: "GET" | "POST",
+  form: Record<string, string> = {},
+) {
   const body = method === "POST" ? { method, body: new URLSearchParams(form) } : {};
   const none = await call(handler, new Request(`${APP_URL}${path}`, body));
   const wrong =
     method === "GET"
       ? await call(handler, await page(path, "not-the-app-secret"))
       : await call(handler, await fetchRequest(path, { form, secret: "not-the-app-secret" }));
-  const wrongFetch = method === "GET" ? await call(handler, await fetchRequest(path, { secret: "not-the-app-secret" })) : wrong;
+  const wrongFetch =
+    method === "GET" ? await call(handler, await fetchRequest(path, { secret: "not-the-app-secret" })) : wrong;
   return { none, wrong, wrongFetch };
 }
 

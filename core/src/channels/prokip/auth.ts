@@ -73,8 +73,13 @@ class OAuthEndpoint {
     if (error.code === "invalid_grant" || error.code === "invalid_credentials") {
       throw new ChannelError("unauthorized", REJECTED_USER_CREDENTIALS, { status: answer.status });
     }
-    if (error.code === "invalid_client") throw new ChannelError("unauthorized", "Prokip rejected the API client id or secret", { status: answer.status });
-    throw new ChannelError(answer.status === 401 ? "unauthorized" : "rejected", `Prokip refused the sign-in: ${error.message}`, { status: answer.status });
+    if (error.code === "invalid_client")
+      throw new ChannelError("unauthorized", "Prokip rejected the API client id or secret", { status: answer.status });
+    throw new ChannelError(
+      answer.status === 401 ? "unauthorized" : "rejected",
+      `Prokip refused the sign-in: ${error.message}`,
+      { status: answer.status },
+    );
   }
 
   /** The refresh_token grant. Any refusal means the merchant has to sign in again. */
@@ -82,13 +87,23 @@ class OAuthEndpoint {
     const answer = await this.post({ grant_type: "refresh_token", refresh_token: refreshToken });
     if (answer.status >= 200 && answer.status < 300) return this.tokensFrom(answer);
     const error = this.errorOf(answer);
-    if (error.code === "invalid_client") throw new ChannelError("unauthorized", "Prokip rejected the API client id or secret", { status: answer.status });
-    throw new ChannelError("unauthorized", `Prokip no longer accepts the saved sign-in; sign in to Prokip again (${error.message})`, { status: answer.status });
+    if (error.code === "invalid_client")
+      throw new ChannelError("unauthorized", "Prokip rejected the API client id or secret", { status: answer.status });
+    throw new ChannelError(
+      "unauthorized",
+      `Prokip no longer accepts the saved sign-in; sign in to Prokip again (${error.message})`,
+      { status: answer.status },
+    );
   }
 
   private async post(grant: Record<string, string>): Promise<Exchange> {
     const { baseUrl, clientId, clientSecret, log } = this.options;
-    const body = new URLSearchParams({ ...grant, client_id: clientId, client_secret: clientSecret, scope: "" }).toString();
+    const body = new URLSearchParams({
+      ...grant,
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: "",
+    }).toString();
     const path = "/oauth/token";
     // Repeating either grant is harmless: at worst Prokip issues one more pair.
     return withRetries(
@@ -101,7 +116,16 @@ class OAuthEndpoint {
           timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         }).catch((error: unknown) => classifyNetworkFailure(error, true));
         // The grant type is logged, never the body: it holds the secret and the password or token.
-        log.debug({ method: "POST", path, grant: grant.grant_type, status: answer.status, durationMs: answer.receivedAt.getTime() - answer.sentAt.getTime() }, "prokip request");
+        log.debug(
+          {
+            method: "POST",
+            path,
+            grant: grant.grant_type,
+            status: answer.status,
+            durationMs: answer.receivedAt.getTime() - answer.sentAt.getTime(),
+          },
+          "prokip request",
+        );
         return rejectTransient(answer, true);
       },
       { log, method: "POST", path, settings: this.retry, unavailableMessage: NOT_REACHABLE },
@@ -116,7 +140,10 @@ class OAuthEndpoint {
       body = null;
     }
     const parsed = tokenAnswerSchema.safeParse(body);
-    if (!parsed.success) throw new ChannelError("unavailable", "Prokip answered the sign-in in an unexpected shape", { status: answer.status });
+    if (!parsed.success)
+      throw new ChannelError("unavailable", "Prokip answered the sign-in in an unexpected shape", {
+        status: answer.status,
+      });
     const { access_token, refresh_token, expires_in } = parsed.data;
     return {
       accessToken: access_token,
@@ -143,7 +170,13 @@ class OAuthEndpoint {
  * ChannelError `unauthorized`; Prokip unreachable: `unavailable`.
  */
 export async function signInToProkip(
-  input: ProkipClientCredentials & { username: string; password: string; log?: Logger; retry?: Partial<RetrySettings>; timeoutMs?: number },
+  input: ProkipClientCredentials & {
+    username: string;
+    password: string;
+    log?: Logger;
+    retry?: Partial<RetrySettings>;
+    timeoutMs?: number;
+  },
 ): Promise<ProkipTokens> {
   const { username, password, ...options } = input;
   const endpoint = new OAuthEndpoint({ ...options, log: options.log ?? pino({ enabled: false }) });
@@ -209,7 +242,10 @@ export class TokenKeeper {
       await this.store.save(fresh);
     } catch (error) {
       // The old pair is revoked already; the new one still works in this process, so carry on.
-      this.log.error({ err: error instanceof Error ? error.message : String(error) }, "prokip tokens were renewed but could not be saved");
+      this.log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "prokip tokens were renewed but could not be saved",
+      );
     }
     this.log.info("prokip tokens renewed");
     return fresh.accessToken;

@@ -11,7 +11,17 @@ import type { z } from "zod";
 import type { Logger } from "../../log/index.ts";
 import { ChannelError } from "../types.ts";
 import type { TokenKeeper } from "./auth.ts";
-import { classifyNetworkFailure, exchange, type Exchange, type FetchLike, joinUrl, messageOf, rejectTransient, type RetrySettings, withRetries } from "./http.ts";
+import {
+  classifyNetworkFailure,
+  exchange,
+  type Exchange,
+  type FetchLike,
+  joinUrl,
+  messageOf,
+  rejectTransient,
+  type RetrySettings,
+  withRetries,
+} from "./http.ts";
 import type { Pacer } from "./pacing.ts";
 import { listSchema } from "./schemas.ts";
 
@@ -53,7 +63,11 @@ export class ProkipClient {
    * Every row of a list. Asks for `per_page=-1` (everything in one answer); if Prokip paginated
    * anyway, reads the remaining pages. The timing spans from the first request to the last answer.
    */
-  async getAll<Row extends z.ZodType>(path: string, query: Record<string, string>, row: Row): Promise<Answer<z.output<Row>[]>> {
+  async getAll<Row extends z.ZodType>(
+    path: string,
+    query: Record<string, string>,
+    row: Row,
+  ): Promise<Answer<z.output<Row>[]>> {
     const schema = listSchema(row);
     const first = await this.get(path, { ...query, per_page: "-1" }, schema);
     const rows: z.output<Row>[] = [...first.data.data];
@@ -81,7 +95,12 @@ export class ProkipClient {
     // A 401 comes from the auth middleware, before any controller: safe to send again.
     const renewed = await keeper.renew(token);
     const again = await this.attempts(spec, renewed);
-    if (again.status === 401) throw new ChannelError("unauthorized", "Prokip refused the saved sign-in even after renewing it; sign in to Prokip again", { status: 401 });
+    if (again.status === 401)
+      throw new ChannelError(
+        "unauthorized",
+        "Prokip refused the saved sign-in even after renewing it; sign in to Prokip again",
+        { status: 401 },
+      );
     return again;
   }
 
@@ -101,14 +120,33 @@ export class ProkipClient {
 
     return withRetries(
       async () => {
-        const answer = await pace(() => exchange(fetchFn, { method: spec.method, url, headers, body, timeoutMs })).catch((error: unknown) => {
-          log.debug({ method: spec.method, path: logPath, error: error instanceof Error ? error.message : String(error) }, "prokip request failed");
+        const answer = await pace(() =>
+          exchange(fetchFn, { method: spec.method, url, headers, body, timeoutMs }),
+        ).catch((error: unknown) => {
+          log.debug(
+            { method: spec.method, path: logPath, error: error instanceof Error ? error.message : String(error) },
+            "prokip request failed",
+          );
           return classifyNetworkFailure(error, spec.repeatable);
         });
-        log.debug({ method: spec.method, path: logPath, status: answer.status, durationMs: answer.receivedAt.getTime() - answer.sentAt.getTime() }, "prokip request");
+        log.debug(
+          {
+            method: spec.method,
+            path: logPath,
+            status: answer.status,
+            durationMs: answer.receivedAt.getTime() - answer.sentAt.getTime(),
+          },
+          "prokip request",
+        );
         return rejectTransient(answer, spec.repeatable);
       },
-      { log, method: spec.method, path: logPath, settings: retry, unavailableMessage: "Prokip is unavailable right now" },
+      {
+        log,
+        method: spec.method,
+        path: logPath,
+        settings: retry,
+        unavailableMessage: "Prokip is unavailable right now",
+      },
     );
   }
 }
@@ -118,22 +156,32 @@ function decode<S extends z.ZodType>(answer: Exchange, spec: RequestSpec, schema
   const { status } = answer;
   const what = `${spec.method} ${spec.path}`;
   if (status >= 300 && status < 400) {
-    throw new ChannelError("unavailable", `Prokip redirected ${what} (HTTP ${status}); check the Prokip address`, { status });
+    throw new ChannelError("unavailable", `Prokip redirected ${what} (HTTP ${status}); check the Prokip address`, {
+      status,
+    });
   }
-  if (status === 404) throw new ChannelError("not_found", messageOf(answer.text) ?? `Prokip has no ${spec.path}`, { status });
-  if (status >= 400) throw new ChannelError("rejected", messageOf(answer.text) ?? `Prokip refused ${what} (HTTP ${status})`, { status });
+  if (status === 404)
+    throw new ChannelError("not_found", messageOf(answer.text) ?? `Prokip has no ${spec.path}`, { status });
+  if (status >= 400)
+    throw new ChannelError("rejected", messageOf(answer.text) ?? `Prokip refused ${what} (HTTP ${status})`, { status });
 
   let body: unknown;
   try {
     body = JSON.parse(answer.text);
   } catch (error) {
-    throw new ChannelError("unavailable", `Prokip answered ${what} with something that is not JSON`, { status, cause: error });
+    throw new ChannelError("unavailable", `Prokip answered ${what} with something that is not JSON`, {
+      status,
+      cause: error,
+    });
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? `${issue.path.join(".")}: ${issue.message}` : "unknown";
-    throw new ChannelError("unavailable", `Prokip answered ${what} in an unexpected shape (${where})`, { status, cause: parsed.error });
+    throw new ChannelError("unavailable", `Prokip answered ${what} in an unexpected shape (${where})`, {
+      status,
+      cause: parsed.error,
+    });
   }
   return { data: parsed.data, sentAt: answer.sentAt, receivedAt: answer.receivedAt };
 }

@@ -24,7 +24,12 @@ export interface RetrySettings {
   maxRetryAfterMs: number;
 }
 
-export const defaultRetry: RetrySettings = { retries: 4, minDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 120_000 };
+export const defaultRetry: RetrySettings = {
+  retries: 4,
+  minDelayMs: 500,
+  maxDelayMs: 10_000,
+  maxRetryAfterMs: 120_000,
+};
 
 /** A request's answer, with when it left and when the answer was in. */
 export interface Exchange {
@@ -72,7 +77,14 @@ export class TransientFailure extends Error {
  * Codes that mean no connection was made, so nothing was sent. Anything else (ECONNRESET,
  * UND_ERR_SOCKET, a timeout) may have happened after the request was written.
  */
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 /** The error codes in fetch's cause chain (undici nests them, happy eyeballs aggregates them). */
 function errorCodes(error: unknown, depth = 0): string[] {
@@ -130,9 +142,13 @@ export function rejectTransient(answer: Exchange, repeatable: boolean): Exchange
   if (answer.status === 429) throw new TransientFailure("HTTP 429", 429, retryAfterMs(answer.headers));
   if (answer.status >= 500) {
     if (repeatable) throw new TransientFailure(`HTTP ${answer.status}`, answer.status, null);
-    throw new ChannelError("unavailable", `Prokip failed while handling the request (HTTP ${answer.status}); it may or may not have been applied`, {
-      status: answer.status,
-    });
+    throw new ChannelError(
+      "unavailable",
+      `Prokip failed while handling the request (HTTP ${answer.status}); it may or may not have been applied`,
+      {
+        status: answer.status,
+      },
+    );
   }
   return answer;
 }
@@ -141,7 +157,11 @@ export function rejectTransient(answer: Exchange, repeatable: boolean): Exchange
 export function classifyNetworkFailure(error: unknown, repeatable: boolean): never {
   if (!(error instanceof NetworkFailure)) throw error;
   if (repeatable || error.notSent) throw new TransientFailure(error.reason, null, null, { cause: error });
-  throw new ChannelError("unavailable", `Prokip did not answer (${error.reason}); the request may or may not have been applied`, { cause: error });
+  throw new ChannelError(
+    "unavailable",
+    `Prokip did not answer (${error.reason}); the request may or may not have been applied`,
+    { cause: error },
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -168,17 +188,27 @@ export async function withRetries<T>(
         if (!(error instanceof TransientFailure) || retriesLeft === 0) return;
         const retryAfter = error.retryAfterMs ?? 0;
         if (retryAfter > settings.maxRetryAfterMs) {
-          throw new ChannelError("unavailable", `${context.unavailableMessage} (asked to wait ${Math.ceil(retryAfter / 1000)} s)`, { status: error.status, cause: error });
+          throw new ChannelError(
+            "unavailable",
+            `${context.unavailableMessage} (asked to wait ${Math.ceil(retryAfter / 1000)} s)`,
+            { status: error.status, cause: error },
+          );
         }
         const waitMs = Math.max(retryAfter, retryDelay);
-        log.warn({ method, path, attempt: attemptNumber, reason: error.reason, retryInMs: waitMs }, "prokip request failed, retrying");
+        log.warn(
+          { method, path, attempt: attemptNumber, reason: error.reason, retryInMs: waitMs },
+          "prokip request failed, retrying",
+        );
         // p-retry waits `retryDelay` after this returns; make up the rest of Retry-After here.
         if (retryAfter > retryDelay) await sleep(retryAfter - retryDelay);
       },
     });
   } catch (error) {
     if (error instanceof TransientFailure) {
-      throw new ChannelError("unavailable", `${context.unavailableMessage} (${error.reason})`, { status: error.status, cause: error });
+      throw new ChannelError("unavailable", `${context.unavailableMessage} (${error.reason})`, {
+        status: error.status,
+        cause: error,
+      });
     }
     throw error;
   }
@@ -201,7 +231,8 @@ export function messageOf(text: string): string | null {
       const inner = (record.error as { message?: unknown }).message;
       if (typeof inner === "string") return inner;
     }
-    for (const candidate of [record.error_description, record.message, record.msg]) if (typeof candidate === "string") return candidate;
+    for (const candidate of [record.error_description, record.message, record.msg])
+      if (typeof candidate === "string") return candidate;
     return null;
   } catch {
     return null;

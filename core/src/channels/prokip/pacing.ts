@@ -55,7 +55,10 @@ export function pacerFor(account: { baseUrl: string; clientId: string }, setting
     return limiter
       .schedule(() => {
         clearTimeout(waiting);
-        const giveBack = setTimeout(() => void limiter.incrementReservoir(1).catch(() => undefined), settings.perMs + settings.marginMs);
+        const giveBack = setTimeout(
+          () => void limiter.incrementReservoir(1).catch(() => undefined),
+          settings.perMs + settings.marginMs,
+        );
         giveBack.unref();
         return send();
       })

@@ -112,7 +112,12 @@ export function createProkipPos(options: ProkipPosOptions): ProkipPos {
     const { data } = await client.get("/connector/api/business-location", {}, listSchema(locationRowSchema));
     return data.data;
   }
-  const toLocation = (l: LocationRow): PosLocation => ({ id: l.id, code: l.location_id ?? "", name: l.name, active: l.is_active ?? true });
+  const toLocation = (l: LocationRow): PosLocation => ({
+    id: l.id,
+    code: l.location_id ?? "",
+    name: l.name,
+    active: l.is_active ?? true,
+  });
 
   return {
     capabilities,
@@ -126,7 +131,8 @@ export function createProkipPos(options: ProkipPosOptions): ProkipPos {
       // UltimatePOS gives every business at least one location.
       const rows = await locationRows();
       const businessId = rows.find((l) => l.business_id != null)?.business_id;
-      if (businessId == null) throw new ChannelError("unavailable", "Prokip did not say which business this account belongs to");
+      if (businessId == null)
+        throw new ChannelError("unavailable", "Prokip did not say which business this account belongs to");
       return { businessId, locations: rows.map(toLocation) };
     },
 
@@ -137,14 +143,19 @@ export function createProkipPos(options: ProkipPosOptions): ProkipPos {
         const variation = toVariation(row, options.details ?? false);
         return variation ? [variation] : [];
       });
-      if (variations.length < data.length) log.debug({ skipped: data.length - variations.length }, "prokip variations of other product types skipped");
+      if (variations.length < data.length)
+        log.debug({ skipped: data.length - variations.length }, "prokip variations of other product types skipped");
       return variations;
     },
 
     async readStock(locationId: number): Promise<PosStockReading> {
       // The timing is that of the request that answered (not of queueing or failed attempts):
       // the ledger decides from it which postings the reading already reflects.
-      const { data, sentAt, receivedAt } = await client.getAll("/connector/api/variation", { location_id: String(locationId) }, variationRowSchema);
+      const { data, sentAt, receivedAt } = await client.getAll(
+        "/connector/api/variation",
+        { location_id: String(locationId) },
+        variationRowSchema,
+      );
       const quantities = new Map<number, number>();
       for (const row of data) {
         const units = unitsAt(row, locationId);
@@ -184,15 +195,26 @@ export function createProkipPos(options: ProkipPosOptions): ProkipPos {
         })),
       };
       // Not repeatable: Prokip records a duplicate for every copy that arrives.
-      const result = await asResult(client.request({ method: "POST", path: "/connector/api/sell", body: { sells: [sell] }, repeatable: false }, createSellAnswerSchema));
+      const result = await asResult(
+        client.request(
+          { method: "POST", path: "/connector/api/sell", body: { sells: [sell] }, repeatable: false },
+          createSellAnswerSchema,
+        ),
+      );
       if (!result.ok) return result;
       const element = result.value[0];
       if (result.value.length !== 1 || !element) {
-        throw new ChannelError("unavailable", `Prokip answered the sell with ${result.value.length} results instead of one; look it up by invoice number`);
+        throw new ChannelError(
+          "unavailable",
+          `Prokip answered the sell with ${result.value.length} results instead of one; look it up by invoice number`,
+        );
       }
       if ("original" in element) return { ok: false, code: "rejected", message: element.original.error.message };
       const posted = toSell(element);
-      return { ok: true, value: element.sell_lines === null ? { ...posted, lines: await linesOf(posted.sellId) } : posted };
+      return {
+        ok: true,
+        value: element.sell_lines === null ? { ...posted, lines: await linesOf(posted.sellId) } : posted,
+      };
     },
 
     async returnSell(input): Promise<PosResult<{ returnId: number }>> {
@@ -201,24 +223,43 @@ export function createProkipPos(options: ProkipPosOptions): ProkipPos {
       const body = {
         transaction_id: input.sellId,
         transaction_date: prokipDateTime(input.transactionDate),
-        products: input.lines.map((line) => ({ sell_line_id: line.sellLineId, quantity: line.quantity, unit_price_inc_tax: line.unitPrice })),
+        products: input.lines.map((line) => ({
+          sell_line_id: line.sellLineId,
+          quantity: line.quantity,
+          unit_price_inc_tax: line.unitPrice,
+        })),
       };
       // Quantities are cumulative totals, so sending the same return twice changes nothing.
-      const result = await asResult(client.request({ method: "POST", path: "/connector/api/sell-return", body, repeatable: true }, sellReturnAnswerSchema));
+      const result = await asResult(
+        client.request(
+          { method: "POST", path: "/connector/api/sell-return", body, repeatable: true },
+          sellReturnAnswerSchema,
+        ),
+      );
       return result.ok ? { ok: true, value: { returnId: result.value.id } } : result;
     },
 
     async deleteSell(sellId: number): Promise<PosResult<null>> {
       // Repeatable: deleting a deleted sell answers success again.
-      const result = await asResult(client.request({ method: "DELETE", path: `/connector/api/sell/${sellId}`, repeatable: true }, deleteSellAnswerSchema));
+      const result = await asResult(
+        client.request(
+          { method: "DELETE", path: `/connector/api/sell/${sellId}`, repeatable: true },
+          deleteSellAnswerSchema,
+        ),
+      );
       if (!result.ok) return result;
-      if (!result.value.success) return { ok: false, code: "rejected", message: result.value.msg ?? "Prokip refused to delete the sell" };
+      if (!result.value.success)
+        return { ok: false, code: "rejected", message: result.value.msg ?? "Prokip refused to delete the sell" };
       return { ok: true, value: null };
     },
 
     async findSells(input): Promise<PosSell[]> {
       // Prokip filters by the date part of transaction_date: whole days, a superset of [from, to].
-      const query = { location_id: String(input.locationId), start_date: prokipDate(input.from), end_date: prokipDate(input.to) };
+      const query = {
+        location_id: String(input.locationId),
+        start_date: prokipDate(input.from),
+        end_date: prokipDate(input.to),
+      };
       const { data } = await client.getAll("/connector/api/sell", query, sellSchema);
       return data.map(toSell);
     },
@@ -241,7 +282,11 @@ function toSell(row: SellRow): PosSell {
   return {
     sellId: row.id,
     invoiceNo: row.invoice_no,
-    lines: (row.sell_lines ?? []).map((line) => ({ sellLineId: line.id, variationId: line.variation_id, quantity: line.quantity })),
+    lines: (row.sell_lines ?? []).map((line) => ({
+      sellLineId: line.id,
+      variationId: line.variation_id,
+      quantity: line.quantity,
+    })),
   };
 }
 
@@ -251,7 +296,10 @@ function toVariation(row: VariationRow, details: boolean): PosVariation | null {
   if (!VARIATION_TYPES.has(type)) return null;
   const stockByLocation = new Map<number, number>();
   for (const stock of row.variation_location_details) {
-    stockByLocation.set(stock.location_id, (stockByLocation.get(stock.location_id) ?? 0) + wholeUnits(stock.qty_available));
+    stockByLocation.set(
+      stock.location_id,
+      (stockByLocation.get(stock.location_id) ?? 0) + wholeUnits(stock.qty_available),
+    );
   }
   // A single product's only variation is "DUMMY" (blanked to "" by the Connector's resource).
   const dummy = type === "single" || !row.variation_name || row.variation_name === "DUMMY";

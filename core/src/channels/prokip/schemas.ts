@@ -10,16 +10,27 @@
 import { z } from "zod";
 
 /** An integer id (Prokip's are 6-7 digit integers). */
-export const idSchema = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
+export const idSchema = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
 
 /** A decimal as a string, like Laravel renders DECIMAL columns; a JSON number becomes its string. */
 export const decimalSchema = z.union([
   z.string().regex(/^-?\d+(\.\d+)?$/),
-  z.number().refine(Number.isFinite).transform((n) => String(n)),
+  z
+    .number()
+    .refine(Number.isFinite)
+    .transform((n) => String(n)),
 ]);
 
 /** A TINYINT flag: 0/1, "0"/"1" or a boolean. */
-export const flagSchema = z.union([z.boolean(), z.number(), z.string()]).transform((v) => v === true || v === 1 || v === "1");
+export const flagSchema = z
+  .union([z.boolean(), z.number(), z.string()])
+  .transform((v) => v === true || v === 1 || v === "1");
 
 /** A quantity: a JSON number (the Connector's sell lines) or a decimal string. */
 export const quantitySchema = z.union([z.number(), decimalSchema.transform(Number)]);

@@ -57,12 +57,19 @@ const variantNodeSchema = z
 /** A `ProductVariant` as queries.ts selects it -> `StoreVariant`. */
 export function toStoreVariant(node: unknown): StoreVariant {
   const result = variantNodeSchema.safeParse(node);
-  if (!result.success) throw new ChannelError("rejected", `Unexpected variant from Shopify: ${result.error.issues[0]?.message ?? "invalid"}`);
+  if (!result.success)
+    throw new ChannelError(
+      "rejected",
+      `Unexpected variant from Shopify: ${result.error.issues[0]?.message ?? "invalid"}`,
+    );
   const variant = result.data;
   const item = variant.inventoryItem ?? null;
   // Untracked items have no meaningful quantity. A tracked item not stocked at our location has
   // nothing there.
-  const quantity = !item || !item.tracked ? null : (item.inventoryLevel?.quantities.find((q) => q.name === "available")?.quantity ?? 0);
+  const quantity =
+    !item || !item.tracked
+      ? null
+      : (item.inventoryLevel?.quantities.find((q) => q.name === "available")?.quantity ?? 0);
   return {
     externalProductId: variant.product.id,
     externalVariantId: variant.id,
@@ -92,7 +99,11 @@ interface CountResult {
 export async function* listVariants(ctx: CatalogueContext): AsyncGenerator<StoreVariant[]> {
   const locationId = await ctx.locationId();
   // The count stops at `limit` (10,000 by default); we only need to know whether it passes the threshold.
-  const counted = await ctx.client.request<CountResult>(VARIANTS_COUNT, { limit: ctx.bulkThreshold + 1 }, { operation: "VariantsCount", expectedCost: VARIANTS_COUNT_COST });
+  const counted = await ctx.client.request<CountResult>(
+    VARIANTS_COUNT,
+    { limit: ctx.bulkThreshold + 1 },
+    { operation: "VariantsCount", expectedCost: VARIANTS_COUNT_COST },
+  );
   const total = counted.productVariantsCount?.count ?? 0;
   if (total > ctx.bulkThreshold) {
     const url = await runBulkQuery(ctx, locationId);
@@ -112,7 +123,11 @@ interface VariantsPage {
 async function* listVariantPages(ctx: CatalogueContext, locationId: string): AsyncGenerator<StoreVariant[]> {
   let after: string | null = null;
   do {
-    const page: VariantsPage = await ctx.client.request<VariantsPage>(LIST_VARIANTS, { after, locationId }, { operation: "ListVariants", expectedCost: LIST_VARIANTS_COST });
+    const page: VariantsPage = await ctx.client.request<VariantsPage>(
+      LIST_VARIANTS,
+      { after, locationId },
+      { operation: "ListVariants", expectedCost: LIST_VARIANTS_COST },
+    );
     const variants = page.productVariants.nodes.map(toStoreVariant);
     if (variants.length > 0) yield variants;
     after = page.productVariants.pageInfo.hasNextPage ? page.productVariants.pageInfo.endCursor : null;
@@ -120,11 +135,21 @@ async function* listVariantPages(ctx: CatalogueContext, locationId: string): Asy
 }
 
 interface BulkRunResult {
-  bulkOperationRunQuery: { bulkOperation: { id: string; status: string } | null; userErrors: { field: string[] | null; message: string; code: string | null }[] } | null;
+  bulkOperationRunQuery: {
+    bulkOperation: { id: string; status: string } | null;
+    userErrors: { field: string[] | null; message: string; code: string | null }[];
+  } | null;
 }
 
 interface BulkStatus {
-  node: { id: string; status: string; errorCode: string | null; objectCount: string; url: string | null; partialDataUrl: string | null } | null;
+  node: {
+    id: string;
+    status: string;
+    errorCode: string | null;
+    objectCount: string;
+    url: string | null;
+    partialDataUrl: string | null;
+  } | null;
 }
 
 /**
@@ -133,24 +158,42 @@ interface BulkStatus {
  * be used instead.
  */
 async function runBulkQuery(ctx: CatalogueContext, locationId: string): Promise<string | null | undefined> {
-  const started = await ctx.client.request<BulkRunResult>(BULK_RUN_QUERY, { query: bulkVariantsQuery(locationId) }, { operation: "BulkOperationRunQuery", expectedCost: MUTATION_COST });
+  const started = await ctx.client.request<BulkRunResult>(
+    BULK_RUN_QUERY,
+    { query: bulkVariantsQuery(locationId) },
+    { operation: "BulkOperationRunQuery", expectedCost: MUTATION_COST },
+  );
   const run = started.bulkOperationRunQuery;
   if (!run?.bulkOperation) {
-    ctx.log.warn({ userErrors: run?.userErrors ?? [] }, "Shopify refused the bulk query; reading the catalogue page by page");
+    ctx.log.warn(
+      { userErrors: run?.userErrors ?? [] },
+      "Shopify refused the bulk query; reading the catalogue page by page",
+    );
     return undefined;
   }
   const id = run.bulkOperation.id;
   const deadline = ctx.clock.now() + ctx.bulkTimeoutMs;
   let interval = ctx.bulkPollIntervalMs;
   for (;;) {
-    const { node } = await ctx.client.request<BulkStatus>(BULK_OPERATION_STATUS, { id }, { operation: "BulkOperationStatus", expectedCost: BULK_OPERATION_STATUS_COST });
+    const { node } = await ctx.client.request<BulkStatus>(
+      BULK_OPERATION_STATUS,
+      { id },
+      { operation: "BulkOperationStatus", expectedCost: BULK_OPERATION_STATUS_COST },
+    );
     if (!node) throw new ChannelError("not_found", `Shopify lost bulk operation ${id}`);
     if (node.status === "COMPLETED") return node.url;
     if (node.status === "FAILED" || node.status === "CANCELED" || node.status === "EXPIRED") {
-      ctx.log.warn({ bulkOperation: id, status: node.status, errorCode: node.errorCode }, "Shopify bulk query did not complete; reading the catalogue page by page");
+      ctx.log.warn(
+        { bulkOperation: id, status: node.status, errorCode: node.errorCode },
+        "Shopify bulk query did not complete; reading the catalogue page by page",
+      );
       return undefined;
     }
-    if (ctx.clock.now() > deadline) throw new ChannelError("unavailable", `Shopify bulk operation ${id} did not finish in ${Math.round(ctx.bulkTimeoutMs / 1000)} s`);
+    if (ctx.clock.now() > deadline)
+      throw new ChannelError(
+        "unavailable",
+        `Shopify bulk operation ${id} did not finish in ${Math.round(ctx.bulkTimeoutMs / 1000)} s`,
+      );
     await ctx.clock.sleep(interval);
     // Poll quickly at first (small shops finish in seconds), then back off.
     interval = Math.min(interval * 1.5, 10_000);

@@ -39,7 +39,10 @@ export interface ShopifyChannelOptions {
 
 interface DescribeResult {
   shop: { name: string; myshopifyDomain: string; currencyCode: string | null };
-  locations: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: { id: string; name: string; isActive: boolean; isPrimary: boolean }[] };
+  locations: {
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    nodes: { id: string; name: string; isActive: boolean; isPrimary: boolean }[];
+  };
 }
 
 export function createShopifyChannel(options: ShopifyChannelOptions): Channel {
@@ -58,10 +61,16 @@ export function createShopifyChannel(options: ShopifyChannelOptions): Channel {
   // The primary location, discovered once (a failed lookup is forgotten, so it is asked again).
   let location: Promise<string> | null = options.locationId ? Promise.resolve(options.locationId) : null;
   const locationId = (): Promise<string> => {
-    location ??= client.request<{ location: { id: string } | null }>(PRIMARY_LOCATION, {}, { operation: "PrimaryLocation", expectedCost: PRIMARY_LOCATION_COST }).then((data) => {
-      if (!data.location) throw new ChannelError("not_found", `${options.shop} has no location to keep stock at`);
-      return data.location.id;
-    });
+    location ??= client
+      .request<{ location: { id: string } | null }>(
+        PRIMARY_LOCATION,
+        {},
+        { operation: "PrimaryLocation", expectedCost: PRIMARY_LOCATION_COST },
+      )
+      .then((data) => {
+        if (!data.location) throw new ChannelError("not_found", `${options.shop} has no location to keep stock at`);
+        return data.location.id;
+      });
     location.catch(() => {
       location = null;
     });
@@ -78,10 +87,16 @@ export function createShopifyChannel(options: ShopifyChannelOptions): Channel {
       let shop: DescribeResult["shop"] | null = null;
       const locations: { id: string; name: string }[] = [];
       do {
-        const page: DescribeResult = await client.request<DescribeResult>(DESCRIBE_STORE, { after }, { operation: "DescribeStore", expectedCost: DESCRIBE_STORE_COST });
+        const page: DescribeResult = await client.request<DescribeResult>(
+          DESCRIBE_STORE,
+          { after },
+          { operation: "DescribeStore", expectedCost: DESCRIBE_STORE_COST },
+        );
         shop ??= page.shop;
         // Primary first: it is where stock goes unless the merchant picks another.
-        const active = page.locations.nodes.filter((l) => l.isActive).sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary));
+        const active = page.locations.nodes
+          .filter((l) => l.isActive)
+          .sort((a, b) => Number(b.isPrimary) - Number(a.isPrimary));
         locations.push(...active.map((l) => ({ id: l.id, name: l.name })));
         after = page.locations.pageInfo.hasNextPage ? page.locations.pageInfo.endCursor : null;
       } while (after);

@@ -86,7 +86,9 @@ interface GraphqlError {
 interface GraphqlBody {
   data?: unknown;
   errors?: GraphqlError[] | string | Record<string, unknown>;
-  extensions?: { cost?: { requestedQueryCost?: number; actualQueryCost?: number | null; throttleStatus?: ThrottleStatus } };
+  extensions?: {
+    cost?: { requestedQueryCost?: number; actualQueryCost?: number | null; throttleStatus?: ThrottleStatus };
+  };
 }
 
 /** Shopify answered 401 to this token; `request` decides whether a renewed token is worth a try. */
@@ -173,7 +175,8 @@ export class ShopifyGraphqlClient {
       // The library's log entries include request parameters (and so the token header): only
       // the version notice is passed on, and without its content.
       logger: (entry) => {
-        if (entry.type === "Unsupported_Api_Version") log.debug({ apiVersion }, "API version not in the client library's supported list");
+        if (entry.type === "Unsupported_Api_Version")
+          log.debug({ apiVersion }, "API version not in the client library's supported list");
       },
     });
     this.admin = { token, client };
@@ -194,7 +197,10 @@ export class ShopifyGraphqlClient {
         renewed = true;
         // Not an outage: no backoff, and it does not use up a retry.
         const next = await this.tokenProvider({ rejected: error.token });
-        this.log.info({ operation: options.operation }, "Shopify refused the access token; trying once more with the renewed one");
+        this.log.info(
+          { operation: options.operation },
+          "Shopify refused the access token; trying once more with the renewed one",
+        );
         return await this.once<T>(document, variables, options, next);
       }
     };
@@ -202,15 +208,25 @@ export class ShopifyGraphqlClient {
       try {
         return await authorized();
       } catch (error) {
-        if (error instanceof TokenRefused) throw new AbortError(new ChannelError("unauthorized", "Shopify refused the access token", { status: 401 }));
+        if (error instanceof TokenRefused)
+          throw new AbortError(new ChannelError("unauthorized", "Shopify refused the access token", { status: 401 }));
         if (error instanceof AbortError) throw error;
         if (error instanceof RetryableFailure) {
           if (error.kind === "throttled" && ++throttled > this.policy.maxThrottledRetries) {
-            throw new AbortError(new ChannelError("unavailable", `Shopify kept throttling ${options.operation}`, { status: error.status, cause: error }));
+            throw new AbortError(
+              new ChannelError("unavailable", `Shopify kept throttling ${options.operation}`, {
+                status: error.status,
+                cause: error,
+              }),
+            );
           }
           if (error.ambiguous && options.ambiguousIsFatal) {
             throw new AbortError(
-              new ChannelError("unavailable", `${options.operation}: Shopify did not confirm the outcome (${error.message})`, { status: error.status, cause: error }),
+              new ChannelError(
+                "unavailable",
+                `${options.operation}: Shopify did not confirm the outcome (${error.message})`,
+                { status: error.status, cause: error },
+              ),
             );
           }
           throw error;
@@ -231,38 +247,58 @@ export class ShopifyGraphqlClient {
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retryDelay }) => {
           const failure = error instanceof RetryableFailure ? error : null;
           this.log.warn(
-            { operation: options.operation, attempt: attemptNumber, retriesLeft, status: failure?.status ?? null, reason: failure?.kind ?? "error", message: error.message },
+            {
+              operation: options.operation,
+              attempt: attemptNumber,
+              retriesLeft,
+              status: failure?.status ?? null,
+              reason: failure?.kind ?? "error",
+              message: error.message,
+            },
             retriesLeft > 0 ? "Shopify request failed; retrying" : "Shopify request failed",
           );
           // Retry-After is Shopify telling us how long: wait at least that.
-          if (failure?.retryAfterMs && failure.retryAfterMs > retryDelay) await this.clock.sleep(failure.retryAfterMs - retryDelay);
+          if (failure?.retryAfterMs && failure.retryAfterMs > retryDelay)
+            await this.clock.sleep(failure.retryAfterMs - retryDelay);
         },
       });
     } catch (error) {
       if (error instanceof ChannelError) throw error;
       if (error instanceof RetryableFailure) {
-        throw new ChannelError("unavailable", `Shopify ${options.operation} failed after retries: ${error.message}`, { status: error.status, cause: error });
+        throw new ChannelError("unavailable", `Shopify ${options.operation} failed after retries: ${error.message}`, {
+          status: error.status,
+          cause: error,
+        });
       }
       throw error; // a bug here, not Shopify: let it show as what it is
     }
   }
 
   /** One attempt: wait for budget, send, classify the answer. */
-  private async once<T>(document: string, variables: Record<string, unknown>, options: RequestOptions, token: string): Promise<T> {
+  private async once<T>(
+    document: string,
+    variables: Record<string, unknown>,
+    options: RequestOptions,
+    token: string,
+  ): Promise<T> {
     const cost = this.learnedCost.get(document) ?? options.expectedCost;
     const reservation = await this.budget.reserve(cost);
     let status: ThrottleStatus | null = null;
     try {
       let response: Response;
       try {
-        response = await this.adminFor(token).fetch(document, { variables, signal: AbortSignal.timeout(this.policy.requestTimeoutMs) });
+        response = await this.adminFor(token).fetch(document, {
+          variables,
+          signal: AbortSignal.timeout(this.policy.requestTimeoutMs),
+        });
       } catch (error) {
         // The library wraps fetch failures (refused, reset, timeout) in a plain Error.
         throw new RetryableFailure(`network error: ${(error as Error).message}`, "network", null, true);
       }
       const body = await this.readBody(response);
       status = body?.extensions?.cost?.throttleStatus ?? null;
-      if (body?.extensions?.cost?.requestedQueryCost !== undefined) this.learnedCost.set(document, body.extensions.cost.requestedQueryCost);
+      if (body?.extensions?.cost?.requestedQueryCost !== undefined)
+        this.learnedCost.set(document, body.extensions.cost.requestedQueryCost);
       if (response.status === 401) throw new TokenRefused(token);
       return this.interpret<T>(response, body, options);
     } finally {
@@ -290,10 +326,23 @@ export class ShopifyGraphqlClient {
     const errors = body ? errorList(body) : [];
     // 401 is answered in `once` (TokenRefused), where the token that was refused is known.
     // 403: the token lacks a scope (or the app was blocked): only the merchant can fix that.
-    if (status === 403) throw new AbortError(new ChannelError("unauthorized", `Shopify refused ${options.operation}: ${errors[0]?.message ?? "forbidden"}`, { status }));
-    if (status === 404) throw new AbortError(new ChannelError("not_found", `Shopify answered 404 for ${this.shop} (shop or API version unknown)`, { status }));
+    if (status === 403)
+      throw new AbortError(
+        new ChannelError("unauthorized", `Shopify refused ${options.operation}: ${errors[0]?.message ?? "forbidden"}`, {
+          status,
+        }),
+      );
+    if (status === 404)
+      throw new AbortError(
+        new ChannelError("not_found", `Shopify answered 404 for ${this.shop} (shop or API version unknown)`, {
+          status,
+        }),
+      );
     // 402: the shop is frozen (unpaid); 423: the shop is locked. Retrying will not help today.
-    if (status === 402 || status === 423) throw new AbortError(new ChannelError("unavailable", `Shopify shop ${this.shop} is unavailable (${status})`, { status }));
+    if (status === 402 || status === 423)
+      throw new AbortError(
+        new ChannelError("unavailable", `Shopify shop ${this.shop} is unavailable (${status})`, { status }),
+      );
     if (RETRYABLE_STATUS.has(status)) {
       const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
       // A 429 was refused before running; a 5xx may or may not have run. A 429 carries no
@@ -301,16 +350,27 @@ export class ShopifyGraphqlClient {
       throw new RetryableFailure(`HTTP ${status}`, "http", status, status !== 429, retryAfter);
     }
     if (status < 200 || status >= 300) {
-      throw new AbortError(new ChannelError("rejected", `Shopify answered ${status} to ${options.operation}: ${errors[0]?.message ?? "no details"}`, { status }));
+      throw new AbortError(
+        new ChannelError(
+          "rejected",
+          `Shopify answered ${status} to ${options.operation}: ${errors[0]?.message ?? "no details"}`,
+          { status },
+        ),
+      );
     }
     if (!body) throw new RetryableFailure("answer was not JSON", "http", status, true);
-    if (errors.some((e) => e.extensions?.code === "THROTTLED")) throw new RetryableFailure("THROTTLED", "throttled", status, false);
-    if (errors.some((e) => e.extensions?.code === "INTERNAL_SERVER_ERROR")) throw new RetryableFailure(errors[0]?.message ?? "internal error", "http", status, true);
+    if (errors.some((e) => e.extensions?.code === "THROTTLED"))
+      throw new RetryableFailure("THROTTLED", "throttled", status, false);
+    if (errors.some((e) => e.extensions?.code === "INTERNAL_SERVER_ERROR"))
+      throw new RetryableFailure(errors[0]?.message ?? "internal error", "http", status, true);
     if (errors.length > 0) {
       const detail = errors.map((e) => `${e.extensions?.code ?? "ERROR"}: ${e.message}`).join("; ");
-      throw new AbortError(new ChannelError("rejected", `Shopify rejected ${options.operation}: ${detail}`, { status }));
+      throw new AbortError(
+        new ChannelError("rejected", `Shopify rejected ${options.operation}: ${detail}`, { status }),
+      );
     }
-    if (body.data === undefined || body.data === null) throw new RetryableFailure("answer without data", "http", status, true);
+    if (body.data === undefined || body.data === null)
+      throw new RetryableFailure("answer without data", "http", status, true);
     return body.data as T;
   }
 
@@ -325,14 +385,25 @@ export class ShopifyGraphqlClient {
           throw new Error(`network error: ${(error as Error).message}`);
         }
         if (response.ok) return response;
-        const failure = new ChannelError(response.status === 404 ? "not_found" : "unavailable", `Downloading the bulk result failed: HTTP ${response.status}`, { status: response.status });
+        const failure = new ChannelError(
+          response.status === 404 ? "not_found" : "unavailable",
+          `Downloading the bulk result failed: HTTP ${response.status}`,
+          { status: response.status },
+        );
         if (RETRYABLE_STATUS.has(response.status)) throw failure;
         throw new AbortError(failure);
       },
-      { retries: this.policy.retries, minTimeout: this.policy.minTimeoutMs, maxTimeout: this.policy.maxTimeoutMs, randomize: true },
+      {
+        retries: this.policy.retries,
+        minTimeout: this.policy.minTimeoutMs,
+        maxTimeout: this.policy.maxTimeoutMs,
+        randomize: true,
+      },
     ).catch((error: unknown) => {
       if (error instanceof ChannelError) throw error;
-      throw new ChannelError("unavailable", `Downloading the bulk result failed: ${(error as Error).message}`, { cause: error });
+      throw new ChannelError("unavailable", `Downloading the bulk result failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     });
   }
 }

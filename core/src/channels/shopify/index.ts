@@ -3,10 +3,24 @@
  * and the normalisation of Shopify orders and webhook payloads.
  */
 export { createShopifyChannel, SHOPIFY_API_VERSION, type ShopifyChannelOptions } from "./channel.ts";
-export { ShopifyGraphqlClient, routeShopifyFetch, DEFAULT_RETRY_POLICY, type AccessTokenProvider, type FetchLike, type RetryPolicy, type ShopifyClientOptions, type RequestOptions } from "./client.ts";
+export {
+  ShopifyGraphqlClient,
+  routeShopifyFetch,
+  DEFAULT_RETRY_POLICY,
+  type AccessTokenProvider,
+  type FetchLike,
+  type RetryPolicy,
+  type ShopifyClientOptions,
+  type RequestOptions,
+} from "./client.ts";
 export { CostBudget, budgetFor, type ThrottleStatus, type Clock } from "./pacing.ts";
 export { ShopifyPayloadError, type ShopifyPayloadErrorCode } from "./errors.ts";
-export { normalizeShopifyOrder, normalizeShopifyOrderWebhook, type ShopifyGraphqlOrder, type ShopifyOrderWebhookPayload } from "./orders.ts";
+export {
+  normalizeShopifyOrder,
+  normalizeShopifyOrderWebhook,
+  type ShopifyGraphqlOrder,
+  type ShopifyOrderWebhookPayload,
+} from "./orders.ts";
 export {
   verifyShopifyWebhook,
   orderIdFromShopifyWebhook,

@@ -82,7 +82,11 @@ export async function readOrder(ctx: OrderReadContext, externalId: string): Prom
   } catch (error) {
     throw new ChannelError("rejected", (error as Error).message);
   }
-  const { order } = await ctx.client.request<{ order: GraphqlOrder | null }>(READ_ORDER, { id }, { operation: "ReadOrder", expectedCost: READ_ORDER_COST });
+  const { order } = await ctx.client.request<{ order: GraphqlOrder | null }>(
+    READ_ORDER,
+    { id },
+    { operation: "ReadOrder", expectedCost: READ_ORDER_COST },
+  );
   if (!order) return null;
   return normalizeShopifyOrder(await complete(ctx, order));
 }
@@ -103,14 +107,21 @@ export async function* ordersChangedSince(ctx: OrderReadContext, since: Date): A
   const query = `updated_at:>='${second}'`;
   let after: string | null = null;
   do {
-    const page: OrdersPage = await ctx.client.request<OrdersPage>(ORDERS_CHANGED, { query, after }, { operation: "OrdersChanged", expectedCost: ORDERS_CHANGED_COST });
+    const page: OrdersPage = await ctx.client.request<OrdersPage>(
+      ORDERS_CHANGED,
+      { query, after },
+      { operation: "OrdersChanged", expectedCost: ORDERS_CHANGED_COST },
+    );
     const states: StoreOrderState[] = [];
     for (const order of page.orders.nodes) {
       try {
         states.push(normalizeShopifyOrder(await complete(ctx, order)));
       } catch (error) {
         if (!(error instanceof ShopifyPayloadError)) throw error;
-        ctx.log.error({ order: order.id, code: error.code, err: error.message }, "Shopify order could not be normalised; skipped in reconciliation");
+        ctx.log.error(
+          { order: order.id, code: error.code, err: error.message },
+          "Shopify order could not be normalised; skipped in reconciliation",
+        );
       }
     }
     if (states.length > 0) yield states;

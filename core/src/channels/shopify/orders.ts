@@ -53,7 +53,14 @@ interface RawOrder {
   updatedAt: string;
   cancelled: boolean;
   financialStatus: string | null;
-  lines: { lineId: string; sku: string | null; title: string | undefined; quantity: number; currentQuantity: number; unitPrice: string | undefined }[];
+  lines: {
+    lineId: string;
+    sku: string | null;
+    title: string | undefined;
+    quantity: number;
+    currentQuantity: number;
+    unitPrice: string | undefined;
+  }[];
   refundLines: { lineId: string; quantity: number; restockType: RestockType }[];
 }
 
@@ -62,7 +69,11 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.
   if (!result.success) {
     const issues = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
     const first = issues[0];
-    throw new ShopifyPayloadError("invalid_payload", `Invalid ${what}${first ? `: ${first.path || "(root)"} ${first.message}` : ""}`, issues);
+    throw new ShopifyPayloadError(
+      "invalid_payload",
+      `Invalid ${what}${first ? `: ${first.path || "(root)"} ${first.message}` : ""}`,
+      issues,
+    );
   }
   return result.data;
 }
@@ -71,19 +82,27 @@ function derive(raw: RawOrder): StoreOrderState {
   const refunded = new Map<string, number>();
   const restocked = new Map<string, number>();
   const known = new Set(raw.lines.map((line) => line.lineId));
-  if (known.size !== raw.lines.length) throw new ShopifyPayloadError("inconsistent_order", `Order ${raw.externalId} lists a line item twice`);
+  if (known.size !== raw.lines.length)
+    throw new ShopifyPayloadError("inconsistent_order", `Order ${raw.externalId} lists a line item twice`);
   for (const refundLine of raw.refundLines) {
     if (!known.has(refundLine.lineId)) {
-      throw new ShopifyPayloadError("inconsistent_order", `Order ${raw.externalId} refunds line ${refundLine.lineId}, which it does not list`);
+      throw new ShopifyPayloadError(
+        "inconsistent_order",
+        `Order ${raw.externalId} refunds line ${refundLine.lineId}, which it does not list`,
+      );
     }
     refunded.set(refundLine.lineId, (refunded.get(refundLine.lineId) ?? 0) + refundLine.quantity);
-    if (refundLine.restockType !== "no_restock") restocked.set(refundLine.lineId, (restocked.get(refundLine.lineId) ?? 0) + refundLine.quantity);
+    if (refundLine.restockType !== "no_restock")
+      restocked.set(refundLine.lineId, (restocked.get(refundLine.lineId) ?? 0) + refundLine.quantity);
   }
 
   const lines: OrderLine[] = raw.lines.map((line) => {
     const refundedUnits = refunded.get(line.lineId) ?? 0;
     if (line.currentQuantity > line.quantity) {
-      throw new ShopifyPayloadError("inconsistent_order", `Line ${line.lineId} of order ${raw.externalId} has more current than ordered units`);
+      throw new ShopifyPayloadError(
+        "inconsistent_order",
+        `Line ${line.lineId} of order ${raw.externalId} has more current than ordered units`,
+      );
     }
     // Ordered after edits: what is still on the order plus what was refunded from it. The cap
     // guards against a refund that Shopify also counted as a removal.
@@ -101,7 +120,10 @@ function derive(raw: RawOrder): StoreOrderState {
     };
     const checked = orderLineSchema.safeParse(candidate);
     if (!checked.success) {
-      throw new ShopifyPayloadError("inconsistent_order", `Line ${line.lineId} of order ${raw.externalId}: ${checked.error.issues[0]?.message ?? "invalid"}`);
+      throw new ShopifyPayloadError(
+        "inconsistent_order",
+        `Line ${line.lineId} of order ${raw.externalId}: ${checked.error.issues[0]?.message ?? "invalid"}`,
+      );
     }
     return checked.data;
   });
@@ -130,7 +152,11 @@ const graphqlLineSchema = z
     title: z.string().optional(),
     quantity: count,
     currentQuantity: count,
-    discountedUnitPriceAfterAllDiscountsSet: z.object({ shopMoney: z.object({ amount: decimal }).loose() }).loose().nullable().optional(),
+    discountedUnitPriceAfterAllDiscountsSet: z
+      .object({ shopMoney: z.object({ amount: decimal }).loose() })
+      .loose()
+      .nullable()
+      .optional(),
   })
   .loose();
 
@@ -176,8 +202,14 @@ export type ShopifyGraphqlOrder = z.input<typeof graphqlOrderSchema>;
  */
 export function normalizeShopifyOrder(graphqlOrder: unknown): StoreOrderState {
   const order = parse(graphqlOrderSchema, graphqlOrder, "Shopify order");
-  const incomplete = order.lineItems.pageInfo?.hasNextPage === true || order.refunds.some((r) => r.refundLineItems.pageInfo?.hasNextPage === true);
-  if (incomplete) throw new ShopifyPayloadError("invalid_payload", `Order ${order.id} is incomplete: read every page of its line items and refunds first`);
+  const incomplete =
+    order.lineItems.pageInfo?.hasNextPage === true ||
+    order.refunds.some((r) => r.refundLineItems.pageInfo?.hasNextPage === true);
+  if (incomplete)
+    throw new ShopifyPayloadError(
+      "invalid_payload",
+      `Order ${order.id} is incomplete: read every page of its line items and refunds first`,
+    );
   return derive({
     externalId: toGid("Order", order.id),
     number: order.name,
@@ -265,7 +297,10 @@ function webhookUnitPrice(line: z.infer<typeof webhookLineSchema>): string | und
  */
 export function normalizeShopifyOrderWebhook(payload: unknown): StoreOrderState {
   if (payload && typeof payload === "object" && "order_edit" in payload && !("line_items" in payload)) {
-    throw new ShopifyPayloadError("not_an_order", "orders/edited describes an edit, not the order: read the order (orderIdFromShopifyWebhook)");
+    throw new ShopifyPayloadError(
+      "not_an_order",
+      "orders/edited describes an edit, not the order: read the order (orderIdFromShopifyWebhook)",
+    );
   }
   const order = parse(webhookOrderSchema, payload, "Shopify order webhook");
   return derive({
@@ -285,7 +320,9 @@ export function normalizeShopifyOrderWebhook(payload: unknown): StoreOrderState 
     })),
     refundLines: order.refunds.flatMap((refund) =>
       refund.refund_line_items.map((rl) => ({
-        lineId: rl.line_item?.admin_graphql_api_id ? toGid("LineItem", rl.line_item.admin_graphql_api_id) : toGid("LineItem", rl.line_item_id),
+        lineId: rl.line_item?.admin_graphql_api_id
+          ? toGid("LineItem", rl.line_item.admin_graphql_api_id)
+          : toGid("LineItem", rl.line_item_id),
         quantity: rl.quantity,
         restockType: rl.restock_type,
       })),

@@ -75,7 +75,8 @@ export class CostBudget {
   reserve(cost: number): Promise<Reservation> {
     const turn = this.queue.then(async () => {
       // Sleep in slices: an answer arriving meanwhile may show more room than we assumed.
-      for (let wait = this.waitFor(cost); wait > 0; wait = this.waitFor(cost)) await this.clock.sleep(Math.min(wait, MAX_SLEEP_SLICE_MS));
+      for (let wait = this.waitFor(cost); wait > 0; wait = this.waitFor(cost))
+        await this.clock.sleep(Math.min(wait, MAX_SLEEP_SLICE_MS));
       this.available -= cost;
       this.inFlight += cost;
       return { cost };
@@ -108,7 +109,12 @@ export class CostBudget {
 
   snapshot(): ThrottleStatus & { inFlight: number } {
     this.refill();
-    return { maximumAvailable: this.maximum, currentlyAvailable: this.available, restoreRate: this.restoreRate, inFlight: this.inFlight };
+    return {
+      maximumAvailable: this.maximum,
+      currentlyAvailable: this.available,
+      restoreRate: this.restoreRate,
+      inFlight: this.inFlight,
+    };
   }
 }
 

@@ -11,7 +11,14 @@ import type { Logger } from "pino";
 import { ChannelError, type CreatedProduct, type CreateProductsResult, type ProductDraft } from "../types.ts";
 import type { ShopifyGraphqlClient } from "./client.ts";
 import type { Clock } from "./pacing.ts";
-import { MUTATION_COST, PRODUCT_SET, PRODUCT_VARIANTS_PAGE, PRODUCT_VARIANTS_PAGE_COST, VARIANTS_BY_SKU, VARIANTS_BY_SKU_COST } from "./queries.ts";
+import {
+  MUTATION_COST,
+  PRODUCT_SET,
+  PRODUCT_VARIANTS_PAGE,
+  PRODUCT_VARIANTS_PAGE_COST,
+  VARIANTS_BY_SKU,
+  VARIANTS_BY_SKU_COST,
+} from "./queries.ts";
 
 /** A product without options has one option "Title" with the value "Default Title". */
 const DEFAULT_OPTION = { name: "Title", value: "Default Title" };
@@ -47,7 +54,8 @@ interface ProductSetResult {
 function draftProblem(draft: ProductDraft): string | null {
   if (!draft.title.trim()) return "A product needs a title";
   if (draft.variants.length === 0) return "A product needs at least one variant";
-  if (draft.optionName === null && draft.variants.length > 1) return "A product with several variants needs an option name";
+  if (draft.optionName === null && draft.variants.length > 1)
+    return "A product with several variants needs an option name";
   if (draft.optionName !== null) {
     const values = draft.variants.map((v) => v.optionValue?.trim() ?? "");
     if (values.some((v) => v === "")) return `Every variant needs a value for ${draft.optionName}`;
@@ -61,7 +69,10 @@ function draftProblem(draft: ProductDraft): string | null {
 
 export function productSetInput(draft: ProductDraft, locationId: string): Record<string, unknown> {
   const option = draft.optionName?.trim() || null;
-  const optionValue = (value: string | null) => (option ? { optionName: option, name: value?.trim() ?? "" } : { optionName: DEFAULT_OPTION.name, name: DEFAULT_OPTION.value });
+  const optionValue = (value: string | null) =>
+    option
+      ? { optionName: option, name: value?.trim() ?? "" }
+      : { optionName: DEFAULT_OPTION.name, name: DEFAULT_OPTION.value };
   return {
     title: draft.title.trim(),
     ...(draft.descriptionHtml !== null ? { descriptionHtml: draft.descriptionHtml } : {}),
@@ -76,11 +87,16 @@ export function productSetInput(draft: ProductDraft, locationId: string): Record
       inventoryItem: { tracked: true },
       inventoryQuantities: [{ locationId, name: "available", quantity: v.quantity }],
     })),
-    ...(draft.imageUrls.length > 0 ? { files: draft.imageUrls.map((url) => ({ originalSource: url, contentType: "IMAGE" })) } : {}),
+    ...(draft.imageUrls.length > 0
+      ? { files: draft.imageUrls.map((url) => ({ originalSource: url, contentType: "IMAGE" })) }
+      : {}),
   };
 }
 
-export async function createProducts(ctx: ProductsContext, drafts: readonly ProductDraft[]): Promise<CreateProductsResult> {
+export async function createProducts(
+  ctx: ProductsContext,
+  drafts: readonly ProductDraft[],
+): Promise<CreateProductsResult> {
   const result: CreateProductsResult = { created: [], failed: [] };
   if (drafts.length === 0) return result;
   const locationId = await ctx.locationId();
@@ -111,7 +127,11 @@ async function createOne(ctx: ProductsContext, draft: ProductDraft, locationId: 
   const input = productSetInput(draft, locationId);
   let data: ProductSetResult;
   try {
-    data = await ctx.client.request<ProductSetResult>(PRODUCT_SET, { input }, { operation: "ProductSet", expectedCost: MUTATION_COST, ambiguousIsFatal: true });
+    data = await ctx.client.request<ProductSetResult>(
+      PRODUCT_SET,
+      { input },
+      { operation: "ProductSet", expectedCost: MUTATION_COST, ambiguousIsFatal: true },
+    );
   } catch (error) {
     if (!(error instanceof ChannelError) || error.code !== "unavailable") throw error;
     // We do not know whether Shopify created it: look before creating again. SKU search goes
@@ -125,7 +145,11 @@ async function createOne(ctx: ProductsContext, draft: ProductDraft, locationId: 
       ctx.log.info({ product: existing.externalProductId }, "productSet outcome was unknown; the product exists");
       return { created: existing };
     }
-    data = await ctx.client.request<ProductSetResult>(PRODUCT_SET, { input }, { operation: "ProductSet", expectedCost: MUTATION_COST, ambiguousIsFatal: true });
+    data = await ctx.client.request<ProductSetResult>(
+      PRODUCT_SET,
+      { input },
+      { operation: "ProductSet", expectedCost: MUTATION_COST, ambiguousIsFatal: true },
+    );
   }
   const payload = data.productSet;
   if (!payload?.product || payload.userErrors.length > 0) {
@@ -133,7 +157,9 @@ async function createOne(ctx: ProductsContext, draft: ProductDraft, locationId: 
     return {
       failed: {
         code: errors[0]?.code ?? "rejected",
-        message: errors.map((e) => `${e.field?.join(".") ?? "input"}: ${e.message}`).join("; ") || "Shopify created no product",
+        message:
+          errors.map((e) => `${e.field?.join(".") ?? "input"}: ${e.message}`).join("; ") ||
+          "Shopify created no product",
       },
     };
   }
@@ -178,7 +204,11 @@ interface SkuSearch {
 async function findBySkus(ctx: ProductsContext, draft: ProductDraft): Promise<CreatedProduct | null> {
   const skus = draft.variants.map((v) => v.sku.trim());
   const query = skus.map(skuTerm).join(" OR ");
-  const { productVariants } = await ctx.client.request<SkuSearch>(VARIANTS_BY_SKU, { query }, { operation: "VariantsBySku", expectedCost: VARIANTS_BY_SKU_COST });
+  const { productVariants } = await ctx.client.request<SkuSearch>(
+    VARIANTS_BY_SKU,
+    { query },
+    { operation: "VariantsBySku", expectedCost: VARIANTS_BY_SKU_COST },
+  );
   const byProduct = new Map<string, typeof productVariants.nodes>();
   for (const node of productVariants.nodes) {
     if (node.product.title !== draft.title.trim()) continue;

@@ -17,7 +17,13 @@ import type { Logger } from "pino";
 import { ChannelError, type QuantityWrite, type QuantityWriteResult, type StoreVariantRef } from "../types.ts";
 import type { ShopifyGraphqlClient } from "./client.ts";
 import type { Clock } from "./pacing.ts";
-import { MUTATION_COST, READ_QUANTITIES, READ_QUANTITIES_CHUNK, READ_QUANTITIES_COST, SET_QUANTITIES } from "./queries.ts";
+import {
+  MUTATION_COST,
+  READ_QUANTITIES,
+  READ_QUANTITIES_CHUNK,
+  READ_QUANTITIES_COST,
+  SET_QUANTITIES,
+} from "./queries.ts";
 
 /** Shopify's cap on input arrays (https://shopify.dev/docs/api/usage/limits#input-limits). */
 export const MAX_QUANTITIES_PER_CALL = 250;
@@ -36,17 +42,28 @@ export interface QuantitiesContext {
 // ---- Reading -------------------------------------------------------------------------------
 
 interface ReadResult {
-  nodes: ({ id: string; tracked: boolean; inventoryLevel: { quantities: { name: string; quantity: number }[] } | null } | null)[];
+  nodes: ({
+    id: string;
+    tracked: boolean;
+    inventoryLevel: { quantities: { name: string; quantity: number }[] } | null;
+  } | null)[];
 }
 
 /** `available` by inventory item id (null: not tracked). Items Shopify no longer has are absent. */
-export async function readItemQuantities(ctx: QuantitiesContext, inventoryItemIds: readonly string[]): Promise<Map<string, number | null>> {
+export async function readItemQuantities(
+  ctx: QuantitiesContext,
+  inventoryItemIds: readonly string[],
+): Promise<Map<string, number | null>> {
   const locationId = await ctx.locationId();
   const unique = [...new Set(inventoryItemIds)];
   const result = new Map<string, number | null>();
   for (let start = 0; start < unique.length; start += READ_QUANTITIES_CHUNK) {
     const ids = unique.slice(start, start + READ_QUANTITIES_CHUNK);
-    const { nodes } = await ctx.client.request<ReadResult>(READ_QUANTITIES, { ids, locationId }, { operation: "ReadQuantities", expectedCost: READ_QUANTITIES_COST });
+    const { nodes } = await ctx.client.request<ReadResult>(
+      READ_QUANTITIES,
+      { ids, locationId },
+      { operation: "ReadQuantities", expectedCost: READ_QUANTITIES_COST },
+    );
     for (const node of nodes) {
       if (!node?.id) continue; // deleted, or not an inventory item
       const available = node.inventoryLevel?.quantities.find((q) => q.name === "available")?.quantity;
@@ -57,15 +74,21 @@ export async function readItemQuantities(ctx: QuantitiesContext, inventoryItemId
 }
 
 /** Current quantities keyed by variant id; variants without an inventory item or gone from Shopify are absent. */
-export async function readQuantities(ctx: QuantitiesContext, variants: readonly StoreVariantRef[]): Promise<Map<string, number | null>> {
-  const withItems = variants.filter((v): v is StoreVariantRef & { externalInventoryItemId: string } => v.externalInventoryItemId !== null);
+export async function readQuantities(
+  ctx: QuantitiesContext,
+  variants: readonly StoreVariantRef[],
+): Promise<Map<string, number | null>> {
+  const withItems = variants.filter(
+    (v): v is StoreVariantRef & { externalInventoryItemId: string } => v.externalInventoryItemId !== null,
+  );
   const byItem = await readItemQuantities(
     ctx,
     withItems.map((v) => v.externalInventoryItemId),
   );
   const result = new Map<string, number | null>();
   for (const variant of withItems) {
-    if (byItem.has(variant.externalInventoryItemId)) result.set(variant.externalVariantId, byItem.get(variant.externalInventoryItemId) ?? null);
+    if (byItem.has(variant.externalInventoryItemId))
+      result.set(variant.externalVariantId, byItem.get(variant.externalInventoryItemId) ?? null);
   }
   return result;
 }
@@ -88,8 +111,21 @@ interface SetResult {
  * Deterministic: the same reference, location, round and writes always give the same key.
  * `renewal` counts keys Shopify told us to replace (IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED).
  */
-export function idempotencyKey(reference: string, locationId: string, round: number, writes: readonly ItemWrite[], renewal = 0): string {
-  const content = JSON.stringify([1, reference, locationId, round, renewal, writes.map((w) => [w.externalInventoryItemId, w.quantity, w.expected])]);
+export function idempotencyKey(
+  reference: string,
+  locationId: string,
+  round: number,
+  writes: readonly ItemWrite[],
+  renewal = 0,
+): string {
+  const content = JSON.stringify([
+    1,
+    reference,
+    locationId,
+    round,
+    renewal,
+    writes.map((w) => [w.externalInventoryItemId, w.quantity, w.expected]),
+  ]);
   return `prokip-sync-${createHash("sha256").update(content).digest("hex")}`;
 }
 
@@ -105,16 +141,28 @@ function indexOf(error: UserError): number | null {
   return Number.isInteger(index) && index >= 0 ? index : null;
 }
 
-export async function writeQuantities(ctx: QuantitiesContext, writes: readonly QuantityWrite[], context: { reference: string }): Promise<QuantityWriteResult> {
+export async function writeQuantities(
+  ctx: QuantitiesContext,
+  writes: readonly QuantityWrite[],
+  context: { reference: string },
+): Promise<QuantityWriteResult> {
   const result: QuantityWriteResult = { written: [], stale: [], failed: [] };
   const accepted: ItemWrite[] = [];
   const seenItems = new Set<string>();
   for (const write of writes) {
     if (!write.externalInventoryItemId) {
-      result.failed.push({ externalVariantId: write.externalVariantId, code: "no_inventory_item", message: "Shopify quantities are written per inventory item; this variant has none" });
+      result.failed.push({
+        externalVariantId: write.externalVariantId,
+        code: "no_inventory_item",
+        message: "Shopify quantities are written per inventory item; this variant has none",
+      });
     } else if (seenItems.has(write.externalInventoryItemId)) {
       // Shopify refuses the whole call for a duplicate item; which value should win is not ours to guess.
-      result.failed.push({ externalVariantId: write.externalVariantId, code: "duplicate_write", message: "The same inventory item was given twice in one write" });
+      result.failed.push({
+        externalVariantId: write.externalVariantId,
+        code: "duplicate_write",
+        message: "The same inventory item was given twice in one write",
+      });
     } else {
       seenItems.add(write.externalInventoryItemId);
       accepted.push(write as ItemWrite);
@@ -131,19 +179,27 @@ export async function writeQuantities(ctx: QuantitiesContext, writes: readonly Q
       // Shopify is down: report this batch and the rest as failed (earlier batches stand) so the
       // caller knows exactly what was written. Credentials problems go up as they are.
       if (!(error instanceof ChannelError) || error.code !== "unavailable") throw error;
-      for (const write of accepted.slice(start)) result.failed.push({ externalVariantId: write.externalVariantId, code: "unavailable", message: error.message });
+      for (const write of accepted.slice(start))
+        result.failed.push({ externalVariantId: write.externalVariantId, code: "unavailable", message: error.message });
       break;
     }
   }
   return result;
 }
 
-async function writeBatch(ctx: QuantitiesContext, batch: ItemWrite[], locationId: string, reference: string, result: QuantityWriteResult): Promise<void> {
+async function writeBatch(
+  ctx: QuantitiesContext,
+  batch: ItemWrite[],
+  locationId: string,
+  reference: string,
+  result: QuantityWriteResult,
+): Promise<void> {
   let pending = batch;
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
     const errors = await sendSet(ctx, pending, locationId, reference, round);
     if (errors.length === 0) {
-      for (const write of pending) result.written.push({ externalVariantId: write.externalVariantId, quantity: write.quantity });
+      for (const write of pending)
+        result.written.push({ externalVariantId: write.externalVariantId, quantity: write.quantity });
       return;
     }
 
@@ -160,20 +216,36 @@ async function writeBatch(ctx: QuantitiesContext, batch: ItemWrite[], locationId
         failed.set(write, error);
       } else {
         // A problem with the call itself (reason, reference, idempotency): nothing in it can go.
-        for (const w of pending) result.failed.push({ externalVariantId: w.externalVariantId, code: error.code ?? "rejected", message: error.message });
+        for (const w of pending)
+          result.failed.push({
+            externalVariantId: w.externalVariantId,
+            code: error.code ?? "rejected",
+            message: error.message,
+          });
         return;
       }
     }
     if (staleWithoutIndex) {
       // Shopify did not say which: compare what it has with what we expected.
-      const current = await readItemQuantities(ctx, pending.map((w) => w.externalInventoryItemId));
+      const current = await readItemQuantities(
+        ctx,
+        pending.map((w) => w.externalInventoryItemId),
+      );
       for (const write of pending) {
         if (write.expected !== null && current.get(write.externalInventoryItemId) !== write.expected) stale.add(write);
       }
     }
     for (const write of stale) result.stale.push({ externalVariantId: write.externalVariantId });
-    for (const [write, error] of failed) result.failed.push({ externalVariantId: write.externalVariantId, code: error.code ?? "rejected", message: error.message });
-    ctx.log.info({ reference, stale: stale.size, failed: failed.size, remaining: pending.length - stale.size - failed.size }, "Shopify refused part of a quantity write; sending the rest again");
+    for (const [write, error] of failed)
+      result.failed.push({
+        externalVariantId: write.externalVariantId,
+        code: error.code ?? "rejected",
+        message: error.message,
+      });
+    ctx.log.info(
+      { reference, stale: stale.size, failed: failed.size, remaining: pending.length - stale.size - failed.size },
+      "Shopify refused part of a quantity write; sending the rest again",
+    );
     pending = pending.filter((w) => !stale.has(w) && !failed.has(w));
   }
   // Still refused after several rounds (quantities changing under us): let the caller re-read.
@@ -181,18 +253,33 @@ async function writeBatch(ctx: QuantitiesContext, batch: ItemWrite[], locationId
 }
 
 /** One inventorySetQuantities call (as Shopify sees it); returns its userErrors. */
-async function sendSet(ctx: QuantitiesContext, writes: ItemWrite[], locationId: string, reference: string, round: number): Promise<UserError[]> {
+async function sendSet(
+  ctx: QuantitiesContext,
+  writes: ItemWrite[],
+  locationId: string,
+  reference: string,
+  round: number,
+): Promise<UserError[]> {
   const input = {
     name: "available",
     reason: "correction",
     referenceDocumentUri: referenceDocumentUri(reference),
-    quantities: writes.map((w) => ({ inventoryItemId: w.externalInventoryItemId, locationId, quantity: w.quantity, changeFromQuantity: w.expected })),
+    quantities: writes.map((w) => ({
+      inventoryItemId: w.externalInventoryItemId,
+      locationId,
+      quantity: w.quantity,
+      changeFromQuantity: w.expected,
+    })),
   };
   let renewal = 0;
   let waits = 0;
   for (;;) {
     const key = idempotencyKey(reference, locationId, round, writes, renewal);
-    const data = await ctx.client.request<SetResult>(SET_QUANTITIES, { key, input }, { operation: "InventorySetQuantities", expectedCost: MUTATION_COST });
+    const data = await ctx.client.request<SetResult>(
+      SET_QUANTITIES,
+      { key, input },
+      { operation: "InventorySetQuantities", expectedCost: MUTATION_COST },
+    );
     const errors = data.inventorySetQuantities?.userErrors ?? [];
     const codes = new Set(errors.map((e) => e.code));
     // The same key is still being processed (our own earlier attempt): wait for it, then the

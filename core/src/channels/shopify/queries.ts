@@ -20,13 +20,25 @@ export const DESCRIBE_STORE_COST = 1 + 2 + 100;
 
 /** Without an id, `location` is the shop's primary location. */
 export const PRIMARY_LOCATION = /* GraphQL */ `
-  query PrimaryLocation { location { id name } }`;
+  query PrimaryLocation {
+    location {
+      id
+      name
+    }
+  }
+`;
 export const PRIMARY_LOCATION_COST = 1;
 
 // ---- Catalogue -----------------------------------------------------------------------------
 
 export const VARIANTS_COUNT = /* GraphQL */ `
-  query VariantsCount($limit: Int) { productVariantsCount(limit: $limit) { count precision } }`;
+  query VariantsCount($limit: Int) {
+    productVariantsCount(limit: $limit) {
+      count
+      precision
+    }
+  }
+`;
 export const VARIANTS_COUNT_COST = 1;
 
 /** What we read of a variant, paginated or in bulk. The location is a variable or inlined (bulk). */
@@ -54,15 +66,33 @@ export function bulkVariantsQuery(locationId: string): string {
 export const BULK_RUN_QUERY = /* GraphQL */ `
   mutation BulkRunQuery($query: String!) {
     bulkOperationRunQuery(query: $query, groupObjects: false) {
-      bulkOperation { id status }
-      userErrors { field message code }
+      bulkOperation {
+        id
+        status
+      }
+      userErrors {
+        field
+        message
+        code
+      }
     }
-  }`;
+  }
+`;
 
 export const BULK_OPERATION_STATUS = /* GraphQL */ `
   query BulkOperationStatus($id: ID!) {
-    node(id: $id) { ... on BulkOperation { id status errorCode objectCount url partialDataUrl } }
-  }`;
+    node(id: $id) {
+      ... on BulkOperation {
+        id
+        status
+        errorCode
+        objectCount
+        url
+        partialDataUrl
+      }
+    }
+  }
+`;
 export const BULK_OPERATION_STATUS_COST = 1;
 
 // ---- Quantities ----------------------------------------------------------------------------
@@ -71,9 +101,19 @@ export const READ_QUANTITIES_CHUNK = 100;
 export const READ_QUANTITIES = /* GraphQL */ `
   query ReadQuantities($ids: [ID!]!, $locationId: ID!) {
     nodes(ids: $ids) {
-      ... on InventoryItem { id tracked inventoryLevel(locationId: $locationId) { quantities(names: ["available"]) { name quantity } } }
+      ... on InventoryItem {
+        id
+        tracked
+        inventoryLevel(locationId: $locationId) {
+          quantities(names: ["available"]) {
+            name
+            quantity
+          }
+        }
+      }
     }
-  }`;
+  }
+`;
 export const READ_QUANTITIES_COST = READ_QUANTITIES_CHUNK * 3;
 
 /**
@@ -84,10 +124,17 @@ export const READ_QUANTITIES_COST = READ_QUANTITIES_CHUNK * 3;
 export const SET_QUANTITIES = /* GraphQL */ `
   mutation SetQuantities($input: InventorySetQuantitiesInput!, $key: String!) {
     inventorySetQuantities(input: $input) @idempotent(key: $key) {
-      inventoryAdjustmentGroup { id }
-      userErrors { field message code }
+      inventoryAdjustmentGroup {
+        id
+      }
+      userErrors {
+        field
+        message
+        code
+      }
     }
-  }`;
+  }
+`;
 
 export const MUTATION_COST = 10;
 
@@ -112,8 +159,21 @@ export const PRODUCT_VARIANTS_PAGE_COST = 1 + 2 + 250 * 2;
 /** Finds variants by SKU (after a productSet whose outcome we did not hear). */
 export const VARIANTS_BY_SKU = /* GraphQL */ `
   query VariantsBySku($query: String!) {
-    productVariants(first: 100, query: $query) { nodes { id sku product { id title } inventoryItem { id } } }
-  }`;
+    productVariants(first: 100, query: $query) {
+      nodes {
+        id
+        sku
+        product {
+          id
+          title
+        }
+        inventoryItem {
+          id
+        }
+      }
+    }
+  }
+`;
 export const VARIANTS_BY_SKU_COST = 2 + 100 * 3;
 
 // ---- Orders --------------------------------------------------------------------------------
@@ -121,7 +181,8 @@ export const VARIANTS_BY_SKU_COST = 2 + 100 * 3;
 export const ORDER_LINES_PAGE_SIZE = 25;
 export const REFUND_LINES_PAGE_SIZE = 25;
 
-const LINE_FIELDS = "id sku title quantity currentQuantity discountedUnitPriceAfterAllDiscountsSet { shopMoney { amount } }";
+const LINE_FIELDS =
+  "id sku title quantity currentQuantity discountedUnitPriceAfterAllDiscountsSet { shopMoney { amount } }";
 const REFUND_LINE_FIELDS = "quantity restockType lineItem { id }";
 
 /**
@@ -173,12 +234,27 @@ export const WEBHOOK_SUBSCRIPTIONS_COST = 2 + 100;
 export const WEBHOOK_CREATE = /* GraphQL */ `
   mutation WebhookCreate($topic: WebhookSubscriptionTopic!, $uri: String!) {
     webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
-      webhookSubscription { id topic uri }
-      userErrors { field message }
+      webhookSubscription {
+        id
+        topic
+        uri
+      }
+      userErrors {
+        field
+        message
+      }
     }
-  }`;
+  }
+`;
 
 export const WEBHOOK_DELETE = /* GraphQL */ `
   mutation WebhookDelete($id: ID!) {
-    webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } }
-  }`;
+    webhookSubscriptionDelete(id: $id) {
+      deletedWebhookSubscriptionId
+      userErrors {
+        field
+        message
+      }
+    }
+  }
+`;

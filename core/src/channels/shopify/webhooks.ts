@@ -17,7 +17,13 @@ import { ChannelError, type WebhookReport } from "../types.ts";
 import type { ShopifyGraphqlClient } from "./client.ts";
 import { ShopifyPayloadError } from "./errors.ts";
 import { toGid } from "./ids.ts";
-import { MUTATION_COST, WEBHOOK_CREATE, WEBHOOK_DELETE, WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTIONS_COST } from "./queries.ts";
+import {
+  MUTATION_COST,
+  WEBHOOK_CREATE,
+  WEBHOOK_DELETE,
+  WEBHOOK_SUBSCRIPTIONS,
+  WEBHOOK_SUBSCRIPTIONS_COST,
+} from "./queries.ts";
 
 // ---- Verification --------------------------------------------------------------------------
 
@@ -67,7 +73,10 @@ function parsed<S extends z.ZodType>(schema: S, payload: unknown, topic: string)
   const result = schema.safeParse(payload);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ShopifyPayloadError("invalid_payload", `Invalid ${topic} payload: ${issue ? `${issue.path.join(".") || "(root)"} ${issue.message}` : "unreadable"}`);
+    throw new ShopifyPayloadError(
+      "invalid_payload",
+      `Invalid ${topic} payload: ${issue ? `${issue.path.join(".") || "(root)"} ${issue.message}` : "unreadable"}`,
+    );
   }
   return result.data;
 }
@@ -139,7 +148,11 @@ async function subscriptionsFor(client: ShopifyGraphqlClient, url: string): Prom
   const found: Subscription[] = [];
   let after: string | null = null;
   do {
-    const page: SubscriptionsPage = await client.request<SubscriptionsPage>(WEBHOOK_SUBSCRIPTIONS, { uri: url, after }, { operation: "WebhookSubscriptions", expectedCost: WEBHOOK_SUBSCRIPTIONS_COST });
+    const page: SubscriptionsPage = await client.request<SubscriptionsPage>(
+      WEBHOOK_SUBSCRIPTIONS,
+      { uri: url, after },
+      { operation: "WebhookSubscriptions", expectedCost: WEBHOOK_SUBSCRIPTIONS_COST },
+    );
     // Filter again: the `uri` argument is a convenience, the comparison here is the contract.
     found.push(...page.webhookSubscriptions.nodes.filter((s) => s.uri === url));
     after = page.webhookSubscriptions.pageInfo.hasNextPage ? page.webhookSubscriptions.pageInfo.endCursor : null;
@@ -148,7 +161,10 @@ async function subscriptionsFor(client: ShopifyGraphqlClient, url: string): Prom
 }
 
 interface CreatePayload {
-  webhookSubscriptionCreate: { webhookSubscription: Subscription | null; userErrors: { field: string[] | null; message: string }[] } | null;
+  webhookSubscriptionCreate: {
+    webhookSubscription: Subscription | null;
+    userErrors: { field: string[] | null; message: string }[];
+  } | null;
 }
 
 /**
@@ -157,7 +173,10 @@ interface CreatePayload {
  * Shopify has no disabled state for subscriptions (it deletes them after failing deliveries), so
  * `reenabled` stays empty and a deleted subscription is simply created again.
  */
-export async function ensureWebhooks(client: ShopifyGraphqlClient, target: { url: string; topics: readonly string[] }): Promise<WebhookReport> {
+export async function ensureWebhooks(
+  client: ShopifyGraphqlClient,
+  target: { url: string; topics: readonly string[] },
+): Promise<WebhookReport> {
   const existing = new Set((await subscriptionsFor(client, target.url)).map((s) => s.topic));
   const report: WebhookReport = { healthy: [], created: [], reenabled: [] };
   const seen = new Set<string>();
@@ -169,14 +188,21 @@ export async function ensureWebhooks(client: ShopifyGraphqlClient, target: { url
       report.healthy.push(topic);
       continue;
     }
-    const result = await client.request<CreatePayload>(WEBHOOK_CREATE, { topic: enumTopic, uri: target.url }, { operation: "WebhookSubscriptionCreate", expectedCost: MUTATION_COST });
+    const result = await client.request<CreatePayload>(
+      WEBHOOK_CREATE,
+      { topic: enumTopic, uri: target.url },
+      { operation: "WebhookSubscriptionCreate", expectedCost: MUTATION_COST },
+    );
     const payload = result.webhookSubscriptionCreate;
     const errors = payload?.userErrors ?? [];
     // A retried create whose first attempt went through answers "already been taken".
     if (errors.length > 0 && errors.every((e) => /already been taken/iu.test(e.message))) {
       report.healthy.push(topic);
     } else if (errors.length > 0 || !payload?.webhookSubscription) {
-      throw new ChannelError("rejected", `Shopify refused the ${enumTopic} subscription: ${errors.map((e) => e.message).join("; ") || "no subscription returned"}`);
+      throw new ChannelError(
+        "rejected",
+        `Shopify refused the ${enumTopic} subscription: ${errors.map((e) => e.message).join("; ") || "no subscription returned"}`,
+      );
     } else {
       report.created.push(topic);
     }
@@ -192,12 +218,19 @@ interface DeletePayload {
 export async function removeWebhooks(client: ShopifyGraphqlClient, url: string): Promise<number> {
   let removed = 0;
   for (const subscription of await subscriptionsFor(client, url)) {
-    const result = await client.request<DeletePayload>(WEBHOOK_DELETE, { id: subscription.id }, { operation: "WebhookSubscriptionDelete", expectedCost: MUTATION_COST });
+    const result = await client.request<DeletePayload>(
+      WEBHOOK_DELETE,
+      { id: subscription.id },
+      { operation: "WebhookSubscriptionDelete", expectedCost: MUTATION_COST },
+    );
     const payload = result.webhookSubscriptionDelete;
     if (payload?.deletedWebhookSubscriptionId) removed += 1;
     // "does not exist": gone already (a retried delete); anything else is worth knowing.
     else if (payload?.userErrors.some((e) => !/does not exist/iu.test(e.message))) {
-      throw new ChannelError("rejected", `Shopify refused to delete subscription ${subscription.id}: ${payload.userErrors.map((e) => e.message).join("; ")}`);
+      throw new ChannelError(
+        "rejected",
+        `Shopify refused to delete subscription ${subscription.id}: ${payload.userErrors.map((e) => e.message).join("; ")}`,
+      );
     }
   }
   return removed;

@@ -9,7 +9,15 @@
 import type { CreateProductsResult, CreatedProduct, ProductDraft, StoreVariant } from "../types.ts";
 import { ChannelError } from "../types.ts";
 import { BATCH_LIMIT, type WooCommerceClient } from "./client.ts";
-import { type BatchItem, type WooProduct, type WooVariation, batchResponseSchema, parseAnswer, productSchema, variationSchema } from "./payloads.ts";
+import {
+  type BatchItem,
+  type WooProduct,
+  type WooVariation,
+  batchResponseSchema,
+  parseAnswer,
+  productSchema,
+  variationSchema,
+} from "./payloads.ts";
 
 const PRODUCT_FIELDS = "id,name,type,status,sku,price,manage_stock,stock_quantity";
 const VARIATION_FIELDS = "id,name,sku,price,manage_stock,stock_quantity,attributes";
@@ -54,7 +62,10 @@ function variationVariant(product: WooProduct, variation: WooVariation): StoreVa
 async function variationsOf(client: WooCommerceClient, product: WooProduct): Promise<StoreVariant[]> {
   const variants: StoreVariant[] = [];
   for await (const page of client.paginate(`products/${product.id}/variations`, { _fields: VARIATION_FIELDS })) {
-    for (const raw of page) variants.push(variationVariant(product, parseAnswer(variationSchema, raw, `a variation of product ${product.id}`)));
+    for (const raw of page)
+      variants.push(
+        variationVariant(product, parseAnswer(variationSchema, raw, `a variation of product ${product.id}`)),
+      );
   }
   return variants;
 }
@@ -65,7 +76,9 @@ export async function* listVariants(client: WooCommerceClient): AsyncGenerator<S
     const products = page.map((raw) => parseAnswer(productSchema, raw, "a product"));
     const simple = products.filter((p) => !NOT_VARIANTS.has(p.type)).map(simpleVariant);
     // The variations requests run side by side; the site's limiter bounds how many at once.
-    const variable = await Promise.all(products.filter((p) => p.type === "variable").map((p) => variationsOf(client, p)));
+    const variable = await Promise.all(
+      products.filter((p) => p.type === "variable").map((p) => variationsOf(client, p)),
+    );
     const variants = [...simple, ...variable.flat()];
     if (variants.length > 0) yield variants;
   }
@@ -94,7 +107,14 @@ function stockFields(variant: ProductDraft["variants"][number]): Record<string, 
 function itemFailure(item: BatchItem): { code: string; message: string } | null {
   if (!("error" in item)) return null;
   const status = item.error.data?.status;
-  const code = status === 404 ? "not_found" : status === 401 || status === 403 ? "unauthorized" : status !== undefined && status >= 500 ? "unavailable" : "rejected";
+  const code =
+    status === 404
+      ? "not_found"
+      : status === 401 || status === 403
+        ? "unauthorized"
+        : status !== undefined && status >= 500
+          ? "unavailable"
+          : "rejected";
   return { code, message: `${item.error.code}: ${item.error.message}` };
 }
 
@@ -128,17 +148,37 @@ async function createSimple(client: WooCommerceClient, drafts: ProductDraft[]): 
   await Promise.all(
     chunks.map(async (chunk) => {
       try {
-        const body = { create: chunk.map((d) => ({ ...commonProductFields(d), type: "simple", ...stockFields(d.variants[0]!) })) };
-        const answer = parseAnswer(batchResponseSchema, (await client.request("post", "products/batch", { data: body, retry: "throttle-only", slow: true })).data, "a products batch");
+        const body = {
+          create: chunk.map((d) => ({ ...commonProductFields(d), type: "simple", ...stockFields(d.variants[0]!) })),
+        };
+        const answer = parseAnswer(
+          batchResponseSchema,
+          (await client.request("post", "products/batch", { data: body, retry: "throttle-only", slow: true })).data,
+          "a products batch",
+        );
         chunk.forEach((draft, i) => {
           const item = answer.create?.[i];
           const failure = item ? itemFailure(item) : { code: "unavailable", message: "missing from the batch answer" };
           if (failure || !item) {
-            result.failed.push({ title: draft.title, ...(failure ?? { code: "unavailable", message: "missing from the batch answer" }) });
+            result.failed.push({
+              title: draft.title,
+              ...(failure ?? { code: "unavailable", message: "missing from the batch answer" }),
+            });
             return;
           }
           const id = String(item.id);
-          result.created.push({ title: draft.title, externalProductId: id, variants: [{ externalProductId: id, externalVariantId: id, externalInventoryItemId: null, sku: draft.variants[0]!.sku }] });
+          result.created.push({
+            title: draft.title,
+            externalProductId: id,
+            variants: [
+              {
+                externalProductId: id,
+                externalVariantId: id,
+                externalInventoryItemId: null,
+                sku: draft.variants[0]!.sku,
+              },
+            ],
+          });
         });
       } catch (error) {
         for (const draft of chunk) result.failed.push(failureOf(draft.title, error));
@@ -154,16 +194,25 @@ async function createSimple(client: WooCommerceClient, drafts: ProductDraft[]): 
  * deleted again, so no empty product is left behind; a partial success is reported both as
  * created (with the variants that exist) and as failed (naming the SKUs that do not).
  */
-async function createVariable(client: WooCommerceClient, draft: ProductDraft): Promise<{ created: CreatedProduct | null; failed: Failure | null }> {
+async function createVariable(
+  client: WooCommerceClient,
+  draft: ProductDraft,
+): Promise<{ created: CreatedProduct | null; failed: Failure | null }> {
   const optionName = draft.optionName!.trim();
   const parentBody = {
     ...commonProductFields(draft),
     type: "variable",
-    attributes: [{ name: optionName, visible: true, variation: true, options: draft.variants.map((v) => v.optionValue!.trim()) }],
+    attributes: [
+      { name: optionName, visible: true, variation: true, options: draft.variants.map((v) => v.optionValue!.trim()) },
+    ],
   };
   let parentId: string;
   try {
-    const answer = parseAnswer(productSchema.pick({ id: true }), (await client.request("post", "products", { data: parentBody, retry: "throttle-only" })).data, "a created product");
+    const answer = parseAnswer(
+      productSchema.pick({ id: true }),
+      (await client.request("post", "products", { data: parentBody, retry: "throttle-only" })).data,
+      "a created product",
+    );
     parentId = String(answer.id);
   } catch (error) {
     return { created: null, failed: failureOf(draft.title, error) };
@@ -174,11 +223,22 @@ async function createVariable(client: WooCommerceClient, draft: ProductDraft): P
   let lastProblem: { code: string; message: string } = { code: "rejected", message: "" };
   for (let i = 0; i < draft.variants.length; i += BATCH_LIMIT) {
     const chunk = draft.variants.slice(i, i + BATCH_LIMIT);
-    const body = { create: chunk.map((v) => ({ ...stockFields(v), attributes: [{ name: optionName, option: v.optionValue!.trim() }] })) };
+    const body = {
+      create: chunk.map((v) => ({
+        ...stockFields(v),
+        attributes: [{ name: optionName, option: v.optionValue!.trim() }],
+      })),
+    };
     try {
       const answer = parseAnswer(
         batchResponseSchema,
-        (await client.request("post", `products/${parentId}/variations/batch`, { data: body, retry: "throttle-only", slow: true })).data,
+        (
+          await client.request("post", `products/${parentId}/variations/batch`, {
+            data: body,
+            retry: "throttle-only",
+            slow: true,
+          })
+        ).data,
         "a variations batch",
       );
       chunk.forEach((variant, j) => {
@@ -189,7 +249,12 @@ async function createVariable(client: WooCommerceClient, draft: ProductDraft): P
           lastProblem = failure ?? lastProblem;
           return;
         }
-        variants.push({ externalProductId: parentId, externalVariantId: String(item.id), externalInventoryItemId: null, sku: variant.sku });
+        variants.push({
+          externalProductId: parentId,
+          externalVariantId: String(item.id),
+          externalInventoryItemId: null,
+          sku: variant.sku,
+        });
       });
     } catch (error) {
       const failure = failureOf(draft.title, error);
@@ -198,8 +263,13 @@ async function createVariable(client: WooCommerceClient, draft: ProductDraft): P
     }
   }
 
-  if (failedSkus.length === 0) return { created: { title: draft.title, externalProductId: parentId, variants }, failed: null };
-  const failed: Failure = { title: draft.title, code: lastProblem.code, message: `variants ${failedSkus.join(", ")} were not created (${lastProblem.message})` };
+  if (failedSkus.length === 0)
+    return { created: { title: draft.title, externalProductId: parentId, variants }, failed: null };
+  const failed: Failure = {
+    title: draft.title,
+    code: lastProblem.code,
+    message: `variants ${failedSkus.join(", ")} were not created (${lastProblem.message})`,
+  };
   if (variants.length > 0) return { created: { title: draft.title, externalProductId: parentId, variants }, failed };
   // Nothing sellable was created: remove the empty parent (best effort; deleting is idempotent).
   await client.request("delete", `products/${parentId}`, { params: { force: true } }).catch(() => undefined);
@@ -216,7 +286,9 @@ export async function createProducts(client: WooCommerceClient, drafts: ProductD
     else (draft.optionName === null ? simple : variable).push(draft);
   }
   const [simpleResult, variableResults] = await Promise.all([
-    simple.length > 0 ? createSimple(client, simple) : Promise.resolve<CreateProductsResult>({ created: [], failed: [] }),
+    simple.length > 0
+      ? createSimple(client, simple)
+      : Promise.resolve<CreateProductsResult>({ created: [], failed: [] }),
     Promise.all(variable.map((draft) => createVariable(client, draft))),
   ]);
   result.created.push(...simpleResult.created);

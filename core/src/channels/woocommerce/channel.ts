@@ -34,7 +34,10 @@ const STORE_LOCATION = { id: "default", name: "WooCommerce stock" };
  */
 async function siteName(siteUrl: string, timeoutMs: number): Promise<string | null> {
   try {
-    const response = await fetch(`${siteUrl}/wp-json/`, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json" } });
+    const response = await fetch(`${siteUrl}/wp-json/`, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: "application/json" },
+    });
     if (!response.ok) return null;
     const body = (await response.json()) as { name?: unknown };
     return typeof body.name === "string" && body.name.trim() !== "" ? body.name.trim() : null;
@@ -61,8 +64,15 @@ export function createWooCommerceChannel(options: WooCommerceChannelOptions): Ch
 
     async describeStore(): Promise<StoreInfo> {
       // system_status needs a key with read access: this is also the credentials check.
-      const status = parseAnswer(systemStatusSchema, (await client.request("get", "system_status", { params: { _fields: "environment,settings" } })).data, "the system status");
-      const domain = (status.environment.home_url ?? status.environment.site_url ?? client.siteUrl).replace(/\/+$/u, "");
+      const status = parseAnswer(
+        systemStatusSchema,
+        (await client.request("get", "system_status", { params: { _fields: "environment,settings" } })).data,
+        "the system status",
+      );
+      const domain = (status.environment.home_url ?? status.environment.site_url ?? client.siteUrl).replace(
+        /\/+$/u,
+        "",
+      );
       const name = (await siteName(client.siteUrl, Math.min(options.timeoutMs ?? 10_000, 10_000))) ?? hostOf(domain);
       return { name, domain, currency: status.settings?.currency?.trim() || null, locations: [STORE_LOCATION] };
     },
@@ -72,7 +82,12 @@ export function createWooCommerceChannel(options: WooCommerceChannelOptions): Ch
     writeQuantities: async (writes, context) => {
       const result = await writeQuantities(client, writes);
       log.info(
-        { reference: context.reference, written: result.written.length, stale: result.stale.length, failed: result.failed.length },
+        {
+          reference: context.reference,
+          written: result.written.length,
+          stale: result.stale.length,
+          failed: result.failed.length,
+        },
         "WooCommerce quantities written",
       );
       return result;

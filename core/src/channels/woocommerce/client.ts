@@ -20,8 +20,11 @@ import type { Logger } from "../../log/index.ts";
 import { ChannelError } from "../types.ts";
 
 // Under ESM the package's default import is not a constructor; its CommonJS export is.
-const WooCommerceRestApi = (createRequire(import.meta.url)("@woocommerce/woocommerce-rest-api") as typeof import("@woocommerce/woocommerce-rest-api"))
-  .default;
+const WooCommerceRestApi = (
+  createRequire(import.meta.url)(
+    "@woocommerce/woocommerce-rest-api",
+  ) as typeof import("@woocommerce/woocommerce-rest-api")
+).default;
 
 /** WooCommerce's `per_page` ceiling, and its batch endpoints' item ceiling. */
 export const PAGE_SIZE = 100;
@@ -36,7 +39,12 @@ export interface RetryOptions {
   maxRetryAfterMs: number;
 }
 
-export const defaultRetryOptions: RetryOptions = { retries: 5, minTimeoutMs: 500, maxTimeoutMs: 20_000, maxRetryAfterMs: 60_000 };
+export const defaultRetryOptions: RetryOptions = {
+  retries: 5,
+  minTimeoutMs: 500,
+  maxTimeoutMs: 20_000,
+  maxRetryAfterMs: 60_000,
+};
 
 export interface WooCommerceClientOptions {
   siteUrl: string;
@@ -168,7 +176,9 @@ export class WooCommerceClient {
     const api = this.apiFor(options.slow ? this.timeoutMs * 4 : this.timeoutMs);
     const attempt = async (): Promise<WooResponse> => {
       try {
-        const response = await this.limiter.schedule(() => this.send(api, method, endpoint, options.params ?? {}, options.data));
+        const response = await this.limiter.schedule(() =>
+          this.send(api, method, endpoint, options.params ?? {}, options.data),
+        );
         return { status: response.status, data: response.data, headers: flattenHeaders(response.headers) };
       } catch (error) {
         throw this.classify(error, label, policy);
@@ -184,17 +194,26 @@ export class WooCommerceClient {
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           const failure = error instanceof TransientFailure ? error : null;
           this.log.warn(
-            { platform: "woocommerce", request: label, status: failure?.status ?? null, attempt: attemptNumber, retriesLeft },
+            {
+              platform: "woocommerce",
+              request: label,
+              status: failure?.status ?? null,
+              attempt: attemptNumber,
+              retriesLeft,
+            },
             retriesLeft > 0 ? "WooCommerce request failed; retrying" : "WooCommerce request failed; giving up",
           );
           // Honour the host's Retry-After on top of our own backoff.
-          if (retriesLeft > 0 && failure?.retryAfterMs) await sleep(Math.min(failure.retryAfterMs, this.retry.maxRetryAfterMs));
+          if (retriesLeft > 0 && failure?.retryAfterMs)
+            await sleep(Math.min(failure.retryAfterMs, this.retry.maxRetryAfterMs));
         },
       });
     } catch (error) {
       if (error instanceof ChannelError) throw error;
       if (error instanceof TransientFailure) {
-        throw new ChannelError("unavailable", `${error.message}; gave up after ${this.retry.retries + 1} attempts`, { status: error.status });
+        throw new ChannelError("unavailable", `${error.message}; gave up after ${this.retry.retries + 1} attempts`, {
+          status: error.status,
+        });
       }
       throw error;
     }
@@ -205,7 +224,11 @@ export class WooCommerceClient {
     for (let page = 1; ; page++) {
       const response = await this.request("get", endpoint, { params: { ...params, per_page: PAGE_SIZE, page } });
       if (!Array.isArray(response.data)) {
-        throw new ChannelError("unavailable", `GET /${endpoint} did not answer with a list (is ${this.siteUrl} a WooCommerce site?)`, { status: response.status });
+        throw new ChannelError(
+          "unavailable",
+          `GET /${endpoint} did not answer with a list (is ${this.siteUrl} a WooCommerce site?)`,
+          { status: response.status },
+        );
       }
       yield response.data;
       const totalPages = Number.parseInt(response.headers["x-wp-totalpages"] ?? "", 10);
@@ -223,7 +246,13 @@ export class WooCommerceClient {
     return api;
   }
 
-  private send(api: InstanceType<typeof WooCommerceRestApi>, method: "get" | "post" | "put" | "delete", endpoint: string, params: QueryParams, data: unknown) {
+  private send(
+    api: InstanceType<typeof WooCommerceRestApi>,
+    method: "get" | "post" | "put" | "delete",
+    endpoint: string,
+    params: QueryParams,
+    data: unknown,
+  ) {
     switch (method) {
       case "get":
         return api.get(endpoint, params);
@@ -251,8 +280,11 @@ export class WooCommerceClient {
     const detail = wp ? `${wp.code}: ${wp.message}` : `HTTP ${status}`;
     const message = `WooCommerce ${label} failed (${detail})`;
     if (status === 429 || (status >= 500 && status !== 501)) {
-      if (status === 429 || policy === "idempotent") return new TransientFailure(message, status, retryAfterMs(http.response?.headers));
-      return new AbortError(new ChannelError("unavailable", `${message}; not retried because the outcome is unknown`, { status }));
+      if (status === 429 || policy === "idempotent")
+        return new TransientFailure(message, status, retryAfterMs(http.response?.headers));
+      return new AbortError(
+        new ChannelError("unavailable", `${message}; not retried because the outcome is unknown`, { status }),
+      );
     }
     if (status === 401 || status === 403) return new AbortError(new ChannelError("unauthorized", message, { status }));
     if (status === 404 || status === 410) return new AbortError(new ChannelError("not_found", message, { status }));

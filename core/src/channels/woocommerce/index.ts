@@ -4,5 +4,16 @@
  */
 export { createWooCommerceChannel, type WooCommerceChannelOptions } from "./channel.ts";
 export { WooCommerceClient, type RetryOptions, type WooCommerceClientOptions } from "./client.ts";
-export { normalizeWooCommerceOrder, parseGmtDate, WooCommerceOrderError, type WooCommerceOrderErrorCode } from "./orders.ts";
-export { ensureWebhooks, isWooCommercePing, removeWebhooks, verifyWooCommerceWebhook, WOOCOMMERCE_WEBHOOK_TOPICS } from "./webhooks.ts";
+export {
+  normalizeWooCommerceOrder,
+  parseGmtDate,
+  WooCommerceOrderError,
+  type WooCommerceOrderErrorCode,
+} from "./orders.ts";
+export {
+  ensureWebhooks,
+  isWooCommercePing,
+  removeWebhooks,
+  verifyWooCommerceWebhook,
+  WOOCOMMERCE_WEBHOOK_TOPICS,
+} from "./webhooks.ts";

@@ -45,11 +45,21 @@ function gmtBound(date: Date): string {
  * An order that cannot be normalised is logged and skipped, so one odd order (a plugin's
  * fractional quantities, say) cannot stall reconciliation for the whole store.
  */
-export async function* ordersChangedSince(client: WooCommerceClient, log: Logger, since: Date): AsyncGenerator<StoreOrderState[]> {
+export async function* ordersChangedSince(
+  client: WooCommerceClient,
+  log: Logger,
+  since: Date,
+): AsyncGenerator<StoreOrderState[]> {
   const bound = gmtBound(new Date(Math.floor(since.getTime() / 1000) * 1000 - 1000));
   const seen = new Set<string>();
   for (const status of [null, "trash"] as const) {
-    const params = { modified_after: bound, dates_are_gmt: true, orderby: "date", order: "asc", ...(status ? { status } : {}) };
+    const params = {
+      modified_after: bound,
+      dates_are_gmt: true,
+      orderby: "date",
+      order: "asc",
+      ...(status ? { status } : {}),
+    };
     for await (const page of client.paginate("orders", params)) {
       const states = await Promise.all(
         page.map(async (order) => {
@@ -58,7 +68,10 @@ export async function* ordersChangedSince(client: WooCommerceClient, log: Logger
           } catch (error) {
             if (error instanceof ChannelError && error.code === "not_found") return null;
             if (!(error instanceof WooCommerceOrderError)) throw error;
-            log.error({ platform: "woocommerce", orderId: error.orderId, code: error.code, err: error.message }, "Skipping a WooCommerce order that cannot be normalised");
+            log.error(
+              { platform: "woocommerce", orderId: error.orderId, code: error.code, err: error.message },
+              "Skipping a WooCommerce order that cannot be normalised",
+            );
             return null;
           }
         }),

@@ -75,7 +75,12 @@ export function parseGmtDate(value: string): Date | null {
 function metaNumber(meta: { key: string; value: unknown }[], key: string): number | null {
   const entry = meta.find((m) => m.key === key);
   if (!entry) return null;
-  const n = typeof entry.value === "number" ? entry.value : typeof entry.value === "string" && entry.value.trim() !== "" ? Number(entry.value) : Number.NaN;
+  const n =
+    typeof entry.value === "number"
+      ? entry.value
+      : typeof entry.value === "string" && entry.value.trim() !== ""
+        ? Number(entry.value)
+        : Number.NaN;
   return Number.isFinite(n) ? Math.trunc(n) : null;
 }
 
@@ -112,7 +117,8 @@ function unitPrice(line: WooOrder["line_items"][number]): string | undefined {
  */
 export function normalizeWooCommerceOrder(order: unknown, refunds: readonly unknown[]): StoreOrderState {
   const parsedOrder = orderSchema.safeParse(order);
-  if (!parsedOrder.success) throw new WooCommerceOrderError("invalid_order", `Not a WooCommerce order (${describeIssues(parsedOrder.error)})`);
+  if (!parsedOrder.success)
+    throw new WooCommerceOrderError("invalid_order", `Not a WooCommerce order (${describeIssues(parsedOrder.error)})`);
   const o = parsedOrder.data;
   const orderId = String(o.id);
 
@@ -120,14 +126,24 @@ export function normalizeWooCommerceOrder(order: unknown, refunds: readonly unkn
   const refundIds = new Set<number>();
   for (const raw of refunds) {
     const parsed = refundSchema.safeParse(raw);
-    if (!parsed.success) throw new WooCommerceOrderError("invalid_refund", `Order ${orderId} has an unreadable refund (${describeIssues(parsed.error)})`, orderId);
+    if (!parsed.success)
+      throw new WooCommerceOrderError(
+        "invalid_refund",
+        `Order ${orderId} has an unreadable refund (${describeIssues(parsed.error)})`,
+        orderId,
+      );
     refundIds.add(parsed.data.id);
     refundLines.push(...parsed.data.line_items);
   }
   // Every refund the order lists must be here, or refunded figures would silently read low
   // (e.g. a webhook body normalised without fetching its refunds).
   const missing = o.refunds.filter((r) => !refundIds.has(r.id)).map((r) => r.id);
-  if (missing.length > 0) throw new WooCommerceOrderError("missing_refunds", `Order ${orderId} lists refunds ${missing.join(", ")} that were not supplied`, orderId);
+  if (missing.length > 0)
+    throw new WooCommerceOrderError(
+      "missing_refunds",
+      `Order ${orderId} lists refunds ${missing.join(", ")} that were not supplied`,
+      orderId,
+    );
   // Units refunded per original line id (refund lines carry negative quantities).
   const refundedByLine = new Map<number, number>();
   for (const line of refundLines) {
@@ -137,12 +153,17 @@ export function normalizeWooCommerceOrder(order: unknown, refunds: readonly unkn
   }
 
   const updatedAt = parseGmtDate(o.date_modified_gmt);
-  if (!updatedAt) throw new WooCommerceOrderError("invalid_order", `Order ${orderId} has an unreadable date_modified_gmt`, orderId);
+  if (!updatedAt)
+    throw new WooCommerceOrderError("invalid_order", `Order ${orderId} has an unreadable date_modified_gmt`, orderId);
   const createdAt = o.date_created_gmt ? parseGmtDate(o.date_created_gmt) : null;
 
   const lines = o.line_items.map((line) => {
     if (!Number.isInteger(line.quantity) || line.quantity < 0) {
-      throw new WooCommerceOrderError("invalid_line", `Order ${orderId} line ${line.id} has quantity ${line.quantity}; only whole units are supported`, orderId);
+      throw new WooCommerceOrderError(
+        "invalid_line",
+        `Order ${orderId} line ${line.id} has quantity ${line.quantity}; only whole units are supported`,
+        orderId,
+      );
     }
     // An order edited after a refund can end up with fewer units than were refunded; the
     // figures are capped at what the line has now, the most it can hold or give back.
@@ -159,7 +180,12 @@ export function normalizeWooCommerceOrder(order: unknown, refunds: readonly unkn
       ...(unitPrice(line) !== undefined ? { unitPrice: unitPrice(line) } : {}),
     };
     const checked = domainLineSchema.safeParse(normalized);
-    if (!checked.success) throw new WooCommerceOrderError("invalid_line", `Order ${orderId} line ${line.id}: ${describeIssues(checked.error)}`, orderId);
+    if (!checked.success)
+      throw new WooCommerceOrderError(
+        "invalid_line",
+        `Order ${orderId} line ${line.id}: ${describeIssues(checked.error)}`,
+        orderId,
+      );
     return checked.data;
   });
 

@@ -48,7 +48,11 @@ export const stockSchema = z.object({
 export const batchItemSchema = z.union([
   z.object({
     id: z.number().int(),
-    error: z.object({ code: z.string(), message: z.string(), data: z.object({ status: z.number().int() }).partial().nullish() }),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      data: z.object({ status: z.number().int() }).partial().nullish(),
+    }),
   }),
   z.object({ id, stock_quantity: stock.optional() }),
 ]);

@@ -41,7 +41,10 @@ function groupByCollection<T extends StoreVariantRef>(refs: T[]): Map<string, T[
  * deleted items are not listed (the default status filter leaves out the trash), so they are
  * absent from the map; null means the store does not count the item's stock.
  */
-export async function readQuantities(client: WooCommerceClient, refs: StoreVariantRef[]): Promise<Map<string, number | null>> {
+export async function readQuantities(
+  client: WooCommerceClient,
+  refs: StoreVariantRef[],
+): Promise<Map<string, number | null>> {
   const quantities = new Map<string, number | null>();
   const valid = refs.filter((r) => /^\d+$/u.test(r.externalVariantId) && /^\d+$/u.test(r.externalProductId));
   const requests: Promise<void>[] = [];
@@ -77,17 +80,32 @@ export async function readQuantities(client: WooCommerceClient, refs: StoreVaria
  * write: an order placed in between is overwritten. It is small (one request), and the order's
  * own webhook makes the sync engine recompute and correct the figure.
  */
-export async function writeQuantities(client: WooCommerceClient, writes: QuantityWrite[]): Promise<QuantityWriteResult> {
+export async function writeQuantities(
+  client: WooCommerceClient,
+  writes: QuantityWrite[],
+): Promise<QuantityWriteResult> {
   const result: QuantityWriteResult = { written: [], stale: [], failed: [] };
   const seen = new Set<string>();
   const unique: QuantityWrite[] = [];
   for (const write of writes) {
     if (!Number.isInteger(write.quantity) || write.quantity < 0) {
-      result.failed.push({ externalVariantId: write.externalVariantId, code: "rejected", message: `quantity ${write.quantity} is not a whole number >= 0` });
+      result.failed.push({
+        externalVariantId: write.externalVariantId,
+        code: "rejected",
+        message: `quantity ${write.quantity} is not a whole number >= 0`,
+      });
     } else if (!/^\d+$/u.test(write.externalVariantId) || !/^\d+$/u.test(write.externalProductId)) {
-      result.failed.push({ externalVariantId: write.externalVariantId, code: "not_found", message: "not a WooCommerce product or variation id" });
+      result.failed.push({
+        externalVariantId: write.externalVariantId,
+        code: "not_found",
+        message: "not a WooCommerce product or variation id",
+      });
     } else if (seen.has(write.externalVariantId)) {
-      result.failed.push({ externalVariantId: write.externalVariantId, code: "rejected", message: "written twice in one call" });
+      result.failed.push({
+        externalVariantId: write.externalVariantId,
+        code: "rejected",
+        message: "written twice in one call",
+      });
     } else {
       seen.add(write.externalVariantId);
       unique.push(write);
@@ -101,7 +119,11 @@ export async function writeQuantities(client: WooCommerceClient, writes: Quantit
     toWrite = unique.filter((w) => {
       if (w.expected === null) return true;
       if (!current.has(w.externalVariantId)) {
-        result.failed.push({ externalVariantId: w.externalVariantId, code: "not_found", message: "the store no longer has this item" });
+        result.failed.push({
+          externalVariantId: w.externalVariantId,
+          code: "not_found",
+          message: "the store no longer has this item",
+        });
         return false;
       }
       if (current.get(w.externalVariantId) !== w.expected) {
@@ -114,33 +136,59 @@ export async function writeQuantities(client: WooCommerceClient, writes: Quantit
 
   const batches: Promise<void>[] = [];
   for (const [collection, group] of groupByCollection(toWrite)) {
-    for (const part of chunks(group, BATCH_LIMIT)) batches.push(writeBatch(client, `${collection}/batch`, part, result));
+    for (const part of chunks(group, BATCH_LIMIT))
+      batches.push(writeBatch(client, `${collection}/batch`, part, result));
   }
   await Promise.all(batches);
   return result;
 }
 
-async function writeBatch(client: WooCommerceClient, endpoint: string, part: QuantityWrite[], result: QuantityWriteResult): Promise<void> {
-  const body = { update: part.map((w) => ({ id: Number(w.externalVariantId), manage_stock: true, stock_quantity: w.quantity })) };
+async function writeBatch(
+  client: WooCommerceClient,
+  endpoint: string,
+  part: QuantityWrite[],
+  result: QuantityWriteResult,
+): Promise<void> {
+  const body = {
+    update: part.map((w) => ({ id: Number(w.externalVariantId), manage_stock: true, stock_quantity: w.quantity })),
+  };
   let items;
   try {
-    items = parseAnswer(batchResponseSchema, (await client.request("post", endpoint, { data: body, slow: true })).data, "a batch update").update ?? [];
+    items =
+      parseAnswer(
+        batchResponseSchema,
+        (await client.request("post", endpoint, { data: body, slow: true })).data,
+        "a batch update",
+      ).update ?? [];
   } catch (error) {
     if (!(error instanceof ChannelError) || error.code === "unauthorized") throw error;
-    for (const w of part) result.failed.push({ externalVariantId: w.externalVariantId, code: error.code, message: error.message });
+    for (const w of part)
+      result.failed.push({ externalVariantId: w.externalVariantId, code: error.code, message: error.message });
     return;
   }
   // Matched by id (every update answer, error or not, carries the id it was about).
   for (const write of part) {
     const item = items.find((x) => x.id === Number(write.externalVariantId));
     if (!item) {
-      result.failed.push({ externalVariantId: write.externalVariantId, code: "unavailable", message: "missing from the batch answer" });
+      result.failed.push({
+        externalVariantId: write.externalVariantId,
+        code: "unavailable",
+        message: "missing from the batch answer",
+      });
     } else if ("error" in item) {
       const status = item.error.data?.status;
-      const code = status === 404 ? "not_found" : status === 400 && /invalid_id/u.test(item.error.code) ? "not_found" : "rejected";
-      result.failed.push({ externalVariantId: write.externalVariantId, code, message: `${item.error.code}: ${item.error.message}` });
+      const code =
+        status === 404 ? "not_found" : status === 400 && /invalid_id/u.test(item.error.code) ? "not_found" : "rejected";
+      result.failed.push({
+        externalVariantId: write.externalVariantId,
+        code,
+        message: `${item.error.code}: ${item.error.message}`,
+      });
     } else {
-      result.written.push({ externalVariantId: write.externalVariantId, quantity: item.stock_quantity ?? write.quantity });
+      result.written.push({
+        externalVariantId: write.externalVariantId,
+        quantity: item.stock_quantity ?? write.quantity,
+      });
     }
   }
 }

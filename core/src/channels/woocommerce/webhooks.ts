@@ -16,10 +16,21 @@ import type { WooCommerceClient } from "./client.ts";
 import { type WooWebhook, parseAnswer, webhookSchema } from "./payloads.ts";
 
 /** The topics Prokip Sync subscribes to. */
-export const WOOCOMMERCE_WEBHOOK_TOPICS = ["order.created", "order.updated", "order.deleted", "order.restored", "product.updated", "product.deleted"] as const;
+export const WOOCOMMERCE_WEBHOOK_TOPICS = [
+  "order.created",
+  "order.updated",
+  "order.deleted",
+  "order.restored",
+  "product.updated",
+  "product.deleted",
+] as const;
 
 /** True when `signature` is the base64 HMAC-SHA256 of exactly these bytes under `secret`. */
-export function verifyWooCommerceWebhook(input: { rawBody: Buffer; signature: string | undefined; secret: string }): boolean {
+export function verifyWooCommerceWebhook(input: {
+  rawBody: Buffer;
+  signature: string | undefined;
+  secret: string;
+}): boolean {
   if (!input.signature || !input.secret) return false;
   const expected = createHmac("sha256", input.secret).update(input.rawBody).digest();
   const given = Buffer.from(input.signature.trim(), "base64");
@@ -65,27 +76,50 @@ function sameUrl(a: string, b: string): boolean {
  * WooCommerce never shows it back), and removes duplicates of a topic (left by a create that was
  * applied although its answer was lost). A healthy subscription is not touched.
  */
-export async function ensureWebhooks(client: WooCommerceClient, log: Logger, target: { url: string; topics: readonly string[]; secret: string }): Promise<WebhookReport> {
+export async function ensureWebhooks(
+  client: WooCommerceClient,
+  log: Logger,
+  target: { url: string; topics: readonly string[]; secret: string },
+): Promise<WebhookReport> {
   const report: WebhookReport = { healthy: [], created: [], reenabled: [] };
   const ours = (await listWebhooks(client)).filter((w) => sameUrl(w.delivery_url, target.url));
   for (const topic of [...new Set(target.topics)]) {
-    const matching = ours.filter((w) => w.topic === topic).sort((a, b) => Number(b.status === "active") - Number(a.status === "active") || a.id - b.id);
+    const matching = ours
+      .filter((w) => w.topic === topic)
+      .sort((a, b) => Number(b.status === "active") - Number(a.status === "active") || a.id - b.id);
     const [keep, ...duplicates] = matching;
     for (const extra of duplicates) {
       await client.request("delete", `webhooks/${extra.id}`, { params: { force: true } }).catch((error: unknown) => {
-        log.warn({ platform: "woocommerce", webhookId: extra.id, topic, err: error instanceof Error ? error.message : String(error) }, "Could not remove a duplicate webhook");
+        log.warn(
+          {
+            platform: "woocommerce",
+            webhookId: extra.id,
+            topic,
+            err: error instanceof Error ? error.message : String(error),
+          },
+          "Could not remove a duplicate webhook",
+        );
       });
     }
     if (!keep) {
       // Not idempotent (a lost answer would leave a duplicate, removed on the next run): only retried after a 429.
       await client.request("post", "webhooks", {
-        data: { name: `Prokip Sync ${topic}`, topic, delivery_url: target.url, secret: target.secret, status: "active" },
+        data: {
+          name: `Prokip Sync ${topic}`,
+          topic,
+          delivery_url: target.url,
+          secret: target.secret,
+          status: "active",
+        },
         retry: "throttle-only",
       });
       report.created.push(topic);
     } else if (keep.status !== "active") {
       await client.request("put", `webhooks/${keep.id}`, { data: { status: "active", secret: target.secret } });
-      log.info({ platform: "woocommerce", webhookId: keep.id, topic, was: keep.status }, "Re-enabled a WooCommerce webhook");
+      log.info(
+        { platform: "woocommerce", webhookId: keep.id, topic, was: keep.status },
+        "Re-enabled a WooCommerce webhook",
+      );
       report.reenabled.push(topic);
     } else {
       report.healthy.push(topic);

@@ -45,7 +45,11 @@ function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionN
 }
 
 /** Fields of a selection set by response key, looking through fragments. */
-function collectFields(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, into = new Map<string, FieldNode>()): Map<string, FieldNode> {
+function collectFields(
+  set: SelectionSetNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  into = new Map<string, FieldNode>(),
+): Map<string, FieldNode> {
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD) into.set(sel.alias?.value ?? sel.name.value, sel);
     else if (sel.kind === Kind.INLINE_FRAGMENT) collectFields(sel.selectionSet, fragments, into);
@@ -57,7 +61,10 @@ function collectFields(set: SelectionSetNode, fragments: Record<string, Fragment
   return into;
 }
 
-function nodeSelection(connectionField: FieldNode, fragments: Record<string, FragmentDefinitionNode>): { via: "edges" | "nodes"; node: FieldNode } | undefined {
+function nodeSelection(
+  connectionField: FieldNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+): { via: "edges" | "nodes"; node: FieldNode } | undefined {
   if (!connectionField.selectionSet) return undefined;
   const fields = collectFields(connectionField.selectionSet, fragments);
   const edges = fields.get("edges");
@@ -72,7 +79,8 @@ function nodeSelection(connectionField: FieldNode, fragments: Record<string, Fra
 /** Enforces Shopify's structural rules for bulk queries. */
 function checkStructure(schema: GraphQLSchema, document: DocumentNode): void {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  if (operations.length !== 1 || operations[0]!.operation !== "query") throw new BulkQueryError("Bulk queries must contain exactly one query operation.");
+  if (operations.length !== 1 || operations[0]!.operation !== "query")
+    throw new BulkQueryError("Bulk queries must contain exactly one query operation.");
   const fragments = fragmentsOf(document);
   let connections = 0;
   const walk = (type: GraphQLNamedType, set: SelectionSetNode, depth: number, parentHasId: boolean): void => {
@@ -84,8 +92,14 @@ function checkStructure(schema: GraphQLSchema, document: DocumentNode): void {
       const named = getNamedType(def.type);
       if (isConnectionType(named)) {
         connections += 1;
-        if (depth + 1 > MAX_CONNECTION_DEPTH) throw new BulkQueryError(`Bulk queries cannot contain connections with a nesting depth greater than ${MAX_CONNECTION_DEPTH}.`);
-        if (depth > 0 && !parentHasId) throw new BulkQueryError(`The parent 'node' field for a nested connection must select the 'id' field. Connection field: '${field.name.value}'.`);
+        if (depth + 1 > MAX_CONNECTION_DEPTH)
+          throw new BulkQueryError(
+            `Bulk queries cannot contain connections with a nesting depth greater than ${MAX_CONNECTION_DEPTH}.`,
+          );
+        if (depth > 0 && !parentHasId)
+          throw new BulkQueryError(
+            `The parent 'node' field for a nested connection must select the 'id' field. Connection field: '${field.name.value}'.`,
+          );
         const selection = nodeSelection(field, fragments);
         const nodeType = getNamedType((named as GraphQLObjectType).getFields()["nodes"]!.type);
         if (selection?.node.selectionSet) {
@@ -99,23 +113,35 @@ function checkStructure(schema: GraphQLSchema, document: DocumentNode): void {
   };
   walk(schema.getQueryType()!, (operations[0] as { selectionSet: SelectionSetNode }).selectionSet, 0, false);
   if (connections === 0) throw new BulkQueryError("Bulk queries must contain at least one connection.");
-  if (connections > MAX_CONNECTIONS) throw new BulkQueryError(`Bulk queries cannot contain more than ${MAX_CONNECTIONS} connections.`);
+  if (connections > MAX_CONNECTIONS)
+    throw new BulkQueryError(`Bulk queries cannot contain more than ${MAX_CONNECTIONS} connections.`);
 }
 
 function itemsOf(connection: Json, via: "edges" | "nodes"): (Json | undefined)[] {
-  return via === "edges" ? ((connection["edges"] as { node?: Json }[] | undefined) ?? []).map((e) => e.node) : ((connection["nodes"] as Json[] | undefined) ?? []);
+  return via === "edges"
+    ? ((connection["edges"] as { node?: Json }[] | undefined) ?? []).map((e) => e.node)
+    : ((connection["nodes"] as Json[] | undefined) ?? []);
 }
 
 /**
  * Turns the executed result into JSONL lines: every connection node becomes a line, immediately
  * followed by the lines of its own nested connections, which point back with `__parentId`.
  */
-export function flattenToJsonl(schema: GraphQLSchema, document: DocumentNode, data: Json): { lines: Json[]; roots: number } {
+export function flattenToJsonl(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  data: Json,
+): { lines: Json[]; roots: number } {
   const fragments = fragmentsOf(document);
   const lines: Json[] = [];
   let roots = 0;
 
-  const emitNodes = (connection: Json, field: FieldNode, connectionType: GraphQLObjectType, parentId: string | undefined): void => {
+  const emitNodes = (
+    connection: Json,
+    field: FieldNode,
+    connectionType: GraphQLObjectType,
+    parentId: string | undefined,
+  ): void => {
     const selection = nodeSelection(field, fragments);
     if (!selection?.node.selectionSet) return;
     const nodeType = getNamedType(connectionType.getFields()["nodes"]!.type);
@@ -132,7 +158,13 @@ export function flattenToJsonl(schema: GraphQLSchema, document: DocumentNode, da
   };
 
   /** Copies an object's selected fields; nested connections are queued to become their own lines. */
-  const inline = (value: Json, type: GraphQLNamedType, set: SelectionSetNode, nearestId: string | undefined, nested: (() => void)[]): Json => {
+  const inline = (
+    value: Json,
+    type: GraphQLNamedType,
+    set: SelectionSetNode,
+    nearestId: string | undefined,
+    nested: (() => void)[],
+  ): Json => {
     const out: Json = {};
     const concrete = typeof value["__typename"] === "string" ? (schema.getType(value["__typename"]) ?? type) : type;
     const defs = "getFields" in concrete ? (concrete as GraphQLObjectType).getFields() : {};
@@ -142,7 +174,8 @@ export function flattenToJsonl(schema: GraphQLSchema, document: DocumentNode, da
       const def = defs[field.name.value];
       const named = def ? getNamedType(def.type) : undefined;
       if (named && isConnectionType(named) && field.selectionSet) {
-        if (v && typeof v === "object") nested.push(() => emitNodes(v as Json, field, named as GraphQLObjectType, nearestId));
+        if (v && typeof v === "object")
+          nested.push(() => emitNodes(v as Json, field, named as GraphQLObjectType, nearestId));
         continue;
       }
       if (named && field.selectionSet && v && typeof v === "object") {
@@ -157,13 +190,16 @@ export function flattenToJsonl(schema: GraphQLSchema, document: DocumentNode, da
     return out;
   };
 
-  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as { selectionSet: SelectionSetNode };
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as {
+    selectionSet: SelectionSetNode;
+  };
   const rootFields = schema.getQueryType()!.getFields();
   for (const [key, field] of collectFields(operation.selectionSet, fragments)) {
     const def = rootFields[field.name.value];
     const named = def ? getNamedType(def.type) : undefined;
     const connection = data[key];
-    if (named && isConnectionType(named) && connection && typeof connection === "object") emitNodes(connection as Json, field, named as GraphQLObjectType, undefined);
+    if (named && isConnectionType(named) && connection && typeof connection === "object")
+      emitNodes(connection as Json, field, named as GraphQLObjectType, undefined);
   }
   return { lines, roots };
 }
@@ -217,8 +253,16 @@ export class BulkOperations implements BulkRunner {
     op.status = "RUNNING";
     const bulkCtx: RequestContext = { ...ctx, bulk: true };
     try {
-      const result = await execute({ schema: ctx.schema, document, rootValue: queryRoot(bulkCtx), contextValue: bulkCtx, fieldResolver, typeResolver });
-      if (result.errors?.length || !result.data) throw new Error(result.errors?.[0]?.message ?? "bulk query returned no data");
+      const result = await execute({
+        schema: ctx.schema,
+        document,
+        rootValue: queryRoot(bulkCtx),
+        contextValue: bulkCtx,
+        fieldResolver,
+        typeResolver,
+      });
+      if (result.errors?.length || !result.data)
+        throw new Error(result.errors?.[0]?.message ?? "bulk query returned no data");
       const { lines, roots } = flattenToJsonl(ctx.schema, document, result.data as Json);
       op.result = lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : "");
       op.objectCount = lines.length;
@@ -232,7 +276,12 @@ export class BulkOperations implements BulkRunner {
       op.errorCode = "INTERNAL_SERVER_ERROR";
     }
     op.completedAt = core.state.now();
-    core.events.emit({ shop, topic: "bulk_operations/finish", payload: bulkOperationPayload(shop, op), onlyApiKey: op.apiKey });
+    core.events.emit({
+      shop,
+      topic: "bulk_operations/finish",
+      payload: bulkOperationPayload(shop, op),
+      onlyApiKey: op.apiKey,
+    });
   }
 
   cancelAll(): void {

@@ -30,8 +30,14 @@ export function encodeCursor(position: Position): string {
 
 function decodeCursor(cursor: string): Position {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, "base64").toString("utf8")) as { last_id?: unknown; last_value?: unknown };
-    if (typeof parsed.last_id === "number" && (typeof parsed.last_value === "string" || typeof parsed.last_value === "number")) {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64").toString("utf8")) as {
+      last_id?: unknown;
+      last_value?: unknown;
+    };
+    if (
+      typeof parsed.last_id === "number" &&
+      (typeof parsed.last_value === "string" || typeof parsed.last_value === "number")
+    ) {
       return { id: parsed.last_id, value: parsed.last_value };
     }
   } catch {

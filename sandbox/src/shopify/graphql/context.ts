@@ -41,7 +41,11 @@ export function exactCount(count: number): { count: number; precision: "EXACT" }
 
 /** For connection fields the emulator does not model (media, metafields, ...): always empty. */
 export function emptyConnection(): object {
-  return { edges: [], nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+  return {
+    edges: [],
+    nodes: [],
+    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+  };
 }
 
 /** Shopify's `legacyResourceId` is an UnsignedInt64, serialised as a string. */

@@ -45,7 +45,12 @@ export function isConnectionType(type: GraphQLNamedType): boolean {
   return "pageInfo" in fields && ("edges" in fields || "nodes" in fields);
 }
 
-function argumentNumber(field: FieldNode, def: GraphQLField<unknown, unknown>, name: string, variables: Record<string, unknown>): number | undefined {
+function argumentNumber(
+  field: FieldNode,
+  def: GraphQLField<unknown, unknown>,
+  name: string,
+  variables: Record<string, unknown>,
+): number | undefined {
   const node = field.arguments?.find((a) => a.name.value === name);
   const fromNode = (value: ValueNode): unknown => {
     if (value.kind === Kind.INT) return Number(value.value);
@@ -86,7 +91,8 @@ function walkSelections(
   };
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) common += fieldCost(parent, selection);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.typeCondition?.name.value, selection.selectionSet);
+    else if (selection.kind === Kind.INLINE_FRAGMENT)
+      visit(selection.typeCondition?.name.value, selection.selectionSet);
     else {
       const fragment = input.fragments[selection.name.value];
       if (fragment) visit(fragment.typeCondition.name.value, fragment.selectionSet);
@@ -96,7 +102,10 @@ function walkSelections(
 }
 
 /** Collects `edges { node }` and `nodes` selections of a connection field (through fragments). */
-function connectionNodeSelections(input: CostInput, set: SelectionSetNode): { edgesNode: FieldNode[]; nodes: FieldNode[] } {
+function connectionNodeSelections(
+  input: CostInput,
+  set: SelectionSetNode,
+): { edgesNode: FieldNode[]; nodes: FieldNode[] } {
   const result = { edgesNode: [] as FieldNode[], nodes: [] as FieldNode[] };
   const scan = (s: SelectionSetNode, inEdges: boolean): void => {
     for (const sel of s.selections) {
@@ -140,9 +149,13 @@ export function requestedQueryCost(input: CostInput): number {
     if (!def) return 0;
     const named = getNamedType(def.type);
     if (isLeafType(named)) return 0;
-    const childOf = (type: GraphQLCompositeType, set: SelectionSetNode | undefined): number => (set ? walkSelections(input, type, set, fieldCost) : 0);
+    const childOf = (type: GraphQLCompositeType, set: SelectionSetNode | undefined): number =>
+      set ? walkSelections(input, type, set, fieldCost) : 0;
     if (isConnectionType(named) && field.selectionSet) {
-      const size = argumentNumber(field, def, "first", input.variables) ?? argumentNumber(field, def, "last", input.variables) ?? 0;
+      const size =
+        argumentNumber(field, def, "first", input.variables) ??
+        argumentNumber(field, def, "last", input.variables) ??
+        0;
       const nodeType = nodeTypeOf(named);
       const { edgesNode, nodes } = connectionNodeSelections(input, field.selectionSet);
       const perNode = nodeType
@@ -182,8 +195,20 @@ export function actualQueryCost(input: CostInput, data: Json | null | undefined)
       const { edgesNode, nodes } = connectionNodeSelections(input, field.selectionSet);
       if (!nodeType) return 2;
       const sumOver = (items: (Json | undefined)[], selections: FieldNode[]): number =>
-        items.reduce<number>((sum, item) => sum + (item ? Math.max(0, ...selections.map((s) => 1 + (s.selectionSet ? costOf(nodeType, s.selectionSet, item) : 0))) : 0), 0);
-      const viaEdges = edgesNode.length ? sumOver((connection.edges ?? []).map((e) => e.node), edgesNode) : 0;
+        items.reduce<number>(
+          (sum, item) =>
+            sum +
+            (item
+              ? Math.max(0, ...selections.map((s) => 1 + (s.selectionSet ? costOf(nodeType, s.selectionSet, item) : 0)))
+              : 0),
+          0,
+        );
+      const viaEdges = edgesNode.length
+        ? sumOver(
+            (connection.edges ?? []).map((e) => e.node),
+            edgesNode,
+          )
+        : 0;
       const viaNodes = nodes.length ? sumOver(connection.nodes ?? [], nodes) : 0;
       return 2 + Math.max(viaEdges, viaNodes);
     }

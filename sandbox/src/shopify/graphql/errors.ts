@@ -25,7 +25,12 @@ function rubyPath(document: DocumentNode, target: ASTNode): string[] | undefined
     enter(node, _key, _parent, _path, ancestors) {
       if (found) return false;
       if (node !== target) return undefined;
-      const chain = [...ancestors.filter((a): a is ASTNode => !Array.isArray(a) && typeof a === "object" && a !== null && "kind" in a), node];
+      const chain = [
+        ...ancestors.filter(
+          (a): a is ASTNode => !Array.isArray(a) && typeof a === "object" && a !== null && "kind" in a,
+        ),
+        node,
+      ];
       found = chain.flatMap((n) => {
         switch (n.kind) {
           case Kind.OPERATION_DEFINITION:
@@ -51,23 +56,37 @@ function rubyPath(document: DocumentNode, target: ASTNode): string[] | undefined
 
 function operationLabel(document: DocumentNode): string {
   const op = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
-  return op && op.kind === Kind.OPERATION_DEFINITION && op.name ? op.name.value : `anonymous ${op && op.kind === Kind.OPERATION_DEFINITION ? op.operation : "query"}`;
+  return op && op.kind === Kind.OPERATION_DEFINITION && op.name
+    ? op.name.value
+    : `anonymous ${op && op.kind === Kind.OPERATION_DEFINITION ? op.operation : "query"}`;
 }
 
-type Rewrite = (m: RegExpMatchArray, document: DocumentNode) => { message: string; extensions: Record<string, unknown> };
+type Rewrite = (
+  m: RegExpMatchArray,
+  document: DocumentNode,
+) => { message: string; extensions: Record<string, unknown> };
 
 const REWRITES: [RegExp, Rewrite][] = [
   [
     /^Cannot query field "(\w+)" on type "(\w+)"\./,
-    (m) => ({ message: `Field '${m[1]}' doesn't exist on type '${m[2]}'`, extensions: { code: "undefinedField", typeName: m[2], fieldName: m[1] } }),
+    (m) => ({
+      message: `Field '${m[1]}' doesn't exist on type '${m[2]}'`,
+      extensions: { code: "undefinedField", typeName: m[2], fieldName: m[1] },
+    }),
   ],
   [
     /^Unknown argument "(\w+)" on field "\w+\.(\w+)"\./,
-    (m) => ({ message: `Field '${m[2]}' doesn't accept argument '${m[1]}'`, extensions: { code: "argumentNotAccepted", name: m[2], typeName: "Field", argumentName: m[1] } }),
+    (m) => ({
+      message: `Field '${m[2]}' doesn't accept argument '${m[1]}'`,
+      extensions: { code: "argumentNotAccepted", name: m[2], typeName: "Field", argumentName: m[1] },
+    }),
   ],
   [
     /^Field "(?:\w+\.)?(\w+)" argument "(\w+)" of type "([^"]+)" is required, but it was not provided\./,
-    (m) => ({ message: `Field '${m[1]}' is missing required arguments: ${m[2]}`, extensions: { code: "missingRequiredArguments", className: "Field", name: m[1], arguments: m[2] } }),
+    (m) => ({
+      message: `Field '${m[1]}' is missing required arguments: ${m[2]}`,
+      extensions: { code: "missingRequiredArguments", className: "Field", name: m[1], arguments: m[2] },
+    }),
   ],
   [
     /^Field "(\w+)" of type "([^"]+)" must have a selection of subfields\./,
@@ -78,15 +97,24 @@ const REWRITES: [RegExp, Rewrite][] = [
   ],
   [
     /^Field "(\w+)" must not have a selection since type "([^"]+)" has no subfields\./,
-    (m) => ({ message: `Selections can't be made on scalars (field '${m[1]}' returns ${m[2]} but has selections [...])`, extensions: { code: "selectionMismatch", nodeName: `field '${m[1]}'`, typeName: m[2] } }),
+    (m) => ({
+      message: `Selections can't be made on scalars (field '${m[1]}' returns ${m[2]} but has selections [...])`,
+      extensions: { code: "selectionMismatch", nodeName: `field '${m[1]}'`, typeName: m[2] },
+    }),
   ],
   [
     /^Variable "\$(\w+)" is never used/,
-    (m, d) => ({ message: `Variable $${m[1]} is declared by ${operationLabel(d)} but not used`, extensions: { code: "variableNotUsed", variableName: m[1] } }),
+    (m, d) => ({
+      message: `Variable $${m[1]} is declared by ${operationLabel(d)} but not used`,
+      extensions: { code: "variableNotUsed", variableName: m[1] },
+    }),
   ],
   [
     /^Variable "\$(\w+)" is not defined/,
-    (m, d) => ({ message: `Variable $${m[1]} is used by ${operationLabel(d)} but not declared`, extensions: { code: "variableNotDefined", variableName: m[1] } }),
+    (m, d) => ({
+      message: `Variable $${m[1]} is used by ${operationLabel(d)} but not declared`,
+      extensions: { code: "variableNotDefined", variableName: m[1] },
+    }),
   ],
   [
     /^Variable "\$(\w+)" of type "([^"]+)" used in position expecting type "([^"]+)"\./,
@@ -95,13 +123,34 @@ const REWRITES: [RegExp, Rewrite][] = [
       extensions: { code: "variableMismatch", variableName: m[1], typeName: m[2] },
     }),
   ],
-  [/^Unknown directive "@(\w+)"\./, (m) => ({ message: `Directive @${m[1]} is not defined`, extensions: { code: "undefinedDirective", directiveName: m[1] } })],
-  [/^Unknown type "(\w+)"\./, (m) => ({ message: `No such type ${m[1]}, so it can't be a fragment condition`, extensions: { code: "undefinedType", typeName: m[1] } })],
+  [
+    /^Unknown directive "@(\w+)"\./,
+    (m) => ({
+      message: `Directive @${m[1]} is not defined`,
+      extensions: { code: "undefinedDirective", directiveName: m[1] },
+    }),
+  ],
+  [
+    /^Unknown type "(\w+)"\./,
+    (m) => ({
+      message: `No such type ${m[1]}, so it can't be a fragment condition`,
+      extensions: { code: "undefinedType", typeName: m[1] },
+    }),
+  ],
   [
     /^Unknown fragment "(\w+)"\./,
-    (m) => ({ message: `Fragment ${m[1]} was used, but not defined`, extensions: { code: "useAndDefineFragment", fragmentName: m[1] } }),
+    (m) => ({
+      message: `Fragment ${m[1]} was used, but not defined`,
+      extensions: { code: "useAndDefineFragment", fragmentName: m[1] },
+    }),
   ],
-  [/^Fragment "(\w+)" is never used\./, (m) => ({ message: `Fragment ${m[1]} was defined, but not used`, extensions: { code: "useAndDefineFragment", fragmentName: m[1] } })],
+  [
+    /^Fragment "(\w+)" is never used\./,
+    (m) => ({
+      message: `Fragment ${m[1]} was defined, but not used`,
+      extensions: { code: "useAndDefineFragment", fragmentName: m[1] },
+    }),
+  ],
 ];
 
 /** A validation error rewritten the way Shopify reports it. */
@@ -127,7 +176,12 @@ export function formatValidationError(error: GraphQLError, document: DocumentNod
       extensions: { code: "argumentLiteralsIncompatible", typeName: "Field", argumentName: argument },
     };
   }
-  return { message: error.message, ...(locations ? { locations } : {}), ...(path ? { path } : {}), extensions: { code: "GRAPHQL_VALIDATION_FAILED" } };
+  return {
+    message: error.message,
+    ...(locations ? { locations } : {}),
+    ...(path ? { path } : {}),
+    extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+  };
 }
 
 /** graphql-ruby reports parse failures as "syntax error, ..." with the location. */
@@ -143,7 +197,11 @@ export function formatSyntaxError(error: GraphQLError): ShopifyGraphqlError {
  * {"message":"Variable $input of type InventorySetQuantitiesInput! was provided invalid value for quantities.0.quantity (...)",
  *  "extensions":{"code":"INVALID_VARIABLE","value":...,"problems":[{"path":["quantities",0,"quantity"],"explanation":"..."}]}}
  */
-export function formatVariableError(error: GraphQLError, variables: Record<string, unknown>, variableTypes: Map<string, string>): ShopifyGraphqlError {
+export function formatVariableError(
+  error: GraphQLError,
+  variables: Record<string, unknown>,
+  variableTypes: Map<string, string>,
+): ShopifyGraphqlError {
   const name = /Variable "\$(\w+)"/.exec(error.message)?.[1] ?? "";
   const type = variableTypes.get(name) ?? "";
   const at = /at "([^"]+)"/.exec(error.message)?.[1];
@@ -157,7 +215,8 @@ export function formatVariableError(error: GraphQLError, variables: Record<strin
   const missingField = /Field "(\w+)" of required type "[^"]+" was not provided/.exec(error.message)?.[1];
   if (missingField) path.push(missingField);
   const notProvided = /of required type "[^"]+" was not provided/.test(error.message) && !missingField;
-  const explanation = notProvided || missingField ? "Expected value to not be null" : error.message.replace(/^.*?; /, "");
+  const explanation =
+    notProvided || missingField ? "Expected value to not be null" : error.message.replace(/^.*?; /, "");
   const where = path.length ? ` for ${path.join(".")}` : "";
   return {
     message: `Variable $${name} of type ${type} was provided invalid value${where} (${explanation})`,

@@ -40,7 +40,9 @@ import { mutationRoot } from "./mutation-root.ts";
 import { fieldResolver, typeResolver } from "./resolvers.ts";
 import type { RateLimiter, ThrottleStatus } from "./throttle.ts";
 
-export const INVALID_TOKEN_BODY = { errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" };
+export const INVALID_TOKEN_BODY = {
+  errors: "[API] Invalid API key or access token (unrecognized login or wrong password)",
+};
 const THROTTLED_ERROR = {
   message: "Throttled",
   extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/limits#rate-limits" },
@@ -80,14 +82,24 @@ export function authenticate(core: Core, shop: Shop, token: string | undefined):
 }
 
 export function graphqlRoute(deps: GraphqlDeps, prefix: string) {
-  return async (request: FastifyRequest<{ Params: { shop: string; version: string }; Body: GraphqlBody | string }>, reply: FastifyReply) => {
+  return async (
+    request: FastifyRequest<{ Params: { shop: string; version: string }; Body: GraphqlBody | string }>,
+    reply: FastifyReply,
+  ) => {
     reply.header("X-Request-Id", randomUUID());
     if (request.params.version !== ADMIN_API_VERSION) return reply.code(404).send({ errors: "Not Found" });
 
     const fault = deps.faults.nextRequest();
     if (fault.delayMs > 0) await sleep(fault.delayMs);
-    if (fault.kind === "error") return reply.code(fault.status).send({ errors: fault.status === 500 ? "Internal Server Error" : "Service Unavailable" });
-    if (fault.kind === "throttle") return reply.code(429).header("Retry-After", "1.0").send({ errors: [THROTTLED_ERROR] });
+    if (fault.kind === "error")
+      return reply
+        .code(fault.status)
+        .send({ errors: fault.status === 500 ? "Internal Server Error" : "Service Unavailable" });
+    if (fault.kind === "throttle")
+      return reply
+        .code(429)
+        .header("Retry-After", "1.0")
+        .send({ errors: [THROTTLED_ERROR] });
 
     const shop = deps.core.state.shops.get(request.params.shop);
     if (!shop) return reply.code(404).send({ errors: "Not Found" });
@@ -100,18 +112,30 @@ export function graphqlRoute(deps: GraphqlDeps, prefix: string) {
     if (typeof body.query !== "string" || body.query.trim() === "") {
       return reply.code(400).send({ errors: { query: "Required parameter missing or invalid" } });
     }
-    const variables = body.variables && typeof body.variables === "object" ? (body.variables as Record<string, unknown>) : {};
+    const variables =
+      body.variables && typeof body.variables === "object" ? (body.variables as Record<string, unknown>) : {};
     const operationName = typeof body.operationName === "string" ? body.operationName : undefined;
     const baseUrl = deps.publicUrl ?? `${request.protocol}://${request.headers.host ?? "localhost"}${prefix}`;
-    const ctx: RequestContext = { core: deps.core, shop, app, schema: deps.schema, bulk: false, baseUrl, bulkRunner: deps.bulk };
+    const ctx: RequestContext = {
+      core: deps.core,
+      shop,
+      app,
+      schema: deps.schema,
+      bulk: false,
+      baseUrl,
+      bulkRunner: deps.bulk,
+    };
     reply.header("X-Shopify-API-Version", ADMIN_API_VERSION);
     return reply.code(200).send(await runGraphql(deps, ctx, body.query, variables, operationName));
   };
 }
 
 function selectOperation(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode | string {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (operationName) return operations.find((o) => o.name?.value === operationName) ?? `No operation named "${operationName}"`;
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  if (operationName)
+    return operations.find((o) => o.name?.value === operationName) ?? `No operation named "${operationName}"`;
   if (operations.length > 1) return "An operation name is required";
   return operations[0] ?? "No operation given";
 }
@@ -128,7 +152,9 @@ export async function runGraphql(
   const status = () => limiter.refund(app.apiKey, shop.domain, shop.plan, 0);
   const rejected = (errors: ShopifyGraphqlError[], requested = 0): Record<string, unknown> => ({
     errors,
-    extensions: { cost: { requestedQueryCost: requested, actualQueryCost: 0, throttleStatus: status() } satisfies CostExtension },
+    extensions: {
+      cost: { requestedQueryCost: requested, actualQueryCost: 0, throttleStatus: status() } satisfies CostExtension,
+    },
   });
 
   let document: DocumentNode;
@@ -141,7 +167,8 @@ export async function runGraphql(
   if (validationErrors.length) return rejected(validationErrors.map((e) => formatValidationError(e, document)));
 
   const operation = selectOperation(document, operationName);
-  if (typeof operation === "string") return rejected([{ message: operation, extensions: { code: "OPERATION_NOT_FOUND" } }]);
+  if (typeof operation === "string")
+    return rejected([{ message: operation, extensions: { code: "OPERATION_NOT_FOUND" } }]);
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
 
@@ -166,7 +193,12 @@ export async function runGraphql(
             "See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\ncost of a query is calculated.\n\n" +
             "To query larger amounts of data with fewer limits, bulk operations should be used instead.\n" +
             "See https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n",
-          extensions: { code: "MAX_COST_EXCEEDED", cost: requested, maxCost: SINGLE_QUERY_MAX_COST, documentation: "https://shopify.dev/api/usage/limits#rate-limits" },
+          extensions: {
+            code: "MAX_COST_EXCEEDED",
+            cost: requested,
+            maxCost: SINGLE_QUERY_MAX_COST,
+            documentation: "https://shopify.dev/api/usage/limits#rate-limits",
+          },
         },
       ],
       requested,
@@ -174,7 +206,16 @@ export async function runGraphql(
   }
   const taken = limiter.take(app.apiKey, shop.domain, shop.plan, requested);
   if (!taken.allowed) {
-    return { errors: [THROTTLED_ERROR], extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: taken.status } satisfies CostExtension } };
+    return {
+      errors: [THROTTLED_ERROR],
+      extensions: {
+        cost: {
+          requestedQueryCost: requested,
+          actualQueryCost: null,
+          throttleStatus: taken.status,
+        } satisfies CostExtension,
+      },
+    };
   }
 
   const result = await execute({
@@ -187,14 +228,20 @@ export async function runGraphql(
     fieldResolver,
     typeResolver,
   });
-  const actual = Math.min(requested, actualQueryCost(costInput, result.data as Record<string, unknown> | null | undefined));
+  const actual = Math.min(
+    requested,
+    actualQueryCost(costInput, result.data as Record<string, unknown> | null | undefined),
+  );
   const throttleStatus = limiter.refund(app.apiKey, shop.domain, shop.plan, requested - actual);
   for (const error of result.errors ?? []) {
-    if (!error.extensions?.["code"]) deps.logger.warn({ err: error.originalError ?? error, path: error.path }, "resolver error");
+    if (!error.extensions?.["code"])
+      deps.logger.warn({ err: error.originalError ?? error, path: error.path }, "resolver error");
   }
   return {
     ...(result.errors?.length ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
     data: result.data ?? null,
-    extensions: { cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus } satisfies CostExtension },
+    extensions: {
+      cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus } satisfies CostExtension,
+    },
   };
 }

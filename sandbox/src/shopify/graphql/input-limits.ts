@@ -27,7 +27,12 @@ import type { ShopifyGraphqlError } from "./errors.ts";
 
 export const MAX_INPUT_ARRAY = 250;
 
-function oversizedArrays(value: unknown, type: GraphQLInputType, path: string[], found: { path: string[]; size: number }[]): void {
+function oversizedArrays(
+  value: unknown,
+  type: GraphQLInputType,
+  path: string[],
+  found: { path: string[]; size: number }[],
+): void {
   const inner = isNonNullType(type) ? type.ofType : type;
   if (isListType(inner)) {
     if (!Array.isArray(value)) return;
@@ -75,7 +80,8 @@ export function checkInputArrayLimits(
           extensions: { code: "MAX_INPUT_SIZE_EXCEEDED" },
         });
       }
-      if (sel.selectionSet) walk(getNamedType(def.type) as GraphQLCompositeType, sel.selectionSet, [...responsePath, key]);
+      if (sel.selectionSet)
+        walk(getNamedType(def.type) as GraphQLCompositeType, sel.selectionSet, [...responsePath, key]);
     }
   };
   if (root) walk(root, operation.selectionSet, []);

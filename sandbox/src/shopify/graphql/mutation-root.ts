@@ -4,7 +4,13 @@
  */
 import { inventoryAdjustQuantities, inventorySetQuantities } from "./mutations-inventory.ts";
 import { bulkOperationRunQuery, webhookSubscriptionCreate, webhookSubscriptionDelete } from "./mutations-platform.ts";
-import { productCreate, productDelete, productSet, productVariantsBulkCreate, productVariantsBulkUpdate } from "./mutations-products.ts";
+import {
+  productCreate,
+  productDelete,
+  productSet,
+  productVariantsBulkCreate,
+  productVariantsBulkUpdate,
+} from "./mutations-products.ts";
 
 export function mutationRoot(): Record<string, unknown> {
   return {
@@ -20,4 +26,3 @@ export function mutationRoot(): Record<string, unknown> {
     webhookSubscriptionDelete,
   };
 }
-

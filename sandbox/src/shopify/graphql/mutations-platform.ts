@@ -26,13 +26,21 @@ function validUri(uri: string): boolean {
   }
 }
 
-export function webhookSubscriptionCreate(args: { topic: string; webhookSubscription: WebhookSubscriptionInput }, ctx: RequestContext): object {
+export function webhookSubscriptionCreate(
+  args: { topic: string; webhookSubscription: WebhookSubscriptionInput },
+  ctx: RequestContext,
+): object {
   const { shop, core, app } = ctx;
   const uri = args.webhookSubscription.uri?.trim() ?? "";
-  const fail = (message: string) => ({ webhookSubscription: null, userErrors: [{ field: ["webhookSubscription", "uri"], message }] });
+  const fail = (message: string) => ({
+    webhookSubscription: null,
+    userErrors: [{ field: ["webhookSubscription", "uri"], message }],
+  });
   if (!uri) return fail("Address can't be blank");
   if (!validUri(uri)) return fail("Address is invalid");
-  const taken = [...shop.webhookSubscriptions.values()].some((s) => s.apiKey === app.apiKey && s.topic === args.topic && s.uri === uri);
+  const taken = [...shop.webhookSubscriptions.values()].some(
+    (s) => s.apiKey === app.apiKey && s.topic === args.topic && s.uri === uri,
+  );
   if (taken) return fail("Address for this topic has already been taken");
   const now = core.state.now();
   const sub = {
@@ -55,22 +63,36 @@ export function webhookSubscriptionDelete(args: { id: string }, ctx: RequestCont
   const id = idOf(args.id, "WebhookSubscription");
   const sub = id === undefined ? undefined : ctx.shop.webhookSubscriptions.get(id);
   if (!sub || sub.apiKey !== ctx.app.apiKey) {
-    return { deletedWebhookSubscriptionId: null, userErrors: [{ field: ["id"], message: "Webhook subscription does not exist" }] };
+    return {
+      deletedWebhookSubscriptionId: null,
+      userErrors: [{ field: ["id"], message: "Webhook subscription does not exist" }],
+    };
   }
   ctx.shop.webhookSubscriptions.delete(sub.id);
   return { deletedWebhookSubscriptionId: args.id, userErrors: [] };
 }
 
-export function bulkOperationRunQuery(args: { query: string; groupObjects?: boolean | null }, ctx: RequestContext): object {
-  const running = [...ctx.shop.bulkOperations.values()].filter((op) => op.apiKey === ctx.app.apiKey && (op.status === "CREATED" || op.status === "RUNNING"));
+export function bulkOperationRunQuery(
+  args: { query: string; groupObjects?: boolean | null },
+  ctx: RequestContext,
+): object {
+  const running = [...ctx.shop.bulkOperations.values()].filter(
+    (op) => op.apiKey === ctx.app.apiKey && (op.status === "CREATED" || op.status === "RUNNING"),
+  );
   if (running.length >= MAX_CONCURRENT_BULK_QUERIES) {
-    return { bulkOperation: null, userErrors: [{ field: null, message: "Bulk operations limit reached. Please try again later.", code: "LIMIT_REACHED" }] };
+    return {
+      bulkOperation: null,
+      userErrors: [
+        { field: null, message: "Bulk operations limit reached. Please try again later.", code: "LIMIT_REACHED" },
+      ],
+    };
   }
   try {
     const op = ctx.bulkRunner.start(ctx, args.query, args.groupObjects ?? false);
     return { bulkOperation: bulkOperationView(op), userErrors: [] };
   } catch (error) {
-    if (error instanceof BulkQueryError) return { bulkOperation: null, userErrors: [{ field: ["query"], message: error.message, code: "INVALID" }] };
+    if (error instanceof BulkQueryError)
+      return { bulkOperation: null, userErrors: [{ field: ["query"], message: error.message, code: "INVALID" }] };
     throw error;
   }
 }

@@ -47,7 +47,11 @@ interface InventoryItemInput {
 const MAX_VARIANTS = 2048;
 
 /** Resolves `{optionName|optionId, name|id}` references against a product's options. */
-function resolveOptionValues(product: Product | undefined, refs: OptionValueRef[], declared?: { name: string; values: string[] }[]): { optionName: string; name: string }[] | string {
+function resolveOptionValues(
+  product: Product | undefined,
+  refs: OptionValueRef[],
+  declared?: { name: string; values: string[] }[],
+): { optionName: string; name: string }[] | string {
   const result: { optionName: string; name: string }[] = [];
   for (const ref of refs) {
     const optionName =
@@ -56,7 +60,9 @@ function resolveOptionValues(product: Product | undefined, refs: OptionValueRef[
     if (!optionName) return "Option does not exist";
     const valueName =
       ref.name ??
-      (ref.id ? product?.options.flatMap((o) => o.values).find((v) => gid("ProductOptionValue", v.id) === ref.id)?.name : undefined);
+      (ref.id
+        ? product?.options.flatMap((o) => o.values).find((v) => gid("ProductOptionValue", v.id) === ref.id)?.name
+        : undefined);
     if (!valueName) return `Option value for '${optionName}' does not exist`;
     if (declared && !declared.some((o) => o.name === optionName)) return `Option '${optionName}' does not exist`;
     result.push({ optionName, name: valueName });
@@ -97,7 +103,8 @@ interface ProductSetInput {
   productType?: string | null;
   status?: Product["status"] | null;
   tags?: string[] | null;
-  productOptions?: { name?: string | null; position?: number | null; values?: { name?: string | null }[] | null }[] | null;
+  productOptions?:
+    { name?: string | null; position?: number | null; values?: { name?: string | null }[] | null }[] | null;
   variants?: ProductSetVariantInput[] | null;
 }
 
@@ -112,11 +119,19 @@ function inventoryFromInput(
   list.forEach((q, i) => {
     const locationId = idOf(q.locationId, "Location");
     if (locationId === undefined || !shop.locations.has(locationId)) {
-      errors.push({ field: [...path, String(i), "locationId"], message: "Location does not exist", code: "INVALID_INPUT" });
+      errors.push({
+        field: [...path, String(i), "locationId"],
+        message: "Location does not exist",
+        code: "INVALID_INPUT",
+      });
       return;
     }
     if (q.name !== "available" && q.name !== "on_hand") {
-      errors.push({ field: [...path, String(i), "name"], message: "Quantity name must be either 'available' or 'on_hand'", code: "INVALID_INPUT" });
+      errors.push({
+        field: [...path, String(i), "name"],
+        message: "Quantity name must be either 'available' or 'on_hand'",
+        code: "INVALID_INPUT",
+      });
       return;
     }
     result.push({ locationId, name: q.name, quantity: q.quantity });
@@ -125,7 +140,11 @@ function inventoryFromInput(
 }
 
 export function productSet(
-  args: { input: ProductSetInput; identifier?: { id?: string | null; handle?: string | null } | null; synchronous?: boolean | null },
+  args: {
+    input: ProductSetInput;
+    identifier?: { id?: string | null; handle?: string | null } | null;
+    synchronous?: boolean | null;
+  },
   ctx: RequestContext,
 ): object {
   const { shop, core } = ctx;
@@ -149,25 +168,50 @@ export function productSet(
     return fail();
   }
 
-  const declaredOptions = input.productOptions?.map((o) => ({ name: o.name ?? "", values: (o.values ?? []).map((v) => v.name ?? "") }));
+  const declaredOptions = input.productOptions?.map((o) => ({
+    name: o.name ?? "",
+    values: (o.values ?? []).map((v) => v.name ?? ""),
+  }));
   if (input.variants && input.variants.length > 0 && !declaredOptions) {
-    errors.push({ field: ["input", "productOptions"], message: "Product options input is required when updating variants", code: "PRODUCT_OPTIONS_INPUT_MISSING" });
+    errors.push({
+      field: ["input", "productOptions"],
+      message: "Product options input is required when updating variants",
+      code: "PRODUCT_OPTIONS_INPUT_MISSING",
+    });
     return fail();
   }
   if (input.variants && input.variants.length > MAX_VARIANTS) {
-    errors.push({ field: ["input", "variants"], message: `Number of variants exceeds the ${MAX_VARIANTS} limit`, code: "VARIANTS_OVER_LIMIT" });
+    errors.push({
+      field: ["input", "variants"],
+      message: `Number of variants exceeds the ${MAX_VARIANTS} limit`,
+      code: "VARIANTS_OVER_LIMIT",
+    });
     return fail();
   }
   if (declaredOptions) {
     const names = declaredOptions.map((o) => o.name);
-    if (new Set(names).size !== names.length) errors.push({ field: ["input", "productOptions"], message: "Duplicated option name.", code: "DUPLICATED_OPTION_NAME" });
+    if (new Set(names).size !== names.length)
+      errors.push({
+        field: ["input", "productOptions"],
+        message: "Duplicated option name.",
+        code: "DUPLICATED_OPTION_NAME",
+      });
     declaredOptions.forEach((o, i) => {
-      if (o.values.length === 0) errors.push({ field: ["input", "productOptions", String(i), "values"], message: "Option values are missing", code: "OPTION_VALUES_MISSING" });
+      if (o.values.length === 0)
+        errors.push({
+          field: ["input", "productOptions", String(i), "values"],
+          message: "Option values are missing",
+          code: "OPTION_VALUES_MISSING",
+        });
     });
   }
 
   // Work out every variant's option values and check they exist in the declared options.
-  const variantPlans: { input: ProductSetVariantInput; values: { optionName: string; name: string }[]; existing?: Variant }[] = [];
+  const variantPlans: {
+    input: ProductSetVariantInput;
+    values: { optionName: string; name: string }[];
+    existing?: Variant;
+  }[] = [];
   const seenCombos = new Set<string>();
   (input.variants ?? []).forEach((v, i) => {
     const path = ["input", "variants", String(i)];
@@ -178,29 +222,55 @@ export function productSet(
     }
     for (const value of values) {
       if (declaredOptions && !declaredOptions.find((o) => o.name === value.optionName)?.values.includes(value.name)) {
-        errors.push({ field: [...path, "optionValues"], message: `Option value '${value.name}' does not exist on option '${value.optionName}'`, code: "OPTION_VALUE_DOES_NOT_EXIST" });
+        errors.push({
+          field: [...path, "optionValues"],
+          message: `Option value '${value.name}' does not exist on option '${value.optionName}'`,
+          code: "OPTION_VALUE_DOES_NOT_EXIST",
+        });
       }
     }
     if (declaredOptions && values.length !== declaredOptions.length) {
-      errors.push({ field: [...path, "optionValues"], message: "Each variant needs one value for every option", code: "INVALID_VARIANT" });
+      errors.push({
+        field: [...path, "optionValues"],
+        message: "Each variant needs one value for every option",
+        code: "INVALID_VARIANT",
+      });
     }
     const combo = comboKey(values);
-    if (seenCombos.has(combo)) errors.push({ field: [...path, "optionValues"], message: "The variant already exists with these option values", code: "DUPLICATED_OPTION_VALUE" });
+    if (seenCombos.has(combo))
+      errors.push({
+        field: [...path, "optionValues"],
+        message: "The variant already exists with these option values",
+        code: "DUPLICATED_OPTION_VALUE",
+      });
     seenCombos.add(combo);
     let match: Variant | undefined;
     if (v.id) {
       const id = idOf(v.id, "ProductVariant");
       match = id === undefined ? undefined : shop.variants.get(id);
       if (!match || match.productId !== existing?.id) {
-        errors.push({ field: [...path, "id"], message: "Product variant does not exist", code: "PRODUCT_VARIANT_DOES_NOT_EXIST" });
+        errors.push({
+          field: [...path, "id"],
+          message: "Product variant does not exist",
+          code: "PRODUCT_VARIANT_DOES_NOT_EXIST",
+        });
         return;
       }
     } else if (existing) {
-      match = existing.variantIds.map((id) => shop.variants.get(id)).find((x): x is Variant => !!x && variantCombo(x) === combo);
+      match = existing.variantIds
+        .map((id) => shop.variants.get(id))
+        .find((x): x is Variant => !!x && variantCombo(x) === combo);
     }
     variantPlans.push({ input: v, values, existing: match });
   });
-  const inventories = variantPlans.map((plan, i) => inventoryFromInput(shop, plan.input.inventoryQuantities, ["input", "variants", String(i), "inventoryQuantities"], errors));
+  const inventories = variantPlans.map((plan, i) =>
+    inventoryFromInput(
+      shop,
+      plan.input.inventoryQuantities,
+      ["input", "variants", String(i), "inventoryQuantities"],
+      errors,
+    ),
+  );
   if (errors.length) return fail();
 
   const drafts: VariantDraft[] = variantPlans.map((plan, i) => ({
@@ -256,7 +326,17 @@ export function productSet(
         if (plan.existing) {
           const { inventory: _startingStock, ...patch } = draft;
           updateVariant(core, shop, plan.existing, patch);
-          for (const q of draft.inventory ?? []) stock.push(setQuantityRequest(shop, plan.existing.inventoryItemId, q.locationId, q.name ?? "available", q.quantity, now));
+          for (const q of draft.inventory ?? [])
+            stock.push(
+              setQuantityRequest(
+                shop,
+                plan.existing.inventoryItemId,
+                q.locationId,
+                q.name ?? "available",
+                q.quantity,
+                now,
+              ),
+            );
         } else {
           stock.push(...addVariant(core, shop, product, draft));
         }
@@ -273,7 +353,13 @@ export function productSet(
     // Asynchronous runs return an operation to poll; the emulator finishes the work at once.
     return {
       product: null,
-      productSetOperation: { __typename: "ProductSetOperation", id: `gid://shopify/ProductSetOperation/${core.state.ids.take()}`, status: "COMPLETE", product: view, userErrors: [] },
+      productSetOperation: {
+        __typename: "ProductSetOperation",
+        id: `gid://shopify/ProductSetOperation/${core.state.ids.take()}`,
+        status: "COMPLETE",
+        product: view,
+        userErrors: [],
+      },
       userErrors: [],
     };
   }
@@ -292,13 +378,24 @@ interface ProductCreateInput {
 }
 
 /** productCreate makes the product and one variant (the first option-value combination). */
-export function productCreate(args: { product?: ProductCreateInput | null; input?: ProductCreateInput | null }, ctx: RequestContext): object {
+export function productCreate(
+  args: { product?: ProductCreateInput | null; input?: ProductCreateInput | null },
+  ctx: RequestContext,
+): object {
   const input = args.product ?? args.input;
   const shop = shopView(ctx, ctx.shop);
-  if (!input?.title?.trim()) return { product: null, shop, userErrors: [{ field: ["title"], message: "Title can't be blank" }] };
-  const options = input.productOptions?.map((o) => ({ name: o.name ?? "", values: (o.values ?? []).map((v) => v.name ?? "") }));
+  if (!input?.title?.trim())
+    return { product: null, shop, userErrors: [{ field: ["title"], message: "Title can't be blank" }] };
+  const options = input.productOptions?.map((o) => ({
+    name: o.name ?? "",
+    values: (o.values ?? []).map((v) => v.name ?? ""),
+  }));
   if (options?.some((o) => !o.name || o.values.length === 0)) {
-    return { product: null, shop, userErrors: [{ field: ["productOptions"], message: "Each option needs a name and at least one value" }] };
+    return {
+      product: null,
+      shop,
+      userErrors: [{ field: ["productOptions"], message: "Each option needs a name and at least one value" }],
+    };
   }
   const product = createProduct(ctx.core, ctx.shop, {
     title: input.title.trim(),
@@ -331,18 +428,30 @@ function productFor(ctx: RequestContext, productId: string): Product | undefined
 }
 
 export function productVariantsBulkCreate(
-  args: { productId: string; variants: BulkVariantInput[]; strategy?: "DEFAULT" | "PRESERVE_STANDALONE_VARIANT" | "REMOVE_STANDALONE_VARIANT" | null },
+  args: {
+    productId: string;
+    variants: BulkVariantInput[];
+    strategy?: "DEFAULT" | "PRESERVE_STANDALONE_VARIANT" | "REMOVE_STANDALONE_VARIANT" | null;
+  },
   ctx: RequestContext,
 ): object {
   const { shop, core } = ctx;
   const errors: UserError[] = [];
   const product = productFor(ctx, args.productId);
-  if (!product) return { product: null, productVariants: null, userErrors: [{ field: ["productId"], message: "Product does not exist", code: "PRODUCT_DOES_NOT_EXIST" }] };
+  if (!product)
+    return {
+      product: null,
+      productVariants: null,
+      userErrors: [{ field: ["productId"], message: "Product does not exist", code: "PRODUCT_DOES_NOT_EXIST" }],
+    };
 
   const standalone = product.variantIds.length === 1 ? shop.variants.get(product.variantIds[0]!) : undefined;
-  const isDefaultStandalone = standalone?.selectedOptions.length === 1 && standalone.selectedOptions[0]?.value === DEFAULT_OPTION_VALUE;
+  const isDefaultStandalone =
+    standalone?.selectedOptions.length === 1 && standalone.selectedOptions[0]?.value === DEFAULT_OPTION_VALUE;
   const strategy = args.strategy ?? "DEFAULT";
-  const removeStandalone = standalone !== undefined && (strategy === "REMOVE_STANDALONE_VARIANT" || (strategy === "DEFAULT" && isDefaultStandalone));
+  const removeStandalone =
+    standalone !== undefined &&
+    (strategy === "REMOVE_STANDALONE_VARIANT" || (strategy === "DEFAULT" && isDefaultStandalone));
 
   const existingCombos = new Set(
     product.variantIds.flatMap((id) => {
@@ -350,27 +459,54 @@ export function productVariantsBulkCreate(
       return v && !(removeStandalone && v === standalone) ? [variantCombo(v)] : [];
     }),
   );
-  const plans: { values: { optionName: string; name: string }[]; input: BulkVariantInput; inventory: VariantDraft["inventory"] }[] = [];
+  const plans: {
+    values: { optionName: string; name: string }[];
+    input: BulkVariantInput;
+    inventory: VariantDraft["inventory"];
+  }[] = [];
   args.variants.forEach((v, i) => {
     const path = ["variants", String(i)];
-    if (v.id) errors.push({ field: [...path, "id"], message: "The id field is not allowed when creating variants", code: "INVALID_INPUT" });
+    if (v.id)
+      errors.push({
+        field: [...path, "id"],
+        message: "The id field is not allowed when creating variants",
+        code: "INVALID_INPUT",
+      });
     const values = resolveOptionValues(product, v.optionValues ?? []);
     if (typeof values === "string") {
       errors.push({ field: [...path, "optionValues"], message: values, code: "INVALID_INPUT" });
       return;
     }
     if (values.length === 0) {
-      errors.push({ field: [...path, "optionValues"], message: "You need to add option values for variants", code: "NEED_TO_ADD_OPTION_VALUES" });
+      errors.push({
+        field: [...path, "optionValues"],
+        message: "You need to add option values for variants",
+        code: "NEED_TO_ADD_OPTION_VALUES",
+      });
       return;
     }
     const combo = comboKey(values);
-    if (existingCombos.has(combo)) errors.push({ field: [...path], message: `The variant '${values.map((x) => x.name).join(" / ")}' already exists.`, code: "VARIANT_ALREADY_EXISTS" });
+    if (existingCombos.has(combo))
+      errors.push({
+        field: [...path],
+        message: `The variant '${values.map((x) => x.name).join(" / ")}' already exists.`,
+        code: "VARIANT_ALREADY_EXISTS",
+      });
     existingCombos.add(combo);
-    if (v.price != null && Number(v.price) < 0) errors.push({ field: [...path, "price"], message: "Price must be greater than or equal to 0", code: "GREATER_THAN_OR_EQUAL_TO" });
+    if (v.price != null && Number(v.price) < 0)
+      errors.push({
+        field: [...path, "price"],
+        message: "Price must be greater than or equal to 0",
+        code: "GREATER_THAN_OR_EQUAL_TO",
+      });
     const inventory = (v.inventoryQuantities ?? []).flatMap((q, j) => {
       const locationId = idOf(q.locationId, "Location");
       if (locationId === undefined || !shop.locations.has(locationId)) {
-        errors.push({ field: [...path, "inventoryQuantities", String(j), "locationId"], message: "Location does not exist", code: "TRACKED_VARIANT_LOCATION_NOT_FOUND" });
+        errors.push({
+          field: [...path, "inventoryQuantities", String(j), "locationId"],
+          message: "Location does not exist",
+          code: "TRACKED_VARIANT_LOCATION_NOT_FOUND",
+        });
         return [];
       }
       return [{ locationId, name: "available" as const, quantity: q.availableQuantity }];
@@ -378,7 +514,11 @@ export function productVariantsBulkCreate(
     plans.push({ values, input: v, inventory });
   });
   if (product.variantIds.length + plans.length > MAX_VARIANTS) {
-    errors.push({ field: ["variants"], message: `Number of variants exceeds the ${MAX_VARIANTS} limit`, code: "INVALID_INPUT" });
+    errors.push({
+      field: ["variants"],
+      message: `Number of variants exceeds the ${MAX_VARIANTS} limit`,
+      code: "INVALID_INPUT",
+    });
   }
   if (errors.length) return { product: null, productVariants: null, userErrors: errors };
 
@@ -411,40 +551,70 @@ export function productVariantsBulkCreate(
   product.updatedAt = now;
   announceProductUpdate(core, shop, product);
   applyInventoryChanges(shop, stock, now, core.events);
-  return { product: productView(ctx, product), productVariants: created.map((v) => variantView(ctx, v)), userErrors: [] };
+  return {
+    product: productView(ctx, product),
+    productVariants: created.map((v) => variantView(ctx, v)),
+    userErrors: [],
+  };
 }
 
-export function productVariantsBulkUpdate(args: { productId: string; variants: BulkVariantInput[]; allowPartialUpdates?: boolean | null }, ctx: RequestContext): object {
+export function productVariantsBulkUpdate(
+  args: { productId: string; variants: BulkVariantInput[]; allowPartialUpdates?: boolean | null },
+  ctx: RequestContext,
+): object {
   const { shop, core } = ctx;
   const errors: UserError[] = [];
   const product = productFor(ctx, args.productId);
-  if (!product) return { product: null, productVariants: null, userErrors: [{ field: ["productId"], message: "Product does not exist", code: "PRODUCT_DOES_NOT_EXIST" }] };
+  if (!product)
+    return {
+      product: null,
+      productVariants: null,
+      userErrors: [{ field: ["productId"], message: "Product does not exist", code: "PRODUCT_DOES_NOT_EXIST" }],
+    };
   const plans: { variant: Variant; input: BulkVariantInput; values?: { optionName: string; name: string }[] }[] = [];
   args.variants.forEach((v, i) => {
     const path = ["variants", String(i)];
     if (!v.id) {
-      errors.push({ field: [...path, "id"], message: "Product variant is missing ID attribute", code: "PRODUCT_VARIANT_ID_MISSING" });
+      errors.push({
+        field: [...path, "id"],
+        message: "Product variant is missing ID attribute",
+        code: "PRODUCT_VARIANT_ID_MISSING",
+      });
       return;
     }
     const id = idOf(v.id, "ProductVariant");
     const variant = id === undefined ? undefined : shop.variants.get(id);
     if (!variant) {
-      errors.push({ field: [...path, "id"], message: "Product variant does not exist", code: "PRODUCT_VARIANT_DOES_NOT_EXIST" });
+      errors.push({
+        field: [...path, "id"],
+        message: "Product variant does not exist",
+        code: "PRODUCT_VARIANT_DOES_NOT_EXIST",
+      });
       return;
     }
     if (variant.productId !== product.id) {
-      errors.push({ field: [...path, "id"], message: "Product variant does not belong to the product", code: "MUST_BE_FOR_THIS_PRODUCT" });
+      errors.push({
+        field: [...path, "id"],
+        message: "Product variant does not belong to the product",
+        code: "MUST_BE_FOR_THIS_PRODUCT",
+      });
       return;
     }
     if (v.inventoryQuantities) {
       errors.push({
         field: [...path, "inventoryQuantities"],
-        message: "Inventory quantities can only be provided during create. To update inventory for existing variants, use inventoryAdjustQuantities.",
+        message:
+          "Inventory quantities can only be provided during create. To update inventory for existing variants, use inventoryAdjustQuantities.",
         code: "NO_INVENTORY_QUANTITIES_ON_VARIANTS_UPDATE",
       });
       return;
     }
-    if (v.price != null && Number(v.price) < 0) errors.push({ field: [...path, "price"], message: "Price must be greater than or equal to 0", code: "GREATER_THAN_OR_EQUAL_TO" });
+    if (v.price != null && Number(v.price) < 0)
+      errors.push({
+        field: [...path, "price"],
+        message: "Price must be greater than or equal to 0",
+        code: "GREATER_THAN_OR_EQUAL_TO",
+      });
     let values: { optionName: string; name: string }[] | undefined;
     if (v.optionValues) {
       const resolved = resolveOptionValues(product, v.optionValues);
@@ -473,13 +643,27 @@ export function productVariantsBulkUpdate(args: { productId: string; variants: B
   }
   pruneOptions(shop, product);
   if (plans.length) announceProductUpdate(core, shop, product);
-  return { product: productView(ctx, product), productVariants: plans.map((p) => variantView(ctx, p.variant)), userErrors: errors };
+  return {
+    product: productView(ctx, product),
+    productVariants: plans.map((p) => variantView(ctx, p.variant)),
+    userErrors: errors,
+  };
 }
 
 export function productDelete(args: { input: { id: string } }, ctx: RequestContext): object {
   const product = productFor(ctx, args.input.id);
-  if (!product) return { deletedProductId: null, productDeleteOperation: null, shop: shopView(ctx, ctx.shop), userErrors: [{ field: ["id"], message: "Product does not exist" }] };
+  if (!product)
+    return {
+      deletedProductId: null,
+      productDeleteOperation: null,
+      shop: shopView(ctx, ctx.shop),
+      userErrors: [{ field: ["id"], message: "Product does not exist" }],
+    };
   deleteProduct(ctx.core, ctx.shop, product);
-  return { deletedProductId: gid("Product", product.id), productDeleteOperation: null, shop: shopView(ctx, ctx.shop), userErrors: [] };
+  return {
+    deletedProductId: gid("Product", product.id),
+    productDeleteOperation: null,
+    shop: shopView(ctx, ctx.shop),
+    userErrors: [],
+  };
 }
-

@@ -43,10 +43,19 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
       const locations = [...shop.locations.values()].filter(
         (l) =>
           (args.includeInactive || l.isActive) &&
-          matchesSearch(l, query, (x, f) => (f === "name" ? x.name : f === "id" ? x.id : undefined), (x) => [x.name]),
+          matchesSearch(
+            l,
+            query,
+            (x, f) => (f === "name" ? x.name : f === "id" ? x.id : undefined),
+            (x) => [x.name],
+          ),
       );
       const byName = (args.sortKey ?? "NAME") === "NAME";
-      return paginate(locations, args, { position: (l) => ({ value: byName ? l.name : l.id, id: l.id }), view: (l) => locationView(ctx, l), unbounded });
+      return paginate(locations, args, {
+        position: (l) => ({ value: byName ? l.name : l.id, id: l.id }),
+        view: (l) => locationView(ctx, l),
+        unbounded,
+      });
     },
     locationsCount: () => exactCount([...shop.locations.values()].filter((l) => l.isActive).length),
 
@@ -61,7 +70,10 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
     },
     productByIdentifier: (args: { identifier: { id?: string; handle?: string } }) => {
       const id = args.identifier.id ? idOf(args.identifier.id, "Product") : undefined;
-      const product = id !== undefined ? shop.products.get(id) : [...shop.products.values()].find((p) => p.handle === args.identifier.handle);
+      const product =
+        id !== undefined
+          ? shop.products.get(id)
+          : [...shop.products.values()].find((p) => p.handle === args.identifier.handle);
       return product ? productView(ctx, product) : null;
     },
     products: (args: Args) => {
@@ -70,7 +82,17 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
       const products = [...shop.products.values()].filter((p) => matchesSearch(p, query, read, (x) => [x.title]));
       const sortKey = args.sortKey ?? "ID";
       return paginate(products, args, {
-        position: (p) => ({ value: sortKey === "TITLE" ? p.title : sortKey === "UPDATED_AT" ? p.updatedAt : sortKey === "CREATED_AT" ? p.createdAt : p.id, id: p.id }),
+        position: (p) => ({
+          value:
+            sortKey === "TITLE"
+              ? p.title
+              : sortKey === "UPDATED_AT"
+                ? p.updatedAt
+                : sortKey === "CREATED_AT"
+                  ? p.createdAt
+                  : p.id,
+          id: p.id,
+        }),
         view: (p) => productView(ctx, p),
         unbounded,
       });
@@ -78,7 +100,9 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
     productsCount: (args: { query?: string | null }) => {
       const query = parseSearch(args.query);
       const read = productFields(shop);
-      return exactCount([...shop.products.values()].filter((p) => matchesSearch(p, query, read, (x) => [x.title])).length);
+      return exactCount(
+        [...shop.products.values()].filter((p) => matchesSearch(p, query, read, (x) => [x.title])).length,
+      );
     },
 
     productVariant: (args: { id: string }) => {
@@ -90,12 +114,23 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
       const query = parseSearch(args.query);
       const read = variantFields(shop);
       const variants = [...shop.variants.values()].filter((v) =>
-        matchesSearch(v, query, read, (x) => [skuOf(shop, x) ?? "", variantTitle(x), shop.products.get(x.productId)?.title ?? ""]),
+        matchesSearch(v, query, read, (x) => [
+          skuOf(shop, x) ?? "",
+          variantTitle(x),
+          shop.products.get(x.productId)?.title ?? "",
+        ]),
       );
       const sortKey = args.sortKey ?? "ID";
       return paginate(variants, args, {
         position: (v) => ({
-          value: sortKey === "SKU" ? (skuOf(shop, v) ?? "") : sortKey === "TITLE" ? variantTitle(v) : sortKey === "POSITION" ? v.position : v.id,
+          value:
+            sortKey === "SKU"
+              ? (skuOf(shop, v) ?? "")
+              : sortKey === "TITLE"
+                ? variantTitle(v)
+                : sortKey === "POSITION"
+                  ? v.position
+                  : v.id,
           id: v.id,
         }),
         view: (v) => variantView(ctx, v),
@@ -105,7 +140,9 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
     productVariantsCount: (args: { query?: string | null }) => {
       const query = parseSearch(args.query);
       const read = variantFields(shop);
-      return exactCount([...shop.variants.values()].filter((v) => matchesSearch(v, query, read, (x) => [skuOf(shop, x) ?? ""])).length);
+      return exactCount(
+        [...shop.variants.values()].filter((v) => matchesSearch(v, query, read, (x) => [skuOf(shop, x) ?? ""])).length,
+      );
     },
 
     inventoryItem: (args: { id: string }) => {
@@ -115,8 +152,14 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
     },
     inventoryItems: (args: Args) => {
       const query = parseSearch(args.query);
-      const items = [...shop.inventoryItems.values()].filter((i) => matchesSearch(i, query, inventoryItemFields, (x) => [x.sku ?? ""]));
-      return paginate(items, args, { position: (i) => ({ value: i.id, id: i.id }), view: (i) => inventoryItemView(ctx, i), unbounded });
+      const items = [...shop.inventoryItems.values()].filter((i) =>
+        matchesSearch(i, query, inventoryItemFields, (x) => [x.sku ?? ""]),
+      );
+      return paginate(items, args, {
+        position: (i) => ({ value: i.id, id: i.id }),
+        view: (i) => inventoryItemView(ctx, i),
+        unbounded,
+      });
     },
     inventoryLevel: (args: { id: string }) => nodeView(ctx, args.id),
 
@@ -127,13 +170,21 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
     },
     orders: (args: Args) => {
       const query = parseSearch(args.query);
-      const orders = [...shop.orders.values()].filter((o) => matchesSearch(o, query, orderFields, (x) => [x.name, ...x.lineItems.map((l) => l.sku ?? "")]));
+      const orders = [...shop.orders.values()].filter((o) =>
+        matchesSearch(o, query, orderFields, (x) => [x.name, ...x.lineItems.map((l) => l.sku ?? "")]),
+      );
       const sortKey = args.sortKey ?? "PROCESSED_AT";
-      return paginate(orders, args, { position: (o) => ({ value: orderSortValue(o, sortKey), id: o.id }), view: (o) => orderView(ctx, o), unbounded });
+      return paginate(orders, args, {
+        position: (o) => ({ value: orderSortValue(o, sortKey), id: o.id }),
+        view: (o) => orderView(ctx, o),
+        unbounded,
+      });
     },
     ordersCount: (args: { query?: string | null }) => {
       const query = parseSearch(args.query);
-      return exactCount([...shop.orders.values()].filter((o) => matchesSearch(o, query, orderFields, (x) => [x.name])).length);
+      return exactCount(
+        [...shop.orders.values()].filter((o) => matchesSearch(o, query, orderFields, (x) => [x.name])).length,
+      );
     },
 
     bulkOperation: (args: { id: string }) => nodeView(ctx, args.id),
@@ -149,7 +200,9 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
     },
 
     webhookSubscription: (args: { id: string }) => nodeView(ctx, args.id),
-    webhookSubscriptions: (args: Args & { topics?: string[] | null; uri?: string | null; callbackUrl?: string | null }) => {
+    webhookSubscriptions: (
+      args: Args & { topics?: string[] | null; uri?: string | null; callbackUrl?: string | null },
+    ) => {
       const query = parseSearch(args.query);
       const subs = [...shop.webhookSubscriptions.values()].filter(
         (s) =>
@@ -160,20 +213,31 @@ export function queryRoot(ctx: RequestContext): Record<string, unknown> {
           matchesSearch(
             s,
             query,
-            (x, f) => (f === "topic" ? [x.topic, x.topic.toLowerCase().replace("_", "/")] : f === "uri" ? x.uri : f === "created_at" ? time(x.createdAt) : undefined),
+            (x, f) =>
+              f === "topic"
+                ? [x.topic, x.topic.toLowerCase().replace("_", "/")]
+                : f === "uri"
+                  ? x.uri
+                  : f === "created_at"
+                    ? time(x.createdAt)
+                    : undefined,
             (x) => [x.uri],
           ),
       );
-      return paginate(subs, args, { position: (s) => ({ value: s.createdAt, id: s.id }), view: webhookSubscriptionView });
+      return paginate(subs, args, {
+        position: (s) => ({ value: s.createdAt, id: s.id }),
+        view: webhookSubscriptionView,
+      });
     },
-    webhookSubscriptionsCount: () => exactCount([...shop.webhookSubscriptions.values()].filter((s) => s.apiKey === ctx.app.apiKey).length),
+    webhookSubscriptionsCount: () =>
+      exactCount([...shop.webhookSubscriptions.values()].filter((s) => s.apiKey === ctx.app.apiKey).length),
   };
 }
 
 /** Guard used by mutation resolvers that need an id of a given type. */
 export function requireId(value: string, type: Parameters<typeof idOf>[1]): number {
   const id = idOf(value, type);
-  if (id === undefined) throw new GraphQLError(`Invalid global id '${value}'`, { extensions: { code: "INVALID_GLOBAL_ID" } });
+  if (id === undefined)
+    throw new GraphQLError(`Invalid global id '${value}'`, { extensions: { code: "INVALID_GLOBAL_ID" } });
   return id;
 }
-

@@ -10,16 +10,22 @@ import type { RequestContext } from "./context.ts";
 export const fieldResolver: GraphQLFieldResolver<unknown, RequestContext> = (source, args, context, info) => {
   if (source === null || typeof source !== "object") return null;
   const value = (source as Record<string, unknown>)[info.fieldName];
-  if (typeof value === "function") return (value as (a: unknown, c: RequestContext, i: unknown) => unknown).call(source, args, context, info);
+  if (typeof value === "function")
+    return (value as (a: unknown, c: RequestContext, i: unknown) => unknown).call(source, args, context, info);
   if (info.parentType === info.schema.getMutationType()) {
     // An unimplemented mutation must not look like a silent success.
-    throw new GraphQLError(`Mutation ${info.fieldName} is not emulated by the Prokip Sync Shopify emulator.`, { extensions: { code: "NOT_IMPLEMENTED" } });
+    throw new GraphQLError(`Mutation ${info.fieldName} is not emulated by the Prokip Sync Shopify emulator.`, {
+      extensions: { code: "NOT_IMPLEMENTED" },
+    });
   }
   if (value === undefined) {
     if (isNonNullType(info.returnType)) {
-      throw new GraphQLError(`${info.parentType.name}.${info.fieldName} is not emulated by the Prokip Sync Shopify emulator.`, {
-        extensions: { code: "NOT_IMPLEMENTED" },
-      });
+      throw new GraphQLError(
+        `${info.parentType.name}.${info.fieldName} is not emulated by the Prokip Sync Shopify emulator.`,
+        {
+          extensions: { code: "NOT_IMPLEMENTED" },
+        },
+      );
     }
     return null;
   }

@@ -63,7 +63,12 @@ export function parseSearch(query: string | null | undefined): SearchQuery {
     }
     const match = /^([A-Za-z_][A-Za-z0-9_.]*):(>=|<=|>|<)?(.*)$/.exec(text);
     const term: SearchTerm = match
-      ? { field: match[1]!.toLowerCase(), comparator: (match[2] as Comparator | undefined) ?? "=", value: match[3] ?? "", negated }
+      ? {
+          field: match[1]!.toLowerCase(),
+          comparator: (match[2] as Comparator | undefined) ?? "=",
+          value: match[3] ?? "",
+          negated,
+        }
       : { field: null, comparator: "=", value: text, negated };
     groups[groups.length - 1]!.push(term);
   }
@@ -96,7 +101,13 @@ function compareValue(actual: string | number | null, term: SearchTerm, kind: "t
   const v = term.value.toLowerCase();
   if (term.comparator !== "=") {
     const order = a.localeCompare(v);
-    return term.comparator === ">" ? order > 0 : term.comparator === ">=" ? order >= 0 : term.comparator === "<" ? order < 0 : order <= 0;
+    return term.comparator === ">"
+      ? order > 0
+      : term.comparator === ">="
+        ? order >= 0
+        : term.comparator === "<"
+          ? order < 0
+          : order <= 0;
   }
   return v.endsWith("*") ? a.startsWith(v.slice(0, -1)) : a === v;
 }
@@ -104,7 +115,12 @@ function compareValue(actual: string | number | null, term: SearchTerm, kind: "t
 const DATE_FIELDS = new Set(["updated_at", "created_at", "processed_at", "published_at"]);
 const NUMBER_FIELDS = new Set(["id", "product_id", "inventory_total", "inventory_quantity"]);
 
-export function matchesSearch<T>(record: T, query: SearchQuery, read: FieldReader<T>, freeText: (record: T) => string[]): boolean {
+export function matchesSearch<T>(
+  record: T,
+  query: SearchQuery,
+  read: FieldReader<T>,
+  freeText: (record: T) => string[],
+): boolean {
   if (query.length === 0) return true;
   return query.some((group) =>
     group.every((term) => {
@@ -116,7 +132,9 @@ export function matchesSearch<T>(record: T, query: SearchQuery, read: FieldReade
         const actual = read(record, term.field);
         if (actual === undefined) return true; // unknown filter: Shopify ignores it
         const kind = DATE_FIELDS.has(term.field) ? "date" : NUMBER_FIELDS.has(term.field) ? "number" : "text";
-        hit = Array.isArray(actual) ? actual.some((a) => compareValue(a, term, kind)) : compareValue(actual, term, kind);
+        hit = Array.isArray(actual)
+          ? actual.some((a) => compareValue(a, term, kind))
+          : compareValue(actual, term, kind);
       }
       return term.negated ? !hit : hit;
     }),

@@ -46,7 +46,11 @@ class Bucket {
 
   status(now: number): ThrottleStatus {
     this.refill(now);
-    return { maximumAvailable: this.size, currentlyAvailable: Math.floor(this.available), restoreRate: this.restoreRate };
+    return {
+      maximumAvailable: this.size,
+      currentlyAvailable: Math.floor(this.available),
+      restoreRate: this.restoreRate,
+    };
   }
 }
 

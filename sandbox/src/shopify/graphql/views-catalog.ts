@@ -8,14 +8,35 @@ import { GraphQLError } from "graphql";
 import { gid, inventoryLevelGid, idOf } from "../ids.ts";
 import { findLevel, levelsOfItem, totalAvailable } from "../inventory.ts";
 import { toCents, fromCents } from "../money.ts";
-import { PLAN_LIMITS, quantityOf, skuOf, variantTitle, type InventoryItem, type InventoryLevel, type Location, type Product, type QuantityName, type Shop, type Variant } from "../state.ts";
+import {
+  PLAN_LIMITS,
+  quantityOf,
+  skuOf,
+  variantTitle,
+  type InventoryItem,
+  type InventoryLevel,
+  type Location,
+  type Product,
+  type QuantityName,
+  type Shop,
+  type Variant,
+} from "../state.ts";
 import { paginate, type ConnectionArgs } from "./connection.ts";
 import { emptyConnection, exactCount, legacyId, moneyV2, time, type RequestContext } from "./context.ts";
 import { matchesSearch, parseSearch, type FieldReader } from "./search.ts";
 
 type Args = Record<string, unknown> & ConnectionArgs;
 
-const QUANTITY_NAMES = new Set<QuantityName>(["available", "committed", "damaged", "incoming", "on_hand", "quality_control", "reserved", "safety_stock"]);
+const QUANTITY_NAMES = new Set<QuantityName>([
+  "available",
+  "committed",
+  "damaged",
+  "incoming",
+  "on_hand",
+  "quality_control",
+  "reserved",
+  "safety_stock",
+]);
 
 /** Fields every HasMetafields / Node-ish object answers the same way here. */
 const noExtras = {
@@ -36,7 +57,15 @@ export function shopView(ctx: RequestContext, shop: Shop): object {
     contactEmail: shop.email,
     myshopifyDomain: shop.domain,
     url: `https://${shop.domain}`,
-    primaryDomain: { __typename: "Domain", id: `gid://shopify/Domain/${shop.id}`, host: shop.domain, url: `https://${shop.domain}`, sslEnabled: true, localization: null, marketWebPresence: null },
+    primaryDomain: {
+      __typename: "Domain",
+      id: `gid://shopify/Domain/${shop.id}`,
+      host: shop.domain,
+      url: `https://${shop.domain}`,
+      sslEnabled: true,
+      localization: null,
+      marketWebPresence: null,
+    },
     currencyCode: shop.currency,
     enabledPresentmentCurrencies: [shop.currency],
     ianaTimezone: shop.ianaTimezone,
@@ -46,9 +75,16 @@ export function shopView(ctx: RequestContext, shop: Shop): object {
       return `${shop.timezoneOffsetMinutes < 0 ? "-" : "+"}${String(Math.floor(m / 60)).padStart(2, "0")}${String(m % 60).padStart(2, "0")}`;
     })(),
     timezoneAbbreviation: () =>
-      new Intl.DateTimeFormat("en-US", { timeZone: shop.ianaTimezone, timeZoneName: "short" }).formatToParts(new Date(ctx.core.state.now())).find((p) => p.type === "timeZoneName")
-        ?.value ?? "UTC",
-    plan: { __typename: "ShopPlan", publicDisplayName: limits.displayName, displayName: limits.displayName, partnerDevelopment: false, shopifyPlus: shop.plan === "plus" },
+      new Intl.DateTimeFormat("en-US", { timeZone: shop.ianaTimezone, timeZoneName: "short" })
+        .formatToParts(new Date(ctx.core.state.now()))
+        .find((p) => p.type === "timeZoneName")?.value ?? "UTC",
+    plan: {
+      __typename: "ShopPlan",
+      publicDisplayName: limits.displayName,
+      displayName: limits.displayName,
+      partnerDevelopment: false,
+      shopifyPlus: shop.plan === "plus",
+    },
     weightUnit: "KILOGRAMS",
     unitSystem: "METRIC_SYSTEM",
     taxesIncluded: false,
@@ -115,7 +151,11 @@ export function locationView(ctx: RequestContext, location: Location): object {
       return level ? inventoryLevelView(ctx, level) : null;
     },
     inventoryLevels: (args: Args) =>
-      paginate(levels(), args, { position: (l) => ({ value: l.inventoryItemId, id: l.inventoryItemId }), view: (l) => inventoryLevelView(ctx, l), unbounded: ctx.bulk }),
+      paginate(levels(), args, {
+        position: (l) => ({ value: l.inventoryItemId, id: l.inventoryItemId }),
+        view: (l) => inventoryLevelView(ctx, l),
+        unbounded: ctx.bulk,
+      }),
   };
 }
 
@@ -140,9 +180,12 @@ export function inventoryLevelView(ctx: RequestContext, level: InventoryLevel): 
     quantities: (args: { names: string[] }) =>
       args.names.map((name) => {
         if (!QUANTITY_NAMES.has(name as QuantityName)) {
-          throw new GraphQLError(`Invalid quantity name: '${name}'. Valid names are: ${[...QUANTITY_NAMES].join(", ")}.`, {
-            extensions: { code: "BAD_REQUEST" },
-          });
+          throw new GraphQLError(
+            `Invalid quantity name: '${name}'. Valid names are: ${[...QUANTITY_NAMES].join(", ")}.`,
+            {
+              extensions: { code: "BAD_REQUEST" },
+            },
+          );
         }
         const quantityName = name as QuantityName;
         const updatedAt = level.quantityUpdatedAt[quantityName] ?? level.createdAt;
@@ -177,16 +220,26 @@ export function inventoryItemView(ctx: RequestContext, item: InventoryItem): obj
     provinceCodeOfOrigin: null,
     harmonizedSystemCode: null,
     countryHarmonizedSystemCodes: () => emptyConnection(),
-    measurement: { __typename: "InventoryItemMeasurement", id: `gid://shopify/InventoryItemMeasurement/${item.id}`, weight: { unit: "KILOGRAMS", value: 0 } },
+    measurement: {
+      __typename: "InventoryItemMeasurement",
+      id: `gid://shopify/InventoryItemMeasurement/${item.id}`,
+      weight: { unit: "KILOGRAMS", value: 0 },
+    },
     inventoryHistoryUrl: `https://admin.shopify.com/store/${shop.domain.replace(/\.myshopify\.com$/, "")}/products/inventory/${item.id}/inventory_history`,
-    duplicateSkuCount: item.sku ? [...shop.inventoryItems.values()].filter((i) => i.id !== item.id && i.sku === item.sku).length : 0,
+    duplicateSkuCount: item.sku
+      ? [...shop.inventoryItems.values()].filter((i) => i.id !== item.id && i.sku === item.sku).length
+      : 0,
     locationsCount: exactCount(levelsOfItem(shop, item.id).length),
     createdAt: time(item.createdAt),
     updatedAt: time(item.updatedAt),
     variant,
     variants: (args: Args) => {
       const v = shop.variants.get(item.variantId);
-      return paginate(v ? [v] : [], args, { position: (x) => ({ value: x.id, id: x.id }), view: (x) => variantView(ctx, x), unbounded: ctx.bulk });
+      return paginate(v ? [v] : [], args, {
+        position: (x) => ({ value: x.id, id: x.id }),
+        view: (x) => variantView(ctx, x),
+        unbounded: ctx.bulk,
+      });
     },
     inventoryLevel: (args: { locationId: string }) => {
       const locationId = idOf(args.locationId, "Location");
@@ -196,9 +249,19 @@ export function inventoryItemView(ctx: RequestContext, item: InventoryItem): obj
     inventoryLevels: (args: Args) => {
       const query = parseSearch(args.query as string | undefined);
       const levels = levelsOfItem(shop, item.id).filter((l) =>
-        matchesSearch(l, query, (level, field) => (field === "location_id" ? level.locationId : field === "updated_at" ? time(level.updatedAt) : undefined), () => []),
+        matchesSearch(
+          l,
+          query,
+          (level, field) =>
+            field === "location_id" ? level.locationId : field === "updated_at" ? time(level.updatedAt) : undefined,
+          () => [],
+        ),
       );
-      return paginate(levels, args, { position: (l) => ({ value: l.locationId, id: l.locationId }), view: (l) => inventoryLevelView(ctx, l), unbounded: ctx.bulk });
+      return paginate(levels, args, {
+        position: (l) => ({ value: l.locationId, id: l.locationId }),
+        view: (l) => inventoryLevelView(ctx, l),
+        unbounded: ctx.bulk,
+      });
     },
   };
 }
@@ -240,7 +303,15 @@ export function variantView(ctx: RequestContext, variant: Variant): object {
         __typename: "SelectedOption",
         name: o.name,
         value: o.value,
-        optionValue: { __typename: "ProductOptionValue", id: gid("ProductOptionValue", value?.id ?? 0), name: o.value, hasVariants: true, swatch: null, linkedMetafieldValue: null, translations: [] },
+        optionValue: {
+          __typename: "ProductOptionValue",
+          id: gid("ProductOptionValue", value?.id ?? 0),
+          name: o.value,
+          hasVariants: true,
+          swatch: null,
+          linkedMetafieldValue: null,
+          translations: [],
+        },
       };
     }),
     product: () => (product ? productView(ctx, product) : null),
@@ -255,7 +326,8 @@ export function productView(ctx: RequestContext, product: Product): object {
   const shop = ctx.shop;
   const variants = () => product.variantIds.flatMap((id) => shop.variants.get(id) ?? []);
   const prices = () => variants().map((v) => toCents(v.price));
-  const isDefaultOnly = () => product.options.length === 1 && product.options[0]?.name === "Title" && product.variantIds.length === 1;
+  const isDefaultOnly = () =>
+    product.options.length === 1 && product.options[0]?.name === "Title" && product.variantIds.length === 1;
   return {
     ...noExtras,
     __typename: "Product",
@@ -312,12 +384,23 @@ export function productView(ctx: RequestContext, product: Product): object {
         values: o.values.map((v) => v.name),
         linkedMetafield: null,
         translations: [],
-        optionValues: o.values.map((v) => ({ __typename: "ProductOptionValue", id: gid("ProductOptionValue", v.id), name: v.name, hasVariants: true, swatch: null, linkedMetafieldValue: null, translations: [] })),
+        optionValues: o.values.map((v) => ({
+          __typename: "ProductOptionValue",
+          id: gid("ProductOptionValue", v.id),
+          name: v.name,
+          hasVariants: true,
+          swatch: null,
+          linkedMetafieldValue: null,
+          translations: [],
+        })),
       })),
     variants: (args: Args) => {
       const sortKey = (args.sortKey as string | undefined) ?? "POSITION";
       return paginate(variants(), args, {
-        position: (v) => ({ value: sortKey === "POSITION" ? v.position : sortKey === "SKU" ? (skuOf(shop, v) ?? "") : v.id, id: v.id }),
+        position: (v) => ({
+          value: sortKey === "POSITION" ? v.position : sortKey === "SKU" ? (skuOf(shop, v) ?? "") : v.id,
+          id: v.id,
+        }),
         view: (v) => variantView(ctx, v),
         unbounded: ctx.bulk,
       });

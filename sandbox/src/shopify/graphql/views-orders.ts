@@ -228,8 +228,13 @@ export function orderView(ctx: RequestContext, order: Order): object {
       return location ? locationView(ctx, location) : null;
     },
     lineItems: (args: ConnectionArgs) =>
-      paginate(order.lineItems, args, { position: (l) => ({ value: l.id, id: l.id }), view: (l) => lineItemView(ctx, order, l), unbounded: ctx.bulk }),
-    refunds: (args: { first?: number | null }) => order.refunds.slice(0, args.first ?? undefined).map((r) => refundView(ctx, order, r)),
+      paginate(order.lineItems, args, {
+        position: (l) => ({ value: l.id, id: l.id }),
+        view: (l) => lineItemView(ctx, order, l),
+        unbounded: ctx.bulk,
+      }),
+    refunds: (args: { first?: number | null }) =>
+      order.refunds.slice(0, args.first ?? undefined).map((r) => refundView(ctx, order, r)),
   };
 }
 
@@ -249,7 +254,11 @@ export const orderFields: FieldReader<Order> = (order, field) => {
     case "financial_status":
       return order.financialStatus;
     case "status":
-      return order.cancelledAt !== null ? ["cancelled", "closed", "any"] : order.closedAt !== null ? ["closed", "any"] : ["open", "any"];
+      return order.cancelledAt !== null
+        ? ["cancelled", "closed", "any"]
+        : order.closedAt !== null
+          ? ["closed", "any"]
+          : ["open", "any"];
     case "sku":
       return order.lineItems.map((l) => l.sku);
     case "test":
@@ -275,4 +284,3 @@ export function orderSortValue(order: Order, sortKey: string): string | number {
       return order.processedAt;
   }
 }
-

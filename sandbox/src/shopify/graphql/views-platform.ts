@@ -7,7 +7,14 @@ import { gid, parseGid } from "../ids.ts";
 import type { AppliedChange } from "../inventory.ts";
 import type { BulkOperation, WebhookSubscription } from "../state.ts";
 import { legacyId, time, type RequestContext } from "./context.ts";
-import { inventoryItemView, inventoryLevelView, locationView, productView, shopView, variantView } from "./views-catalog.ts";
+import {
+  inventoryItemView,
+  inventoryLevelView,
+  locationView,
+  productView,
+  shopView,
+  variantView,
+} from "./views-catalog.ts";
 import { lineItemView, orderView, refundView } from "./views-orders.ts";
 
 export function bulkOperationView(op: BulkOperation): object {
@@ -43,7 +50,12 @@ export function webhookSubscriptionView(sub: WebhookSubscription): object {
     includeFields: sub.includeFields,
     metafieldNamespaces: [],
     metafields: [],
-    apiVersion: { __typename: "ApiVersion", handle: ADMIN_API_VERSION, displayName: ADMIN_API_VERSION, supported: true },
+    apiVersion: {
+      __typename: "ApiVersion",
+      handle: ADMIN_API_VERSION,
+      displayName: ADMIN_API_VERSION,
+      supported: true,
+    },
     createdAt: time(sub.createdAt),
     updatedAt: time(sub.updatedAt),
   };
@@ -70,8 +82,18 @@ export function adjustmentGroupView(ctx: RequestContext, group: AdjustmentGroupS
     reason: group.reason,
     referenceDocumentUri: group.referenceDocumentUri,
     staffMember: null,
-    app: { __typename: "App", id: `gid://shopify/App/${ctx.app.apiKey}`, title: ctx.app.title, apiKey: ctx.app.apiKey, handle: ctx.app.title.toLowerCase().replace(/\W+/g, "-") },
-    changes: (args: { inventoryItemIds?: string[] | null; locationIds?: string[] | null; quantityNames?: string[] | null }) =>
+    app: {
+      __typename: "App",
+      id: `gid://shopify/App/${ctx.app.apiKey}`,
+      title: ctx.app.title,
+      apiKey: ctx.app.apiKey,
+      handle: ctx.app.title.toLowerCase().replace(/\W+/g, "-"),
+    },
+    changes: (args: {
+      inventoryItemIds?: string[] | null;
+      locationIds?: string[] | null;
+      quantityNames?: string[] | null;
+    }) =>
       group.changes
         .filter(
           (c) =>
@@ -156,4 +178,3 @@ export function nodeView(ctx: RequestContext, id: string): object | null {
       return null;
   }
 }
-

@@ -39,18 +39,36 @@ function filterOrders(orders: OrderRecord[], a: Record<string, unknown>): OrderR
     statuses.includes("any") ? o.status !== "trash" && o.status !== "checkout-draft" : statuses.includes(o.status),
   );
   if (typeof a.customer === "number") items = items.filter((o) => o.customerId === a.customer);
-  if (typeof a.product === "number") items = items.filter((o) => o.lineItems.some((l) => l.productId === a.product || l.variationId === a.product));
-  if (Array.isArray(a.include) && a.include.length > 0) items = items.filter((o) => (a.include as number[]).includes(o.id));
-  if (Array.isArray(a.exclude) && a.exclude.length > 0) items = items.filter((o) => !(a.exclude as number[]).includes(o.id));
+  if (typeof a.product === "number")
+    items = items.filter((o) => o.lineItems.some((l) => l.productId === a.product || l.variationId === a.product));
+  if (Array.isArray(a.include) && a.include.length > 0)
+    items = items.filter((o) => (a.include as number[]).includes(o.id));
+  if (Array.isArray(a.exclude) && a.exclude.length > 0)
+    items = items.filter((o) => !(a.exclude as number[]).includes(o.id));
   if (typeof a.search === "string" && a.search !== "") {
     const needle = a.search.toLowerCase();
-    items = items.filter((o) => [o.billing.first_name, o.billing.last_name, o.billing.email ?? "", String(o.id)].some((v) => v.toLowerCase().includes(needle)));
+    items = items.filter((o) =>
+      [o.billing.first_name, o.billing.last_name, o.billing.email ?? "", String(o.id)].some((v) =>
+        v.toLowerCase().includes(needle),
+      ),
+    );
   }
-  items = filterByDates(items, a, (o) => o.dateCreated, (o) => o.dateModified);
+  items = filterByDates(
+    items,
+    a,
+    (o) => o.dateCreated,
+    (o) => o.dateModified,
+  );
   const dir = a.order === "asc" ? 1 : -1;
   const orderby = (a.orderby as string | undefined) ?? "date";
   const key = (o: OrderRecord): number =>
-    orderby === "modified" ? o.dateModified : orderby === "id" ? o.id : orderby === "include" && Array.isArray(a.include) ? (a.include as number[]).indexOf(o.id) : o.dateCreated;
+    orderby === "modified"
+      ? o.dateModified
+      : orderby === "id"
+        ? o.id
+        : orderby === "include" && Array.isArray(a.include)
+          ? (a.include as number[]).indexOf(o.id)
+          : o.dateCreated;
   return [...items].sort((x, y) => (key(x) - key(y)) * dir || (x.id - y.id) * dir);
 }
 
@@ -79,7 +97,8 @@ export function orderRoutes(store: Store): WpRoute[] {
       for (const refundId of order.refundIds) req.site.refunds.delete(refundId);
       return before;
     }
-    if (order.status === "trash") throw new WpError("woocommerce_rest_already_trashed", "The shop_order has already been deleted.", 410);
+    if (order.status === "trash")
+      throw new WpError("woocommerce_rest_already_trashed", "The shop_order has already been deleted.", 410);
     trashOrder(store, req.site, order);
     return renderOrder(req.ctx, req.site, order);
   };
@@ -90,7 +109,8 @@ export function orderRoutes(store: Store): WpRoute[] {
   };
   const refundOrError = (req: WpRequest, order: OrderRecord): RefundRecord => {
     const refund = req.site.refunds.get(Number(req.url.id));
-    if (!refund || refund.orderId !== order.id) throw new WpError("woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.", 404);
+    if (!refund || refund.orderId !== order.id)
+      throw new WpError("woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.", 404);
     return refund;
   };
 
@@ -111,7 +131,11 @@ export function orderRoutes(store: Store): WpRoute[] {
       permission: "create",
       handler: (req) => {
         const order = create(req, req.body, false);
-        return { status: 201, body: renderOrder(req.ctx, req.site, order), headers: { location: restUrl(req.ctx, `/orders/${order.id}`) } };
+        return {
+          status: 201,
+          body: renderOrder(req.ctx, req.site, order),
+          headers: { location: restUrl(req.ctx, `/orders/${order.id}`) },
+        };
       },
     },
     {
@@ -141,7 +165,9 @@ export function orderRoutes(store: Store): WpRoute[] {
       methods: DELETABLE,
       pattern: /^\/wc\/v3\/orders\/(?<id>\d+)$/,
       permission: "delete",
-      handler: (req) => ({ body: remove(req, Number(req.url.id), validateArgs(req.params, deleteArgs).force === true) }),
+      handler: (req) => ({
+        body: remove(req, Number(req.url.id), validateArgs(req.params, deleteArgs).force === true),
+      }),
     },
     {
       methods: READABLE,

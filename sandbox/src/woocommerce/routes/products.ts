@@ -18,7 +18,17 @@ import {
   trashProduct,
   variationArgs,
 } from "../catalog.ts";
-import { CREATABLE, DELETABLE, EDITABLE, READABLE, type WpRequest, type WpResponse, type WpRoute, paginate, runBatch } from "../http.ts";
+import {
+  CREATABLE,
+  DELETABLE,
+  EDITABLE,
+  READABLE,
+  type WpRequest,
+  type WpResponse,
+  type WpRoute,
+  paginate,
+  runBatch,
+} from "../http.ts";
 import { type ArgSpecs, collectionArgs, validateArgs } from "../schema.ts";
 import { renderProduct, renderVariation, restUrl } from "../serialize.ts";
 import type { Store } from "../state.ts";
@@ -36,7 +46,10 @@ const listArgs: ArgSpecs = {
   stock_status: { type: "string", enum: ["instock", "outofstock", "onbackorder"] },
   parent: { type: "array", items: { type: "integer" } },
   parent_exclude: { type: "array", items: { type: "integer" } },
-  orderby: { type: "string", enum: ["date", "modified", "id", "include", "title", "slug", "price", "popularity", "rating", "menu_order"] },
+  orderby: {
+    type: "string",
+    enum: ["date", "modified", "id", "include", "title", "slug", "price", "popularity", "rating", "menu_order"],
+  },
 };
 
 const variationListArgs: ArgSpecs = {
@@ -53,7 +66,11 @@ const deleteArgs: ArgSpecs = { force: { type: "boolean" } };
 const nameOf = (r: CatalogRecord) => (r.kind === "product" ? r.name : "");
 
 /** The filters and ordering `prepare_objects_query` turns into a WP_Query. */
-export function filterAndSort(records: CatalogRecord[], a: Record<string, unknown>, site: WpRequest["site"]): CatalogRecord[] {
+export function filterAndSort(
+  records: CatalogRecord[],
+  a: Record<string, unknown>,
+  site: WpRequest["site"],
+): CatalogRecord[] {
   let items = records;
   const status = (a.status as string | undefined) ?? "any";
   items = items.filter((r) => (status === "any" ? r.status !== "trash" : r.status === status));
@@ -68,30 +85,42 @@ export function filterAndSort(records: CatalogRecord[], a: Record<string, unknow
   if (typeof a.stock_status === "string") items = items.filter((r) => effectiveStockStatus(site, r) === a.stock_status);
   if (typeof a.featured === "boolean") items = items.filter((r) => r.kind === "product" && r.featured === a.featured);
   if (typeof a.on_sale === "boolean") items = items.filter((r) => (r.salePrice !== "") === a.on_sale);
-  if (Array.isArray(a.parent) && a.parent.length > 0) items = items.filter((r) => (a.parent as number[]).includes(r.parentId));
-  if (Array.isArray(a.parent_exclude) && a.parent_exclude.length > 0) items = items.filter((r) => !(a.parent_exclude as number[]).includes(r.parentId));
-  if (Array.isArray(a.include) && a.include.length > 0) items = items.filter((r) => (a.include as number[]).includes(r.id));
-  if (Array.isArray(a.exclude) && a.exclude.length > 0) items = items.filter((r) => !(a.exclude as number[]).includes(r.id));
+  if (Array.isArray(a.parent) && a.parent.length > 0)
+    items = items.filter((r) => (a.parent as number[]).includes(r.parentId));
+  if (Array.isArray(a.parent_exclude) && a.parent_exclude.length > 0)
+    items = items.filter((r) => !(a.parent_exclude as number[]).includes(r.parentId));
+  if (Array.isArray(a.include) && a.include.length > 0)
+    items = items.filter((r) => (a.include as number[]).includes(r.id));
+  if (Array.isArray(a.exclude) && a.exclude.length > 0)
+    items = items.filter((r) => !(a.exclude as number[]).includes(r.id));
   if (typeof a.search === "string" && a.search !== "") {
     const needle = a.search.toLowerCase();
-    items = items.filter((r) => nameOf(r).toLowerCase().includes(needle) || r.description.toLowerCase().includes(needle));
+    items = items.filter(
+      (r) => nameOf(r).toLowerCase().includes(needle) || r.description.toLowerCase().includes(needle),
+    );
   }
-  items = filterByDates(items, a, (r) => r.dateCreated, (r) => r.dateModified);
+  items = filterByDates(
+    items,
+    a,
+    (r) => r.dateCreated,
+    (r) => r.dateModified,
+  );
 
   const orderby = (a.orderby as string | undefined) ?? "date";
   const dir = a.order === "asc" ? 1 : -1;
-  const key: (r: CatalogRecord) => number | string = {
-    date: (r: CatalogRecord) => r.dateCreated,
-    modified: (r: CatalogRecord) => r.dateModified,
-    id: (r: CatalogRecord) => r.id,
-    include: (r: CatalogRecord) => (Array.isArray(a.include) ? (a.include as number[]).indexOf(r.id) : r.id),
-    title: (r: CatalogRecord) => nameOf(r).toLowerCase(),
-    slug: (r: CatalogRecord) => (r.kind === "product" ? r.slug : ""),
-    price: (r: CatalogRecord) => activePriceCents(r),
-    popularity: (r: CatalogRecord) => r.totalSales,
-    rating: () => 0,
-    menu_order: (r: CatalogRecord) => r.menuOrder,
-  }[orderby] ?? ((r: CatalogRecord) => r.dateCreated);
+  const key: (r: CatalogRecord) => number | string =
+    {
+      date: (r: CatalogRecord) => r.dateCreated,
+      modified: (r: CatalogRecord) => r.dateModified,
+      id: (r: CatalogRecord) => r.id,
+      include: (r: CatalogRecord) => (Array.isArray(a.include) ? (a.include as number[]).indexOf(r.id) : r.id),
+      title: (r: CatalogRecord) => nameOf(r).toLowerCase(),
+      slug: (r: CatalogRecord) => (r.kind === "product" ? r.slug : ""),
+      price: (r: CatalogRecord) => activePriceCents(r),
+      popularity: (r: CatalogRecord) => r.totalSales,
+      rating: () => 0,
+      menu_order: (r: CatalogRecord) => r.menuOrder,
+    }[orderby] ?? ((r: CatalogRecord) => r.dateCreated);
   // WooCommerce orders "date" as "date ID", so equal timestamps are ordered by id the same way.
   return [...items].sort((x, y) => {
     const kx = key(x);
@@ -144,20 +173,28 @@ export function productRoutes(store: Store): WpRoute[] {
       deleteProductPermanently(store, req.site, product);
       return before;
     }
-    if (product.status === "trash") throw new WpError("woocommerce_rest_already_trashed", "The product has already been deleted.", 410);
+    if (product.status === "trash")
+      throw new WpError("woocommerce_rest_already_trashed", "The product has already been deleted.", 410);
     trashProduct(store, req.site, product);
     return renderProduct(req.ctx, req.site, product);
   };
 
   const createVariation = (req: WpRequest, parent: ProductRecord, raw: Record<string, unknown>, lenient: boolean) => {
-    if (raw.id) throw new WpError("woocommerce_rest_product_variation_exists", "Cannot create existing product_variation.", 400);
+    if (raw.id)
+      throw new WpError("woocommerce_rest_product_variation_exists", "Cannot create existing product_variation.", 400);
     const a = validateArgs(raw, variationArgs, lenient);
     const variation = newVariation(store, parent);
     applyVariationArgs(store, req.site, variation, a);
     saveCatalog(store, req.site, variation, "created");
     return variation;
   };
-  const updateVariation = (req: WpRequest, parentId: number, id: number, raw: Record<string, unknown>, lenient: boolean) => {
+  const updateVariation = (
+    req: WpRequest,
+    parentId: number,
+    id: number,
+    raw: Record<string, unknown>,
+    lenient: boolean,
+  ) => {
     const variation = variationOrError(req, parentId, id, 400);
     applyVariationArgs(store, req.site, variation, validateArgs(raw, variationArgs, lenient));
     saveCatalog(store, req.site, variation);
@@ -170,7 +207,8 @@ export function productRoutes(store: Store): WpRoute[] {
       deleteProductPermanently(store, req.site, variation);
       return before;
     }
-    if (variation.status === "trash") throw new WpError("woocommerce_rest_already_trashed", "The product_variation has already been deleted.", 410);
+    if (variation.status === "trash")
+      throw new WpError("woocommerce_rest_already_trashed", "The product_variation has already been deleted.", 410);
     trashProduct(store, req.site, variation);
     return renderVariation(req.ctx, req.site, variation);
   };
@@ -193,7 +231,9 @@ export function productRoutes(store: Store): WpRoute[] {
       handler: (req) => {
         const a = validateArgs(req.params, listArgs);
         // Without a SKU filter only products are listed; with one, variations match too.
-        const pool = [...req.site.catalog.values()].filter((r) => (typeof a.sku === "string" && a.sku !== "") || r.kind === "product");
+        const pool = [...req.site.catalog.values()].filter(
+          (r) => (typeof a.sku === "string" && a.sku !== "") || r.kind === "product",
+        );
         const { page, headers } = paginate(req, filterAndSort(pool, a, req.site), a);
         return { body: page.map((r) => renderProduct(req.ctx, req.site, r)), headers };
       },
@@ -232,13 +272,17 @@ export function productRoutes(store: Store): WpRoute[] {
       methods: EDITABLE,
       pattern: /^\/wc\/v3\/products\/(?<id>\d+)$/,
       permission: "edit",
-      handler: (req) => ({ body: renderProduct(req.ctx, req.site, updateProduct(req, Number(req.url.id), req.body, false)) }),
+      handler: (req) => ({
+        body: renderProduct(req.ctx, req.site, updateProduct(req, Number(req.url.id), req.body, false)),
+      }),
     },
     {
       methods: DELETABLE,
       pattern: /^\/wc\/v3\/products\/(?<id>\d+)$/,
       permission: "delete",
-      handler: (req) => ({ body: deleteProduct(req, Number(req.url.id), validateArgs(req.params, deleteArgs).force === true) }),
+      handler: (req) => ({
+        body: deleteProduct(req, Number(req.url.id), validateArgs(req.params, deleteArgs).force === true),
+      }),
     },
     {
       methods: READABLE,
@@ -258,7 +302,11 @@ export function productRoutes(store: Store): WpRoute[] {
       permission: "create",
       handler: (req) => {
         const variation = createVariation(req, parentOf(req), req.body, false);
-        return created(req, renderVariation(req.ctx, req.site, variation), `/products/${variation.parentId}/variations/${variation.id}`);
+        return created(
+          req,
+          renderVariation(req.ctx, req.site, variation),
+          `/products/${variation.parentId}/variations/${variation.id}`,
+        );
       },
     },
     {
@@ -269,7 +317,8 @@ export function productRoutes(store: Store): WpRoute[] {
         const parent = parentOf(req);
         return runBatch(req, {
           create: (item) => renderVariation(req.ctx, req.site, createVariation(req, parent, item, true)),
-          update: (item) => renderVariation(req.ctx, req.site, updateVariation(req, parent.id, Number(item.id ?? 0), item, true)),
+          update: (item) =>
+            renderVariation(req.ctx, req.site, updateVariation(req, parent.id, Number(item.id ?? 0), item, true)),
           delete: (id) => deleteVariation(req, parent.id, id, true),
         });
       },
@@ -278,14 +327,24 @@ export function productRoutes(store: Store): WpRoute[] {
       methods: READABLE,
       pattern: /^\/wc\/v3\/products\/(?<product_id>\d+)\/variations\/(?<id>\d+)$/,
       permission: "read",
-      handler: (req) => ({ body: renderVariation(req.ctx, req.site, variationOrError(req, Number(req.url.product_id), Number(req.url.id), 404)) }),
+      handler: (req) => ({
+        body: renderVariation(
+          req.ctx,
+          req.site,
+          variationOrError(req, Number(req.url.product_id), Number(req.url.id), 404),
+        ),
+      }),
     },
     {
       methods: EDITABLE,
       pattern: /^\/wc\/v3\/products\/(?<product_id>\d+)\/variations\/(?<id>\d+)$/,
       permission: "edit",
       handler: (req) => ({
-        body: renderVariation(req.ctx, req.site, updateVariation(req, Number(req.url.product_id), Number(req.url.id), req.body, false)),
+        body: renderVariation(
+          req.ctx,
+          req.site,
+          updateVariation(req, Number(req.url.product_id), Number(req.url.id), req.body, false),
+        ),
       }),
     },
     {
@@ -293,7 +352,12 @@ export function productRoutes(store: Store): WpRoute[] {
       pattern: /^\/wc\/v3\/products\/(?<product_id>\d+)\/variations\/(?<id>\d+)$/,
       permission: "delete",
       handler: (req) => ({
-        body: deleteVariation(req, Number(req.url.product_id), Number(req.url.id), validateArgs(req.params, deleteArgs).force === true),
+        body: deleteVariation(
+          req,
+          Number(req.url.product_id),
+          Number(req.url.id),
+          validateArgs(req.params, deleteArgs).force === true,
+        ),
       }),
     },
   ];

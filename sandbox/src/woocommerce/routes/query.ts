@@ -15,7 +15,12 @@ function parseBound(value: unknown): number | null {
  * WP_Date_Query builds them. An item modified in the same second as `modified_after` is NOT
  * returned, which is why pollers must overlap their windows.
  */
-export function filterByDates<T>(items: T[], a: Record<string, unknown>, created: (t: T) => number, modified: (t: T) => number): T[] {
+export function filterByDates<T>(
+  items: T[],
+  a: Record<string, unknown>,
+  created: (t: T) => number,
+  modified: (t: T) => number,
+): T[] {
   const after = parseBound(a.after);
   const before = parseBound(a.before);
   const modifiedAfter = parseBound(a.modified_after);

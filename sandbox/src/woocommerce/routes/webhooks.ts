@@ -31,14 +31,21 @@ const listArgs: ArgSpecs = {
   orderby: { type: "string", enum: ["date", "id", "title"] },
 };
 
-const invalidTopics = ["action.woocommerce_login_credentials", "action.woocommerce_product_csv_importer_check_import_file_path", "action.woocommerce_webhook_should_deliver"];
+const invalidTopics = [
+  "action.woocommerce_login_credentials",
+  "action.woocommerce_product_csv_importer_check_import_file_path",
+  "action.woocommerce_webhook_should_deliver",
+];
 
 /** `wc_is_webhook_valid_topic`. */
 export function isValidTopic(topic: string): boolean {
   if (invalidTopics.includes(topic)) return false;
   if (topic.startsWith("action.woocommerce_") || topic.startsWith("action.wc_")) return true;
   const [resource, event] = topic.split(".");
-  return ["coupon", "customer", "order", "product"].includes(resource ?? "") && ["created", "updated", "deleted", "restored"].includes(event ?? "");
+  return (
+    ["coupon", "customer", "order", "product"].includes(resource ?? "") &&
+    ["created", "updated", "deleted", "restored"].includes(event ?? "")
+  );
 }
 
 /** `wc_is_valid_url`: an absolute http(s) URL. */
@@ -67,12 +74,21 @@ export interface WebhookInput {
 }
 
 /** Creates a webhook the way POST /webhooks does, ping included. Shared with the control API. */
-export async function createWebhook(store: Store, engine: WebhookEngine, site: WpRequest["site"], input: WebhookInput): Promise<WebhookRecord> {
+export async function createWebhook(
+  store: Store,
+  engine: WebhookEngine,
+  site: WpRequest["site"],
+  input: WebhookInput,
+): Promise<WebhookRecord> {
   if (!input.topic || !isValidTopic(input.topic.toLowerCase())) {
     throw new WpError("woocommerce_rest_webhook_invalid_topic", "Webhook topic is required and must be valid.", 400);
   }
   if (!input.deliveryUrl || !isValidUrl(input.deliveryUrl)) {
-    throw new WpError("woocommerce_rest_webhook_invalid_delivery_url", "Webhook delivery URL must be a valid URL starting with http:// or https://.", 400);
+    throw new WpError(
+      "woocommerce_rest_webhook_invalid_delivery_url",
+      "Webhook delivery URL must be a valid URL starting with http:// or https://.",
+      400,
+    );
   }
   const now = store.now();
   const webhook: WebhookRecord = {
@@ -112,20 +128,27 @@ export function webhookRoutes(store: Store, engine: WebhookEngine): WpRoute[] {
     const a = validateArgs(raw, { ...webhookArgs, status: { type: "string" } }, lenient);
     const topic = typeof a.topic === "string" ? a.topic : "";
     if (topic) {
-      if (!isValidTopic(topic.toLowerCase())) throw new WpError("woocommerce_rest_webhook_invalid_topic", "Webhook topic must be valid.", 400);
+      if (!isValidTopic(topic.toLowerCase()))
+        throw new WpError("woocommerce_rest_webhook_invalid_topic", "Webhook topic must be valid.", 400);
       webhook.topic = isValidTopic(topic) ? topic : "";
     }
     let urlChanged = false;
     const url = typeof a.delivery_url === "string" ? a.delivery_url : "";
     if (url) {
-      if (!isValidUrl(url)) throw new WpError("woocommerce_rest_webhook_invalid_delivery_url", "Webhook delivery URL must be a valid URL starting with http:// or https://.", 400);
+      if (!isValidUrl(url))
+        throw new WpError(
+          "woocommerce_rest_webhook_invalid_delivery_url",
+          "Webhook delivery URL must be a valid URL starting with http:// or https://.",
+          400,
+        );
       urlChanged = url !== webhook.deliveryUrl;
       webhook.deliveryUrl = url;
     }
     if (typeof a.secret === "string" && a.secret) webhook.secret = a.secret;
     const status = typeof a.status === "string" ? a.status : "";
     if (status) {
-      if (!["active", "paused", "disabled"].includes(status.toLowerCase())) throw new WpError("woocommerce_rest_webhook_invalid_status", "Webhook status must be valid.", 400);
+      if (!["active", "paused", "disabled"].includes(status.toLowerCase()))
+        throw new WpError("woocommerce_rest_webhook_invalid_status", "Webhook status must be valid.", 400);
       webhook.status = (["active", "paused", "disabled"].includes(status) ? status : "disabled") as WebhookStatus;
     }
     if (typeof a.name === "string" && a.name) webhook.name = a.name;
@@ -157,7 +180,14 @@ export function webhookRoutes(store: Store, engine: WebhookEngine): WpRoute[] {
           .filter((w) => !Array.isArray(a.include) || a.include.length === 0 || (a.include as number[]).includes(w.id))
           .filter((w) => !Array.isArray(a.exclude) || !(a.exclude as number[]).includes(w.id))
           .filter((w) => typeof a.search !== "string" || w.name.toLowerCase().includes(a.search.toLowerCase()))
-          .sort((x, y) => (a.orderby === "title" ? x.name.localeCompare(y.name) : a.orderby === "id" ? x.id - y.id : x.dateCreated - y.dateCreated || x.id - y.id) * dir);
+          .sort(
+            (x, y) =>
+              (a.orderby === "title"
+                ? x.name.localeCompare(y.name)
+                : a.orderby === "id"
+                  ? x.id - y.id
+                  : x.dateCreated - y.dateCreated || x.id - y.id) * dir,
+          );
         const { page, headers } = paginate(req, items, a);
         return { body: page.map((w) => renderWebhook(req.ctx, w)), headers };
       },
@@ -168,7 +198,11 @@ export function webhookRoutes(store: Store, engine: WebhookEngine): WpRoute[] {
       permission: "create",
       handler: async (req) => {
         const webhook = await create(req, req.body, false);
-        return { status: 201, body: renderWebhook(req.ctx, webhook), headers: { location: restUrl(req.ctx, `/webhooks/${webhook.id}`) } };
+        return {
+          status: 201,
+          body: renderWebhook(req.ctx, webhook),
+          headers: { location: restUrl(req.ctx, `/webhooks/${webhook.id}`) },
+        };
       },
     },
     {
@@ -196,13 +230,17 @@ export function webhookRoutes(store: Store, engine: WebhookEngine): WpRoute[] {
       methods: EDITABLE,
       pattern: /^\/wc\/v3\/webhooks\/(?<id>\d+)$/,
       permission: "edit",
-      handler: async (req) => ({ body: renderWebhook(req.ctx, await update(req, Number(req.url.id), req.body, false)) }),
+      handler: async (req) => ({
+        body: renderWebhook(req.ctx, await update(req, Number(req.url.id), req.body, false)),
+      }),
     },
     {
       methods: DELETABLE,
       pattern: /^\/wc\/v3\/webhooks\/(?<id>\d+)$/,
       permission: "delete",
-      handler: (req) => ({ body: remove(req, Number(req.url.id), validateArgs(req.params, { force: { type: "boolean" } }).force === true) }),
+      handler: (req) => ({
+        body: remove(req, Number(req.url.id), validateArgs(req.params, { force: { type: "boolean" } }).force === true),
+      }),
     },
   ];
 }
