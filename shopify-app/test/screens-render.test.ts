@@ -10,7 +10,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
-import { createServer, type ViteDevServer } from "vite";
+import { createLogger, createServer, type ViteDevServer } from "vite";
 import { chooseLocation, signInToProkip, startStoreSetup } from "@prokip-sync/core";
 import {
   CBD,
@@ -28,6 +28,14 @@ import {
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let vite: ViteDevServer;
 let handle: (request: Request) => Promise<Response>;
+/** What Vite logged as an error (it is printed as well). */
+const viteErrors: string[] = [];
+const viteLogger = createLogger("warn");
+const logError = viteLogger.error;
+viteLogger.error = (message, options) => {
+  viteErrors.push(message);
+  logError(message, options);
+};
 
 before(async () => {
   // Core stays the one this process loaded (one database pool, the same error classes).
@@ -37,7 +45,15 @@ before(async () => {
     server: { middlewareMode: true, hmr: false },
     appType: "custom",
     ssr: { external: ["@prokip-sync/core"] },
-    logLevel: "warn",
+    // No browser loads this server's client modules, so the client's dependency optimizer has
+    // nothing to find. Left on, it pre-bundles server-only packages for the browser: Remix's dev
+    // style collection walks the SSR module graph through Vite's mixed graph, whose
+    // getModuleByUrl resolves every SSR import in the client environment too, and each bare one
+    // becomes a "new dependency". @shopify/shopify-app-session-storage-prisma then pulls in
+    // @prisma/client's browser entry, which needs a client generated into node_modules/.prisma
+    // (ours is in core/src/store/generated): "Could not resolve .prisma/client/index-browser".
+    optimizeDeps: { noDiscovery: true },
+    customLogger: viteLogger,
   });
   const build = (await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
   handle = createRequestHandler(build, "development");
@@ -215,5 +231,19 @@ describe("the merchant screens render", () => {
     } finally {
       delete process.env.APP_BRIDGE_URL;
     }
+  });
+
+  it("rendering the screens pre-bundles no server-only package for the browser, and Vite reports no error", async () => {
+    assert.equal((await screen("/app/products")).status, 200);
+    const metadata = vite.environments.client.depsOptimizer?.metadata;
+    const forTheBrowser = [...Object.keys(metadata?.optimized ?? {}), ...Object.keys(metadata?.discovered ?? {})];
+    for (const serverOnly of [
+      "@shopify/shopify-app-session-storage-prisma",
+      "@shopify/shopify-app-remix/adapters/node",
+      "@prisma/client",
+      "zod",
+    ])
+      assert.ok(!forTheBrowser.includes(serverOnly), `${serverOnly} is pre-bundled for the browser`);
+    assert.deepEqual(viteErrors, []);
   });
 });
