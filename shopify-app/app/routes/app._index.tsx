@@ -114,9 +114,13 @@ export default function Dashboard() {
 
   const pending = fetcher.state !== "idle" ? (fetcher.formData?.get("intent") as string | null) : null;
   const submit = (intent: string) => fetcher.submit({ intent }, { method: "post" });
-  useEffect(() => {
-    if (fetcher.state === "idle" && fetcher.data && "ok" in fetcher.data) setConfirming(false);
-  }, [fetcher.state, fetcher.data]);
+  // A done action closes the modal, while rendering its answer (react.dev: adjusting state when a prop changes).
+  const answer = fetcher.state === "idle" ? fetcher.data : undefined;
+  const [handled, setHandled] = useState(answer);
+  if (answer !== handled) {
+    setHandled(answer);
+    if (answer && "ok" in answer) setConfirming(false);
+  }
 
   const { counts, status } = dashboard;
   const paused = status === "paused";

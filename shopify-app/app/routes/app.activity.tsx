@@ -6,14 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, SerializeFrom } from "@remix-run/node";
-import {
-  Link as RemixLink,
-  useFetcher,
-  useLoaderData,
-  useLocation,
-  useNavigation,
-  useSearchParams,
-} from "@remix-run/react";
+import { Link as RemixLink, useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import {
   Badge,
   BlockStack,
@@ -34,6 +27,7 @@ import {
 import { listActivity, retryOrders, type ActivityType } from "@prokip-sync/core";
 import { formatDateTime, timeAgo } from "../components/format.ts";
 import { ScreenErrorBoundary } from "../components/ScreenErrorBoundary.tsx";
+import { useLatestQuery } from "../components/useLatestQuery.ts";
 import { useActionToast, type ActionData } from "../components/useToast.ts";
 import { answer, load } from "../errors.server.ts";
 import { activityForm, activityQuery, readForm, readQuery } from "../forms.server.ts";
@@ -208,14 +202,8 @@ export default function Activity() {
 
   const [sku, setSku] = useState(params.get("sku") ?? "");
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  // The address's query as it is about to be (a navigation under way, else the current one): the
-  // SKU's timer starts from it when it fires, so a type chosen meanwhile is not undone.
-  const location = useLocation();
-  const latestQuery = useRef(location.search);
-  latestQuery.current =
-    navigation.location && navigation.location.pathname === location.pathname
-      ? navigation.location.search
-      : location.search;
+  // The SKU's timer starts from the query as it is when it fires, so a type chosen meanwhile is not undone.
+  const latestQuery = useLatestQuery();
   const setFilter = (key: "type" | "sku", value: string) => {
     const next = new URLSearchParams(latestQuery.current);
     if (value.trim()) next.set(key, value.trim());

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, SerializeFrom } from "@remix-run/node";
-import { useFetcher, useLoaderData, useLocation, useNavigation, useSearchParams } from "@remix-run/react";
+import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import {
   Badge,
   BlockStack,
@@ -37,6 +37,7 @@ import { isFailure } from "../components/failures.ts";
 import { plural } from "../components/format.ts";
 import { QuantityCell } from "../components/QuantityCell.tsx";
 import { ScreenErrorBoundary } from "../components/ScreenErrorBoundary.tsx";
+import { useLatestQuery } from "../components/useLatestQuery.ts";
 import { useActionToast, type ActionData } from "../components/useToast.ts";
 import { answer, load } from "../errors.server.ts";
 import { productsForm, productsQuery, readForm, readQuery } from "../forms.server.ts";
@@ -108,22 +109,6 @@ const STATUS_BADGES: Record<
   excluded: { label: "Excluded", tone: "info" },
 };
 
-/**
- * The address's query as it is about to be: the one a navigation under way is going to (a tab
- * just chosen), else the current one. Read when a timer fires, so a change made after the
- * timer was set, or still loading, is not undone.
- */
-function useLatestQuery() {
-  const location = useLocation();
-  const navigation = useNavigation();
-  const latest = useRef(location.search);
-  latest.current =
-    navigation.location && navigation.location.pathname === location.pathname
-      ? navigation.location.search
-      : location.search;
-  return latest;
-}
-
 /** The search box: typed into freely, put in the URL once typing pauses. */
 function useDebouncedSearch(delayMs = 300) {
   const [params, setParams] = useSearchParams();
@@ -170,14 +155,17 @@ export default function Products() {
   const submit = (intent: string, listingId: string, extra: Record<string, string> = {}) =>
     fetcher.submit({ intent, listingId, ...extra }, { method: "post" });
 
-  // A finished action closes its modal; a refused link keeps it open with the reason.
-  useEffect(() => {
-    if (fetcher.state !== "idle" || !fetcher.data) return;
-    if (!isFailure(fetcher.data)) {
+  // A finished action closes its modal; a refused link keeps it open with the reason. Done while
+  // rendering the answer, not in an effect (react.dev: adjusting state when a prop changes).
+  const answer = fetcher.state === "idle" ? fetcher.data : undefined;
+  const [handled, setHandled] = useState(answer);
+  if (answer !== handled) {
+    setHandled(answer);
+    if (answer && !isFailure(answer)) {
       setLinking(null);
       setConfirming(null);
     }
-  }, [fetcher.state, fetcher.data]);
+  }
 
   const go = (change: (next: URLSearchParams) => void) =>
     setParams((current) => {

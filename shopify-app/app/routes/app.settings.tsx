@@ -74,12 +74,17 @@ export default function Settings() {
       setValues((current) => ({ ...current, [key]: value }));
   const saving = navigation.state === "submitting";
 
-  // Saved: the toast, and the fields show what core kept.
+  // Saved: the fields show what core kept (set while rendering the answer, react.dev: adjusting
+  // state when a prop changes), and the toast says so (App Bridge, from an effect).
+  const saved = result && !isFailure(result) && navigation.state === "idle" ? result : undefined;
+  const [handled, setHandled] = useState<typeof saved>(undefined);
+  if (saved !== handled) {
+    setHandled(saved);
+    if (saved) setValues(valuesOf(saved.settings));
+  }
   useEffect(() => {
-    if (!result || isFailure(result) || navigation.state !== "idle") return;
-    shopify.toast.show(result.message);
-    setValues(valuesOf(result.settings));
-  }, [result, navigation.state, shopify]);
+    if (saved) shopify.toast.show(saved.message);
+  }, [saved, shopify]);
 
   const changed = JSON.stringify(values) !== JSON.stringify(valuesOf(settings));
   return (

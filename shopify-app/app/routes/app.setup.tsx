@@ -453,10 +453,13 @@ function PreviewStep({ run }: { run: RunData }) {
   const result = useActionData<typeof action>();
   const optionsError =
     fieldError(result, "priceAdjustmentPercent") ?? fieldError(result, "options.priceAdjustmentPercent");
-  // An option core refused sends the merchant back to the options.
-  useEffect(() => {
+  // An option core refused sends the merchant back to the options, when the refusal comes in
+  // (react.dev: adjusting state when a prop changes).
+  const [handledError, setHandledError] = useState<string | undefined>(undefined);
+  if (optionsError !== handledError) {
+    setHandledError(optionsError);
     if (optionsError) setStep(2);
-  }, [optionsError]);
+  }
   const rows = run.preview ?? [];
   const name = steps[step];
   return (
