@@ -34,7 +34,7 @@ import { buildServer, Health, Metrics, registerWebhookRoutes } from "../src/api/
 import { shopify, woocommerce, type Channel, type StoreVariant } from "../src/channels/index.ts";
 import { channelForConnection, sealStoreCredentials } from "../src/connections/index.ts";
 import { matchBySku, normalizeSku } from "../src/domain/index.ts";
-import { QUEUES, requestRun, requestRunSoon, startQueue, startWorkers } from "../src/jobs/index.ts";
+import { QUEUES, requestRunSoon, startQueue, startWorkers } from "../src/jobs/index.ts";
 import { createLogger } from "../src/log/index.ts";
 import { encryptSecret, generateEncryptionKey, parseEncryptionKey } from "../src/security/index.ts";
 import { applyMigrations, connectDatabase, ensureDatabase, startEmbeddedPostgres } from "../src/store/index.ts";

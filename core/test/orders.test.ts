@@ -134,10 +134,9 @@ describe("every order of an order's states converges", () => {
           const id = `perm-${stateCount}-${run++}`;
           const snapshots = states(shop.connectionId, id);
           let newest = -1;
-          let orderId = "";
           for (const index of permutation) {
             const result = await applyOrderState(pool, snapshots[index]);
-            orderId = result.orderId;
+            const orderId = result.orderId;
             if (index < newest) assert.equal(result.status, "stale", `state ${index} after ${newest} must be ignored`);
             newest = Math.max(newest, index);
             const [heldA, heldB] = heldAfter[newest]!;

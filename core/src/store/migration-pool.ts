@@ -20,23 +20,36 @@ export function migrationPool(connectionString: string): pg.Pool {
   });
 }
 
-class NameAsTextClient extends pg.Client {
-  // pg's query() has many overloads (promise, callback, submittable); patch results from each.
-  override query(...args: any[]): any {
-    const last = args.length - 1;
-    if (typeof args[last] === "function") {
-      const callback = args[last] as (err: Error | null, res?: pg.QueryResult) => void;
-      args[last] = (err: Error | null, res?: pg.QueryResult) => callback(err, res && nameAsText(res));
-    } else if (args[0] && typeof args[0] === "object" && typeof args[0].callback === "function") {
-      const callback = args[0].callback as (err: Error | null, res?: pg.QueryResult) => void;
-      args[0].callback = (err: Error | null, res?: pg.QueryResult) => callback(err, res && nameAsText(res));
-    }
-    const result = (super.query as (...a: any[]) => any)(...args);
-    if (result && typeof result.then === "function") {
-      return result.then(nameAsText);
-    }
-    return result;
+type QueryCallback = (err: Error | null, res?: pg.QueryResult) => void;
+/** pg.Client's query() with its overloads (promise, callback, submittable) seen as one. */
+type AnyQuery = (this: pg.Client, ...args: unknown[]) => unknown;
+const clientQuery = pg.Client.prototype.query as AnyQuery;
+
+class NameAsTextClient extends pg.Client {}
+
+// Patches the results of every overload: the callback's, a config's callback, the promise's.
+NameAsTextClient.prototype.query = function query(this: pg.Client, ...args: unknown[]): unknown {
+  const last = args.length - 1;
+  const first = args[0];
+  if (typeof args[last] === "function") {
+    const callback = args[last] as QueryCallback;
+    args[last] = ((err, res) => callback(err, res && nameAsText(res))) satisfies QueryCallback;
+  } else if (hasCallback(first)) {
+    const callback = first.callback;
+    first.callback = (err, res) => callback(err, res && nameAsText(res));
   }
+  const result = clientQuery.apply(this, args);
+  return isThenable(result) ? result.then(nameAsText) : result;
+} as pg.Client["query"];
+
+function hasCallback(value: unknown): value is { callback: QueryCallback } {
+  return (
+    typeof value === "object" && value !== null && typeof (value as { callback?: unknown }).callback === "function"
+  );
+}
+
+function isThenable(value: unknown): value is Promise<pg.QueryResult> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 function nameAsText(res: pg.QueryResult): pg.QueryResult {

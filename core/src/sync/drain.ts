@@ -22,7 +22,6 @@ import type pg from "pg";
 import type { Channel, QuantityWrite, QuantityWriteResult } from "../channels/index.ts";
 import { fellToLowStock, storeTarget } from "../domain/index.ts";
 import type { Logger } from "../log/index.ts";
-import { withTransaction, type Sql } from "../store/index.ts";
 
 export interface DrainOptions {
   /** Listings per round (Shopify takes 250 per call; the adapter splits further if needed). */

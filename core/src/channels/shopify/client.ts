@@ -382,7 +382,7 @@ export class ShopifyGraphqlClient {
         try {
           response = await this.fetchImpl(url, { signal: AbortSignal.timeout(this.policy.requestTimeoutMs * 10) });
         } catch (error) {
-          throw new Error(`network error: ${(error as Error).message}`);
+          throw new Error(`network error: ${(error as Error).message}`, { cause: error });
         }
         if (response.ok) return response;
         const failure = new ChannelError(
