@@ -12,7 +12,26 @@ import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { loadAdminSchema } from "../scripts/shopify-schema.ts";
 import { startShopifyEmulator, type StartedShopifyEmulator } from "../src/shopify/index.ts";
 import type { DemoSeed } from "../src/shopify/demo.ts";
-import { graphqlClient, startWebhookReceiver, type WebhookReceiver } from "../src/shopify/testing.ts";
+import {
+  graphqlClient,
+  startWebhookReceiver,
+  type GraphqlResult,
+  type WebhookReceiver,
+} from "../src/shopify/testing.ts";
+
+type GraphqlError = Exclude<GraphqlResult["body"]["errors"], string | undefined>[number];
+
+// Answers under test are untyped JSON, checked field by field: a static type would claim the very
+// shape these tests exist to check at run time.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON under test, see above
+type Json = any;
+
+/** The answer's first GraphQL error; the test fails if it has none. */
+function firstError(result: GraphqlResult): GraphqlError {
+  const errors = result.body.errors;
+  assert.ok(Array.isArray(errors) && errors[0], `expected GraphQL errors: ${JSON.stringify(result.body)}`);
+  return errors[0];
+}
 
 let now = Date.parse("2026-11-02T09:00:00Z");
 const clock = () => now;
@@ -48,7 +67,7 @@ beforeEach(async () => {
   receiver.received.length = 0;
 });
 
-const data = (result: { body: { data?: unknown; errors?: unknown } }): any => {
+const data = (result: { body: { data?: unknown; errors?: unknown } }): Json => {
   assert.equal(result.body.errors, undefined, JSON.stringify(result.body.errors));
   return result.body.data;
 };
@@ -68,7 +87,7 @@ describe("order lifecycle", () => {
     assert.deepEqual(await available("bag-tote"), start);
 
     const [cancelled] = await receiver.waitFor(1, "orders/cancelled");
-    const payload = cancelled!.body as any;
+    const payload = cancelled!.body as Json;
     assert.ok(payload.cancelled_at);
     assert.equal(payload.cancel_reason, "customer");
     assert.equal(payload.refunds[0].refund_line_items[0].restock_type, "cancel");
@@ -107,10 +126,10 @@ describe("order lifecycle", () => {
     assert.equal((await available("cap-base")).available, start.available - 3);
 
     const [created] = await receiver.waitFor(1, "refunds/create");
-    const payload = created!.body as any;
+    const payload = created!.body as Json;
     assert.equal(payload.admin_graphql_api_id, refund.refundId);
     assert.deepEqual(
-      payload.refund_line_items.map((l: any) => ({
+      payload.refund_line_items.map((l: Json) => ({
         line_item_id: l.line_item_id,
         quantity: l.quantity,
         restock_type: l.restock_type,
@@ -145,7 +164,7 @@ describe("order lifecycle", () => {
     control.editOrder({ shop: demo.shop, order: order.id, sku: "note-a5", quantity: 2 });
     assert.equal((await available("note-a5")).available, start.available - 2);
     const [edited] = await receiver.waitFor(1, "orders/edited");
-    assert.deepEqual((edited!.body as any).order_edit.line_items.removals, [
+    assert.deepEqual((edited!.body as Json).order_edit.line_items.removals, [
       { id: Number(order.lineItems[0]!.id.split("/").pop()), delta: 3 },
     ]);
   });
@@ -216,7 +235,7 @@ describe("pushing products", () => {
     assert.equal(create.product.handle, "rain-jacket");
     assert.deepEqual(create.product.options, [{ name: "Size", values: ["Small", "Large"] }]);
     assert.deepEqual(
-      create.product.variants.nodes.map((v: any) => [v.sku, v.inventoryQuantity]),
+      create.product.variants.nodes.map((v: Json) => [v.sku, v.inventoryQuantity]),
       [
         ["jacket-rain-S", 4],
         ["jacket-rain-L", 2],
@@ -244,7 +263,7 @@ describe("pushing products", () => {
     await server.emulator.control.waitForDeliveries();
     const updates = receiver.received.filter((r) => r.topic === "products/update");
     assert.deepEqual(
-      (updates.at(-1)!.body as any).variants.map((v: any) => v.sku),
+      (updates.at(-1)!.body as Json).variants.map((v: Json) => v.sku),
       ["jacket-rain-S"],
     );
   });
@@ -275,7 +294,7 @@ describe("pushing products", () => {
       ),
     ).productCreate.product;
     assert.deepEqual(
-      product.variants.nodes.map((v: any) => v.title),
+      product.variants.nodes.map((v: Json) => v.title),
       ["Blue"],
     );
 
@@ -297,7 +316,7 @@ describe("pushing products", () => {
     ).productVariantsBulkCreate;
     assert.deepEqual(created.userErrors, []);
     assert.deepEqual(
-      created.productVariants.map((v: any) => [v.sku, v.inventoryQuantity]),
+      created.productVariants.map((v: Json) => [v.sku, v.inventoryQuantity]),
       [["mat-yoga-G", 6]],
     );
 
@@ -368,7 +387,7 @@ describe("pushing products", () => {
         changes: [{ inventoryItemId: item, locationId: locationId(), delta: 1 }],
       },
     });
-    assert.equal((missing.body.errors as any[])[0].extensions.code, "INVALID_FIELD_ARGUMENTS");
+    assert.equal(firstError(missing).extensions?.code, "INVALID_FIELD_ARGUMENTS");
     assert.equal((await available("lamp-desk")).available, start.available + 5);
   });
 });
@@ -384,8 +403,8 @@ describe("bulk operations", () => {
     assert.equal(started.bulkOperation.status, "CREATED");
 
     const [finish] = await receiver.waitFor(1, "bulk_operations/finish");
-    assert.equal((finish!.body as any).admin_graphql_api_id, started.bulkOperation.id);
-    assert.equal((finish!.body as any).status, "completed");
+    assert.equal((finish!.body as Json).admin_graphql_api_id, started.bulkOperation.id);
+    assert.equal((finish!.body as Json).status, "completed");
 
     const op = data(
       await gql(
@@ -476,7 +495,7 @@ describe("webhook subscriptions and uninstall", () => {
   it("uninstalling sends app/uninstalled and revokes the token", async () => {
     server.emulator.control.uninstallApp({ shop: demo.shop, apiKey: demo.apiKey });
     const [uninstalled] = await receiver.waitFor(1, "app/uninstalled");
-    assert.equal((uninstalled!.body as any).myshopify_domain, demo.shop);
+    assert.equal((uninstalled!.body as Json).myshopify_domain, demo.shop);
     assert.equal((await gql(`{ shop { id } }`)).status, 401);
   });
 });

@@ -10,7 +10,26 @@ import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { loadAdminSchema } from "../scripts/shopify-schema.ts";
 import { startShopifyEmulator, type StartedShopifyEmulator } from "../src/shopify/index.ts";
 import type { DemoSeed } from "../src/shopify/demo.ts";
-import { graphqlClient, startWebhookReceiver, type WebhookReceiver } from "../src/shopify/testing.ts";
+import {
+  graphqlClient,
+  startWebhookReceiver,
+  type GraphqlResult,
+  type WebhookReceiver,
+} from "../src/shopify/testing.ts";
+
+type GraphqlError = Exclude<GraphqlResult["body"]["errors"], string | undefined>[number];
+
+// Answers under test are untyped JSON, checked field by field: a static type would claim the very
+// shape these tests exist to check at run time.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON under test, see above
+type Json = any;
+
+/** The answer's first GraphQL error; the test fails if it has none. */
+function firstError(result: GraphqlResult): GraphqlError {
+  const errors = result.body.errors;
+  assert.ok(Array.isArray(errors) && errors[0], `expected GraphQL errors: ${JSON.stringify(result.body)}`);
+  return errors[0];
+}
 
 let now = Date.parse("2026-11-02T09:00:00Z");
 const clock = () => now;
@@ -51,7 +70,7 @@ async function stockOf(
     `query($q: String!) { productVariants(first: 1, query: $q) { nodes { inventoryItem { id inventoryLevels(first: 1) { nodes { location { id } quantities(names: ["available", "on_hand", "committed"]) { name quantity } } } } } } }`,
     { q: `sku:${sku}` },
   );
-  const variant = (result.body.data as any).productVariants.nodes[0];
+  const variant = (result.body.data as Json).productVariants.nodes[0];
   const level = variant.inventoryItem.inventoryLevels.nodes[0];
   const q = Object.fromEntries(level.quantities.map((x: { name: string; quantity: number }) => [x.name, x.quantity]));
   return {
@@ -90,7 +109,7 @@ describe("request handling", () => {
     const result = await gql(`{ products(first: 1) { nodes { titel } } }`);
     assert.equal(result.status, 200);
     assert.equal(result.body.data, undefined);
-    const [error] = result.body.errors as any[];
+    const error = firstError(result);
     assert.equal(error.message, "Field 'titel' doesn't exist on type 'Product'");
     assert.deepEqual(error.locations, [{ line: 1, column: 32 }]);
     assert.deepEqual(error.path, ["query", "products", "nodes", "titel"]);
@@ -99,19 +118,19 @@ describe("request handling", () => {
 
   it("rejects missing required arguments and syntax errors", async () => {
     const missing = await gql(`{ product { id } }`);
-    assert.equal((missing.body.errors as any[])[0].extensions.code, "missingRequiredArguments");
+    assert.equal(firstError(missing).extensions?.code, "missingRequiredArguments");
     const syntax = await gql(`{ shop { name }`);
-    assert.match((syntax.body.errors as any[])[0].message, /^syntax error/);
+    assert.match(firstError(syntax).message, /^syntax error/);
   });
 
   it("answers NOT_IMPLEMENTED for valid mutations and non-null fields the emulator does not model", async () => {
     const mutation = await gql(
       `mutation { tagsAdd(id: "gid://shopify/Product/1", tags: ["x"]) { userErrors { message } } }`,
     );
-    assert.equal((mutation.body.errors as any[])[0].extensions.code, "NOT_IMPLEMENTED");
+    assert.equal(firstError(mutation).extensions?.code, "NOT_IMPLEMENTED");
     const field = await gql(`{ shop { name customerAccountsV2 { url } } }`);
-    assert.equal((field.body.errors as any[])[0].extensions.code, "NOT_IMPLEMENTED");
-    assert.match((field.body.errors as any[])[0].message, /Shop\.customerAccountsV2/);
+    assert.equal(firstError(field).extensions?.code, "NOT_IMPLEMENTED");
+    assert.match(firstError(field).message, /Shop\.customerAccountsV2/);
   });
 
   it("returns extensions.cost on successful, failed and rejected responses", async () => {
@@ -205,9 +224,9 @@ describe("throttling (leaky bucket per app and shop)", () => {
 
   it("rejects a single query above 1,000 points with MAX_COST_EXCEEDED", async () => {
     const result = await gql(`{ products(first: 250) { nodes { variants(first: 250) { nodes { id } } } } }`);
-    const [error] = result.body.errors as any[];
-    assert.equal(error.extensions.code, "MAX_COST_EXCEEDED");
-    assert.equal(error.extensions.maxCost, 1000);
+    const error = firstError(result);
+    assert.equal(error.extensions?.code, "MAX_COST_EXCEEDED");
+    assert.equal(error.extensions?.maxCost, 1000);
   });
 });
 
@@ -222,8 +241,8 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
         quantities: [{ inventoryItemId: before.itemId, locationId: before.locationId, quantity: 3 }],
       },
     });
-    const [error] = result.body.errors as any[];
-    assert.equal(error.extensions.code, "INVALID_FIELD_ARGUMENTS");
+    const error = firstError(result);
+    assert.equal(error.extensions?.code, "INVALID_FIELD_ARGUMENTS");
     assert.match(error.message, /InventoryQuantityInput must include the following argument: changeFromQuantity/);
     assert.deepEqual(error.path, ["inventorySetQuantities"]);
     assert.equal((await stockOf("shirt1")).available, before.available);
@@ -241,7 +260,7 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
         ],
       },
     });
-    assert.deepEqual((result.body.data as any).inventorySetQuantities.userErrors, []);
+    assert.deepEqual((result.body.data as Json).inventorySetQuantities.userErrors, []);
     assert.equal((await stockOf("shirt1")).available, 7);
   });
 
@@ -264,9 +283,9 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
         },
       },
     );
-    const [error] = result.body.errors as any[];
+    const error = firstError(result);
     assert.equal(error.message, "The @idempotent directive is required for this mutation but was not provided.");
-    assert.equal(error.extensions.code, "BAD_REQUEST");
+    assert.equal(error.extensions?.code, "BAD_REQUEST");
     assert.deepEqual(result.body.data, { inventorySetQuantities: null });
     assert.equal((await stockOf("shirt1")).available, before.available);
   });
@@ -291,7 +310,7 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
     };
     const first = await gql(SET_QUANTITIES, variables);
     const second = await gql(SET_QUANTITIES, variables);
-    const group = (first.body.data as any).inventorySetQuantities.inventoryAdjustmentGroup;
+    const group = (first.body.data as Json).inventorySetQuantities.inventoryAdjustmentGroup;
     assert.equal(group.referenceDocumentUri, "gid://prokip-sync/StockSync/1");
     assert.deepEqual(group.changes, [
       { name: "available", delta: -5, quantityAfterChange: before.available - 5 },
@@ -313,7 +332,7 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
     });
     await gql(SET_QUANTITIES, { key, input: input(10) });
     const result = await gql(SET_QUANTITIES, { key, input: input(11) });
-    assert.deepEqual((result.body.data as any).inventorySetQuantities, {
+    assert.deepEqual((result.body.data as Json).inventorySetQuantities, {
       inventoryAdjustmentGroup: null,
       userErrors: [
         {
@@ -344,7 +363,7 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
         ],
       },
     });
-    assert.deepEqual((result.body.data as any).inventorySetQuantities, {
+    assert.deepEqual((result.body.data as Json).inventorySetQuantities, {
       inventoryAdjustmentGroup: null,
       userErrors: [
         {
@@ -369,10 +388,10 @@ describe("inventorySetQuantities run-time rules (2026-04+)", () => {
       key: randomUUID(),
       input: { name: "available", reason: "correction", quantities },
     });
-    const [error] = result.body.errors as any[];
+    const error = firstError(result);
     assert.equal(error.message, "The input array size of 251 is greater than the maximum allowed of 250.");
     assert.deepEqual(error.path, ["inventorySetQuantities", "input", "quantities"]);
-    assert.equal(error.extensions.code, "MAX_INPUT_SIZE_EXCEEDED");
+    assert.equal(error.extensions?.code, "MAX_INPUT_SIZE_EXCEEDED");
     assert.equal(result.body.data, undefined);
     assert.equal((await stockOf("shirt1")).available, before.available);
   });
@@ -387,7 +406,7 @@ describe("reading the catalogue", () => {
         `query($after: String) { products(first: 5, after: $after) { edges { cursor node { id title } } pageInfo { hasNextPage endCursor } } }`,
         { after },
       );
-      const products = (result.body.data as any).products;
+      const products = (result.body.data as Json).products;
       seen.push(...products.edges.map((e: { node: { title: string } }) => e.node.title));
       assert.equal(products.pageInfo.endCursor, products.edges.at(-1)?.cursor ?? null);
       if (!products.pageInfo.hasNextPage) break;
@@ -399,18 +418,18 @@ describe("reading the catalogue", () => {
 
   it("requires first or last on connections", async () => {
     const result = await gql(`{ products { nodes { id } } }`);
-    assert.equal((result.body.errors as any[])[0].message, "you must provide one of first or last");
+    assert.equal(firstError(result).message, "you must provide one of first or last");
   });
 
   it("filters productVariants by sku (exact and prefix) and by updated_at", async () => {
     const exact = await gql(
       `{ productVariants(first: 10, query: "sku:shoe-run-M") { nodes { sku product { title } } } }`,
     );
-    assert.deepEqual((exact.body.data as any).productVariants.nodes, [
+    assert.deepEqual((exact.body.data as Json).productVariants.nodes, [
       { sku: "shoe-run-M", product: { title: "Running Shoes" } },
     ]);
     const prefix = await gql(`{ productVariants(first: 10, query: "sku:shoe-run-*") { nodes { sku } } }`);
-    assert.deepEqual((prefix.body.data as any).productVariants.nodes.map((n: { sku: string }) => n.sku).sort(), [
+    assert.deepEqual((prefix.body.data as Json).productVariants.nodes.map((n: { sku: string }) => n.sku).sort(), [
       "shoe-run-L",
       "shoe-run-M",
       "shoe-run-S",
@@ -423,7 +442,7 @@ describe("reading the catalogue", () => {
       `query($q: String!) { productVariants(first: 50, query: $q) { nodes { sku inventoryQuantity } } }`,
       { q: `updated_at:>'${cutoff}'` },
     );
-    assert.deepEqual((changed.body.data as any).productVariants.nodes, [{ sku: "mug-ceramic", inventoryQuantity: 3 }]);
+    assert.deepEqual((changed.body.data as Json).productVariants.nodes, [{ sku: "mug-ceramic", inventoryQuantity: 3 }]);
   });
 });
 
@@ -490,7 +509,7 @@ describe("token exchange", () => {
       await exchange(sessionToken(validClaims()), {
         requested_token_type: "urn:shopify:params:oauth:token-type:online-access-token",
       })
-    ).json()) as any;
+    ).json()) as Json;
     assert.equal(online.associated_user.id, 42);
     assert.equal(typeof online.expires_in, "number");
   });
@@ -597,7 +616,7 @@ describe("orders move stock", () => {
     assert.equal(after.onHand, before.onHand);
 
     const [created] = await receiver.waitFor(1, "orders/create");
-    const payload = created!.body as any;
+    const payload = created!.body as Json;
     assert.equal(payload.admin_graphql_api_id, order.id);
     assert.equal(payload.name, "#1001");
     assert.equal(payload.financial_status, "paid");
@@ -606,7 +625,7 @@ describe("orders move stock", () => {
     assert.equal(payload.line_items[0].current_quantity, 2);
 
     const [level] = await receiver.waitFor(1, "inventory_levels/update");
-    const levelPayload = level!.body as any;
+    const levelPayload = level!.body as Json;
     assert.equal(`gid://shopify/InventoryItem/${levelPayload.inventory_item_id}`, before.itemId);
     assert.equal(`gid://shopify/Location/${levelPayload.location_id}`, before.locationId);
     assert.equal(levelPayload.available, before.available - 2);

@@ -46,13 +46,18 @@ async function stopHarness(h: Harness): Promise<void> {
   await h.app.close();
 }
 
+// Answers under test are untyped JSON, checked field by field: a static type would claim the very
+// shape these tests exist to check at run time.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON under test, see above
+type Json = any;
+
 /** Basic auth over "https" (the emulator trusts X-Forwarded-Proto, as WordPress behind a proxy does). */
 async function api(
   h: Harness,
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; headers: Headers; json: any }> {
+): Promise<{ status: number; headers: Headers; json: Json }> {
   const res = await fetch(`${h.siteUrl}/wp-json/wc/v3${path}`, {
     method,
     headers: {
@@ -166,10 +171,11 @@ describe("WooCommerce emulator: authentication", () => {
       consumerSecret: "cs_wrong",
       version: "wc/v3",
     });
-    await assert.rejects(client.get("products"), (e: any) => {
-      assert.equal(e.response.status, 401);
-      assert.equal(e.response.data.code, "woocommerce_rest_authentication_error");
-      assert.equal(e.response.data.message, "Invalid signature - provided signature does not match.");
+    await assert.rejects(client.get("products"), (error: unknown) => {
+      const { response } = error as { response: { status: number; data: { code: string; message: string } } };
+      assert.equal(response.status, 401);
+      assert.equal(response.data.code, "woocommerce_rest_authentication_error");
+      assert.equal(response.data.message, "Invalid signature - provided signature does not match.");
       return true;
     });
   });

@@ -67,7 +67,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
       const rawBody = Buffer.concat(chunks).toString("utf8");
-      let body: unknown = null;
+      let body: unknown;
       try {
         body = JSON.parse(rawBody);
       } catch {

@@ -306,7 +306,7 @@ export function applyVariationArgs(
   upsertMeta(store, site, variation.metaData, a.meta_data);
 }
 
-export function newProduct(store: Store, site: SiteRecord): ProductRecord {
+export function newProduct(store: Store): ProductRecord {
   const now = store.now();
   return {
     kind: "product",

@@ -279,7 +279,7 @@ export function createControl(deps: ControlDeps): WooCommerceControl {
       const s = site(slugValue);
       const a = parse(createProductSchema, input);
       return guard(() => {
-        const product = newProduct(store, s);
+        const product = newProduct(store);
         const stock = a.stock === null ? { manage_stock: false } : { manage_stock: true, stock_quantity: a.stock };
         if (!a.variations) {
           applyProductArgs(store, s, product, {

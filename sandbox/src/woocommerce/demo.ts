@@ -25,7 +25,7 @@ export function seedDemoSite(store: Store): { site: SiteRecord; key: ApiKeyRecor
   const created = store.createSite({ slug: DEMO_SITE, name: "Prokip Demo Store", currency: "KES", ...demoCredentials });
   const { site } = created;
   for (const item of demoCatalogue.filter((p) => p.inWooCommerce)) {
-    const product = newProduct(store, site);
+    const product = newProduct(store);
     const first = item.variants[0];
     if (!item.optionName || item.variants.length < 2 || !first) {
       applyProductArgs(store, site, product, {

@@ -154,7 +154,7 @@ export function productRoutes(store: Store): WpRoute[] {
   const createProduct = (req: WpRequest, raw: Record<string, unknown>, lenient: boolean) => {
     if (raw.id) throw new WpError("woocommerce_rest_product_exists", "Cannot create existing product.", 400);
     const a = validateArgs(raw, productArgs, lenient);
-    const product = newProduct(store, req.site);
+    const product = newProduct(store);
     applyProductArgs(store, req.site, product, a);
     saveCatalog(store, req.site, product, "created");
     return product;
