@@ -14,15 +14,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (isSyncError(error)) {
       const status = httpStatusFor(error.code);
       if (status >= 500) request.log.error({ err: error }, "request failed");
-      return reply
-        .code(status)
-        .send({
-          error: {
-            code: error.code,
-            message: status >= 500 ? "Internal error" : error.message,
-            details: error.details,
-          },
-        });
+      return reply.code(status).send({
+        error: {
+          code: error.code,
+          message: status >= 500 ? "Internal error" : error.message,
+          details: error.details,
+        },
+      });
     }
     if (error.validation) {
       return reply

@@ -107,11 +107,9 @@ export function registerShopifyAdmin(
   app.post(`${SHOPIFY_ADMIN_PATH}/api/session-token`, async (request, reply) => {
     const input = shopRequest.safeParse(request.body);
     if (!input.success)
-      return reply
-        .code(400)
-        .send({
-          error: { code: "invalid_input", message: 'Give the shop, e.g. {"shop": "prokip-demo.myshopify.com"}' },
-        });
+      return reply.code(400).send({
+        error: { code: "invalid_input", message: 'Give the shop, e.g. {"shop": "prokip-demo.myshopify.com"}' },
+      });
     if (!shops.has(input.data.shop))
       return reply
         .code(404)
@@ -127,13 +125,11 @@ export function registerShopifyAdmin(
     const shop = createShop(sandbox, credentials.shopify.apiKey, shops.size);
     shops.set(shop.domain, shop);
     request.log.info({ shop: shop.domain }, "sandbox: new shop with the Shopify app installed");
-    return reply
-      .code(201)
-      .send({
-        shop: shop.domain,
-        name: shop.name,
-        adminUrl: `${SHOPIFY_ADMIN_PATH}?shop=${encodeURIComponent(shop.domain)}`,
-      });
+    return reply.code(201).send({
+      shop: shop.domain,
+      name: shop.name,
+      adminUrl: `${SHOPIFY_ADMIN_PATH}?shop=${encodeURIComponent(shop.domain)}`,
+    });
   });
 }
 

@@ -163,15 +163,13 @@ export async function registerSandbox(
 function parse<T>(schema: z.ZodType<T>, body: unknown, reply: FastifyReply): T | null {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  void reply
-    .code(400)
-    .send({
-      error: {
-        code: "invalid_input",
-        message: "The request is not valid",
-        details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-      },
-    });
+  void reply.code(400).send({
+    error: {
+      code: "invalid_input",
+      message: "The request is not valid",
+      details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    },
+  });
   return null;
 }
 
@@ -192,11 +190,9 @@ function storeAction(reply: FastifyReply, action: () => FastifyReply): FastifyRe
           ? refusal.data.status
           : null;
     if (status === null || status < 400 || status >= 500) throw error;
-    return reply
-      .code(status)
-      .send({
-        error: { code: typeof refusal.code === "string" ? refusal.code : "rejected", message: String(refusal.message) },
-      });
+    return reply.code(status).send({
+      error: { code: typeof refusal.code === "string" ? refusal.code : "rejected", message: String(refusal.message) },
+    });
   }
 }
 
