@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Sandbox, SandboxCredentials } from "@prokip-sync/sandbox";
 import { storeTarget } from "../domain/index.ts";
+import { guardSandboxRoutes } from "./sandbox-guard.ts";
 import { sandboxPage } from "./sandbox-page.ts";
 import { registerShopifyAdmin, SHOPIFY_ADMIN_PATH, type ShopifyAdminOptions } from "./sandbox-shopify-admin.ts";
 import type pg from "pg";
@@ -43,8 +44,10 @@ export async function registerSandbox(
   sandbox: Sandbox,
   credentials: SandboxCredentials,
   runtime: () => SandboxRuntime | null,
-  options: { shopifyAdmin?: ShopifyAdminOptions } = {},
+  options: { publicUrl: string; shopifyAdmin?: ShopifyAdminOptions },
 ): Promise<void> {
+  // Before the routes: the checks are a root hook that every /sandbox route passes.
+  guardSandboxRoutes(app, { publicUrl: options.publicUrl });
   await sandbox.routes(app);
   const shop = credentials.shopify.shop;
   const site = "demo";
@@ -163,15 +166,13 @@ export async function registerSandbox(
 function parse<T>(schema: z.ZodType<T>, body: unknown, reply: FastifyReply): T | null {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  void reply
-    .code(400)
-    .send({
-      error: {
-        code: "invalid_input",
-        message: "The request is not valid",
-        details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-      },
-    });
+  void reply.code(400).send({
+    error: {
+      code: "invalid_input",
+      message: "The request is not valid",
+      details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    },
+  });
   return null;
 }
 
@@ -192,11 +193,9 @@ function storeAction(reply: FastifyReply, action: () => FastifyReply): FastifyRe
           ? refusal.data.status
           : null;
     if (status === null || status < 400 || status >= 500) throw error;
-    return reply
-      .code(status)
-      .send({
-        error: { code: typeof refusal.code === "string" ? refusal.code : "rejected", message: String(refusal.message) },
-      });
+    return reply.code(status).send({
+      error: { code: typeof refusal.code === "string" ? refusal.code : "rejected", message: String(refusal.message) },
+    });
   }
 }
 
