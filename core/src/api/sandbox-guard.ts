@@ -9,9 +9,11 @@
  * - A request that changes something (any method but GET, HEAD, OPTIONS) from a browser must come
  *   from the sandbox's own pages: `Sec-Fetch-Site` same-origin (or none), else an `Origin` that is
  *   this server's; otherwise 403 `cross_site_request`. A cross-site form post or no-cors fetch
- *   always carries one of them; scripts and the product's own adapters (curl, fetch in Node)
- *   carry neither and pass. (Fetch Metadata: https://www.w3.org/TR/fetch-metadata/ ; Origin on
- *   POST: https://fetch.spec.whatwg.org/#origin-header .)
+ *   always carries one of them (browsers send Sec-Fetch-Site only to potentially trustworthy
+ *   URLs, https or loopback, and Origin on every cross-origin POST); scripts and the product's
+ *   own adapters (curl, fetch in Node) carry neither and pass. (Fetch Metadata:
+ *   https://developer.mozilla.org/docs/Web/HTTP/Headers/Sec-Fetch-Site ; Origin on POST:
+ *   https://fetch.spec.whatwg.org/#origin-header .)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
