@@ -2,7 +2,10 @@
  * The backend process as a piece a host builds on. `npm start` runs it through the Shopify app's
  * server (shopify-app/server.ts, which adds the app's routes); `core/src/main.ts` runs it alone.
  *
- * The HTTP server listens first (health says why it is not ready yet), then the database comes
+ * An environment that must not start (the sandbox in production without its acknowledgement) is
+ * refused first, in one log line (StartupRefused; entry points exit with 2). The HTTP server
+ * listens next (health says why it is not ready yet; sandbox mode on 127.0.0.1 unless HOST is
+ * set), then the database comes
  * up: DATABASE_URL, or an embedded PostgreSQL when none is set. Migrations are applied, the job
  * queue and (unless PROKIP_SYNC_WORKERS=off) the workers start, the sandbox's demo business is
  * connected, the host's `onReady` runs, and health turns ready. Start-up of the database is
