@@ -5,12 +5,12 @@
  * An environment that must not start (the sandbox in production without its acknowledgement) is
  * refused first, in one log line (StartupRefused; entry points exit with 2). The HTTP server
  * listens next (health says why it is not ready yet; sandbox mode on 127.0.0.1 unless HOST is
- * set), then the database comes
- * up: DATABASE_URL, or an embedded PostgreSQL when none is set. Migrations are applied, the job
- * queue and (unless PROKIP_SYNC_WORKERS=off) the workers start, the sandbox's demo business is
- * connected, the host's `onReady` runs, and health turns ready. Start-up of the database is
- * retried with backoff while health says why. `close()` (or SIGINT/SIGTERM) closes the HTTP
- * server, the queue, the sandbox, the pools and the embedded PostgreSQL, in that order.
+ * set), then the database comes up: DATABASE_URL, or an embedded PostgreSQL when none is set.
+ * Migrations are applied, the job queue and (unless PROKIP_SYNC_WORKERS=off) the workers start,
+ * the sandbox's demo business is connected, the host's `onReady` runs, and health turns ready.
+ * Start-up of the database is retried with backoff while health says why. `close()` (or
+ * SIGINT/SIGTERM) closes the HTTP server, the queue, the sandbox, the pools and the embedded
+ * PostgreSQL, in that order.
  */
 import exitHook from "async-exit-hook";
 import pRetry from "p-retry";
