@@ -42,6 +42,7 @@ import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse } from "smol-toml";
 import {
+  exitIfStartupRefused,
   SANDBOX_SHOP_PATTERN,
   startBackend,
   type Database,
@@ -90,7 +91,7 @@ const backend = await startBackend({
       appBridgeUrl: context.sandbox?.appBridgeUrl ?? null,
     }),
   onReady: loadApp,
-});
+}).catch(exitIfStartupRefused);
 
 // The app's environment, read by app/shopify.server.ts (and the library's node adapter) when the
 // server build is imported in loadApp, after this.
@@ -161,8 +162,9 @@ async function registerAppRoutes(
       scope.addHook("onSend", async (_request, reply, payload) => {
         // The library lets Shopify admin frame the app (frame-ancestors https://<shop>
         // https://admin.shopify.com ...); the sandbox's emulated admin is a page of this server.
+        // Answers nobody may frame (core's default, frame-ancestors 'none') stay that way.
         const policy = reply.getHeader("content-security-policy");
-        if (typeof policy === "string" && policy.includes("frame-ancestors")) {
+        if (typeof policy === "string" && policy.includes("frame-ancestors") && !policy.includes("'none'")) {
           reply.header(
             "content-security-policy",
             policy.replace(/frame-ancestors([^;]*)/u, `frame-ancestors$1 'self' ${origin}`),

@@ -42,6 +42,7 @@ export { SyncError, isSyncError, httpStatusFor, type ErrorCode } from "./domain/
 export {
   startBackend,
   buildMerchantDeps,
+  exitIfStartupRefused,
   type Backend,
   type BackendContext,
   type BackendOptions,

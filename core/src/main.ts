@@ -5,6 +5,6 @@
  * the chaos suite and the benchmarks start, and what a deployment without the app would run.
  * See host/backend.ts for what starts when, and how it stops.
  */
-import { startBackend } from "./host/index.ts";
+import { exitIfStartupRefused, startBackend } from "./host/index.ts";
 
-await startBackend();
+await startBackend().catch(exitIfStartupRefused);

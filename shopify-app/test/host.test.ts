@@ -310,3 +310,89 @@ describe("the backend host (npm start) in sandbox mode", () => {
     );
   });
 });
+
+describe("the backend host's production hygiene", () => {
+  it("sends nosniff and a referrer policy on app answers, and lets nobody frame /auth/login", async () => {
+    const login = await fetch(`${base}/auth/login`, { headers: BROWSER });
+    assert.equal(login.status, 200);
+    assert.match(login.headers.get("content-type") ?? "", /^text\/html/u);
+    assert.equal(login.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(login.headers.get("referrer-policy"), "strict-origin-when-cross-origin");
+    assert.equal(login.headers.get("content-security-policy"), "frame-ancestors 'none'");
+    assert.equal(login.headers.get("x-frame-options"), "DENY");
+
+    // The embedded app keeps the library's frame-ancestors for the shop (and the sandbox's own origin).
+    const { frameUrl } = await adminFrame();
+    const app = await fetch(frameUrl, { redirect: "manual", headers: BROWSER });
+    assert.equal(app.status, 200);
+    const policy = app.headers.get("content-security-policy") ?? "";
+    assert.match(
+      policy,
+      /frame-ancestors [^;]*https:\/\/prokip-demo\.myshopify\.com [^;]*https:\/\/admin\.shopify\.com/u,
+    );
+    assert.ok(policy.includes(`'self' ${base}`), policy);
+    assert.doesNotMatch(policy, /'none'/u);
+    assert.equal(app.headers.get("x-frame-options"), null, "nothing that would stop admin framing the app");
+    assert.equal(app.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(app.headers.get("referrer-policy"), "strict-origin-when-cross-origin");
+
+    // So does the library's bounce page, which admin loads in the same frame.
+    const bounce = await fetch(
+      `${base}/auth/session-token?shop=${DEMO_SHOP}&host=${frameUrl.searchParams.get("host")}&shopify-reload=%2Fapp`,
+      { headers: BROWSER },
+    );
+    assert.equal(bounce.status, 200);
+    assert.match(
+      bounce.headers.get("content-security-policy") ?? "",
+      /frame-ancestors [^;]*https:\/\/admin\.shopify\.com/u,
+    );
+    assert.equal(bounce.headers.get("x-frame-options"), null);
+
+    // Built assets and core's answers too.
+    const asset = /(?:src|href)="(\/assets\/[\w.-]+\.(?:js|css))"/u.exec(await app.text())?.[1];
+    assert.ok(asset, "the page references built assets");
+    for (const route of [asset, "/healthz", "/sandbox/shopify-admin"]) {
+      const answer = await fetch(`${base}${route}`);
+      assert.equal(answer.headers.get("x-content-type-options"), "nosniff", route);
+      assert.equal(answer.headers.get("referrer-policy"), "strict-origin-when-cross-origin", route);
+    }
+    assert.equal(
+      (await fetch(`${base}/sandbox/shopify-admin`)).headers.get("content-security-policy"),
+      "frame-ancestors 'none'",
+    );
+  });
+
+  it("refuses to open shops or mint session tokens for a cross-site form post, and serves its own page's requests", async () => {
+    const crossSite = { origin: "https://attacker.example", "sec-fetch-site": "cross-site" };
+    const shops = await fetch(`${base}/sandbox/shopify-admin/api/shops`, {
+      method: "POST",
+      headers: { ...crossSite, "content-type": "application/x-www-form-urlencoded" },
+      body: "x=1",
+    });
+    assert.equal(shops.status, 403);
+    assert.equal(((await shops.json()) as { error: { code: string } }).error.code, "cross_site_request");
+    const token = await fetch(`${base}/sandbox/shopify-admin/api/session-token`, {
+      method: "POST",
+      headers: { ...crossSite, "content-type": "text/plain" },
+      body: JSON.stringify({ shop: DEMO_SHOP }),
+    });
+    assert.equal(token.status, 403);
+    const before = (await adminFrame()).html.match(/<option /gu)?.length;
+
+    // The admin page's own script (same origin) opens shops and gets tokens.
+    const own = { origin: base, "sec-fetch-site": "same-origin" };
+    const created = await fetch(`${base}/sandbox/shopify-admin/api/shops`, { method: "POST", headers: own });
+    assert.equal(created.status, 201);
+    const minted = await fetch(`${base}/sandbox/shopify-admin/api/session-token`, {
+      method: "POST",
+      headers: { ...own, "content-type": "application/json" },
+      body: JSON.stringify({ shop: DEMO_SHOP }),
+    });
+    assert.equal(minted.status, 200);
+    assert.equal(
+      (await adminFrame()).html.match(/<option /gu)?.length,
+      before! + 1,
+      "only the own page's shop was made",
+    );
+  });
+});

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import type { Sandbox, SandboxCredentials } from "@prokip-sync/sandbox";
 import { storeTarget } from "../domain/index.ts";
+import { guardSandboxRoutes } from "./sandbox-guard.ts";
 import { sandboxPage } from "./sandbox-page.ts";
 import { registerShopifyAdmin, SHOPIFY_ADMIN_PATH, type ShopifyAdminOptions } from "./sandbox-shopify-admin.ts";
 import type pg from "pg";
@@ -43,8 +44,10 @@ export async function registerSandbox(
   sandbox: Sandbox,
   credentials: SandboxCredentials,
   runtime: () => SandboxRuntime | null,
-  options: { shopifyAdmin?: ShopifyAdminOptions } = {},
+  options: { publicUrl: string; shopifyAdmin?: ShopifyAdminOptions },
 ): Promise<void> {
+  // Before the routes: the checks are a root hook that every /sandbox route passes.
+  guardSandboxRoutes(app, { publicUrl: options.publicUrl });
   await sandbox.routes(app);
   const shop = credentials.shopify.shop;
   const site = "demo";

@@ -6,17 +6,21 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "../log/index.ts";
 import { installErrorHandlers } from "./errors.ts";
 import type { Health } from "./health.ts";
-import type { Metrics } from "./metrics.ts";
+import { registerMetricsRoute, type Metrics, type MetricsAccess } from "./metrics.ts";
+import { installSecurityHeaders } from "./security-headers.ts";
 
 export interface ServerDependencies {
   log: Logger;
   health: Health;
   metrics: Metrics;
+  /** Who may read /metrics; by default anyone (tests, benchmarks). */
+  metricsAccess?: MetricsAccess;
 }
 
-export function buildServer({ log, health, metrics }: ServerDependencies): FastifyInstance {
+export function buildServer({ log, health, metrics, metricsAccess }: ServerDependencies): FastifyInstance {
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 5 * 1024 * 1024 });
   installErrorHandlers(app);
+  installSecurityHeaders(app);
 
   app.get("/healthz", async (_request, reply) => {
     const report = await health.check();
@@ -26,9 +30,7 @@ export function buildServer({ log, health, metrics }: ServerDependencies): Fasti
       .send(report.body);
   });
 
-  app.get("/metrics", async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  registerMetricsRoute(app, metrics, metricsAccess ?? { token: null, production: false });
 
   return app;
 }

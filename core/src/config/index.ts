@@ -4,10 +4,14 @@
  */
 import { z } from "zod";
 
+/** The only value PROKIP_SYNC_SANDBOX_IN_PRODUCTION takes. */
+export const SANDBOX_IN_PRODUCTION_ACKNOWLEDGEMENT = "i-understand-the-sandbox-is-public";
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default("0.0.0.0"),
+  /** Where to listen; by default 127.0.0.1 in sandbox mode (see listenHost), 0.0.0.0 otherwise. */
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** An external PostgreSQL; without it an embedded one is started. */
   DATABASE_URL: z.string().url().optional(),
@@ -31,12 +35,43 @@ const environmentSchema = z.object({
    * "auto" turns it on everywhere but production (no real platform credentials exist yet).
    */
   PROKIP_SYNC_SANDBOX: z.enum(["auto", "on", "off"]).default("auto"),
+  /**
+   * The sandbox is unauthenticated (demo secrets, order placement): with NODE_ENV=production it
+   * only starts when this says, in these words, that the operator means it.
+   */
+  PROKIP_SYNC_SANDBOX_IN_PRODUCTION: z.literal(SANDBOX_IN_PRODUCTION_ACKNOWLEDGEMENT).optional(),
+  /**
+   * A bearer token for GET /metrics. Without one, /metrics is open outside production and not
+   * served in production.
+   */
+  PROKIP_SYNC_METRICS_TOKEN: z
+    .string()
+    .min(16, "use at least 16 characters")
+    .regex(/^[\x21-\x7e]+$/u, "use printable ASCII without spaces")
+    .optional(),
   /** Run the job workers in the web process ("on"), or only in `npm run worker` processes ("off"). */
   PROKIP_SYNC_WORKERS: z.enum(["on", "off"]).default("on"),
 });
 
 export function sandboxEnabled(env: Environment): boolean {
   return env.PROKIP_SYNC_SANDBOX === "on" || (env.PROKIP_SYNC_SANDBOX === "auto" && env.NODE_ENV !== "production");
+}
+
+/**
+ * Why this environment must not start, or null: the sandbox in production without the explicit
+ * acknowledgement (anyone reaching the server could read the demo secrets and place orders).
+ */
+export function startupRefusal(env: Environment): string | null {
+  if (env.NODE_ENV !== "production" || !sandboxEnabled(env) || env.PROKIP_SYNC_SANDBOX_IN_PRODUCTION) return null;
+  return `Refusing to start: PROKIP_SYNC_SANDBOX=on with NODE_ENV=production would serve the unauthenticated sandbox (demo secrets, order placement) to anyone who reaches this server. Set PROKIP_SYNC_SANDBOX=off, or PROKIP_SYNC_SANDBOX_IN_PRODUCTION=${SANDBOX_IN_PRODUCTION_ACKNOWLEDGEMENT} to run it anyway.`;
+}
+
+/**
+ * Where the server listens: HOST, else the loopback interface in sandbox mode (its routes are
+ * unauthenticated: only this machine should reach them), else every interface.
+ */
+export function listenHost(env: Environment): string {
+  return env.HOST ?? (sandboxEnabled(env) ? "127.0.0.1" : "0.0.0.0");
 }
 
 export function publicUrl(env: Environment): string {

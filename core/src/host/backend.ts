@@ -2,12 +2,15 @@
  * The backend process as a piece a host builds on. `npm start` runs it through the Shopify app's
  * server (shopify-app/server.ts, which adds the app's routes); `core/src/main.ts` runs it alone.
  *
- * The HTTP server listens first (health says why it is not ready yet), then the database comes
- * up: DATABASE_URL, or an embedded PostgreSQL when none is set. Migrations are applied, the job
- * queue and (unless PROKIP_SYNC_WORKERS=off) the workers start, the sandbox's demo business is
- * connected, the host's `onReady` runs, and health turns ready. Start-up of the database is
- * retried with backoff while health says why. `close()` (or SIGINT/SIGTERM) closes the HTTP
- * server, the queue, the sandbox, the pools and the embedded PostgreSQL, in that order.
+ * An environment that must not start (the sandbox in production without its acknowledgement) is
+ * refused first, in one log line (StartupRefused; entry points exit with 2). The HTTP server
+ * listens next (health says why it is not ready yet; sandbox mode on 127.0.0.1 unless HOST is
+ * set), then the database comes up: DATABASE_URL, or an embedded PostgreSQL when none is set.
+ * Migrations are applied, the job queue and (unless PROKIP_SYNC_WORKERS=off) the workers start,
+ * the sandbox's demo business is connected, the host's `onReady` runs, and health turns ready.
+ * Start-up of the database is retried with backoff while health says why. `close()` (or
+ * SIGINT/SIGTERM) closes the HTTP server, the queue, the sandbox, the pools and the embedded
+ * PostgreSQL, in that order.
  */
 import exitHook from "async-exit-hook";
 import pRetry from "p-retry";
@@ -20,11 +23,13 @@ import { buildServer, Health, Metrics, registerSandbox, registerWebhookRoutes } 
 import { SANDBOX_SHOP_PATTERN, APP_BRIDGE_STAND_IN_PATH, SHOPIFY_ADMIN_PATH } from "../api/sandbox-shopify-admin.ts";
 import { shopify } from "../channels/index.ts";
 import {
+  listenHost,
   prokipBaseUrl,
   publicUrl as publicUrlOf,
   readEnvironment,
   sandboxEnabled,
   shopifyAppCredentials,
+  startupRefusal,
   type Environment,
 } from "../config/index.ts";
 import {
@@ -164,9 +169,29 @@ export function buildMerchantDeps(parts: {
   };
 }
 
+/** The environment must not start (see config's startupRefusal); the reason is already logged. */
+export class StartupRefused extends Error {
+  override readonly name = "StartupRefused";
+}
+
+/** For entry points: a refused start-up ends the process with 2 (its one log line is written), anything else is rethrown. */
+export function exitIfStartupRefused(error: unknown): never {
+  if (error instanceof StartupRefused) process.exit(2);
+  throw error;
+}
+
 export async function startBackend(options: BackendOptions = {}): Promise<Backend> {
   const env = options.env ?? readEnvironment();
   const log = options.log ?? createLogger({ level: env.LOG_LEVEL });
+  const refusal = startupRefusal(env);
+  if (refusal) {
+    log.fatal(refusal);
+    throw new StartupRefused(refusal);
+  }
+  if (env.NODE_ENV === "production" && sandboxEnabled(env))
+    log.warn(
+      "sandbox mode in production, as PROKIP_SYNC_SANDBOX_IN_PRODUCTION acknowledges: /sandbox serves demo secrets and places orders without authentication",
+    );
   const version =
     (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version?: string }).version ??
     "0.0.0";
@@ -178,7 +203,12 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     production: env.NODE_ENV === "production",
   });
   const publicUrl = publicUrlOf(env);
-  const app = buildServer({ log, health, metrics });
+  const app = buildServer({
+    log,
+    health,
+    metrics,
+    metricsAccess: { token: env.PROKIP_SYNC_METRICS_TOKEN ?? null, production: env.NODE_ENV === "production" },
+  });
 
   // Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.
   let sandbox: SandboxContext | null = null;
@@ -268,14 +298,17 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           },
         };
       },
-      options.shopifyApp
-        ? {
-            shopifyAdmin: {
-              appApiKey: options.shopifyApp.apiKey ?? sandbox.credentials.shopify.apiKey,
-              appName: options.shopifyApp.name,
-            },
-          }
-        : {},
+      {
+        publicUrl,
+        ...(options.shopifyApp
+          ? {
+              shopifyAdmin: {
+                appApiKey: options.shopifyApp.apiKey ?? sandbox.credentials.shopify.apiKey,
+                appName: options.shopifyApp.name,
+              },
+            }
+          : {}),
+      },
     );
   }
 
@@ -319,7 +352,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   // after both the server and the embedded database have shut down.
   if (options.handleSignals ?? true) exitHook((done) => void close().then(() => done()));
 
-  await app.listen({ port: env.PORT, host: env.HOST });
+  await app.listen({ port: env.PORT, host: listenHost(env) });
 
   const ready = (async (): Promise<ReadyBackend> => {
     await pRetry(

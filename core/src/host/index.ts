@@ -1,6 +1,8 @@
 export {
   startBackend,
   buildMerchantDeps,
+  exitIfStartupRefused,
+  StartupRefused,
   type Backend,
   type BackendContext,
   type BackendOptions,

@@ -12,10 +12,11 @@
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { GraphQLSchema } from "graphql";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { ADMIN_API_VERSION, loadAdminSchema } from "../../scripts/shopify-schema.ts";
 import type { Emulator } from "../shared/emulator.ts";
 import { Faults, type FaultPlanInput } from "../shared/faults.ts";
+import { emulatorLogger } from "../shared/log.ts";
 import { createControl, type ShopifyControl } from "./control.ts";
 import { registerControlRoutes } from "./control-routes.ts";
 import type { Core } from "./events.ts";
@@ -49,8 +50,7 @@ export type ShopifyEmulator = Emulator<ShopifyControl> & {
 
 export function createShopifyEmulator(options: ShopifyEmulatorOptions = {}): ShopifyEmulator {
   const clock = options.clock ?? systemClock;
-  const logger =
-    options.logger ?? pino({ name: "shopify-emulator", level: process.env["SANDBOX_LOG_LEVEL"] ?? "silent" });
+  const logger = options.logger ?? emulatorLogger("shopify-emulator");
   const faults = new Faults(options.faults ?? {});
   const state = new PlatformState(clock);
   const webhooks = new WebhookDispatcher(state, faults, clock, logger, {
