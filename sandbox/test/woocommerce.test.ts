@@ -873,6 +873,31 @@ describe("WooCommerce emulator: products made in the same second", () => {
       await stopHarness(h);
     }
   });
+
+  it("give two product.updated deliveries of one webhook in that second the same delivery id, different bodies", async () => {
+    const h = await startHarness({ now: () => Date.UTC(2026, 11, 8, 9, 0, 0) });
+    const receiver = await startReceiver();
+    try {
+      await h.emulator.control.createWebhook("shop", {
+        topic: "product.updated",
+        deliveryUrl: receiver.url,
+        secret: "k",
+      });
+      for (const sku of ["d1", "d2"])
+        h.emulator.control.createProduct("shop", { name: sku, sku, price: "1", stock: 5 });
+      await h.emulator.control.flushWebhooks();
+      h.emulator.control.setStock("shop", { sku: "d1", quantity: 4 });
+      h.emulator.control.setStock("shop", { sku: "d2", quantity: 3 });
+      await h.emulator.control.flushWebhooks();
+      const [first, second] = receiver.deliveries();
+      assert.ok(first && second);
+      assert.equal(first.headers["x-wc-webhook-delivery-id"], second.headers["x-wc-webhook-delivery-id"]);
+      assert.notEqual(first.body, second.body);
+    } finally {
+      await receiver.close();
+      await stopHarness(h);
+    }
+  });
 });
 
 describe("WooCommerce emulator: fault injection and control API", () => {
