@@ -16,7 +16,15 @@ describe("normalizeSku", () => {
     ["SHIRT-1", "shirt-1"],
     ["  shirt-1  ", "shirt-1"],
     ["Shirt   Blue\tXL", "shirt blue xl"],
-    ["ＳＨＩＲＴ１", "shirt1"], // full-width characters typed on some keyboards
+    // Full-width letters are other characters to Shopify and WooCommerce: kept (only lower-cased).
+    ["ＳＨＩＲＴ１", "ｓｈｉｒｔ１"],
+    ["ｓｈｉｒｔ１", "ｓｈｉｒｔ１"],
+    ["ﬁsh-1", "ﬁsh-1"], // a ligature is not folded to "fish-1"
+    ["shirt²", "shirt²"], // nor a superscript to "shirt2"
+    // Canonical equivalents are one SKU: "é" as one code point or as "e" + combining accent.
+    ["CAF\u00c9-1", "caf\u00e9-1"],
+    ["CAFE\u0301-1", "caf\u00e9-1"],
+    ["  shirt\u00a0\u3000blue  ", "shirt blue"], // no-break and ideographic spaces are whitespace
     ["", null],
     ["   ", null],
     [null, null],
@@ -56,6 +64,18 @@ describe("matchBySku", () => {
         ["duplicate_in_store", "one", 1, 2],
       ],
     );
+  });
+
+  it("does not match a full-width SKU with its ASCII look-alike: both are listed, one on each side", () => {
+    const result = matchBySku([prokip("shirt1", 1)], [store("ｓｈｉｒｔ１", "x")]);
+    assert.deepEqual(result.matched, []);
+    assert.deepEqual(result.prokipOnly, [{ sku: "shirt1", prokip: { id: 1 } }]);
+    assert.deepEqual(result.storeOnly, [{ sku: "ｓｈｉｒｔ１", store: { id: "x" } }]);
+  });
+
+  it("matches a SKU written with a combining accent to the same SKU precomposed", () => {
+    const result = matchBySku([prokip("CAF\u00c9", 1)], [store("cafe\u0301", "x")]);
+    assert.deepEqual(result.matched, [{ sku: "caf\u00e9", prokip: { id: 1 }, store: { id: "x" } }]);
   });
 
   it("reports blanks on either side as one conflict", () => {

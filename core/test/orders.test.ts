@@ -314,6 +314,24 @@ describe("bad input", () => {
   });
 });
 
+describe("SKUs that only look alike", () => {
+  it("takes an order line for the full-width SKU ｓｈｉｒｔ１ as an unknown SKU and leaves shirt1's stock alone", async () => {
+    const shop = await createShop(prisma);
+    const shirt = await createVariant(db, shop, "shirt1", 10);
+    const result = await applyOrderState(
+      pool,
+      order(shop.connectionId, "look-alike", 0, [{ sku: "ｓｈｉｒｔ１", quantity: 3 }]),
+    );
+    assert.deepEqual(result.unmatchedSkus, ["ｓｈｉｒｔ１"]);
+    assert.equal(await available(prisma, shop, shirt), 10);
+    assert.equal(await prisma.stockMovement.count({ where: { businessId: shop.businessId } }), 1); // the seed only
+    const received = await prisma.activityEvent.findFirstOrThrow({
+      where: { businessId: shop.businessId, type: "order_received" },
+    });
+    assert.equal(received.severity, "warning");
+  });
+});
+
 describe("several order states in one transaction", () => {
   it("answers each input on its own: applied, duplicate, superseded, stale, invalid, unknown store", async () => {
     const shop = await createShop(prisma);

@@ -641,7 +641,7 @@ describe("WooCommerce emulator: which changes fire which webhooks", () => {
       .sort();
   };
 
-  it("a paid checkout of a variation: order.created + order.updated, product.updated for variation and parent", async () => {
+  it("a paid checkout of a variation: order.created + order.updated, product.updated for the variation only", async () => {
     const tee = h.emulator.control.createProduct("shop", {
       name: "Tee",
       optionName: "Size",
@@ -655,12 +655,7 @@ describe("WooCommerce emulator: which changes fire which webhooks", () => {
     });
     assert.deepEqual(
       fired,
-      [
-        `order.created:${orderId}`,
-        `order.updated:${orderId}`,
-        `product.updated:${tee.id}`,
-        `product.updated:${variationId}`,
-      ].sort(),
+      [`order.created:${orderId}`, `order.updated:${orderId}`, `product.updated:${variationId}`].sort(),
     );
     const variation = JSON.parse(
       receiver.deliveries().findLast((d) => JSON.parse(d.body).id === variationId)?.body ?? "{}",
@@ -708,6 +703,206 @@ describe("WooCommerce emulator: which changes fire which webhooks", () => {
     const sent = receiver.deliveries().slice(start);
     assert.equal(sent.length, 1);
     assert.equal(JSON.parse(sent[0]?.body ?? "{}").stock_quantity, 8, "the payload is built when the delivery runs");
+  });
+});
+
+describe("WooCommerce emulator: what a real WooCommerce 7.9 does that a newer one or a guess would not", () => {
+  // Each case was measured on a real WooCommerce 7.9.0 (WordPress 6.1.9): /work/shared/reference/woocommerce.md.
+  let h: Harness;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  before(async () => {
+    h = await startHarness();
+    receiver = await startReceiver();
+    // order.updated's webhook made before order.created's: delivery order must follow the events.
+    for (const topic of ["order.updated", "order.created", "product.updated"])
+      await h.emulator.control.createWebhook("shop", { topic, deliveryUrl: receiver.url, secret: "k" });
+  });
+  after(async () => {
+    await receiver.close();
+    await stopHarness(h);
+  });
+  const delivered = async (fn: () => Promise<unknown> | unknown) => {
+    await h.emulator.control.flushWebhooks();
+    const start = receiver.deliveries().length;
+    await fn();
+    await h.emulator.control.flushWebhooks();
+    return receiver
+      .deliveries()
+      .slice(start)
+      .map((d) => ({ topic: String(d.headers["x-wc-webhook-topic"]), body: JSON.parse(d.body), headers: d.headers }));
+  };
+  const tee = () =>
+    h.emulator.control.createProduct("shop", {
+      name: "Tee",
+      optionName: "Size",
+      variations: [
+        { sku: `tee-s-${randomBytes(3).toString("hex")}`, option: "S", price: "5", stock: 5 },
+        { sku: `tee-m-${randomBytes(3).toString("hex")}`, option: "M", price: "6", stock: 5 },
+      ],
+    });
+
+  it("a paid order created through REST delivers order.created and then order.updated, with the same state", async () => {
+    h.emulator.control.createProduct("shop", { name: "Mug", sku: "mug", price: "4", stock: 9 });
+    let orderId = 0;
+    const sent = await delivered(async () => {
+      const order = await api(h, "POST", "/orders", {
+        status: "processing",
+        set_paid: true,
+        payment_method: "bacs",
+        line_items: [{ sku: "mug", quantity: 2 }],
+      });
+      assert.equal(order.status, 201);
+      orderId = order.json.id;
+    });
+    const orders = sent.filter((d) => d.topic.startsWith("order."));
+    assert.deepEqual(
+      orders.map((d) => `${d.topic}:${d.body.id}`),
+      [`order.created:${orderId}`, `order.updated:${orderId}`],
+    );
+    assert.equal(orders[0]?.body.status, "processing");
+    assert.deepEqual(orders[0]?.body, orders[1]?.body);
+    assert.equal(orders[0]?.headers["user-agent"], "WooCommerce/7.9.0 Hookshot (WordPress/6.1.9)");
+  });
+
+  it("a variation's stock change delivers product.updated for the variation only, never its parent", async () => {
+    const product = tee();
+    const [small] = product.variations as number[];
+    const ids = (sent: { topic: string; body: { id: number } }[]) => sent.map((d) => `${d.topic}:${d.body.id}`);
+
+    const batch = await delivered(() =>
+      api(h, "POST", `/products/${product.id}/variations/batch`, {
+        update: [{ id: small, manage_stock: true, stock_quantity: 4 }],
+      }),
+    );
+    assert.deepEqual(ids(batch), [`product.updated:${small}`]);
+    assert.equal(batch[0]?.body.stock_quantity, 4);
+
+    let orderId = 0;
+    const sold = await delivered(() => {
+      orderId = h.emulator.control.placeOrder("shop", {
+        lines: [{ sku: String(batch[0]?.body.sku), quantity: 1 }],
+      }).id as number;
+    });
+    assert.deepEqual(
+      ids(sold).filter((x) => x.startsWith("product.")),
+      [`product.updated:${small}`],
+    );
+    assert.equal(sold.find((d) => d.topic === "product.updated")?.body.stock_quantity, 3);
+
+    const cancelled = await delivered(() => h.emulator.control.cancelOrder("shop", orderId));
+    assert.deepEqual(
+      ids(cancelled).filter((x) => x.startsWith("product.")),
+      [`product.updated:${small}`],
+    );
+    assert.equal(cancelled.find((d) => d.topic === "product.updated")?.body.stock_quantity, 4);
+  });
+
+  it("a variation's product.updated body has the products-endpoint shape, total_sales a string", async () => {
+    const product = tee();
+    const [small] = product.variations as number[];
+    const [sent] = await delivered(() =>
+      api(h, "PUT", `/products/${product.id}/variations/${small}`, { manage_stock: true, stock_quantity: 2 }),
+    );
+    const body = sent?.body as Record<string, unknown>;
+    assert.equal(body.type, "variation");
+    assert.equal(body.parent_id, product.id);
+    assert.deepEqual(body.categories, [{ id: 15, name: "Uncategorized", slug: "uncategorized" }]);
+    assert.deepEqual(body.images, []);
+    assert.deepEqual(body.related_ids, []);
+    assert.match(String(body.price_html), /5\.00/);
+    assert.equal(body.total_sales, "0");
+    assert.equal("image" in body, false, "the products shape has images[], not a variation's image");
+    assert.deepEqual(body.attributes, [{ id: 0, name: "Size", option: "S" }]);
+    assert.deepEqual((await api(h, "GET", `/products/${small}`)).json, body);
+  });
+
+  it("variation objects carry no name, no type and no attribute slug", async () => {
+    const product = tee();
+    const [small] = product.variations as number[];
+    for (const variation of [
+      (await api(h, "GET", `/products/${product.id}/variations/${small}`)).json,
+      ...(await api(h, "GET", `/products/${product.id}/variations`)).json,
+    ]) {
+      assert.equal("name" in variation, false);
+      assert.equal("type" in variation, false);
+      assert.equal("global_unique_id" in variation, false);
+      for (const attribute of variation.attributes)
+        assert.deepEqual(Object.keys(attribute).sort(), ["id", "name", "option"]);
+    }
+  });
+
+  it("a refund the gateway cannot make answers 500 with the bare number 500 as data", async () => {
+    h.emulator.control.createProduct("shop", { name: "Cup", sku: "cup", price: "3", stock: 9 });
+    const order = await api(h, "POST", "/orders", {
+      payment_method: "bacs",
+      set_paid: true,
+      line_items: [{ sku: "cup", quantity: 1 }],
+    });
+    const refund = await api(h, "POST", `/orders/${order.json.id}/refunds`, {
+      amount: "3",
+      line_items: [{ id: order.json.line_items[0].id, quantity: 1, refund_total: 3 }],
+    });
+    assert.equal(refund.status, 500);
+    assert.equal(refund.json.code, "woocommerce_rest_cannot_create_order_refund");
+    assert.equal(refund.json.data, 500);
+  });
+
+  it("links the API root and says Allow on unpaged answers; paged ones carry prev/next and 0/0 when empty", async () => {
+    h.emulator.control.createProduct("shop", { name: "Pen", sku: "pen", price: "1", stock: 1 });
+    const pen = (await api(h, "GET", "/products?sku=pen")).json[0];
+    const one = await api(h, "GET", `/products/${pen.id}`);
+    assert.equal(one.headers.get("link"), `<${h.siteUrl}/wp-json/>; rel="https://api.w.org/"`);
+    assert.equal(one.headers.get("allow"), "GET, POST, PUT, PATCH, DELETE");
+    assert.equal((await api(h, "GET", "/products")).headers.get("allow"), "GET, POST");
+
+    const empty = await api(h, "GET", "/products?sku=nothing-has-this");
+    assert.deepEqual(empty.json, []);
+    assert.equal(empty.headers.get("x-wp-total"), "0");
+    assert.equal(empty.headers.get("x-wp-totalpages"), "0");
+    const paged = await api(h, "GET", "/products?per_page=1&page=2");
+    assert.match(paged.headers.get("link") ?? "", /rel="prev".*rel="next"/);
+  });
+});
+
+describe("WooCommerce emulator: products made in the same second", () => {
+  it("are listed oldest first (ascending id) without an orderby, as a real 7.9 site does", async () => {
+    const h = await startHarness({ now: () => Date.UTC(2026, 11, 8, 9, 0, 0) });
+    try {
+      const ids = ["a", "b", "c"].map(
+        (sku) => h.emulator.control.createProduct("shop", { name: sku, sku, price: "1", stock: 1 }).id,
+      );
+      const listed = (await api(h, "GET", "/products")).json.map((p: { id: number }) => p.id);
+      assert.deepEqual(listed, ids);
+      const byId = (await api(h, "GET", "/products?orderby=id&order=desc")).json.map((p: { id: number }) => p.id);
+      assert.deepEqual(byId, [...ids].reverse());
+    } finally {
+      await stopHarness(h);
+    }
+  });
+
+  it("give two product.updated deliveries of one webhook in that second the same delivery id, different bodies", async () => {
+    const h = await startHarness({ now: () => Date.UTC(2026, 11, 8, 9, 0, 0) });
+    const receiver = await startReceiver();
+    try {
+      await h.emulator.control.createWebhook("shop", {
+        topic: "product.updated",
+        deliveryUrl: receiver.url,
+        secret: "k",
+      });
+      for (const sku of ["d1", "d2"])
+        h.emulator.control.createProduct("shop", { name: sku, sku, price: "1", stock: 5 });
+      await h.emulator.control.flushWebhooks();
+      h.emulator.control.setStock("shop", { sku: "d1", quantity: 4 });
+      h.emulator.control.setStock("shop", { sku: "d2", quantity: 3 });
+      await h.emulator.control.flushWebhooks();
+      const [first, second] = receiver.deliveries();
+      assert.ok(first && second);
+      assert.equal(first.headers["x-wc-webhook-delivery-id"], second.headers["x-wc-webhook-delivery-id"]);
+      assert.notEqual(first.body, second.body);
+    } finally {
+      await receiver.close();
+      await stopHarness(h);
+    }
   });
 });
 

@@ -3,12 +3,16 @@
  * share, so matching must be exact after normalising the differences people do not see
  * (case, surrounding and repeated whitespace) and must never guess: duplicates and blanks
  * are conflicts that are shown to the merchant.
+ *
+ * Only canonical composition (NFC) is applied, never compatibility folding (NFKC): `é` typed
+ * as one or two code points is one SKU, but `ＳＨＩＲＴ１` is not `shirt1`, as in Shopify and
+ * WooCommerce (docs/decisions/0601-sku-no-compatibility-folding.md).
  */
 
-/** Trimmed, case-folded, inner whitespace collapsed; `null` when nothing is left. */
+/** Canonically composed (NFC), trimmed, case-folded, inner whitespace collapsed; `null` when nothing is left. */
 export function normalizeSku(raw: string | null | undefined): string | null {
   if (raw == null) return null;
-  const normalized = raw.normalize("NFKC").trim().replace(/\s+/gu, " ").toLowerCase();
+  const normalized = raw.normalize("NFC").trim().replace(/\s+/gu, " ").toLowerCase();
   return normalized === "" ? null : normalized;
 }
 

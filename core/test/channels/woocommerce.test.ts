@@ -137,6 +137,29 @@ describe("store and catalogue", () => {
     assert.ok(!skus.includes("lamp-desk"), "products not in the WooCommerce store are absent");
   });
 
+  it("lists every product once while the catalogue grows between pages (it pages in id order)", async () => {
+    const site = newSite("growing");
+    for (let i = 1; i <= 101; i += 1)
+      emulator.control.createProduct("growing", { name: `Item ${i}`, sku: `item-${i}`, price: "1", stock: 1 });
+    const skus: (string | null)[] = [];
+    let pages = 0;
+    try {
+      for await (const page of channelFor(site).listVariants()) {
+        skus.push(...page.map((v) => v.sku));
+        pages += 1;
+        if (pages === 1) {
+          // A merchant adds a product while the listing is between its two pages, seconds later.
+          clockShiftMs = 5_000;
+          emulator.control.createProduct("growing", { name: "Late", sku: "late", price: "1", stock: 1 });
+        }
+      }
+    } finally {
+      clockShiftMs = 0;
+    }
+    assert.equal(new Set(skus).size, skus.length, "no product is listed twice");
+    for (let i = 1; i <= 101; i += 1) assert.ok(skus.includes(`item-${i}`), `item-${i} is listed`);
+  });
+
   it("reports untracked stock as null and parent-managed variation stock as the parent's", async () => {
     const site = newSite("stock-kinds");
     emulator.control.createProduct("stock-kinds", { name: "Gift wrap", sku: "wrap", price: "1", stock: null });

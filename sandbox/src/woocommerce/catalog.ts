@@ -4,8 +4,10 @@
  * `WC_Product` (`validate_props`, `set_sku`, `wc_update_product_stock`, variable product sync).
  *
  * Every save stamps `date_modified` and raises `product.created|updated` for the saved post; a
- * variation save also re-syncs and saves its parent (`wc_deferred_product_sync`), so the parent
- * fires `product.updated` too, as in WooCommerce.
+ * variation save also re-syncs its parent (`wc_deferred_product_sync`, price and stock status),
+ * but that raises no webhook for the parent: on a real WooCommerce 7.9 a variation's stock change
+ * (batch write, order, cancellation) delivers `product.updated` for the variation only
+ * (measured, `/work/shared/reference/woocommerce.md`).
  */
 import type { ArgSpecs } from "./schema.ts";
 import type { Store } from "./state.ts";
@@ -381,20 +383,31 @@ export function saveCatalog(
 ): void {
   const isNew = record.id === 0;
   if (isNew) record.id = store.nextPostId(site);
-  record.dateModified = store.now();
-  if (record.kind === "product" && record.slug === "") record.slug = uniqueSlug(site, slugify(record.name), record.id);
-  if (record.manageStock) record.stockStatus = statusFromQuantity(record.stockQuantity, record.backorders);
-  site.catalog.set(record.id, record);
-  if (record.kind === "product" && record.type === "variable") record.stockStatus = effectiveStockStatus(site, record);
+  storeRecord(store, site, record);
   store.emit(site, "product", isNew ? "created" : event, record.id);
   if (record.kind === "variation") {
     const parent = getProduct(site, record.parentId);
     if (parent) {
       if (isNew) parent.variationIds.push(record.id);
-      // wc_deferred_product_sync: the parent is re-synced and saved at the end of the request.
-      saveCatalog(store, site, parent, "updated");
+      syncParent(store, site, parent);
     }
   }
+}
+
+function storeRecord(store: Store, site: SiteRecord, record: CatalogRecord): void {
+  record.dateModified = store.now();
+  if (record.kind === "product" && record.slug === "") record.slug = uniqueSlug(site, slugify(record.name), record.id);
+  if (record.manageStock) record.stockStatus = statusFromQuantity(record.stockQuantity, record.backorders);
+  site.catalog.set(record.id, record);
+  if (record.kind === "product" && record.type === "variable") record.stockStatus = effectiveStockStatus(site, record);
+}
+
+/**
+ * `wc_deferred_product_sync`: the variable parent takes its price and stock status from its
+ * variations and is saved, without a webhook of its own (see the file header).
+ */
+function syncParent(store: Store, site: SiteRecord, parent: ProductRecord): void {
+  storeRecord(store, site, parent);
 }
 
 function uniqueSlug(site: SiteRecord, base: string, id: number): string {
@@ -431,7 +444,7 @@ export function trashProduct(store: Store, site: SiteRecord, record: CatalogReco
   }
   if (record.kind === "variation") {
     const parent = getProduct(site, record.parentId);
-    if (parent) saveCatalog(store, site, parent);
+    if (parent) syncParent(store, site, parent);
   }
 }
 
@@ -469,6 +482,6 @@ export function deleteProductPermanently(store: Store, site: SiteRecord, record:
   const parent = getProduct(site, record.parentId);
   if (parent) {
     parent.variationIds = parent.variationIds.filter((id) => id !== record.id);
-    saveCatalog(store, site, parent);
+    syncParent(store, site, parent);
   }
 }

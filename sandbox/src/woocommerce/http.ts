@@ -137,8 +137,21 @@ export function send(
     .send(phpJsonEncode(body));
 }
 
-function sendError(reply: FastifyReply, error: WpError): FastifyReply {
-  return send(reply, error.status, error.toJSON());
+function sendError(reply: FastifyReply, error: WpError, headers: Record<string, string> = {}): FastifyReply {
+  return send(reply, error.status, error.toJSON(), headers);
+}
+
+/**
+ * `Allow` as `rest_send_allow_header` sets it: every method the matched route answers, in the
+ * order its handlers were registered (e.g. `GET, POST` on a collection).
+ */
+function allowHeader(routes: WpRoute[], path: string): string {
+  const methods: string[] = [];
+  for (const route of routes) {
+    if (!route.pattern.test(path)) continue;
+    for (const m of route.methods) if (!methods.includes(m)) methods.push(m);
+  }
+  return methods.join(", ");
 }
 
 /** Answers a request the fault plan chose to break, the way the layer in front of WordPress would. */
@@ -207,6 +220,9 @@ export async function dispatch(
       new WpError("rest_no_route", "No route was found matching the URL and request method.", 404),
     );
 
+  // WP_REST_Server::serve_request links the API root on every answer (a paged answer's own
+  // prev/next `Link` replaces it, as `header()` does).
+  const rootLink = { link: `<${deps.siteUrl(site)}/wp-json/>; rel="https://api.w.org/"` };
   const rawUrl = request.raw.url ?? request.url;
   const q = rawUrl.indexOf("?");
   const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
@@ -219,6 +235,7 @@ export async function dispatch(
         json_error_code: 4,
         json_error_message: parsedBody.message,
       }),
+      rootLink,
     );
   }
   const { params: body, post } = bodyParams(parsedBody);
@@ -238,10 +255,10 @@ export async function dispatch(
     isSsl,
     nowSeconds: Math.floor(deps.store.nowMs() / 1000),
   });
-  if (auth.error) return sendError(reply, auth.error);
+  if (auth.error) return sendError(reply, auth.error, rootLink);
   if (auth.key) {
     const scopeError = checkKeyPermissions(auth.key, method);
-    if (scopeError) return sendError(reply, scopeError);
+    if (scopeError) return sendError(reply, scopeError, rootLink);
     auth.key.lastAccess = deps.store.now();
   }
 
@@ -258,7 +275,9 @@ export async function dispatch(
     return sendError(
       reply,
       new WpError("rest_no_route", "No route was found matching the URL and request method.", 404),
+      rootLink,
     );
+  const answerHeaders = { ...rootLink, allow: allowHeader(deps.routes, path) };
 
   const query = phpToPlain(queryPhp);
   const req: WpRequest = {
@@ -278,7 +297,7 @@ export async function dispatch(
   if (permission !== "public" && !auth.key) {
     const [code, message] = permissionErrors[permission];
     // rest_authorization_required_code(): 401 for anonymous requests.
-    return sendError(reply, new WpError(code, message, 401));
+    return sendError(reply, new WpError(code, message, 401), answerHeaders);
   }
   try {
     const result = await matched.route.handler(req);
@@ -290,9 +309,9 @@ export async function dispatch(
             .filter(Boolean)
         : null;
     const payload = fields ? filterFields(result.body, fields) : result.body;
-    return send(reply, result.status ?? 200, payload, result.headers);
+    return send(reply, result.status ?? 200, payload, { ...answerHeaders, ...result.headers });
   } catch (error) {
-    if (error instanceof WpError) return sendError(reply, error);
+    if (error instanceof WpError) return sendError(reply, error, answerHeaders);
     throw error;
   }
 }

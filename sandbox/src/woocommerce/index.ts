@@ -49,7 +49,8 @@ export interface WooCommerceEmulator extends Emulator<WooCommerceControl> {
 }
 
 export function createWooCommerceEmulator(options: WooCommerceEmulatorOptions = {}): WooCommerceEmulator {
-  const versions = { wc: options.versions?.woocommerce ?? "9.8.5", wp: options.versions?.wordpress ?? "6.8.1" };
+  // The versions the emulator was compared with side by side (/work/shared/reference/woocommerce.md).
+  const versions = { wc: options.versions?.woocommerce ?? "7.9.0", wp: options.versions?.wordpress ?? "6.1.9" };
   const store = new Store(options.now ?? Date.now);
   const faults = new Faults(options.faultPlan ?? {});
   let publicUrl = options.publicUrl ?? null;

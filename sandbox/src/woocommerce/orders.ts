@@ -247,7 +247,9 @@ function reduceStock(store: Store, site: SiteRecord, order: OrderRecord): void {
     if (changeStock(store, site, product, -line.quantity) === null) continue;
     line.reducedStock = line.quantity;
     line.stockMetaIds.reducedStock ??= store.nextMetaId(site);
-    product.totalSales += line.quantity;
+    // wc_update_total_sales_counts counts the line's product_id: the parent of a variation.
+    const counted = site.catalog.get(line.productId);
+    if (counted) counted.totalSales += line.quantity;
   }
   order.stockReduced = true;
 }
@@ -340,13 +342,14 @@ export function createOrder(
   order.id = store.nextPostId(site);
   if (typeof a.status === "string") setOrderStatus(store, site, order, a.status as OrderStatus);
   saveOrder(store, site, order, "created");
-  // "Actions for after the order is saved": set_paid runs payment_complete, a second save.
-  if (
+  // "Actions for after the order is saved": set_paid runs payment_complete, a second save. An order
+  // created straight into a stock-taking status is saved again by that transition's stock
+  // reduction. Either way WooCommerce 7.9 delivers order.created and then order.updated (measured
+  // with `status: processing, set_paid: true`; /work/shared/reference/woocommerce.md).
+  const paid =
     a.set_paid === true &&
-    paymentComplete(store, site, order, typeof a.transaction_id === "string" ? a.transaction_id : undefined)
-  ) {
-    saveOrder(store, site, order, "updated");
-  }
+    paymentComplete(store, site, order, typeof a.transaction_id === "string" ? a.transaction_id : undefined);
+  if (paid || order.stockReduced) saveOrder(store, site, order, "updated");
   return order;
 }
 
@@ -412,12 +415,16 @@ export function refundRequestFromArgs(a: Record<string, unknown>): RefundRequest
   };
 }
 
-/** `wc_create_refund`. Errors are WP_Errors the REST layer turns into 500 `..._cannot_create_order_refund`. */
+/**
+ * `wc_create_refund`. Its errors are turned by the refunds controller into
+ * `new WP_Error( 'woocommerce_rest_cannot_create_order_refund', $message, 500 )`, whose `data` is
+ * the bare number 500 (measured on 7.9).
+ */
 export function createRefund(store: Store, site: SiteRecord, order: OrderRecord, req: RefundRequest): RefundRecord {
   const amountCents = req.amount === undefined ? 0 : toCents(req.amount);
   const remaining = orderTotalCents(order) - refundedCents(site, order);
   if (amountCents < 0 || amountCents > remaining) {
-    throw new WpError("woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 500);
+    throw new WpError("woocommerce_rest_cannot_create_order_refund", "Invalid refund amount.", 500, {}, true);
   }
   const refund: RefundRecord = {
     id: store.nextPostId(site),
@@ -452,12 +459,16 @@ export function createRefund(store: Store, site: SiteRecord, order: OrderRecord,
         "woocommerce_rest_cannot_create_order_refund",
         "The payment gateway for this order does not exist.",
         500,
+        {},
+        true,
       );
     if (!gateway.refunds) {
       throw new WpError(
         "woocommerce_rest_cannot_create_order_refund",
         "The payment gateway for this order does not support automatic refunds.",
         500,
+        {},
+        true,
       );
     }
     refund.refundedPayment = true;

@@ -180,7 +180,6 @@ export function renderProduct(ctx: RenderContext, site: SiteRecord, record: Cata
     stock_status: effectiveStockStatus(site, p),
     has_options: isVariable,
     post_password: "",
-    global_unique_id: "",
     _links: links(ctx, `/products/${p.id}`, "/products"),
   };
 }
@@ -193,7 +192,6 @@ function variationCore(ctx: RenderContext, site: SiteRecord, v: VariationRecord)
     description: v.description,
     permalink: `${ctx.siteUrl}/product/${getProduct(site, v.parentId)?.slug ?? ""}/?${v.attributes.map((a) => `attribute_${encodeURIComponent(a.name.toLowerCase())}=${encodeURIComponent(a.option)}`).join("&")}`,
     sku: v.sku,
-    global_unique_id: "",
     price: priceString(v),
     regular_price: v.regularPrice,
     sale_price: v.salePrice,
@@ -217,19 +215,25 @@ function variationCore(ctx: RenderContext, site: SiteRecord, v: VariationRecord)
     shipping_class: "",
     shipping_class_id: 0,
     image: null,
-    attributes: v.attributes.map((a) => ({ id: a.id, name: a.name, slug: a.name.toLowerCase(), option: a.option })),
+    attributes: variationAttributes(v),
     menu_order: v.menuOrder,
     meta_data: v.metaData,
-    name: variationName(site, v),
     stock_status: effectiveStockStatus(site, v),
   };
 }
 
-/** `GET /products/{parent}/variations/{id}`. */
+/** A variation's attributes in 7.9: `{id, name, option}`, no `slug`. */
+function variationAttributes(v: VariationRecord): Record<string, unknown>[] {
+  return v.attributes.map((a) => ({ id: a.id, name: a.name, option: a.option }));
+}
+
+/**
+ * `GET /products/{parent}/variations/{id}`: WooCommerce 7.9's variations controller gives no
+ * `name` (measured) and no `type` (added in 9.0, woocommerce/woocommerce#47377).
+ */
 export function renderVariation(ctx: RenderContext, site: SiteRecord, v: VariationRecord): Record<string, unknown> {
   return {
     ...variationCore(ctx, site, v),
-    type: "variation",
     parent_id: v.parentId,
     _links: links(
       ctx,
@@ -240,16 +244,77 @@ export function renderVariation(ctx: RenderContext, site: SiteRecord, v: Variati
   };
 }
 
+/**
+ * `GET /products/{variation id}`, and the body of a variation's `product.updated`: the products
+ * controller's shape for a variation (measured on 7.9: `type: variation`, categories, images,
+ * `related_ids`, `price_html`; `total_sales` is the string "0", the variation's default, since
+ * WooCommerce counts sales on the parent product).
+ */
 function renderVariationAsProduct(ctx: RenderContext, site: SiteRecord, v: VariationRecord): Record<string, unknown> {
   const core = variationCore(ctx, site, v);
+  const price = priceString(v);
   return {
     id: v.id,
-    name: core.name,
+    name: variationName(site, v),
     slug: `${getProduct(site, v.parentId)?.slug ?? "product"}-${v.attributes.map((a) => a.option.toLowerCase()).join("-")}`,
-    ...core,
+    permalink: core.permalink,
+    ...dates("date_created", v.dateCreated),
+    ...dates("date_modified", v.dateModified),
     type: "variation",
+    status: v.status,
+    featured: false,
+    catalog_visibility: "visible",
+    description: v.description,
+    short_description: "",
+    sku: v.sku,
+    price,
+    regular_price: v.regularPrice,
+    sale_price: v.salePrice,
+    date_on_sale_from: null,
+    date_on_sale_from_gmt: null,
+    date_on_sale_to: null,
+    date_on_sale_to_gmt: null,
+    on_sale: v.salePrice !== "",
+    purchasable: core.purchasable,
+    total_sales: "0",
+    virtual: v.virtual,
+    downloadable: false,
+    downloads: [],
+    download_limit: -1,
+    download_expiry: -1,
+    external_url: "",
+    button_text: "",
+    tax_status: "taxable",
+    tax_class: "",
+    ...stockFields(site, v),
+    sold_individually: false,
+    weight: v.weight,
+    dimensions: { length: "", width: "", height: "" },
+    shipping_required: !v.virtual,
+    shipping_taxable: !v.virtual,
+    shipping_class: "",
+    shipping_class_id: 0,
+    reviews_allowed: true,
+    average_rating: "0.00",
+    rating_count: 0,
+    upsell_ids: [],
+    cross_sell_ids: [],
     parent_id: v.parentId,
-    total_sales: v.totalSales,
+    purchase_note: "",
+    categories: [{ id: 15, name: "Uncategorized", slug: "uncategorized" }],
+    tags: [],
+    images: [],
+    attributes: variationAttributes(v),
+    default_attributes: [],
+    variations: [],
+    grouped_products: [],
+    menu_order: v.menuOrder,
+    price_html: price === "" ? "" : priceHtml(site, [activePriceCents(v)]),
+    related_ids: [],
+    meta_data: v.metaData,
+    stock_status: effectiveStockStatus(site, v),
+    has_options: false,
+    post_password: "",
     _links: links(ctx, `/products/${v.id}`, "/products", `/products/${v.parentId}`),
   };
 }

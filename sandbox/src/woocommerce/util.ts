@@ -11,12 +11,18 @@ export class WpError extends Error {
     message: string,
     readonly status: number,
     readonly extra: Record<string, unknown> = {},
+    /** `new WP_Error( $code, $message, 500 )`: the data is the bare status, not `{status}`. */
+    readonly bareData = false,
   ) {
     super(message);
   }
 
-  toJSON(): { code: string; message: string; data: Record<string, unknown> } {
-    return { code: this.code, message: this.message, data: { status: this.status, ...this.extra } };
+  toJSON(): { code: string; message: string; data: Record<string, unknown> | number } {
+    return {
+      code: this.code,
+      message: this.message,
+      data: this.bareData ? this.status : { status: this.status, ...this.extra },
+    };
   }
 }
 

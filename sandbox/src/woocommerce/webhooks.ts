@@ -109,10 +109,12 @@ export class WebhookEngine {
   /** Queues deliveries for the events of one finished request. */
   enqueue(site: SiteRecord, events: SiteEvent[]): void {
     if (this.closed) return;
-    for (const webhook of site.webhooks.values()) {
-      // WC_Webhook::should_deliver checks the status when the event happens, not when it is sent.
-      if (webhook.status !== "active") continue;
-      for (const ev of events) {
+    // In the order the events happened (the queue is run in the order hooks fired), so a new paid
+    // order's order.created goes out before its order.updated whichever webhook was made first.
+    for (const ev of events) {
+      for (const webhook of site.webhooks.values()) {
+        // WC_Webhook::should_deliver checks the status when the event happens, not when it is sent.
+        if (webhook.status !== "active") continue;
         if (webhook.topic !== `${ev.resource}.${ev.event}`) continue;
         const key = `${site.slug}|${webhook.id}|${ev.id}`;
         if (this.pendingKeys.has(key)) continue;

@@ -20,8 +20,14 @@ import {
 } from "./payloads.ts";
 
 const PRODUCT_FIELDS = "id,name,type,status,sku,price,manage_stock,stock_quantity";
-const VARIATION_FIELDS = "id,name,sku,price,manage_stock,stock_quantity,attributes";
+// No `name`: WooCommerce 7.9's variations carry none (the title comes from the options).
+const VARIATION_FIELDS = "id,sku,price,manage_stock,stock_quantity,attributes";
 const NOT_VARIANTS = new Set(["variable", "grouped", "external"]);
+/**
+ * Pages in id order: WooCommerce's default (newest first, by date) shifts every page when a
+ * product is added during the listing, which lists one twice and skips another.
+ */
+const IN_ID_ORDER = { orderby: "id", order: "asc" } as const;
 
 function orNull(value: string | null | undefined): string | null {
   return value?.trim() ? value.trim() : null;
@@ -53,7 +59,7 @@ function variationVariant(product: WooProduct, variation: WooVariation): StoreVa
     externalInventoryItemId: null,
     sku: orNull(variation.sku),
     productTitle: product.name,
-    title: options.length > 0 ? options.join(", ") : (variation.name ?? product.name),
+    title: options.length > 0 ? options.join(", ") : product.name,
     price: orNull(variation.price),
     quantity: quantityOf(variation),
   };
@@ -61,7 +67,10 @@ function variationVariant(product: WooProduct, variation: WooVariation): StoreVa
 
 async function variationsOf(client: WooCommerceClient, product: WooProduct): Promise<StoreVariant[]> {
   const variants: StoreVariant[] = [];
-  for await (const page of client.paginate(`products/${product.id}/variations`, { _fields: VARIATION_FIELDS })) {
+  for await (const page of client.paginate(`products/${product.id}/variations`, {
+    ...IN_ID_ORDER,
+    _fields: VARIATION_FIELDS,
+  })) {
     for (const raw of page)
       variants.push(
         variationVariant(product, parseAnswer(variationSchema, raw, `a variation of product ${product.id}`)),
@@ -72,7 +81,7 @@ async function variationsOf(client: WooCommerceClient, product: WooProduct): Pro
 
 /** Every variant, one page of products (with their variations) at a time. */
 export async function* listVariants(client: WooCommerceClient): AsyncGenerator<StoreVariant[]> {
-  for await (const page of client.paginate("products", { _fields: PRODUCT_FIELDS })) {
+  for await (const page of client.paginate("products", { ...IN_ID_ORDER, _fields: PRODUCT_FIELDS })) {
     const products = page.map((raw) => parseAnswer(productSchema, raw, "a product"));
     const simple = products.filter((p) => !NOT_VARIANTS.has(p.type)).map(simpleVariant);
     // The variations requests run side by side; the site's limiter bounds how many at once.

@@ -30,7 +30,6 @@ export const variationSchema = z.object({
   id,
   sku: z.string().nullish(),
   price: z.string().nullish(),
-  name: z.string().optional(),
   manage_stock: z.union([z.boolean(), z.literal("parent")]),
   stock_quantity: stock,
   attributes: z.array(z.object({ name: z.string(), option: z.string() })).default([]),

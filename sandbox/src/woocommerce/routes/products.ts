@@ -121,13 +121,15 @@ export function filterAndSort(
       rating: () => 0,
       menu_order: (r: CatalogRecord) => r.menuOrder,
     }[orderby] ?? ((r: CatalogRecord) => r.dateCreated);
-  // WooCommerce orders "date" as "date ID", so equal timestamps are ordered by id the same way.
+  // Equal keys come in creation order (ascending id) whatever the direction: WooCommerce 7.9 sorts
+  // by `post_date` alone, and on a real site (SQLite) products made in the same second are listed
+  // oldest first (measured). A client paging a changing catalogue asks for `orderby=id`.
   return [...items].sort((x, y) => {
     const kx = key(x);
     const ky = key(y);
     if (kx < ky) return -dir;
     if (kx > ky) return dir;
-    return (x.id - y.id) * dir;
+    return x.id - y.id;
   });
 }
 
