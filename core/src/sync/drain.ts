@@ -29,7 +29,7 @@ export interface DrainOptions {
   batchSize?: number;
   /** Stop after this many rounds even if listings stay dirty (they wait for the next drain). */
   maxRounds?: number;
-  /** Names the writes in the store's history (Shopify referenceDocumentUri). Unique per drain run: Shopify replays a write whose reference and figures it has seen. */
+  /** Names the writes in the store's history (Shopify referenceDocumentUri) and the activity log; shared by every round. */
   reference: string;
   /** Once nothing is dirty, keep looking this long before returning (see jobs/workers.ts). */
   lingerMs?: number;
