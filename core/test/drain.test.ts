@@ -9,7 +9,7 @@ import { shopify as shopifyEmulator } from "@prokip-sync/sandbox";
 import { shopify as shopifyAdapter, type Channel } from "../src/channels/index.ts";
 import { normalizeSku } from "../src/domain/index.ts";
 import { createLogger } from "../src/log/index.ts";
-import { applyOrderState, drainConnection } from "../src/sync/index.ts";
+import { applyOrderState, checkStoreEdits, drainConnection, recordStoreQuantities } from "../src/sync/index.ts";
 import { testDatabase } from "./support/database.ts";
 import { addConnection, available, createShop, type Shop } from "./support/fixtures.ts";
 import { eventually as waitFor } from "./support/eventually.ts";
@@ -276,6 +276,48 @@ describe("drainConnection", () => {
       reference: `drain-${randomUUID()}`,
     });
     assert.equal(await shopQuantity("lamp-desk"), 9);
+  });
+
+  it("writes the same figure again when the store was set back between two rounds of one run", async () => {
+    const { shop, woo, variantBySku } = await linkedShop();
+    const connection = { id: shop.connectionId, businessId: shop.businessId };
+    const listing = await prisma.listing.findFirstOrThrow({
+      where: { connectionId: shop.connectionId, variantId: variantBySku.get("scarf-wool")! },
+    });
+    const before = (await shopQuantity("scarf-wool"))!;
+    await wooSale(woo, "scarf-wool", 2);
+    // One run (one reference) lingering for more work, as the drain worker runs it; two rounds.
+    const run = drainConnection(pool, connection, channel, {
+      reference: `drain-${randomUUID()}`,
+      lingerMs: 20_000,
+      maxRounds: 2,
+    });
+    await waitFor("the first round recorded its write", async () => {
+      const row = await prisma.listing.findUniqueOrThrow({ where: { id: listing.id } });
+      return row.lastPushedQuantity === before - 2 && !row.dirty;
+    });
+    // Someone sets the store back by hand; the store-edit check finds the drift and marks it.
+    emulator.emulator.control.setStock({
+      shop: demo.shop,
+      inventoryItemId: listing.externalInventoryItemId!,
+      available: before,
+    });
+    const reported = await recordStoreQuantities(pool, connection, [
+      { externalInventoryItemId: listing.externalInventoryItemId!, quantity: before },
+    ]);
+    assert.deepEqual(reported, ["changed"]);
+    const check = await checkStoreEdits(pool, { ...connection, platform: "shopify" }, channel, {
+      rereadOrders: false,
+    });
+    assert.equal(check.drift, 1);
+
+    // The second round sends exactly the first round's write (same figure, same expected).
+    const result = await run;
+    assert.equal(result.rounds, 2);
+    assert.equal(result.written, 2);
+    assert.equal(await shopQuantity("scarf-wool"), before - 2, "the store is back on the target");
+    const after = await prisma.listing.findUniqueOrThrow({ where: { id: listing.id } });
+    assert.deepEqual([after.dirty, after.lastPushedQuantity], [false, before - 2]);
   });
 
   it("loses no change made while drains run: the store ends equal to the target", async () => {

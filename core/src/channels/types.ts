@@ -102,7 +102,10 @@ export interface Channel {
   listVariants(): AsyncIterable<StoreVariant[]>;
   /** Current quantities; a variant the store no longer has is absent from the map. */
   readQuantities(variants: StoreVariantRef[]): Promise<Map<string, number | null>>;
-  /** Sets quantities in batches (Shopify: 250 per call; WooCommerce: 100 per batch request). */
+  /**
+   * Sets quantities in batches (Shopify: 250 per call; WooCommerce: 100 per batch request). Every
+   * call is a new write, even with the same figures; `reference` names it in the store's history.
+   */
   writeQuantities(writes: QuantityWrite[], context: { reference: string }): Promise<QuantityWriteResult>;
   createProducts(drafts: ProductDraft[]): Promise<CreateProductsResult>;
   /** One order's current state, or null when the store no longer has it. */

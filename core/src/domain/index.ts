@@ -30,3 +30,19 @@ export {
   type OrderMovementReason,
 } from "./order.ts";
 export { connectionSettingsSchema, readConnectionSettings, type ConnectionSettings } from "./settings.ts";
+export {
+  postingRecordSchema,
+  prokipHolds,
+  planPosting,
+  invoiceBaseFor,
+  nextInvoiceNo,
+  unlinkedProduct,
+  sellLinesFor,
+  sameSellLines,
+  type PostingRecord,
+  type PostingStep,
+  type PostingVariant,
+  type SellRecord,
+  type DraftLine,
+  type UnconfirmedSell,
+} from "./posting.ts";

@@ -16,6 +16,7 @@ export {
   runInbox,
   runDrain,
   runPosting,
+  WAITING_FOR_SIGN_IN,
   runReconcile,
   runSetupJob,
   requestDrains,

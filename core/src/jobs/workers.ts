@@ -171,8 +171,11 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
     `SELECT DISTINCT l."connectionId" FROM "Listing" l JOIN "Connection" c ON c."id" = l."connectionId" WHERE l."dirty" AND c."status" = 'active'`,
   );
   for (const row of dirty) await requestRun(deps.boss, QUEUES.drain, row.connectionId);
+  // Only businesses that can post: a signed-out one's orders wait for its next sign-in.
   const { rows: unposted } = await deps.pool.query<{ businessId: string; orderId: string }>(
-    `SELECT "businessId", "id" AS "orderId" FROM "Order" WHERE "postingState" IN ('pending', 'posting', 'failed')`,
+    `SELECT o."businessId", o."id" AS "orderId" FROM "Order" o JOIN "Business" b ON b."id" = o."businessId"
+     WHERE o."postingState" IN ('pending', 'posting', 'failed') AND b."authorityMode" = 'prokip'
+       AND b."prokipCredentials" IS NOT NULL AND b."prokipSignedOutAt" IS NULL`,
   );
   for (const order of unposted) await requestPosting(deps.boss, order);
   const { rows: queuedSetups } = await deps.pool.query<SetupJob>(
@@ -237,8 +240,40 @@ export async function runStoreEditCheck(deps: WorkerDependencies, connectionId: 
   if (result.ordersReread > 0 || result.drift + result.accepted > 0) await requestDrains(deps, connection.businessId);
 }
 
-/** Posts one order to Prokip; a run that could not finish is asked for again later. */
+/** Why an order waits when its business cannot post: what the merchant screens show. */
+export const WAITING_FOR_SIGN_IN =
+  "Waiting for the business to sign in to Prokip again: the order is recorded in Prokip once it has";
+
+/**
+ * Posts one order to Prokip; a run that could not finish is asked for again later. A job whose
+ * order or business is gone (a sandbox restart erases its old demo business) is dropped, and one
+ * whose business is not signed in, or whose sign-in Prokip refused, is parked on the order
+ * (`failed`, WAITING_FOR_SIGN_IN) without asking Prokip: neither fails nor comes back, so
+ * thousands of them cannot hold up another business's postings. A new sign-in clears
+ * `prokipSignedOutAt`; reconciliation and "retry orders" ask for the parked orders again.
+ */
 export async function runPosting(deps: WorkerDependencies, job: PostingJob): Promise<void> {
+  const { rows } = await deps.pool.query<{ authorityMode: "prokip" | "central"; canPost: boolean }>(
+    `SELECT b."authorityMode", (b."prokipCredentials" IS NOT NULL AND b."prokipSignedOutAt" IS NULL) AS "canPost"
+     FROM "Order" o JOIN "Business" b ON b."id" = o."businessId"
+     WHERE o."businessId" = $1 AND o."id" = $2`,
+    [job.businessId, job.orderId],
+  );
+  const standing = rows[0];
+  if (!standing || standing.authorityMode !== "prokip") {
+    deps.log.info({ queue: QUEUES.posting, ...job }, "posting dropped: no such order in a Prokip-mode business");
+    return;
+  }
+  if (!standing.canPost) {
+    await deps.pool.query(
+      `UPDATE "Order" SET "postingError" = $3, "updatedAt" = now(),
+         "postingState" = CASE WHEN "postingState" = 'pending' THEN 'failed'::"OrderPostingState" ELSE "postingState" END
+       WHERE "businessId" = $1 AND "id" = $2 AND "postingState" IN ('pending', 'posting', 'failed')`,
+      [job.businessId, job.orderId, WAITING_FOR_SIGN_IN],
+    );
+    deps.log.debug({ queue: QUEUES.posting, ...job }, "posting parked: the business is not signed in to Prokip");
+    return;
+  }
   const pos = await prokipFor(deps, job.businessId);
   if (!pos) return;
   const outcome = await postOrderToProkip(

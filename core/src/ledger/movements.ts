@@ -60,11 +60,30 @@ levels AS (
 changes AS (
   SELECT l."locationId", l."variantId", t."delta", l."available" FROM levels l JOIN totals t USING ("locationId", "variantId")
 ),
+listings AS MATERIALIZED (
+  -- Listing rows are locked after the stock levels (the count waits for all of them), in id
+  -- order, all at once: the listings marked dirty below and the moving stores' own listings,
+  -- which the caller may update later in this transaction (sync/orders.ts). The lock order is
+  -- in docs/architecture.md ("Lock order").
+  SELECT li."id" FROM "Listing" li
+  WHERE li."businessId" = $1::uuid AND (SELECT count(*) FROM changes) >= 0 AND li."id" IN (
+    SELECT l."id" FROM "Listing" l
+    JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
+    JOIN changes ON c."locationId" = changes."locationId" AND l."variantId" = changes."variantId"
+    WHERE l."businessId" = $1::uuid AND c."status" <> 'disconnected' AND l."matchStatus" = 'matched' AND NOT l."dirty"
+    UNION
+    SELECT l."id" FROM "Listing" l
+    JOIN (SELECT DISTINCT "connectionId", "variantId" FROM input WHERE "connectionId" IS NOT NULL) o
+      ON l."connectionId" = o."connectionId" AND l."variantId" = o."variantId"
+    WHERE l."businessId" = $1::uuid)
+  ORDER BY li."id"
+  FOR UPDATE
+),
 dirty AS (
   UPDATE "Listing" AS li
   SET "dirty" = true, "dirtySince" = COALESCE(li."dirtySince", now()), "updatedAt" = now()
-  FROM "Connection" AS c, changes
-  WHERE li."businessId" = $1::uuid AND c."id" = li."connectionId" AND c."businessId" = li."businessId"
+  FROM listings, "Connection" AS c, changes
+  WHERE li."id" = listings."id" AND li."businessId" = $1::uuid AND c."id" = li."connectionId" AND c."businessId" = li."businessId"
     AND c."status" <> 'disconnected' AND c."locationId" = changes."locationId"
     AND li."variantId" = changes."variantId" AND li."matchStatus" = 'matched'
     AND NOT li."dirty" -- already waiting for the drain: a burst on one variant coalesces here
@@ -123,13 +142,21 @@ export async function markListingsDirty(
   changes: readonly { locationId: string; variantId: string }[],
 ): Promise<number> {
   if (changes.length === 0) return 0;
+  // The listings are locked in id order (docs/architecture.md, "Lock order").
   const result = await sql.query(
-    `UPDATE "Listing" AS l
+    `WITH locked AS MATERIALIZED (
+       SELECT l."id" FROM "Listing" l
+       JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
+       JOIN unnest($2::uuid[], $3::uuid[]) AS changed("locationId", "variantId")
+         ON c."locationId" = changed."locationId" AND l."variantId" = changed."variantId"
+       WHERE l."businessId" = $1::uuid AND c."status" <> 'disconnected' AND l."matchStatus" = 'matched' AND NOT l."dirty"
+       ORDER BY l."id"
+       FOR UPDATE OF l
+     )
+     UPDATE "Listing" AS l
      SET "dirty" = true, "dirtySince" = COALESCE(l."dirtySince", now()), "updatedAt" = now()
-     FROM "Connection" AS c, unnest($2::uuid[], $3::uuid[]) AS changed("locationId", "variantId")
-     WHERE l."businessId" = $1::uuid AND c."id" = l."connectionId" AND c."businessId" = l."businessId"
-       AND c."status" <> 'disconnected' AND c."locationId" = changed."locationId"
-       AND l."variantId" = changed."variantId" AND l."matchStatus" = 'matched' AND NOT l."dirty"`,
+     FROM locked
+     WHERE l."id" = locked."id" AND NOT l."dirty"`,
     [businessId, changes.map((change) => change.locationId), changes.map((change) => change.variantId)],
   );
   return result.rowCount ?? 0;

@@ -109,8 +109,13 @@ export async function disconnectStore(deps: MerchantDeps, store: StoreRef): Prom
 export async function retryOrders(deps: MerchantDeps, store: StoreRef): Promise<Dashboard> {
   const connection = await connectedStore(deps, store);
   const { rowCount } = await deps.pool.query(
-    `UPDATE "Order" SET "postingState" = 'pending', "postingAttempts" = 0, "postingError" = NULL, "updatedAt" = now()
-     WHERE "businessId" = $1 AND "connectionId" = $2 AND "postingState" IN ('failed', 'needs_attention')`,
+    // Order rows are locked in id order, as the ledger saves them (docs/architecture.md, "Lock order").
+    `WITH locked AS MATERIALIZED (
+       SELECT "id" FROM "Order" WHERE "businessId" = $1 AND "connectionId" = $2 AND "postingState" IN ('failed', 'needs_attention')
+       ORDER BY "id" FOR UPDATE
+     )
+     UPDATE "Order" AS o SET "postingState" = 'pending', "postingAttempts" = 0, "postingError" = NULL, "updatedAt" = now()
+     FROM locked WHERE o."id" = locked."id" AND o."postingState" IN ('failed', 'needs_attention')`,
     [connection.businessId, connection.id],
   );
   if (rowCount) {

@@ -61,6 +61,15 @@ export async function writeListings(
     // A variant is listed once per store: an older listing of it (a store product since
     // replaced) lets go first. It keeps its row, unmatched, for the Products screen.
     const linked = writes.filter((w) => w.variantId !== null);
+    // Every existing listing this transaction writes, locked first in id order
+    // (docs/architecture.md, "Lock order"); rows it inserts are its own.
+    await sql.query(
+      `SELECT l."id" FROM "Listing" l
+       WHERE l."businessId" = $1 AND l."connectionId" = $2 AND (l."variantId" = ANY($3::uuid[]) OR l."externalVariantId" = ANY($4::text[]))
+       ORDER BY l."id"
+       FOR UPDATE`,
+      [businessId, connectionId, linked.map((w) => w.variantId), writes.map((w) => w.store.externalVariantId)],
+    );
     await sql.query(
       `UPDATE "Listing" l
        SET "variantId" = NULL, "matchStatus" = CASE WHEN l."matchStatus" = 'excluded' THEN 'excluded'::"MatchStatus" ELSE 'unmatched'::"MatchStatus" END,
@@ -114,13 +123,17 @@ export async function alignStoreQuantities(
        JOIN "Connection" c ON c."id" = l."connectionId" AND c."businessId" = l."businessId"
        LEFT JOIN "StockLevel" s ON s."businessId" = l."businessId" AND s."locationId" = c."locationId" AND s."variantId" = l."variantId"
        WHERE l."businessId" = $1 AND l."connectionId" = $2 AND l."id" = ANY($3::uuid[]) AND l."matchStatus" = 'matched' AND l."variantId" IS NOT NULL
+     ),
+     locked AS MATERIALIZED (
+       -- In id order (docs/architecture.md, "Lock order").
+       SELECT l."id" FROM "Listing" l WHERE l."businessId" = $1 AND l."id" IN (SELECT "id" FROM targets) ORDER BY l."id" FOR UPDATE
      )
      UPDATE "Listing" l SET
        "dirty" = l."dirty" OR l."storeQuantity" IS DISTINCT FROM t."target",
        "dirtySince" = CASE WHEN l."dirty" OR l."storeQuantity" IS DISTINCT FROM t."target" THEN COALESCE(l."dirtySince", now()) ELSE l."dirtySince" END,
        "lastPushedQuantity" = CASE WHEN l."storeQuantity" = t."target" THEN t."target" ELSE l."lastPushedQuantity" END,
        "updatedAt" = now()
-     FROM targets t WHERE l."id" = t."id"`,
+     FROM targets t JOIN locked ON locked."id" = t."id" WHERE l."id" = t."id"`,
     [businessId, connectionId, listingIds],
   );
   let written = 0;

@@ -28,7 +28,7 @@ export interface DrainOptions {
   batchSize?: number;
   /** Stop after this many rounds even if listings stay dirty (they wait for the next drain). */
   maxRounds?: number;
-  /** Names the writes in the store's history (Shopify referenceDocumentUri). Unique per drain run: Shopify replays a write whose reference and figures it has seen. */
+  /** Names the writes in the store's history (Shopify referenceDocumentUri) and the activity log; shared by every round. */
   reference: string;
   /** Once nothing is dirty, keep looking this long before returning (see jobs/workers.ts). */
   lingerMs?: number;
@@ -296,6 +296,14 @@ async function recordPushed(
                WHERE l."businessId" = $1 AND l."id" IN (SELECT "id" FROM pushed))
              ORDER BY s."locationId", s."variantId"
              FOR SHARE OF s
+           ),
+           listings AS MATERIALIZED (
+             -- Then the listings, in id order (docs/architecture.md, "Lock order"); the count
+             -- waits for every stock level first.
+             SELECT l."id" FROM "Listing" l
+             WHERE l."businessId" = $1 AND l."id" IN (SELECT "id" FROM pushed) AND (SELECT count(*) FROM locked) >= 0
+             ORDER BY l."id"
+             FOR UPDATE
            )
            UPDATE "Listing" AS l
            SET "lastPushedQuantity" = p."quantity", "storeQuantity" = p."quantity", "lastPushedAt" = now(), "updatedAt" = now(),
@@ -303,6 +311,7 @@ async function recordPushed(
                "dirty" = CASE WHEN t."target" = p."quantity" THEN false ELSE l."dirty" END,
                "dirtySince" = CASE WHEN t."target" = p."quantity" THEN NULL ELSE l."dirtySince" END
            FROM pushed p
+           JOIN listings ON listings."id" = p."id"
            JOIN LATERAL (
              -- storeTarget() in domain/stock.ts: max(0, available - max(0, buffer))
              SELECT GREATEST(0, COALESCE(k."available", 0) - GREATEST(0, c."buffer")) AS "target"
@@ -323,10 +332,14 @@ async function recordFailed(
   failures: { listingId: string; message: string }[],
 ): Promise<void> {
   if (failures.length === 0) return;
+  // Listings are locked in id order (docs/architecture.md, "Lock order"), here and below.
   await pool.query(
-    `UPDATE "Listing" AS l SET "pushFailedAt" = now(), "pushError" = f."message", "updatedAt" = now()
-     FROM unnest($2::uuid[], $3::text[]) AS f("id", "message")
-     WHERE l."businessId" = $1 AND l."id" = f."id"`,
+    `WITH locked AS MATERIALIZED (
+       SELECT "id" FROM "Listing" WHERE "businessId" = $1 AND "id" = ANY($2::uuid[]) ORDER BY "id" FOR UPDATE
+     )
+     UPDATE "Listing" AS l SET "pushFailedAt" = now(), "pushError" = f."message", "updatedAt" = now()
+     FROM unnest($2::uuid[], $3::text[]) AS f("id", "message"), locked
+     WHERE l."businessId" = $1 AND l."id" = f."id" AND locked."id" = f."id"`,
     [businessId, failures.map((f) => f.listingId), failures.map((f) => f.message)],
   );
 }
@@ -338,9 +351,12 @@ async function recordReadQuantities(
 ): Promise<void> {
   if (quantities.length === 0) return;
   await pool.query(
-    `UPDATE "Listing" AS l SET "storeQuantity" = q."quantity", "updatedAt" = now()
-     FROM unnest($2::uuid[], $3::int[]) AS q("id", "quantity")
-     WHERE l."businessId" = $1 AND l."id" = q."id"`,
+    `WITH locked AS MATERIALIZED (
+       SELECT "id" FROM "Listing" WHERE "businessId" = $1 AND "id" = ANY($2::uuid[]) ORDER BY "id" FOR UPDATE
+     )
+     UPDATE "Listing" AS l SET "storeQuantity" = q."quantity", "updatedAt" = now()
+     FROM unnest($2::uuid[], $3::int[]) AS q("id", "quantity"), locked
+     WHERE l."businessId" = $1 AND l."id" = q."id" AND locked."id" = q."id"`,
     [businessId, quantities.map((q) => q.listingId), quantities.map((q) => q.quantity)],
   );
 }

@@ -310,8 +310,10 @@ async function applyLocked(sql: Sql, candidates: Candidate[]): Promise<ApplyOrde
     results.push({ status: "applied", orderId, movements: planned, unmatchedSkus });
   }
 
-  // The ledger takes one business per statement; a batch nearly always holds one.
-  const businesses = new Set(movements.map((movement) => movement.businessId));
+  // The ledger takes one business per statement; a batch nearly always holds one. In id order,
+  // like every lock (docs/architecture.md, "Lock order"); so are the order rows saved below.
+  const businesses = [...new Set(movements.map((movement) => movement.businessId))].sort();
+  saves.sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
   for (const businessId of businesses)
     await applyMovements(
       sql,
@@ -440,7 +442,8 @@ function saveOrdersStatement(saves: OrderSave[]): string {
  * quantity that already differed from what we expected (a notification that came first, or an
  * edit) is left as reported. A wrong guess costs one write: Shopify refuses a write whose
  * compare quantity is stale and the drain re-reads; a WooCommerce figure that differs is
- * reported by its product webhook, and reconciliation reads every store figure.
+ * reported by its product webhook, and reconciliation reads every store figure. The listings
+ * were locked by the ledger statement (ledger/movements.ts), in the one lock order.
  */
 function originStoreStatement(movements: MovementInput[]): string {
   const byListing = new Map<string, { businessId: string; connectionId: string; variantId: string; delta: number }>();

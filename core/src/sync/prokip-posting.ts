@@ -4,17 +4,9 @@
  * Same idea as the ledger ("orders are state, not events"): what the order holds in the ledger,
  * per variant, is compared with what Prokip holds for it, and only the difference is sent.
  * What Prokip holds is remembered on the order (`Order.prokipPosting`): every sell we created
- * with its sell line ids, quantities and cumulative returned quantities.
- *
- * - The first posting is ONE sell, invoice `SHOP-<number>` / `WOO-<number>`.
- * - The order holds less (refund with restock, edit down, cancellation after a return): a
- *   sell-return with the CUMULATIVE quantity per sell line (Prokip keeps one return per sell
- *   and sets it to what we send, so repeating a return changes nothing).
- * - The order is cancelled and no return was ever posted against the sell: the sell is deleted.
- * - The order holds more than Prokip has (an edit up): an additional sell for the difference,
- *   invoice `SHOP-<number>-2`, `-3`, ... The first sell is never edited: Prokip's sell update
- *   replaces the whole sell and its lines, which is a bigger change to get wrong than a second,
- *   small sell the merchant can read in Prokip as "added later".
+ * with its sell line ids, quantities and cumulative returned quantities. The plan (sells,
+ * cumulative returns, deletes) is pure: domain/posting.ts; the order's rows:
+ * prokip-posting-store.ts. This file is the runner that sends the requests.
  *
  * A sell goes to the connection's Prokip location, against the business's walk-in customer
  * (asked of Prokip once, kept in Business.defaultContactId), at the order line's price (Prokip's
@@ -43,12 +35,31 @@
  * and the round is planned again.
  */
 import type pg from "pg";
-import { z } from "zod";
 import { ChannelError, type PosResult, type PosSell, type PosSystem, type SellDraft } from "../channels/index.ts";
-import { SyncError, normalizeSku } from "../domain/index.ts";
+import {
+  SyncError,
+  nextInvoiceNo,
+  planPosting,
+  sameSellLines,
+  sellLinesFor,
+  unlinkedProduct,
+  type PostingStep,
+  type SellRecord,
+  type UnconfirmedSell,
+} from "../domain/index.ts";
 import { markPosted, markPostingRejected, markPostingStarted } from "../ledger/index.ts";
 import type { Logger } from "../log/index.ts";
 import type { Sql } from "../store/index.ts";
+import {
+  addActivity,
+  inTransaction,
+  loadOrder,
+  saveDefaultContact,
+  saveRecord,
+  saveState,
+  sellBelongsToAnotherOrder,
+  type OrderState,
+} from "./prokip-posting-store.ts";
 
 export const DEFAULT_MAX_POSTING_ATTEMPTS = 5;
 /** How long a sell whose answer was lost may still reach Prokip: it is not sent again before. */
@@ -107,304 +118,6 @@ export interface PostingOutcome {
   attempts: number;
   /** Prokip's message (or ours) when not posted. */
   message: string | null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// What Prokip holds for an order (Order.prokipPosting)
-// ---------------------------------------------------------------------------------------------
-
-const sellLineRecordSchema = z.object({
-  sellLineId: z.number().int(),
-  variantId: z.string(),
-  variationId: z.number().int(),
-  quantity: z.number(),
-  /** Cumulative units returned on this line (what the sell-return says). */
-  returned: z.number(),
-  /** The price we sent, or null when Prokip used its own. */
-  unitPrice: z.string().nullable(),
-});
-
-const sellRecordSchema = z.object({
-  sellId: z.number().int(),
-  invoiceNo: z.string(),
-  postedAt: z.string(),
-  deleted: z.boolean(),
-  /** A return was sent (or may exist): Prokip refuses to delete such a sell. */
-  returnPosted: z.boolean(),
-  lines: z.array(sellLineRecordSchema),
-});
-
-const draftLineSchema = z.object({
-  variantId: z.string(),
-  productId: z.number().int(),
-  variationId: z.number().int(),
-  quantity: z.number().int(),
-  unitPrice: z.string().nullable(),
-});
-
-const unconfirmedSellSchema = z.object({
-  invoiceNo: z.string(),
-  transactionDate: z.string(),
-  sentAt: z.string(),
-  lines: z.array(draftLineSchema),
-});
-
-const postingRecordSchema = z.object({
-  sells: z.array(sellRecordSchema).default([]),
-  /** A sell sent (or about to be) whose answer we do not have. */
-  unconfirmedSell: unconfirmedSellSchema.nullable().default(null),
-  /** The order's `posting` movements may be partly in Prokip: they may only move on to `posted`. */
-  mixed: z.boolean().default(false),
-  /** A return or delete is on its way; still set at the next attempt means this process died waiting. */
-  sending: z.boolean().default(false),
-});
-
-type SellRecord = z.infer<typeof sellRecordSchema>;
-type DraftLine = z.infer<typeof draftLineSchema>;
-type UnconfirmedSell = z.infer<typeof unconfirmedSellSchema>;
-type PostingRecord = z.infer<typeof postingRecordSchema>;
-
-// ---------------------------------------------------------------------------------------------
-// The plan: from what the order holds and what Prokip has, the requests to send
-// ---------------------------------------------------------------------------------------------
-
-type Step =
-  | { kind: "delete"; sell: SellRecord }
-  /** Cumulative returned quantity per sell line id. */
-  | { kind: "return"; sell: SellRecord; returned: Map<number, number> }
-  | { kind: "sell"; lines: { variantId: string; quantity: number }[] };
-
-const liveSells = (record: PostingRecord) => record.sells.filter((sell) => !sell.deleted);
-
-/** Units Prokip holds for the order, per variant: sold minus returned on live sells. */
-function prokipHolds(record: PostingRecord): Map<string, number> {
-  const holds = new Map<string, number>();
-  for (const sell of liveSells(record)) {
-    for (const line of sell.lines)
-      holds.set(line.variantId, (holds.get(line.variantId) ?? 0) + line.quantity - line.returned);
-  }
-  return holds;
-}
-
-/**
- * The requests that bring Prokip to what the order holds. Returns and deletes come first (they
- * give stock back, which a business that forbids overselling needs before a new sell).
- */
-function planPosting(held: ReadonlyMap<string, number>, record: PostingRecord, cancelled: boolean): Step[] {
-  const holding = (variantId: string) => Math.max(0, held.get(variantId) ?? 0);
-  const prokip = prokipHolds(record);
-  const holdsNothing = [...held.keys()].every((variantId) => holding(variantId) === 0);
-
-  if (cancelled && holdsNothing) return planCancellation(record);
-
-  const steps: Step[] = [];
-  const excess = new Map<string, number>();
-  for (const [variantId, units] of prokip)
-    if (units > holding(variantId)) excess.set(variantId, units - holding(variantId));
-  steps.push(...planReturns(record, excess));
-
-  const more = [...held.keys()]
-    .map((variantId) => ({ variantId, quantity: holding(variantId) - (prokip.get(variantId) ?? 0) }))
-    .filter((line) => line.quantity > 0);
-  if (more.length > 0) steps.push({ kind: "sell", lines: more });
-  return steps;
-}
-
-/** A cancelled order: each sell is deleted, or, if a return exists against it, fully returned. */
-function planCancellation(record: PostingRecord): Step[] {
-  return liveSells(record).flatMap((sell): Step[] => {
-    if (!sell.returnPosted) return [{ kind: "delete", sell }];
-    if (sell.lines.every((line) => line.returned >= line.quantity)) return [];
-    return [{ kind: "return", sell, returned: new Map(sell.lines.map((line) => [line.sellLineId, line.quantity])) }];
-  });
-}
-
-/** Raises the cumulative returns by `excess` units per variant, latest sell first. */
-function planReturns(record: PostingRecord, excess: Map<string, number>): Step[] {
-  const steps: Step[] = [];
-  for (const sell of [...liveSells(record)].reverse()) {
-    const returned = new Map(sell.lines.map((line) => [line.sellLineId, line.returned]));
-    let changed = false;
-    for (const line of sell.lines) {
-      const wanted = excess.get(line.variantId) ?? 0;
-      const take = Math.min(wanted, line.quantity - line.returned);
-      if (take <= 0) continue;
-      returned.set(line.sellLineId, line.returned + take);
-      excess.set(line.variantId, wanted - take);
-      changed = true;
-    }
-    if (changed) steps.push({ kind: "return", sell, returned });
-  }
-  return steps;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading the order
-// ---------------------------------------------------------------------------------------------
-
-interface VariantInfo {
-  variantId: string;
-  title: string | null;
-  sku: string | null;
-  normalizedSku: string | null;
-  prokipProductId: number | null;
-  prokipVariationId: number | null;
-  price: string | null;
-}
-
-interface OrderState {
-  orderId: string;
-  businessId: string;
-  connectionId: string;
-  platform: "shopify" | "woocommerce";
-  /** What the merchant calls the order (#1001). */
-  label: string;
-  invoiceBase: string;
-  cancelled: boolean;
-  lines: { sku: string | null; unitPrice?: string }[];
-  authorityMode: "prokip" | "central";
-  prokipLocationId: number | null;
-  defaultContactId: number | null;
-  postingState: string;
-  postingError: string | null;
-  attempts: number;
-  record: PostingRecord;
-  /** Units the order holds in the ledger, per variant. */
-  held: Map<string, number>;
-  variants: Map<string, VariantInfo>;
-  pending: number;
-  posting: number;
-}
-
-async function loadOrder(sql: Sql, businessId: string, orderId: string): Promise<OrderState | null> {
-  const { rows } = await sql.query<{
-    connectionId: string;
-    platform: "shopify" | "woocommerce";
-    number: string | null;
-    externalId: string;
-    cancelled: boolean;
-    lines: OrderState["lines"];
-    authorityMode: "prokip" | "central";
-    prokipLocationId: number | null;
-    defaultContactId: number | null;
-    postingState: string;
-    postingError: string | null;
-    postingAttempts: number;
-    prokipPosting: unknown;
-  }>(
-    `SELECT o."connectionId", c."platform", o."number", o."externalId", o."cancelled", o."lines", b."authorityMode",
-            l."prokipLocationId", b."defaultContactId", o."postingState", o."postingError", o."postingAttempts", o."prokipPosting"
-     FROM "Order" o
-     JOIN "Connection" c ON c."id" = o."connectionId"
-     JOIN "Location" l ON l."id" = c."locationId"
-     JOIN "Business" b ON b."id" = o."businessId"
-     WHERE o."businessId" = $1 AND o."id" = $2`,
-    [businessId, orderId],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  const movements = await sql.query<VariantInfo & { held: number; pending: number; posting: number }>(
-    `SELECT m."variantId", -sum(m."delta")::int AS "held",
-            count(*) FILTER (WHERE m."postingState" = 'pending')::int AS "pending",
-            count(*) FILTER (WHERE m."postingState" = 'posting')::int AS "posting",
-            v."title", v."sku", v."normalizedSku", v."prokipProductId", v."prokipVariationId", v."price"::text AS "price"
-     FROM "StockMovement" m
-     LEFT JOIN "Variant" v ON v."id" = m."variantId" AND v."businessId" = m."businessId"
-     WHERE m."businessId" = $1 AND m."orderId" = $2 AND m."postingState" <> 'not_required'
-     GROUP BY m."variantId", v."id"
-     ORDER BY m."variantId"`,
-    [businessId, orderId],
-  );
-  const label = row.number ?? row.externalId;
-  return {
-    orderId,
-    businessId,
-    connectionId: row.connectionId,
-    platform: row.platform,
-    label,
-    invoiceBase: `${row.platform === "shopify" ? "SHOP" : "WOO"}-${label.replace(/^#/u, "").trim().replace(/\s+/gu, "-")}`,
-    cancelled: row.cancelled,
-    lines: row.lines,
-    authorityMode: row.authorityMode,
-    prokipLocationId: row.prokipLocationId,
-    defaultContactId: row.defaultContactId,
-    postingState: row.postingState,
-    postingError: row.postingError,
-    attempts: row.postingAttempts,
-    record: postingRecordSchema.parse(row.prokipPosting ?? {}),
-    held: new Map(movements.rows.map((m) => [m.variantId, m.held])),
-    variants: new Map(movements.rows.map((m) => [m.variantId, m])),
-    pending: movements.rows.reduce((sum, m) => sum + m.pending, 0),
-    posting: movements.rows.reduce((sum, m) => sum + m.posting, 0),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing the order
-// ---------------------------------------------------------------------------------------------
-
-async function saveRecord(sql: Sql, order: OrderState): Promise<void> {
-  const first = order.record.sells[0] ?? null;
-  await sql.query(
-    `UPDATE "Order" SET "prokipPosting" = $3::jsonb, "prokipSellId" = $4, "prokipInvoiceNo" = $5, "updatedAt" = now()
-     WHERE "businessId" = $1 AND "id" = $2`,
-    [order.businessId, order.orderId, JSON.stringify(order.record), first?.sellId ?? null, first?.invoiceNo ?? null],
-  );
-}
-
-/**
- * The order's posting state, attempts and error. "posted" becomes "pending" when a new state
- * of the order was applied meanwhile: the order row is locked first, so a concurrent
- * applyOrderState either committed its movements before (and they are seen) or writes its own
- * "pending" after.
- */
-async function saveState(
-  sql: Sql,
-  order: OrderState,
-  state: "posted" | "posting" | "failed" | "needs_attention",
-  attempts: number,
-  error: string | null,
-): Promise<void> {
-  await sql.query(`SELECT 1 FROM "Order" WHERE "businessId" = $1 AND "id" = $2 FOR UPDATE`, [
-    order.businessId,
-    order.orderId,
-  ]);
-  await sql.query(
-    `UPDATE "Order" SET
-       "postingState" = (CASE WHEN $3 = 'posted' AND EXISTS (SELECT 1 FROM "StockMovement" m WHERE m."businessId" = $1 AND m."orderId" = $2 AND m."postingState" = 'pending')
-                              THEN 'pending' ELSE $3 END)::"OrderPostingState",
-       "postingAttempts" = $4, "postingError" = $5, "updatedAt" = now()
-     WHERE "businessId" = $1 AND "id" = $2`,
-    [order.businessId, order.orderId, state, attempts, error],
-  );
-}
-
-async function addActivity(
-  sql: Sql,
-  order: OrderState,
-  type: string,
-  severity: "info" | "warning" | "error",
-  message: string,
-  data: object,
-): Promise<void> {
-  await sql.query(
-    `INSERT INTO "ActivityEvent" ("businessId", "connectionId", "orderId", "type", "severity", "message", "data")
-     VALUES ($1, $2, $3, $4, $5::"Severity", $6, $7::jsonb)`,
-    [order.businessId, order.connectionId, order.orderId, type, severity, message, JSON.stringify(data)],
-  );
-}
-
-/** BEGIN ... COMMIT on the locked connection (the session lock outlives each transaction). */
-async function inTransaction<T>(sql: Sql, work: () => Promise<T>): Promise<T> {
-  await sql.query("BEGIN");
-  try {
-    const result = await work();
-    await sql.query("COMMIT");
-    return result;
-  } catch (error) {
-    await sql.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -504,7 +217,7 @@ class OrderPosting {
       return this.outcome(order, this.actions.length > 0 ? "posted" : "up_to_date", null);
 
     const steps = planPosting(order.held, order.record, order.cancelled);
-    const blocker = this.blocker(order, steps);
+    const blocker = unlinkedProduct(steps, order.variants, order.label);
     if (blocker) return this.needsAttentionNow(order, blocker);
 
     let contactId: number | null = null;
@@ -545,38 +258,18 @@ class OrderPosting {
     return order;
   }
 
-  /** What keeps the order from being posted at all until someone changes something. */
-  private blocker(order: OrderState, steps: Step[]): string | null {
-    for (const step of steps) {
-      if (step.kind !== "sell") continue;
-      for (const line of step.lines) {
-        const variant = order.variants.get(line.variantId);
-        if (variant?.prokipProductId == null || variant.prokipVariationId == null) {
-          const name = variant?.title
-            ? `"${variant.title}" (SKU ${variant.sku ?? "none"})`
-            : `variant ${line.variantId}`;
-          return `Product ${name} is not linked to a Prokip product: link it, then post order ${order.label} again`;
-        }
-      }
-    }
-    return null;
-  }
-
   /** The walk-in customer sells are recorded against, asked of Prokip once per business. */
   private async contactFor(order: OrderState): Promise<number> {
     if (order.defaultContactId !== null) return order.defaultContactId;
     const contactId = await this.deps.pos.defaultContactId();
-    await this.sql.query(`UPDATE "Business" SET "defaultContactId" = $2, "updatedAt" = now() WHERE "id" = $1`, [
-      order.businessId,
-      contactId,
-    ]);
+    await saveDefaultContact(this.sql, order.businessId, contactId);
     order.defaultContactId = contactId;
     return contactId;
   }
 
   // ---- One request ----
 
-  private async send(order: OrderState, step: Step, contactId: number | null): Promise<StepResult> {
+  private async send(order: OrderState, step: PostingStep, contactId: number | null): Promise<StepResult> {
     switch (step.kind) {
       case "sell":
         return this.sendSell(order, step.lines, contactId!);
@@ -594,12 +287,10 @@ class OrderPosting {
   ): Promise<StepResult> {
     const transactionDate = this.now();
     const unconfirmed: UnconfirmedSell = {
-      // Numbered by the sells already made (deleted ones too), so an invoice number is never reused.
-      invoiceNo:
-        order.record.sells.length === 0 ? order.invoiceBase : `${order.invoiceBase}-${order.record.sells.length + 1}`,
+      invoiceNo: nextInvoiceNo(order.record, order.invoiceBase),
       transactionDate: transactionDate.toISOString(),
       sentAt: transactionDate.toISOString(),
-      lines: this.sellLines(order, lines),
+      lines: sellLinesFor(lines, order.variants, order.lines),
     };
     // Written before sending: if the answer is lost, even with this process, the next attempt
     // looks for this sell in Prokip before it creates anything.
@@ -647,30 +338,6 @@ class OrderPosting {
     order.record.unconfirmedSell = null;
     await saveRecord(this.sql, order);
     return { ok: false, unknown: false, message };
-  }
-
-  /** One line per variant, in the order's own line order; the order's price when it has one. */
-  private sellLines(order: OrderState, lines: { variantId: string; quantity: number }[]): DraftLine[] {
-    const position = (variantId: string) => {
-      const sku = order.variants.get(variantId)?.normalizedSku;
-      const index = order.lines.findIndex((line) => normalizeSku(line.sku) === sku);
-      return index === -1 ? order.lines.length : index;
-    };
-    return [...lines]
-      .sort((a, b) => position(a.variantId) - position(b.variantId) || a.variantId.localeCompare(b.variantId))
-      .map((line) => {
-        const variant = order.variants.get(line.variantId)!;
-        const priced = order.lines.find(
-          (orderLine) => normalizeSku(orderLine.sku) === variant.normalizedSku && orderLine.unitPrice !== undefined,
-        );
-        return {
-          variantId: line.variantId,
-          productId: variant.prokipProductId!,
-          variationId: variant.prokipVariationId!,
-          quantity: line.quantity,
-          unitPrice: priced?.unitPrice ?? null,
-        };
-      });
   }
 
   /** Records a sell Prokip has (answered, or found by invoice number) and clears the unconfirmed one. */
@@ -870,21 +537,11 @@ class OrderPosting {
       to: this.now(),
     });
     for (const sell of sells) {
-      if (sell.invoiceNo !== unconfirmed.invoiceNo || !sameLines(sell, unconfirmed.lines)) continue;
+      if (sell.invoiceNo !== unconfirmed.invoiceNo || !sameSellLines(sell.lines, unconfirmed.lines)) continue;
       // Another store on the same location may use the same number: never adopt its sell.
-      if (!(await this.belongsToAnotherOrder(order, sell.sellId))) return sell;
+      if (!(await sellBelongsToAnotherOrder(this.sql, order, sell.sellId))) return sell;
     }
     return null;
-  }
-
-  private async belongsToAnotherOrder(order: OrderState, sellId: number): Promise<boolean> {
-    const { rowCount } = await this.sql.query(
-      `SELECT 1 FROM "Order" WHERE "businessId" = $1 AND "id" <> $2
-         AND ("prokipSellId" = $3 OR "prokipPosting" @> jsonb_build_object('sells', jsonb_build_array(jsonb_build_object('sellId', $3::int))))
-       LIMIT 1`,
-      [order.businessId, order.orderId, sellId],
-    );
-    return (rowCount ?? 0) > 0;
   }
 
   // ---- Endings ----
@@ -975,16 +632,4 @@ function isRefusal(error: unknown): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Same units per variation as we sent. */
-function sameLines(sell: PosSell, lines: readonly DraftLine[]): boolean {
-  const units = (entries: readonly { variationId: number; quantity: number }[]) => {
-    const map = new Map<number, number>();
-    for (const entry of entries) map.set(entry.variationId, (map.get(entry.variationId) ?? 0) + entry.quantity);
-    return map;
-  };
-  const found = units(sell.lines);
-  const sent = units(lines);
-  return found.size === sent.size && [...sent].every(([variationId, quantity]) => found.get(variationId) === quantity);
 }

@@ -121,10 +121,14 @@ async function readStoreQuantities(pool: pg.Pool, target: ReconcileTarget, chann
     const batch = rows.slice(i, i + READ_BATCH);
     const quantities = await channel.readQuantities(batch);
     const known = batch.filter((listing) => quantities.has(listing.externalVariantId));
+    // Listings are locked in id order (docs/architecture.md, "Lock order").
     await pool.query(
-      `UPDATE "Listing" AS l SET "storeQuantity" = q."quantity", "updatedAt" = now()
-       FROM unnest($2::uuid[], $3::int[]) AS q("id", "quantity")
-       WHERE l."businessId" = $1 AND l."id" = q."id"`,
+      `WITH locked AS MATERIALIZED (
+         SELECT "id" FROM "Listing" WHERE "businessId" = $1 AND "id" = ANY($2::uuid[]) ORDER BY "id" FOR UPDATE
+       )
+       UPDATE "Listing" AS l SET "storeQuantity" = q."quantity", "updatedAt" = now()
+       FROM unnest($2::uuid[], $3::int[]) AS q("id", "quantity"), locked
+       WHERE l."businessId" = $1 AND l."id" = q."id" AND locked."id" = q."id"`,
       [
         target.businessId,
         known.map((listing) => listing.id),

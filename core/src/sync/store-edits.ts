@@ -48,9 +48,23 @@ export async function recordStoreQuantities(
   const { rows } = await sql.query<{ n: number; echo: boolean }>({
     name: "store-edits.record-store-quantities",
     // Shopify reports inventory items, WooCommerce variants: one key or the other per report.
-    text: `UPDATE "Listing" AS l SET "storeQuantity" = r."quantity", "updatedAt" = now()
-           FROM unnest($3::text[], $4::text[], $5::int[], $6::int[]) AS r("inventoryItemId", "variantId", "quantity", "n")
-           WHERE l."businessId" = $1 AND l."connectionId" = $2 AND l."matchStatus" = 'matched'
+    // The listings are locked first, in id order, as every statement locks them (docs/architecture.md,
+    // "Lock order"): in the order of the reports, this deadlocked with drains and ledger writes.
+    text: `WITH r AS (
+             SELECT * FROM unnest($3::text[], $4::text[], $5::int[], $6::int[]) AS r("inventoryItemId", "variantId", "quantity", "n")
+           ),
+           locked AS MATERIALIZED (
+             SELECT l."id" FROM "Listing" l
+             WHERE l."businessId" = $1 AND l."id" IN (
+               SELECT l."id" FROM "Listing" l JOIN r
+                 ON l."externalInventoryItemId" = r."inventoryItemId" OR (r."inventoryItemId" IS NULL AND l."externalVariantId" = r."variantId")
+               WHERE l."businessId" = $1 AND l."connectionId" = $2 AND l."matchStatus" = 'matched')
+             ORDER BY l."id"
+             FOR UPDATE
+           )
+           UPDATE "Listing" AS l SET "storeQuantity" = r."quantity", "updatedAt" = now()
+           FROM locked, r
+           WHERE l."id" = locked."id" AND l."businessId" = $1 AND l."connectionId" = $2 AND l."matchStatus" = 'matched'
              AND (l."externalInventoryItemId" = r."inventoryItemId" OR (r."inventoryItemId" IS NULL AND l."externalVariantId" = r."variantId"))
            RETURNING r."n", (l."lastPushedQuantity" IS NOT DISTINCT FROM r."quantity") AS "echo"`,
     values: [

@@ -30,5 +30,5 @@ export {
   type InventoryLevelUpdate,
 } from "./webhooks.ts";
 export { toStoreVariant } from "./catalogue.ts";
-export { idempotencyKey, referenceDocumentUri, MAX_QUANTITIES_PER_CALL } from "./quantities.ts";
+export { newIdempotencyKey, referenceDocumentUri, MAX_QUANTITIES_PER_CALL } from "./quantities.ts";
 export { toGid, legacyId } from "./ids.ts";

@@ -7,12 +7,13 @@
  * present. A stale value fails the call with CHANGE_FROM_QUANTITY_STALE, and Shopify applies
  * nothing of a call with any userError, so the stale items are set aside and the rest sent again.
  *
- * Each call carries `@idempotent(key:)`, derived from the call's contents and the caller's
- * reference: a retried call (lost answer, crashed job) is recognised by Shopify and its first
- * result replayed, never applied twice. The flip side: sending the same reference with the same
- * figures again is a replay, so callers use a new reference for every new decision.
+ * Each call carries `@idempotent(key:)`: a fresh key per intended write, kept only for the
+ * client's own retries of that request (a lost answer is replayed by Shopify, not applied twice).
+ * Shopify replays any request under a key it has seen, so a key derived from the figures made a
+ * second, intended write of the same figures a no-op reported as written (decision 0201). A write
+ * repeated by a crashed job's retry is a new decision: compare-and-set keeps it harmless.
  */
-import { createHash } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { ChannelError, type QuantityWrite, type QuantityWriteResult, type StoreVariantRef } from "../types.ts";
 import type { ShopifyGraphqlClient } from "./client.ts";
@@ -108,25 +109,12 @@ interface SetResult {
 }
 
 /**
- * Deterministic: the same reference, location, round and writes always give the same key.
- * `renewal` counts keys Shopify told us to replace (IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED).
+ * A new key for one operation. Shopify: "a request whose mutation variables are exactly identical
+ * to those of the first request isn't a duplicate request if it's intended to result in a separate
+ * operation" (https://shopify.dev/docs/api/usage/implementing-idempotency).
  */
-export function idempotencyKey(
-  reference: string,
-  locationId: string,
-  round: number,
-  writes: readonly ItemWrite[],
-  renewal = 0,
-): string {
-  const content = JSON.stringify([
-    1,
-    reference,
-    locationId,
-    round,
-    renewal,
-    writes.map((w) => [w.externalInventoryItemId, w.quantity, w.expected]),
-  ]);
-  return `prokip-sync-${createHash("sha256").update(content).digest("hex")}`;
+export function newIdempotencyKey(): string {
+  return `prokip-sync-${randomUUID()}`;
 }
 
 export function referenceDocumentUri(reference: string): string {
@@ -196,7 +184,7 @@ async function writeBatch(
 ): Promise<void> {
   let pending = batch;
   for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
-    const errors = await sendSet(ctx, pending, locationId, reference, round);
+    const errors = await sendSet(ctx, pending, locationId, reference);
     if (errors.length === 0) {
       for (const write of pending)
         result.written.push({ externalVariantId: write.externalVariantId, quantity: write.quantity });
@@ -258,7 +246,6 @@ async function sendSet(
   writes: ItemWrite[],
   locationId: string,
   reference: string,
-  round: number,
 ): Promise<UserError[]> {
   const input = {
     name: "available",
@@ -273,8 +260,9 @@ async function sendSet(
   };
   let renewal = 0;
   let waits = 0;
+  // One operation: the client's retries (inside `request`) and the waits below resend this key.
+  let key = newIdempotencyKey();
   for (;;) {
-    const key = idempotencyKey(reference, locationId, round, writes, renewal);
     const data = await ctx.client.request<SetResult>(
       SET_QUANTITIES,
       { key, input },
@@ -294,6 +282,7 @@ async function sendSet(
     // same writes under the next key cannot apply them twice.
     if (codes.has("IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED") && renewal < MAX_KEY_RENEWALS) {
       renewal += 1;
+      key = newIdempotencyKey();
       continue;
     }
     return errors;
