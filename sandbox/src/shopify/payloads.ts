@@ -4,7 +4,7 @@
  * sync can use are filled in with real data; money fields ignore tax, discounts and shipping.
  * Numeric IDs are the legacy IDs; `admin_graphql_api_id` carries the matching gid.
  */
-import { gid, inventoryLevelGid } from "./ids.ts";
+import { gid, inventoryLevelGid, restId } from "./ids.ts";
 import { fromCents, orderTotals, toCents } from "./money.ts";
 import {
   PLAN_LIMITS,
@@ -34,8 +34,8 @@ function at(shop: Shop, ms: number | null): string | null {
 /** `inventory_levels/update`: `{inventory_item_id, location_id, available, updated_at, admin_graphql_api_id}`. */
 export function inventoryLevelPayload(shop: Shop, level: InventoryLevel): object {
   return {
-    inventory_item_id: level.inventoryItemId,
-    location_id: level.locationId,
+    inventory_item_id: restId(level.inventoryItemId),
+    location_id: restId(level.locationId),
     available: level.quantities.available,
     updated_at: at(shop, level.updatedAt),
     admin_graphql_api_id: inventoryLevelGid(level.locationId, level.inventoryItemId),
@@ -45,7 +45,7 @@ export function inventoryLevelPayload(shop: Shop, level: InventoryLevel): object
 function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
   const fulfillable = order.cancelledAt === null ? line.currentQuantity : 0;
   return {
-    id: line.id,
+    id: restId(line.id),
     admin_graphql_api_id: gid("LineItem", line.id),
     current_quantity: line.currentQuantity,
     fulfillable_quantity: fulfillable,
@@ -57,7 +57,7 @@ function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
     price: line.price,
     price_set: moneySet(shop, line.price),
     product_exists: line.productId !== null && shop.products.has(line.productId),
-    product_id: line.productId,
+    product_id: restId(line.productId),
     properties: [],
     quantity: line.quantity,
     requires_shipping: true,
@@ -66,7 +66,7 @@ function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
     title: line.title,
     total_discount: "0.00",
     total_discount_set: moneySet(shop, "0.00"),
-    variant_id: line.variantId,
+    variant_id: restId(line.variantId),
     variant_inventory_management: line.inventoryItemId === null ? null : "shopify",
     variant_title: line.variantTitle,
     vendor: line.vendor,
@@ -79,9 +79,9 @@ function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
 export function refundPayload(shop: Shop, order: Order, refund: Refund): object {
   const subtotal = refund.lines.reduce((sum, l) => sum + toCents(l.subtotal), 0);
   return {
-    id: refund.id,
+    id: restId(refund.id),
     admin_graphql_api_id: gid("Refund", refund.id),
-    order_id: order.id,
+    order_id: restId(order.id),
     created_at: at(shop, refund.createdAt),
     processed_at: at(shop, refund.createdAt),
     note: refund.note,
@@ -94,8 +94,8 @@ export function refundPayload(shop: Shop, order: Order, refund: Refund): object 
       subtotal > 0
         ? [
             {
-              id: refund.id,
-              order_id: order.id,
+              id: restId(refund.id),
+              order_id: restId(order.id),
               kind: "refund",
               status: "success",
               amount: fromCents(subtotal),
@@ -107,9 +107,9 @@ export function refundPayload(shop: Shop, order: Order, refund: Refund): object 
     refund_line_items: refund.lines.map((rl) => {
       const line = order.lineItems.find((l) => l.id === rl.lineItemId);
       return {
-        id: rl.id,
-        line_item_id: rl.lineItemId,
-        location_id: rl.locationId,
+        id: restId(rl.id),
+        line_item_id: restId(rl.lineItemId),
+        location_id: restId(rl.locationId),
         quantity: rl.quantity,
         restock_type: rl.restockType.toLowerCase(),
         subtotal: Number(rl.subtotal),
@@ -126,7 +126,7 @@ export function refundPayload(shop: Shop, order: Order, refund: Refund): object 
 export function orderPayload(shop: Shop, order: Order): object {
   const totals = orderTotals(order);
   return {
-    id: order.id,
+    id: restId(order.id),
     admin_graphql_api_id: gid("Order", order.id),
     app_id: null,
     buyer_accepts_marketing: false,
@@ -145,7 +145,7 @@ export function orderPayload(shop: Shop, order: Order): object {
     email: order.email,
     financial_status: order.financialStatus,
     fulfillment_status: null,
-    location_id: order.locationId,
+    location_id: restId(order.locationId),
     name: order.name,
     number: order.number - 1000,
     order_number: order.number,
@@ -173,16 +173,16 @@ export function orderPayload(shop: Shop, order: Order): object {
 export function orderEditPayload(shop: Shop, order: Order, edit: OrderEdit): object {
   return {
     order_edit: {
-      id: edit.id,
+      id: restId(edit.id),
       app_id: null,
       created_at: at(shop, edit.createdAt),
       notify_customer: false,
-      order_id: order.id,
+      order_id: restId(order.id),
       staff_note: "",
       user_id: null,
       line_items: {
         additions: [],
-        removals: edit.removals.map((r) => ({ id: r.lineItemId, delta: r.delta })),
+        removals: edit.removals.map((r) => ({ id: restId(r.lineItemId), delta: r.delta })),
       },
       discounts: { line_item: { additions: [], removals: [] } },
       shipping_lines: { additions: [], removals: [] },
@@ -197,7 +197,7 @@ export function productPayload(shop: Shop, product: Product): object {
     return v ? [v] : [];
   });
   return {
-    id: product.id,
+    id: restId(product.id),
     admin_graphql_api_id: gid("Product", product.id),
     title: product.title,
     body_html: product.descriptionHtml,
@@ -214,9 +214,9 @@ export function productPayload(shop: Shop, product: Product): object {
     variants: variants.map((v) => {
       const levels = [...shop.levels.values()].filter((l) => l.inventoryItemId === v.inventoryItemId);
       return {
-        id: v.id,
+        id: restId(v.id),
         admin_graphql_api_id: gid("ProductVariant", v.id),
-        product_id: product.id,
+        product_id: restId(product.id),
         title: variantTitle(v),
         price: v.price,
         sku: skuOf(shop, v),
@@ -230,15 +230,15 @@ export function productPayload(shop: Shop, product: Product): object {
         updated_at: at(shop, v.updatedAt),
         taxable: v.taxable,
         barcode: v.barcode,
-        inventory_item_id: v.inventoryItemId,
+        inventory_item_id: restId(v.inventoryItemId),
         inventory_quantity: levels.reduce((sum, l) => sum + l.quantities.available, 0),
         old_inventory_quantity: levels.reduce((sum, l) => sum + l.quantities.available, 0),
         image_id: null,
       };
     }),
     options: product.options.map((o) => ({
-      id: o.id,
-      product_id: product.id,
+      id: restId(o.id),
+      product_id: restId(product.id),
       name: o.name,
       position: o.position,
       values: o.values.map((v) => v.name),
@@ -257,14 +257,14 @@ export function productPayload(shop: Shop, product: Product): object {
 
 /** products/delete carries only the id. */
 export function productDeletePayload(productId: number): object {
-  return { id: productId };
+  return { id: restId(productId) };
 }
 
 /** app/uninstalled carries the shop resource. */
 export function shopPayload(shop: Shop): object {
   const location = [...shop.locations.values()][0];
   return {
-    id: shop.id,
+    id: restId(shop.id),
     name: shop.name,
     email: shop.email,
     domain: shop.domain,
