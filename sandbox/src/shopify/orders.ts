@@ -89,6 +89,7 @@ export function placeOrder(core: Core, shop: Shop, input: PlaceOrderInput): Orde
     number,
     name: `#${number}`,
     email: input.email ?? null,
+    customerId: input.email ? core.state.ids.take() : null,
     locationId: location.id,
     currency: shop.currency,
     financialStatus: input.paid === false ? "pending" : "paid",

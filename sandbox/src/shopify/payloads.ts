@@ -4,7 +4,7 @@
  * sync can use are filled in with real data; money fields ignore tax, discounts and shipping.
  * Numeric IDs are the legacy IDs; `admin_graphql_api_id` carries the matching gid.
  */
-import { gid, inventoryLevelGid, restId } from "./ids.ts";
+import { externalId, gid, inventoryLevelGid, restId } from "./ids.ts";
 import { fromCents, orderTotals, toCents } from "./money.ts";
 import {
   PLAN_LIMITS,
@@ -47,6 +47,7 @@ function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
   return {
     id: restId(line.id),
     admin_graphql_api_id: gid("LineItem", line.id),
+    attributed_staffs: [],
     current_quantity: line.currentQuantity,
     fulfillable_quantity: fulfillable,
     fulfillment_service: "manual",
@@ -122,50 +123,160 @@ export function refundPayload(shop: Shop, order: Order, refund: Refund): object 
   };
 }
 
-/** Order topics (orders/create, paid, updated, cancelled). */
+/** An address as order payloads carry it (billing, shipping, a customer's default). */
+function addressPayload(shop: Shop, order: Order): object {
+  const location = shop.locations.get(order.locationId);
+  return {
+    first_name: "Sandbox",
+    address1: location?.address1 ?? "1 Sandbox Street",
+    phone: null,
+    city: location?.city ?? "Nairobi",
+    zip: "00100",
+    province: null,
+    country: location?.country ?? "Kenya",
+    last_name: "Buyer",
+    address2: null,
+    company: null,
+    latitude: null,
+    longitude: null,
+    name: "Sandbox Buyer",
+    country_code: location?.countryCode ?? "KE",
+    province_code: null,
+  };
+}
+
+function customerPayload(shop: Shop, order: Order): object | null {
+  if (order.customerId === null) return null;
+  return {
+    id: restId(order.customerId),
+    email: order.email,
+    accepts_marketing: false,
+    created_at: at(shop, order.createdAt),
+    updated_at: at(shop, order.createdAt),
+    first_name: "Sandbox",
+    last_name: "Buyer",
+    state: "disabled",
+    note: null,
+    verified_email: true,
+    multipass_identifier: null,
+    tax_exempt: false,
+    phone: null,
+    email_marketing_consent: { state: "not_subscribed", opt_in_level: "single_opt_in", consent_updated_at: null },
+    sms_marketing_consent: null,
+    tags: "",
+    currency: shop.currency,
+    accepts_marketing_updated_at: null,
+    marketing_opt_in_level: null,
+    tax_exemptions: [],
+    admin_graphql_api_id: `gid://shopify/Customer/${externalId(order.customerId)}`,
+    default_address: {
+      id: restId(order.customerId),
+      customer_id: restId(order.customerId),
+      ...addressPayload(shop, order),
+      country_name: shop.locations.get(order.locationId)?.country ?? "Kenya",
+      default: true,
+    },
+  };
+}
+
+/**
+ * Order topics (orders/create, paid, updated, cancelled): the documented orders/create example's
+ * fields (https://shopify.dev/docs/api/webhooks?reference=toml, orders/create), money sets,
+ * addresses and customer included, so a parser that depends on one of them is exercised here.
+ * No taxes, discounts or shipping are emulated: those amounts are zero.
+ */
 export function orderPayload(shop: Shop, order: Order): object {
   const totals = orderTotals(order);
+  const money = (cents: number) => fromCents(cents);
+  const original = money(totals.original);
+  const current = money(totals.current);
+  const address = order.email ? addressPayload(shop, order) : null;
   return {
     id: restId(order.id),
     admin_graphql_api_id: gid("Order", order.id),
     app_id: null,
+    browser_ip: null,
     buyer_accepts_marketing: false,
     cancel_reason: order.cancelReason?.toLowerCase() ?? null,
     cancelled_at: at(shop, order.cancelledAt),
+    cart_token: null,
+    checkout_id: null,
+    checkout_token: null,
+    client_details: null,
     closed_at: at(shop, order.closedAt),
     confirmation_number: `PRK${order.id}`,
     confirmed: true,
     contact_email: order.email,
     created_at: at(shop, order.createdAt),
     currency: shop.currency,
-    current_subtotal_price: fromCents(totals.current),
-    current_total_price: fromCents(totals.current),
+    current_subtotal_price: current,
+    current_subtotal_price_set: moneySet(shop, current),
+    current_total_additional_fees_set: null,
     current_total_discounts: "0.00",
+    current_total_discounts_set: moneySet(shop, "0.00"),
+    current_total_duties_set: null,
+    current_total_price: current,
+    current_total_price_set: moneySet(shop, current),
     current_total_tax: "0.00",
+    current_total_tax_set: moneySet(shop, "0.00"),
+    customer_locale: "en",
+    device_id: null,
+    discount_codes: [],
     email: order.email,
+    estimated_taxes: false,
     financial_status: order.financialStatus,
     fulfillment_status: null,
+    landing_site: null,
+    landing_site_ref: null,
     location_id: restId(order.locationId),
+    merchant_of_record_app_id: null,
     name: order.name,
+    note: null,
+    note_attributes: [],
     number: order.number - 1000,
     order_number: order.number,
+    order_status_url: `https://${shop.domain}/${externalId(shop.id)}/orders/${order.id}/authenticate?key=sandbox`,
+    original_total_additional_fees_set: null,
+    original_total_duties_set: null,
+    payment_gateway_names: order.financialStatus === "pending" ? [] : ["manual"],
+    phone: null,
     presentment_currency: shop.currency,
     processed_at: at(shop, order.processedAt),
+    reference: null,
+    referring_site: null,
+    source_identifier: null,
     source_name: order.sourceName,
-    subtotal_price: fromCents(totals.original),
+    source_url: null,
+    subtotal_price: original,
+    subtotal_price_set: moneySet(shop, original),
     tags: "",
+    tax_lines: [],
+    taxes_included: false,
     test: order.test,
+    token: `sandbox${order.id}`,
     total_discounts: "0.00",
-    total_line_items_price: fromCents(totals.original),
-    total_price: fromCents(totals.original),
+    total_discounts_set: moneySet(shop, "0.00"),
+    total_line_items_price: original,
+    total_line_items_price_set: moneySet(shop, original),
+    total_outstanding: order.financialStatus === "pending" ? original : "0.00",
+    total_price: original,
+    total_price_set: moneySet(shop, original),
+    total_shipping_price_set: moneySet(shop, "0.00"),
     total_tax: "0.00",
+    total_tax_set: moneySet(shop, "0.00"),
+    total_tip_received: "0.00",
     total_weight: 0,
     updated_at: at(shop, order.updatedAt),
-    line_items: order.lineItems.map((line) => lineItemPayload(shop, order, line)),
-    refunds: order.refunds.map((refund) => refundPayload(shop, order, refund)),
+    user_id: null,
+    billing_address: address,
+    customer: customerPayload(shop, order),
+    discount_applications: [],
     fulfillments: [],
+    line_items: order.lineItems.map((line) => lineItemPayload(shop, order, line)),
+    payment_terms: null,
+    refunds: order.refunds.map((refund) => refundPayload(shop, order, refund)),
+    shipping_address: address,
     shipping_lines: [],
-    customer: null,
   };
 }
 
