@@ -95,14 +95,16 @@ describe("ids beyond 2^53", () => {
     const read = await gql(
       `{ productVariants(first: 1, query: "sku:shirt1") { nodes { inventoryItem { id inventoryLevels(first: 1) { nodes { location { id } } } } } } }`,
     );
-    const item = (read.body.data as any).productVariants.nodes[0].inventoryItem;
+    type Item = { id: string; inventoryLevels: { nodes: { location: { id: string } }[] } };
+    const item = (read.body.data as { productVariants: { nodes: { inventoryItem: Item }[] } }).productVariants.nodes[0]!
+      .inventoryItem;
     receiver.received.length = 0;
     server.emulator.control.setStock({ shop: demo.shop, sku: "shirt1", available: 7 });
     const [level] = await receiver.waitFor(1, "inventory_levels/update");
     assert.match(level!.rawBody, new RegExp(`"inventory_item_id":${digitsOf(item.id)},`, "u"));
     assert.match(
       level!.rawBody,
-      new RegExp(`"location_id":${digitsOf(item.inventoryLevels.nodes[0].location.id)},`, "u"),
+      new RegExp(`"location_id":${digitsOf(item.inventoryLevels.nodes[0]!.location.id)},`, "u"),
     );
     assert.ok(beyondJsNumbers(digitsOf(item.id)));
   });
