@@ -9,7 +9,7 @@
  * as the header spells it (`orders/create`; the library's own `topic` is `ORDERS_CREATE`), so
  * a delivery that reaches both is stored once and core's inbox worker handles it the same way.
  */
-import { connectionByStoreDomain, keepsDeliveries, recordDelivery } from "@prokip-sync/core";
+import { connectionByStoreDomain, keepsDeliveries, recordDelivery, shopify } from "@prokip-sync/core";
 import { database } from "./db.server.ts";
 import "./merchant.server.ts"; // declares globalThis.prokipSyncMerchant, which the backend host fills
 import { authenticate } from "./shopify.server.ts";
@@ -24,6 +24,10 @@ export interface VerifiedDelivery {
   triggeredAt: Date | null;
   /** The body exactly as received (the bytes the HMAC covers), decoded as UTF-8. */
   rawBody: string;
+  /**
+   * The body parsed with its ids exact (`shopify.parseShopifyWebhookBody`: numbers keep their
+   * digits), not the library's `payload`, whose JSON.parse rounds ids beyond 2^53.
+   */
   payload: unknown;
 }
 
@@ -60,8 +64,18 @@ export async function verifyDelivery(request: Request): Promise<VerifiedDelivery
     webhookId: header("webhook-id"),
     triggeredAt: triggeredAt && !Number.isNaN(triggeredAt.getTime()) ? triggeredAt : null,
     rawBody,
-    payload: webhook.payload,
+    payload: exactPayload(rawBody),
   };
+}
+
+function exactPayload(rawBody: string): unknown {
+  try {
+    return shopify.parseShopifyWebhookBody(rawBody);
+  } catch (error) {
+    // JSON the library read but lossless-json refuses (a key twice with two values): refuse it too.
+    if (!(error instanceof shopify.ShopifyPayloadError)) throw error;
+    throw Response.json({ error: { code: "invalid_payload", message: error.message } }, { status: 400 });
+  }
 }
 
 /** Refuses a delivery sent to the wrong route (a mistake in shopify.app.toml), before anything happens. */

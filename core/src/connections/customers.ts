@@ -23,11 +23,11 @@ interface CustomerRequest {
   orderIds: string[];
 }
 
-const numericId = (value: unknown): string | null =>
-  (typeof value === "number" && Number.isSafeInteger(value) && value > 0) ||
-  (typeof value === "string" && /^\d+$/u.test(value))
-    ? String(value)
-    : null;
+/** An id's exact digits (the app parses bodies with shopify.parseShopifyWebhookBody), or null. */
+const numericId = (value: unknown): string | null => {
+  const parsed = shopify.restIdSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+};
 
 /** customers/data_request `{customer:{id}, orders_requested:[...]}`, customers/redact `{customer:{id}, orders_to_redact:[...]}`. */
 function customerRequest(payload: unknown, ordersField: "orders_requested" | "orders_to_redact"): CustomerRequest {

@@ -69,7 +69,8 @@ export const INBOX_BATCH_SIZE = 25;
 interface Delivery {
   id: string;
   topic: string;
-  payload: unknown;
+  /** The stored body as text (jsonb keeps numbers exact; node-pg's JSON.parse would not): see payloadOf. */
+  payload: string;
   attempts: number;
   triggeredAt: Date | null;
 }
@@ -120,7 +121,7 @@ export async function processInbox(
     const batch = emptyResult();
     const handledCount = await withTransaction(pool, async (sql) => {
       const { rows: deliveries } = await sql.query<Delivery>(
-        `SELECT "id", "topic", "payload", "attempts", "triggeredAt" FROM "WebhookEvent"
+        `SELECT "id", "topic", "payload"::text AS "payload", "attempts", "triggeredAt" FROM "WebhookEvent"
          WHERE "businessId" = $1 AND "connectionId" = $2 AND "state" = 'received' AND NOT ("id" = ANY($3::uuid[]))
          ORDER BY "receivedAt", "id" LIMIT $4
          FOR UPDATE SKIP LOCKED`,
@@ -238,7 +239,7 @@ async function handleDeliveries(
         done(delivery, "processed");
         continue;
       }
-      const report = storeQuantityReport(connection, delivery.topic, delivery.payload);
+      const report = storeQuantityReport(connection, delivery.topic, payloadOf(connection.platform, delivery));
       if (report) quantities.push({ delivery, report });
       else done(delivery, "ignored");
     } catch (error) {
@@ -256,6 +257,14 @@ async function handleDeliveries(
     done(delivery, reported[i] === "changed" ? "processed" : "ignored");
   });
   return deliveries.map((delivery) => handled.get(delivery.id)!);
+}
+
+/**
+ * A stored body as the adapters read it. Shopify's ids go beyond 2^53 (its documented samples carry
+ * 18 digits), so its bodies are parsed keeping every number's digits (shopify.parseShopifyWebhookBody).
+ */
+function payloadOf(platform: InboxConnection["platform"], delivery: Delivery): unknown {
+  return platform === "shopify" ? shopify.parseShopifyWebhookBody(delivery.payload) : JSON.parse(delivery.payload);
 }
 
 function isHandled(connection: InboxConnection, topic: string): boolean {
@@ -312,14 +321,13 @@ async function orderStatesFor(
   const reads = new Map<string, Delivery[]>();
   for (const delivery of deliveries) {
     try {
+      const payload = payloadOf(platform, delivery);
       if (platform === "shopify" && delivery.topic !== "orders/edited" && delivery.topic !== "refunds/create") {
-        states.set(delivery.id, shopify.normalizeShopifyOrderWebhook(delivery.payload));
+        states.set(delivery.id, shopify.normalizeShopifyOrderWebhook(payload));
         continue;
       }
       const orderId =
-        platform === "shopify"
-          ? shopify.orderIdFromShopifyWebhook(delivery.topic, delivery.payload)
-          : wooOrderId(delivery.payload);
+        platform === "shopify" ? shopify.orderIdFromShopifyWebhook(delivery.topic, payload) : wooOrderId(payload);
       if (orderId === null) throw new Error(`The ${delivery.topic} delivery names no order`);
       reads.set(orderId, [...(reads.get(orderId) ?? []), delivery]);
     } catch (error) {

@@ -20,6 +20,7 @@ import {
   normalizeShopifyOrderWebhook,
   orderIdFromShopifyWebhook,
   parseInventoryLevelWebhook,
+  parseShopifyWebhookBody,
   routeShopifyFetch,
   verifyShopifyWebhook,
   type FetchLike,
@@ -503,7 +504,8 @@ describe("orders", () => {
     await control.waitForDeliveries();
     const payloads = receiver.received
       .filter((r) => r.topic.startsWith("orders/") && r.topic !== "orders/edited")
-      .map((r) => r.body as { admin_graphql_api_id?: string; updated_at: string })
+      // As the inbox reads them: ids exact even beyond 2^53 (SANDBOX_SHOPIFY_ID_BASE).
+      .map((r) => parseShopifyWebhookBody(r.rawBody) as { admin_graphql_api_id?: string; updated_at: string })
       .filter((b) => b.admin_graphql_api_id === orderId);
     assert.ok(payloads.length > 0, "no order payload received");
     // updated_at is to the second and deliveries arrive in any order: on a tie, the state the
@@ -559,7 +561,7 @@ describe("orders", () => {
     // Edit: 3 notebooks removed. Quantity after edits drops; nothing is refunded.
     control.editOrder({ shop: demo.shop, order: id, sku: "note-a5", quantity: 2 });
     await control.waitForDeliveries();
-    const edited = receiver.received.find((r) => r.topic === "orders/edited")!.body;
+    const edited = parseShopifyWebhookBody(receiver.received.find((r) => r.topic === "orders/edited")!.rawBody);
     assert.equal(orderIdFromShopifyWebhook("orders/edited", edited), id);
     assert.throws(
       () => normalizeShopifyOrderWebhook(edited),
@@ -571,7 +573,7 @@ describe("orders", () => {
     // Refund one shirt with restock, then one without.
     control.refundOrder({ shop: demo.shop, order: id, restock: true, lines: [{ sku: "shirt1", quantity: 1 }] });
     await control.waitForDeliveries();
-    const refund = receiver.received.find((r) => r.topic === "refunds/create")!.body;
+    const refund = parseShopifyWebhookBody(receiver.received.find((r) => r.topic === "refunds/create")!.rawBody);
     assert.equal(orderIdFromShopifyWebhook("refunds/create", refund), id);
     order = await state(channel, id);
     assert.deepEqual(figures(order), { shirt1: [3, 1, 1], "note-a5": [2, 0, 0] });

@@ -24,6 +24,7 @@ import { BulkOperations } from "./graphql/bulk.ts";
 import { graphqlRoute } from "./graphql/handler.ts";
 import { RateLimiter } from "./graphql/throttle.ts";
 import { tokenRoute } from "./oauth.ts";
+import { setIdBase } from "./ids.ts";
 import { PlatformState } from "./state.ts";
 import { systemClock, type Clock } from "./time.ts";
 import { defaultWebhookOptions, WebhookDispatcher, type WebhookDeliveryOptions } from "./webhooks.ts";
@@ -41,6 +42,12 @@ export interface ShopifyEmulatorOptions {
   /** A prebuilt schema (tests share one); loaded with loadAdminSchema() otherwise. */
   schema?: GraphQLSchema;
   logger?: Logger;
+  /**
+   * Added to every id the emulator shows (ids.ts): `900_000_000_000_000_000n` gives 18-digit ids
+   * beyond 2^53, as in Shopify's documented samples. Per process (the last emulator given one sets
+   * it); `SANDBOX_SHOPIFY_ID_BASE` sets it for a whole process. Default: 13-digit ids.
+   */
+  idBase?: bigint | string;
 }
 
 export type ShopifyEmulator = Emulator<ShopifyControl> & {
@@ -49,6 +56,7 @@ export type ShopifyEmulator = Emulator<ShopifyControl> & {
 };
 
 export function createShopifyEmulator(options: ShopifyEmulatorOptions = {}): ShopifyEmulator {
+  if (options.idBase !== undefined) setIdBase(options.idBase);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? emulatorLogger("shopify-emulator");
   const faults = new Faults(options.faults ?? {});
@@ -139,4 +147,5 @@ export type { DeliveryRecord } from "./webhooks.ts";
 export type { DemoSeed, DemoSeedOptions } from "./demo.ts";
 export { DEMO_APP, DEMO_SHOP } from "./demo.ts";
 export { signWebhook } from "./webhooks.ts";
+export { DEFAULT_ID_BASE, currentIdBase, setIdBase } from "./ids.ts";
 export { signSessionToken } from "./oauth.ts";

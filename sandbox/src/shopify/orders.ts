@@ -11,6 +11,7 @@
 import { defaultLocation } from "./catalog.ts";
 import type { Core } from "./events.ts";
 import { ControlError } from "./errors.ts";
+import { internalId } from "./ids.ts";
 import { applyInventoryChanges, findLevel, type InventoryChangeRequest } from "./inventory.ts";
 import { fromCents, normaliseMoney, toCents } from "./money.ts";
 import { orderEditPayload, orderPayload, refundPayload } from "./payloads.ts";
@@ -88,6 +89,7 @@ export function placeOrder(core: Core, shop: Shop, input: PlaceOrderInput): Orde
     number,
     name: `#${number}`,
     email: input.email ?? null,
+    customerId: input.email ? core.state.ids.take() : null,
     locationId: location.id,
     currency: shop.currency,
     financialStatus: input.paid === false ? "pending" : "paid",
@@ -116,7 +118,8 @@ export function findOrder(shop: Shop, ref: string | number): Order {
   const text = String(ref).trim();
   const byName = [...shop.orders.values()].find((o) => o.name === text || o.name === `#${text}`);
   const numeric = /^gid:\/\/shopify\/Order\/(\d+)$/.exec(text)?.[1] ?? (/^\d+$/.test(text) ? text : undefined);
-  const order = (numeric !== undefined ? shop.orders.get(Number(numeric)) : undefined) ?? byName;
+  const id = numeric !== undefined ? internalId(numeric) : undefined;
+  const order = (id !== undefined ? shop.orders.get(id) : undefined) ?? byName;
   if (!order) throw new ControlError("unknown_order", `No order ${text} in ${shop.domain}`, 404);
   return order;
 }

@@ -4,7 +4,7 @@
  * sync can use are filled in with real data; money fields ignore tax, discounts and shipping.
  * Numeric IDs are the legacy IDs; `admin_graphql_api_id` carries the matching gid.
  */
-import { gid, inventoryLevelGid } from "./ids.ts";
+import { externalId, gid, inventoryLevelGid, restId } from "./ids.ts";
 import { fromCents, orderTotals, toCents } from "./money.ts";
 import {
   PLAN_LIMITS,
@@ -34,8 +34,8 @@ function at(shop: Shop, ms: number | null): string | null {
 /** `inventory_levels/update`: `{inventory_item_id, location_id, available, updated_at, admin_graphql_api_id}`. */
 export function inventoryLevelPayload(shop: Shop, level: InventoryLevel): object {
   return {
-    inventory_item_id: level.inventoryItemId,
-    location_id: level.locationId,
+    inventory_item_id: restId(level.inventoryItemId),
+    location_id: restId(level.locationId),
     available: level.quantities.available,
     updated_at: at(shop, level.updatedAt),
     admin_graphql_api_id: inventoryLevelGid(level.locationId, level.inventoryItemId),
@@ -45,8 +45,9 @@ export function inventoryLevelPayload(shop: Shop, level: InventoryLevel): object
 function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
   const fulfillable = order.cancelledAt === null ? line.currentQuantity : 0;
   return {
-    id: line.id,
+    id: restId(line.id),
     admin_graphql_api_id: gid("LineItem", line.id),
+    attributed_staffs: [],
     current_quantity: line.currentQuantity,
     fulfillable_quantity: fulfillable,
     fulfillment_service: "manual",
@@ -57,7 +58,7 @@ function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
     price: line.price,
     price_set: moneySet(shop, line.price),
     product_exists: line.productId !== null && shop.products.has(line.productId),
-    product_id: line.productId,
+    product_id: restId(line.productId),
     properties: [],
     quantity: line.quantity,
     requires_shipping: true,
@@ -66,7 +67,7 @@ function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
     title: line.title,
     total_discount: "0.00",
     total_discount_set: moneySet(shop, "0.00"),
-    variant_id: line.variantId,
+    variant_id: restId(line.variantId),
     variant_inventory_management: line.inventoryItemId === null ? null : "shopify",
     variant_title: line.variantTitle,
     vendor: line.vendor,
@@ -79,9 +80,9 @@ function lineItemPayload(shop: Shop, order: Order, line: LineItem): object {
 export function refundPayload(shop: Shop, order: Order, refund: Refund): object {
   const subtotal = refund.lines.reduce((sum, l) => sum + toCents(l.subtotal), 0);
   return {
-    id: refund.id,
+    id: restId(refund.id),
     admin_graphql_api_id: gid("Refund", refund.id),
-    order_id: order.id,
+    order_id: restId(order.id),
     created_at: at(shop, refund.createdAt),
     processed_at: at(shop, refund.createdAt),
     note: refund.note,
@@ -94,8 +95,8 @@ export function refundPayload(shop: Shop, order: Order, refund: Refund): object 
       subtotal > 0
         ? [
             {
-              id: refund.id,
-              order_id: order.id,
+              id: restId(refund.id),
+              order_id: restId(order.id),
               kind: "refund",
               status: "success",
               amount: fromCents(subtotal),
@@ -107,9 +108,9 @@ export function refundPayload(shop: Shop, order: Order, refund: Refund): object 
     refund_line_items: refund.lines.map((rl) => {
       const line = order.lineItems.find((l) => l.id === rl.lineItemId);
       return {
-        id: rl.id,
-        line_item_id: rl.lineItemId,
-        location_id: rl.locationId,
+        id: restId(rl.id),
+        line_item_id: restId(rl.lineItemId),
+        location_id: restId(rl.locationId),
         quantity: rl.quantity,
         restock_type: rl.restockType.toLowerCase(),
         subtotal: Number(rl.subtotal),
@@ -122,50 +123,160 @@ export function refundPayload(shop: Shop, order: Order, refund: Refund): object 
   };
 }
 
-/** Order topics (orders/create, paid, updated, cancelled). */
+/** An address as order payloads carry it (billing, shipping, a customer's default). */
+function addressPayload(shop: Shop, order: Order): object {
+  const location = shop.locations.get(order.locationId);
+  return {
+    first_name: "Sandbox",
+    address1: location?.address1 ?? "1 Sandbox Street",
+    phone: null,
+    city: location?.city ?? "Nairobi",
+    zip: "00100",
+    province: null,
+    country: location?.country ?? "Kenya",
+    last_name: "Buyer",
+    address2: null,
+    company: null,
+    latitude: null,
+    longitude: null,
+    name: "Sandbox Buyer",
+    country_code: location?.countryCode ?? "KE",
+    province_code: null,
+  };
+}
+
+function customerPayload(shop: Shop, order: Order): object | null {
+  if (order.customerId === null) return null;
+  return {
+    id: restId(order.customerId),
+    email: order.email,
+    accepts_marketing: false,
+    created_at: at(shop, order.createdAt),
+    updated_at: at(shop, order.createdAt),
+    first_name: "Sandbox",
+    last_name: "Buyer",
+    state: "disabled",
+    note: null,
+    verified_email: true,
+    multipass_identifier: null,
+    tax_exempt: false,
+    phone: null,
+    email_marketing_consent: { state: "not_subscribed", opt_in_level: "single_opt_in", consent_updated_at: null },
+    sms_marketing_consent: null,
+    tags: "",
+    currency: shop.currency,
+    accepts_marketing_updated_at: null,
+    marketing_opt_in_level: null,
+    tax_exemptions: [],
+    admin_graphql_api_id: `gid://shopify/Customer/${externalId(order.customerId)}`,
+    default_address: {
+      id: restId(order.customerId),
+      customer_id: restId(order.customerId),
+      ...addressPayload(shop, order),
+      country_name: shop.locations.get(order.locationId)?.country ?? "Kenya",
+      default: true,
+    },
+  };
+}
+
+/**
+ * Order topics (orders/create, paid, updated, cancelled): the documented orders/create example's
+ * fields (https://shopify.dev/docs/api/webhooks?reference=toml, orders/create), money sets,
+ * addresses and customer included, so a parser that depends on one of them is exercised here.
+ * No taxes, discounts or shipping are emulated: those amounts are zero.
+ */
 export function orderPayload(shop: Shop, order: Order): object {
   const totals = orderTotals(order);
+  const money = (cents: number) => fromCents(cents);
+  const original = money(totals.original);
+  const current = money(totals.current);
+  const address = order.email ? addressPayload(shop, order) : null;
   return {
-    id: order.id,
+    id: restId(order.id),
     admin_graphql_api_id: gid("Order", order.id),
     app_id: null,
+    browser_ip: null,
     buyer_accepts_marketing: false,
     cancel_reason: order.cancelReason?.toLowerCase() ?? null,
     cancelled_at: at(shop, order.cancelledAt),
+    cart_token: null,
+    checkout_id: null,
+    checkout_token: null,
+    client_details: null,
     closed_at: at(shop, order.closedAt),
     confirmation_number: `PRK${order.id}`,
     confirmed: true,
     contact_email: order.email,
     created_at: at(shop, order.createdAt),
     currency: shop.currency,
-    current_subtotal_price: fromCents(totals.current),
-    current_total_price: fromCents(totals.current),
+    current_subtotal_price: current,
+    current_subtotal_price_set: moneySet(shop, current),
+    current_total_additional_fees_set: null,
     current_total_discounts: "0.00",
+    current_total_discounts_set: moneySet(shop, "0.00"),
+    current_total_duties_set: null,
+    current_total_price: current,
+    current_total_price_set: moneySet(shop, current),
     current_total_tax: "0.00",
+    current_total_tax_set: moneySet(shop, "0.00"),
+    customer_locale: "en",
+    device_id: null,
+    discount_codes: [],
     email: order.email,
+    estimated_taxes: false,
     financial_status: order.financialStatus,
     fulfillment_status: null,
-    location_id: order.locationId,
+    landing_site: null,
+    landing_site_ref: null,
+    location_id: restId(order.locationId),
+    merchant_of_record_app_id: null,
     name: order.name,
+    note: null,
+    note_attributes: [],
     number: order.number - 1000,
     order_number: order.number,
+    order_status_url: `https://${shop.domain}/${externalId(shop.id)}/orders/${order.id}/authenticate?key=sandbox`,
+    original_total_additional_fees_set: null,
+    original_total_duties_set: null,
+    payment_gateway_names: order.financialStatus === "pending" ? [] : ["manual"],
+    phone: null,
     presentment_currency: shop.currency,
     processed_at: at(shop, order.processedAt),
+    reference: null,
+    referring_site: null,
+    source_identifier: null,
     source_name: order.sourceName,
-    subtotal_price: fromCents(totals.original),
+    source_url: null,
+    subtotal_price: original,
+    subtotal_price_set: moneySet(shop, original),
     tags: "",
+    tax_lines: [],
+    taxes_included: false,
     test: order.test,
+    token: `sandbox${order.id}`,
     total_discounts: "0.00",
-    total_line_items_price: fromCents(totals.original),
-    total_price: fromCents(totals.original),
+    total_discounts_set: moneySet(shop, "0.00"),
+    total_line_items_price: original,
+    total_line_items_price_set: moneySet(shop, original),
+    total_outstanding: order.financialStatus === "pending" ? original : "0.00",
+    total_price: original,
+    total_price_set: moneySet(shop, original),
+    total_shipping_price_set: moneySet(shop, "0.00"),
     total_tax: "0.00",
+    total_tax_set: moneySet(shop, "0.00"),
+    total_tip_received: "0.00",
     total_weight: 0,
     updated_at: at(shop, order.updatedAt),
-    line_items: order.lineItems.map((line) => lineItemPayload(shop, order, line)),
-    refunds: order.refunds.map((refund) => refundPayload(shop, order, refund)),
+    user_id: null,
+    billing_address: address,
+    customer: customerPayload(shop, order),
+    discount_applications: [],
     fulfillments: [],
+    line_items: order.lineItems.map((line) => lineItemPayload(shop, order, line)),
+    payment_terms: null,
+    refunds: order.refunds.map((refund) => refundPayload(shop, order, refund)),
+    shipping_address: address,
     shipping_lines: [],
-    customer: null,
   };
 }
 
@@ -173,16 +284,16 @@ export function orderPayload(shop: Shop, order: Order): object {
 export function orderEditPayload(shop: Shop, order: Order, edit: OrderEdit): object {
   return {
     order_edit: {
-      id: edit.id,
+      id: restId(edit.id),
       app_id: null,
       created_at: at(shop, edit.createdAt),
       notify_customer: false,
-      order_id: order.id,
+      order_id: restId(order.id),
       staff_note: "",
       user_id: null,
       line_items: {
         additions: [],
-        removals: edit.removals.map((r) => ({ id: r.lineItemId, delta: r.delta })),
+        removals: edit.removals.map((r) => ({ id: restId(r.lineItemId), delta: r.delta })),
       },
       discounts: { line_item: { additions: [], removals: [] } },
       shipping_lines: { additions: [], removals: [] },
@@ -197,7 +308,7 @@ export function productPayload(shop: Shop, product: Product): object {
     return v ? [v] : [];
   });
   return {
-    id: product.id,
+    id: restId(product.id),
     admin_graphql_api_id: gid("Product", product.id),
     title: product.title,
     body_html: product.descriptionHtml,
@@ -214,9 +325,9 @@ export function productPayload(shop: Shop, product: Product): object {
     variants: variants.map((v) => {
       const levels = [...shop.levels.values()].filter((l) => l.inventoryItemId === v.inventoryItemId);
       return {
-        id: v.id,
+        id: restId(v.id),
         admin_graphql_api_id: gid("ProductVariant", v.id),
-        product_id: product.id,
+        product_id: restId(product.id),
         title: variantTitle(v),
         price: v.price,
         sku: skuOf(shop, v),
@@ -230,15 +341,15 @@ export function productPayload(shop: Shop, product: Product): object {
         updated_at: at(shop, v.updatedAt),
         taxable: v.taxable,
         barcode: v.barcode,
-        inventory_item_id: v.inventoryItemId,
+        inventory_item_id: restId(v.inventoryItemId),
         inventory_quantity: levels.reduce((sum, l) => sum + l.quantities.available, 0),
         old_inventory_quantity: levels.reduce((sum, l) => sum + l.quantities.available, 0),
         image_id: null,
       };
     }),
     options: product.options.map((o) => ({
-      id: o.id,
-      product_id: product.id,
+      id: restId(o.id),
+      product_id: restId(product.id),
       name: o.name,
       position: o.position,
       values: o.values.map((v) => v.name),
@@ -257,14 +368,14 @@ export function productPayload(shop: Shop, product: Product): object {
 
 /** products/delete carries only the id. */
 export function productDeletePayload(productId: number): object {
-  return { id: productId };
+  return { id: restId(productId) };
 }
 
 /** app/uninstalled carries the shop resource. */
 export function shopPayload(shop: Shop): object {
   const location = [...shop.locations.values()][0];
   return {
-    id: shop.id,
+    id: restId(shop.id),
     name: shop.name,
     email: shop.email,
     domain: shop.domain,

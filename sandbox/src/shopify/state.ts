@@ -154,6 +154,8 @@ export interface Order {
   number: number;
   name: string;
   email: string | null;
+  /** The buyer, when the order names one (an email); payloads show a customer built from it. */
+  customerId: number | null;
   locationId: number;
   currency: string;
   financialStatus: FinancialStatus;

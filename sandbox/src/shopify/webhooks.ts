@@ -60,6 +60,7 @@ export interface DeliveryRecord {
   /** Numeric id of the GraphQL subscription; null for app-level (config) subscriptions. */
   subscriptionId: number | null;
   triggeredAt: string;
+  /** The body parsed back; an integer beyond 2^53 (an id, with a large `idBase`) is its digit string. */
   payload: unknown;
   body: string;
   headers: Record<string, string>;
@@ -99,7 +100,9 @@ export class WebhookDispatcher implements EventSink {
     if (targets.length === 0) return;
     const eventId = randomUUID();
     const triggeredAt = new Date(this.clock()).toISOString();
+    // Payloads carry ids as JSON.rawJSON (ids.ts restId), so the text has every digit.
     const body = JSON.stringify(event.payload);
+    const payload = parseKeepingBigIntegers(body);
     for (const target of targets) {
       const webhookId = randomUUID();
       const record: DeliveryRecord = {
@@ -111,7 +114,7 @@ export class WebhookDispatcher implements EventSink {
         uri: target.uri,
         subscriptionId: target.subscriptionId,
         triggeredAt,
-        payload: event.payload,
+        payload,
         body,
         headers: {
           "Content-Type": "application/json",
@@ -278,4 +281,13 @@ export class WebhookDispatcher implements EventSink {
     this.held.splice(0).forEach((release) => release());
     await Promise.allSettled(stopping);
   }
+}
+
+/** JSON.parse, except that integers a JS number cannot hold exactly stay their digits (source text access, Node 21+). */
+function parseKeepingBigIntegers(text: string): unknown {
+  const reviver = (_key: string, value: unknown, context?: { source?: string }) =>
+    typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/u.test(context.source)
+      ? context.source
+      : value;
+  return JSON.parse(text, reviver as (key: string, value: unknown) => unknown);
 }

@@ -32,3 +32,4 @@ export {
 export { toStoreVariant } from "./catalogue.ts";
 export { newIdempotencyKey, referenceDocumentUri, MAX_QUANTITIES_PER_CALL } from "./quantities.ts";
 export { toGid, legacyId } from "./ids.ts";
+export { parseShopifyWebhookBody, restIdSchema } from "./json.ts";

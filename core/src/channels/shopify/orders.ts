@@ -30,6 +30,7 @@ import { orderLineSchema, type OrderLine } from "../../domain/index.ts";
 import type { StoreOrderState } from "../types.ts";
 import { ShopifyPayloadError } from "./errors.ts";
 import { toGid } from "./ids.ts";
+import { jsonNumber, restIdSchema } from "./json.ts";
 import { unitPriceAfterDiscounts } from "./money.ts";
 
 // ---- Shared building blocks ----------------------------------------------------------------
@@ -37,7 +38,8 @@ import { unitPriceAfterDiscounts } from "./money.ts";
 const count = z.number().int().min(0);
 const decimal = z.string().regex(/^-?\d+(\.\d+)?$/u, "must be a decimal string");
 const timestamp = z.string().refine((value) => !Number.isNaN(Date.parse(value)), "must be a date-time");
-const numericId = z.union([z.number().int().positive(), z.string().regex(/^\d+$/u)]);
+/** Webhook bodies come from parseShopifyWebhookBody: ids are exact digits, counts safe integers. */
+const webhookCount = jsonNumber(count);
 
 /** Financial states in which the customer's money has been taken (at least in part). */
 const PAID_STATES = new Set(["paid", "partially_paid", "partially_refunded", "refunded"]);
@@ -239,12 +241,12 @@ export function normalizeShopifyOrder(graphqlOrder: unknown): StoreOrderState {
 
 const webhookLineSchema = z
   .object({
-    id: numericId,
+    id: restIdSchema,
     admin_graphql_api_id: z.string().optional(),
     sku: z.string().nullable().optional(),
     title: z.string().optional(),
-    quantity: count,
-    current_quantity: count,
+    quantity: webhookCount,
+    current_quantity: webhookCount,
     price: decimal.optional(),
     discount_allocations: z.array(z.object({ amount: decimal }).loose()).optional(),
   })
@@ -256,8 +258,8 @@ const webhookRefundSchema = z
       .array(
         z
           .object({
-            line_item_id: numericId,
-            quantity: count,
+            line_item_id: restIdSchema,
+            quantity: webhookCount,
             restock_type: z.enum(RESTOCK_TYPES),
             line_item: z.object({ admin_graphql_api_id: z.string().optional() }).loose().nullable().optional(),
           })
@@ -269,7 +271,7 @@ const webhookRefundSchema = z
 
 const webhookOrderSchema = z
   .object({
-    id: numericId,
+    id: restIdSchema,
     admin_graphql_api_id: z.string().optional(),
     name: z.string().optional(),
     created_at: timestamp.optional(),

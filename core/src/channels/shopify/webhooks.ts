@@ -17,6 +17,7 @@ import { ChannelError, type WebhookReport } from "../types.ts";
 import type { ShopifyGraphqlClient } from "./client.ts";
 import { ShopifyPayloadError } from "./errors.ts";
 import { toGid } from "./ids.ts";
+import { restIdSchema, jsonNumber } from "./json.ts";
 import {
   MUTATION_COST,
   WEBHOOK_CREATE,
@@ -64,10 +65,10 @@ export function toSubscriptionTopic(topic: string): string {
 
 // ---- What a delivery is about --------------------------------------------------------------
 
-const numericId = z.union([z.number().int().positive(), z.string().regex(/^\d+$/u)]);
-const orderPayload = z.object({ id: numericId, admin_graphql_api_id: z.string().optional() }).loose();
-const editPayload = z.object({ order_edit: z.object({ order_id: numericId }).loose() }).loose();
-const refundPayload = z.object({ order_id: numericId }).loose();
+// Payloads come from parseShopifyWebhookBody (json.ts): ids are read as exact digits.
+const orderPayload = z.object({ id: restIdSchema, admin_graphql_api_id: z.string().optional() }).loose();
+const editPayload = z.object({ order_edit: z.object({ order_id: restIdSchema }).loose() }).loose();
+const refundPayload = z.object({ order_id: restIdSchema }).loose();
 
 function parsed<S extends z.ZodType>(schema: S, payload: unknown, topic: string): z.infer<S> {
   const result = schema.safeParse(payload);
@@ -103,10 +104,10 @@ export function orderIdFromShopifyWebhook(topic: string, payload: unknown): stri
 
 const inventoryLevelPayload = z
   .object({
-    inventory_item_id: numericId,
-    location_id: numericId,
+    inventory_item_id: restIdSchema,
+    location_id: restIdSchema,
     // null when the item's quantity is not tracked
-    available: z.number().int().nullable(),
+    available: jsonNumber(z.number().int().nullable()),
     updated_at: z.string().refine((value) => !Number.isNaN(Date.parse(value)), "must be a date-time"),
   })
   .loose();

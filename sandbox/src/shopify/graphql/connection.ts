@@ -3,9 +3,9 @@
  * `edges { cursor node }`, `nodes`, `pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`.
  * Cursors are opaque base64 JSON of the sort position (`{"last_id":…,"last_value":…}`, the shape
  * Shopify's own cursors decode to), so they stay valid when records are added or removed.
- * One of `first`/`last` is required ("you must provide one of first or last"); page sizes above
- * 250 are capped at 250. Bulk operations read connections without `first`, so `unbounded` skips both
- * rules.
+ * One of `first`/`last` is required ("you must provide one of first or last"); a page size above
+ * 250 is an error of the same kind (Shopify caps connection arguments at 250: the wording here is
+ * ours, see README). Bulk operations read connections without `first`, so `unbounded` skips both rules.
  */
 import { GraphQLError } from "graphql";
 
@@ -69,6 +69,20 @@ export function paginate<T, V>(
   const last = args.last ?? undefined;
   if (!options.unbounded && first === undefined && last === undefined) {
     throw new GraphQLError("you must provide one of first or last", { extensions: { code: "BAD_REQUEST" } });
+  }
+  if (!options.unbounded) {
+    for (const [name, size] of [
+      ["first", first],
+      ["last", last],
+    ] as const) {
+      if (size !== undefined && size > MAX_PAGE_SIZE)
+        throw new GraphQLError(
+          `Requested page size ${name}: ${size} exceeds the maximum page size of ${MAX_PAGE_SIZE}`,
+          {
+            extensions: { code: "BAD_REQUEST" },
+          },
+        );
+    }
   }
   const direction = args.reverse ? -1 : 1;
   const ordered = [...items]

@@ -4,6 +4,7 @@
 import type { GraphQLSchema } from "graphql";
 import type { Core } from "../events.ts";
 import type { App, BulkOperation, Shop } from "../state.ts";
+import { externalId } from "../ids.ts";
 import { isoUtc } from "../time.ts";
 
 export interface BulkRunner {
@@ -50,5 +51,5 @@ export function emptyConnection(): object {
 
 /** Shopify's `legacyResourceId` is an UnsignedInt64, serialised as a string. */
 export function legacyId(id: number): string {
-  return String(id);
+  return externalId(id);
 }

@@ -27,23 +27,33 @@ import type { ShopifyGraphqlError } from "./errors.ts";
 
 export const MAX_INPUT_ARRAY = 250;
 
+/**
+ * Input lists with a limit of their own instead of 250: `productSet` takes a product's whole
+ * variant list, up to the 2,048 variants a product may have ("By default, stores have a limit of
+ * 2048 product variants for each product", productSet in the 2026-10 schema); past that it answers
+ * the userError VARIANTS_OVER_LIMIT (mutations-products.ts), not this top-level error.
+ */
+const OWN_LIMITS: Record<string, number> = { "ProductSetInput.variants": Number.POSITIVE_INFINITY };
+
 function oversizedArrays(
   value: unknown,
   type: GraphQLInputType,
   path: string[],
   found: { path: string[]; size: number }[],
+  limit = MAX_INPUT_ARRAY,
 ): void {
   const inner = isNonNullType(type) ? type.ofType : type;
   if (isListType(inner)) {
     if (!Array.isArray(value)) return;
-    if (value.length > MAX_INPUT_ARRAY) found.push({ path, size: value.length });
+    if (value.length > limit) found.push({ path, size: value.length });
     for (const item of value) oversizedArrays(item, inner.ofType as GraphQLInputType, path, found);
     return;
   }
   const named = getNamedType(inner);
   if (isInputObjectType(named) && value && typeof value === "object") {
     for (const [name, field] of Object.entries(named.getFields())) {
-      oversizedArrays((value as Record<string, unknown>)[name], field.type, [...path, name], found);
+      const own = OWN_LIMITS[`${named.name}.${name}`];
+      oversizedArrays((value as Record<string, unknown>)[name], field.type, [...path, name], found, own);
     }
   }
 }

@@ -9,6 +9,8 @@ import { bulkOperationView, webhookSubscriptionView } from "./views-platform.ts"
 
 interface WebhookSubscriptionInput {
   uri?: string | null;
+  /** Deprecated in 2026-10 ("Use `uri` instead") but still in the schema, and still honoured. */
+  callbackUrl?: string | null;
   format?: "JSON" | "XML" | null;
   includeFields?: string[] | null;
   filter?: string | null;
@@ -31,10 +33,13 @@ export function webhookSubscriptionCreate(
   ctx: RequestContext,
 ): object {
   const { shop, core, app } = ctx;
-  const uri = args.webhookSubscription.uri?.trim() ?? "";
+  // `callbackUrl` still works in 2026-10 (deprecated, not removed); `uri` wins when both are given.
+  const given =
+    args.webhookSubscription.uri != null ? "uri" : args.webhookSubscription.callbackUrl != null ? "callbackUrl" : "uri";
+  const uri = (given === "uri" ? args.webhookSubscription.uri : args.webhookSubscription.callbackUrl)?.trim() ?? "";
   const fail = (message: string) => ({
     webhookSubscription: null,
-    userErrors: [{ field: ["webhookSubscription", "uri"], message }],
+    userErrors: [{ field: ["webhookSubscription", given], message }],
   });
   if (!uri) return fail("Address can't be blank");
   if (!validUri(uri)) return fail("Address is invalid");

@@ -19,7 +19,7 @@ import {
   updateVariant,
   type VariantDraft,
 } from "../catalog.ts";
-import { gid, idOf } from "../ids.ts";
+import { externalId, gid, idOf } from "../ids.ts";
 import { applyInventoryChanges, setQuantityRequest, type InventoryChangeRequest } from "../inventory.ts";
 import type { Product, Shop, Variant } from "../state.ts";
 import type { RequestContext } from "./context.ts";
@@ -355,7 +355,7 @@ export function productSet(
       product: null,
       productSetOperation: {
         __typename: "ProductSetOperation",
-        id: `gid://shopify/ProductSetOperation/${core.state.ids.take()}`,
+        id: `gid://shopify/ProductSetOperation/${externalId(core.state.ids.take())}`,
         status: "COMPLETE",
         product: view,
         userErrors: [],

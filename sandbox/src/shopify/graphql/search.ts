@@ -80,6 +80,16 @@ export type FieldReader<T> = (record: T, field: string) => string | number | nul
 
 function compareValue(actual: string | number | null, term: SearchTerm, kind: "text" | "date" | "number"): boolean {
   if (actual === null) return term.value === "" || term.value.toLowerCase() === "null";
+  // Ids are integers beyond 2^53 with a large id base: compare their digits exactly.
+  if (kind === "number" && /^\d+$/u.test(String(actual)) && /^\d+$/u.test(term.value)) {
+    const [left, right] = [BigInt(actual), BigInt(term.value)];
+    const order = left < right ? -1 : left > right ? 1 : 0;
+    if (term.comparator === ">") return order > 0;
+    if (term.comparator === ">=") return order >= 0;
+    if (term.comparator === "<") return order < 0;
+    if (term.comparator === "<=") return order <= 0;
+    return order === 0;
+  }
   if (kind === "date" || kind === "number") {
     const left = kind === "date" ? Date.parse(String(actual)) : Number(actual);
     const right = kind === "date" ? Date.parse(term.value) : Number(term.value);

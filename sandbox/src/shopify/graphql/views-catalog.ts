@@ -5,7 +5,7 @@
  * clear "not emulated" error when the schema says they are non-null, see resolvers.ts).
  */
 import { GraphQLError } from "graphql";
-import { gid, inventoryLevelGid, idOf } from "../ids.ts";
+import { externalId, gid, inventoryLevelGid, idOf } from "../ids.ts";
 import { findLevel, levelsOfItem, totalAvailable } from "../inventory.ts";
 import { toCents, fromCents } from "../money.ts";
 import {
@@ -59,7 +59,7 @@ export function shopView(ctx: RequestContext, shop: Shop): object {
     url: `https://${shop.domain}`,
     primaryDomain: {
       __typename: "Domain",
-      id: `gid://shopify/Domain/${shop.id}`,
+      id: `gid://shopify/Domain/${externalId(shop.id)}`,
       host: shop.domain,
       url: `https://${shop.domain}`,
       sslEnabled: true,
@@ -191,7 +191,7 @@ export function inventoryLevelView(ctx: RequestContext, level: InventoryLevel): 
         const updatedAt = level.quantityUpdatedAt[quantityName] ?? level.createdAt;
         return {
           __typename: "InventoryQuantity",
-          id: `gid://shopify/InventoryQuantity/${level.locationId}?inventory_item_id=${level.inventoryItemId}&name=${name}`,
+          id: `gid://shopify/InventoryQuantity/${externalId(level.locationId)}?inventory_item_id=${externalId(level.inventoryItemId)}&name=${name}`,
           name,
           quantity: quantityOf(level, quantityName),
           updatedAt: time(updatedAt),
@@ -222,7 +222,7 @@ export function inventoryItemView(ctx: RequestContext, item: InventoryItem): obj
     countryHarmonizedSystemCodes: () => emptyConnection(),
     measurement: {
       __typename: "InventoryItemMeasurement",
-      id: `gid://shopify/InventoryItemMeasurement/${item.id}`,
+      id: `gid://shopify/InventoryItemMeasurement/${externalId(item.id)}`,
       weight: { unit: "KILOGRAMS", value: 0 },
     },
     inventoryHistoryUrl: `https://admin.shopify.com/store/${shop.domain.replace(/\.myshopify\.com$/, "")}/products/inventory/${item.id}/inventory_history`,
@@ -414,9 +414,9 @@ export const variantFields: (shop: Shop) => FieldReader<Variant> = (shop) => (v,
     case "sku":
       return skuOf(shop, v);
     case "id":
-      return v.id;
+      return externalId(v.id);
     case "product_id":
-      return v.productId;
+      return externalId(v.productId);
     case "title":
       return variantTitle(v);
     case "barcode":
@@ -441,7 +441,7 @@ export const productFields: (shop: Shop) => FieldReader<Product> = (shop) => (p,
     case "handle":
       return p.handle;
     case "id":
-      return p.id;
+      return externalId(p.id);
     case "status":
       return p.status.toLowerCase();
     case "vendor":
@@ -469,7 +469,7 @@ export const inventoryItemFields: FieldReader<InventoryItem> = (item, field) => 
     case "sku":
       return item.sku;
     case "id":
-      return item.id;
+      return externalId(item.id);
     case "updated_at":
       return time(item.updatedAt);
     case "created_at":

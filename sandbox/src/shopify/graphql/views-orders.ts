@@ -3,7 +3,7 @@
  * in depth (quantities, refunds with restock types, cancellation, timestamps); money has no tax,
  * discounts or shipping.
  */
-import { gid } from "../ids.ts";
+import { externalId, gid } from "../ids.ts";
 import { fromCents, orderTotals, toCents } from "../money.ts";
 import type { LineItem, Order, Refund } from "../state.ts";
 import { paginate, type ConnectionArgs } from "./connection.ts";
@@ -242,7 +242,7 @@ export function orderView(ctx: RequestContext, order: Order): object {
 export const orderFields: FieldReader<Order> = (order, field) => {
   switch (field) {
     case "id":
-      return order.id;
+      return externalId(order.id);
     case "name":
       return order.name;
     case "updated_at":

@@ -3,7 +3,7 @@
  * adjustment groups and the `node(id:)` lookup across every type the emulator knows.
  */
 import { ADMIN_API_VERSION } from "../../../scripts/shopify-schema.ts";
-import { gid, parseGid } from "../ids.ts";
+import { gid, internalId, parseGid } from "../ids.ts";
 import type { AppliedChange } from "../inventory.ts";
 import type { BulkOperation, WebhookSubscription } from "../state.ts";
 import { legacyId, time, type RequestContext } from "./context.ts";
@@ -144,7 +144,7 @@ export function nodeView(ctx: RequestContext, id: string): object | null {
       return item ? inventoryItemView(ctx, item) : null;
     }
     case "InventoryLevel": {
-      const itemId = Number(parsed.params.get("inventory_item_id"));
+      const itemId = internalId(parsed.params.get("inventory_item_id") ?? "");
       const level = [...shop.levels.values()].find((l) => l.locationId === parsed.id && l.inventoryItemId === itemId);
       return level ? inventoryLevelView(ctx, level) : null;
     }
