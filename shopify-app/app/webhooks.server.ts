@@ -22,15 +22,15 @@ export interface VerifiedDelivery {
   deliveryId: string;
   webhookId: string | null;
   triggeredAt: Date | null;
-  /** The body exactly as received (the bytes the HMAC covers), decoded as UTF-8. */
-  rawBody: string;
+  /** The body's bytes exactly as received (the HMAC covers them); the inbox decodes them strictly. */
+  rawBody: Buffer;
   payload: unknown;
 }
 
 /** Verifies a delivery; throws the library's Response (401, 400, 405) when it does not verify. */
 export async function verifyDelivery(request: Request): Promise<VerifiedDelivery> {
   // The library reads the body; keep the exact bytes for the inbox.
-  const rawBody = Buffer.from(await request.clone().arrayBuffer()).toString("utf8");
+  const rawBody = Buffer.from(await request.clone().arrayBuffer());
   let webhook: Awaited<ReturnType<typeof authenticate.webhook>>;
   try {
     webhook = await authenticate.webhook(request);
