@@ -284,3 +284,23 @@ describe("a signed body PostgreSQL cannot store as jsonb", () => {
     assert.deepEqual(await response.json(), { status: "stored" });
   });
 });
+
+describe("the WooCommerce signature", () => {
+  it("is compared as canonical base64 only: the right MAC in base64url or with junk after the padding is refused", async () => {
+    const before = await inboxCount(wooConnectionId);
+    // A body whose MAC has + or / in base64, so base64url spells it differently.
+    let body = "";
+    let mac = "";
+    for (let n = 0; !/[+/]/u.test(mac); n += 1) {
+      body = JSON.stringify({ id: 90, n });
+      mac = sign(body, WOO_SECRET);
+    }
+    const url = Buffer.from(mac, "base64").toString("base64url");
+    for (const spelled of [url, `${mac}junk`, `${mac}==`, mac.replace(/=$/u, ""), ` ${mac}x`]) {
+      const response = await wooDelivery(wooConnectionId, body, { signature: spelled });
+      assert.equal(response.status, 401, `signature ${spelled}`);
+    }
+    assert.equal(await inboxCount(wooConnectionId), before);
+    assert.equal((await wooDelivery(wooConnectionId, body, { signature: mac })).status, 200);
+  });
+});
