@@ -10,6 +10,8 @@
  * a delivery that reaches both is stored once and core's inbox worker handles it the same way.
  */
 import { connectionByStoreDomain, keepsDeliveries, recordDelivery } from "@prokip-sync/core";
+import { InvalidShopError } from "@shopify/shopify-api";
+import { syncErrorResponse } from "./errors.server.ts";
 import { database } from "./db.server.ts";
 import "./merchant.server.ts"; // declares globalThis.prokipSyncMerchant, which the backend host fills
 import { authenticate } from "./shopify.server.ts";
@@ -39,6 +41,12 @@ export async function verifyDelivery(request: Request): Promise<VerifiedDelivery
     if (error instanceof SyntaxError)
       throw Response.json(
         { error: { code: "invalid_payload", message: "The delivery body is not JSON" } },
+        { status: 400 },
+      );
+    // Signed, but the shop header is not a shop domain (the library checks it after the HMAC).
+    if (error instanceof InvalidShopError)
+      throw Response.json(
+        { error: { code: "invalid_shop", message: "The delivery's shop header is not a Shopify shop domain" } },
         { status: 400 },
       );
     throw error;
@@ -91,6 +99,7 @@ export type InboxOutcome = "stored" | "duplicate" | "not_connected";
 export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOutcome> {
   const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
   if (!connection || !keepsDeliveries(connection)) return "not_connected";
+  // A body PostgreSQL could not store is a SyncError `invalid_payload` (400), thrown before any INSERT.
   const result = await recordDelivery(database.pool, {
     businessId: connection.businessId,
     connectionId: connection.id,
@@ -100,6 +109,8 @@ export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOut
     webhookId: delivery.webhookId,
     rawBody: delivery.rawBody,
     triggeredAt: delivery.triggeredAt,
+  }).catch((error: unknown) => {
+    throw syncErrorResponse(error);
   });
   if (result.status === "stored") await askForInboxRun(connection.id);
   return result.status;
