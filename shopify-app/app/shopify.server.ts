@@ -86,6 +86,20 @@ function observeTokenExchanges(): void {
   setAbstractFetchFunc(observed);
 }
 
+/** True when the request carries a readable session token (bearer or `id_token`) whose `dest` is no URL. */
+function tokenDestIsNoUrl(request: Request): boolean {
+  const bearer = /^Bearer (.+)$/u.exec(request.headers.get("authorization") ?? "")?.[1];
+  const token = bearer ?? new URL(request.url).searchParams.get("id_token");
+  try {
+    const claims = JSON.parse(Buffer.from(token?.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+      dest?: unknown;
+    };
+    return !(typeof claims.dest === "string" && URL.canParse(claims.dest));
+  } catch {
+    return false; // no readable token: the TypeError is something else
+  }
+}
+
 /**
  * `authenticate.admin`, with the library's 500s for requests that are wrong, not failures, answered
  * as what they are: a session token (or `?shop=`) naming no Shopify shop domain, 400 `invalid_shop`;
@@ -99,7 +113,8 @@ async function authenticateAdmin(request: Request): ReturnType<typeof shopify.au
   try {
     return await tokenExchange.run(context, () => shopify.authenticate.admin(request));
   } catch (thrown) {
-    if (thrown instanceof InvalidShopError)
+    // A signed token whose `dest` is no URL at all fails in the library's `new URL(dest)`.
+    if (thrown instanceof InvalidShopError || (thrown instanceof TypeError && tokenDestIsNoUrl(request)))
       throw refusal(400, "invalid_shop", "The request names no Shopify shop domain (*.myshopify.com)");
     if (thrown instanceof ShopifyError && new URL(request.url).pathname === "/auth/exit-iframe")
       throw refusal(400, "invalid_destination", "The app does not send the browser to that destination");

@@ -60,12 +60,12 @@ function delivery(path: string, body: Buffer | string, headers: Record<string, s
 }
 
 /** A session token as Shopify admin signs it (HS256 with the app secret) for `dest`. */
-function sessionToken(dest: string): string {
+function sessionToken(dest: unknown): string {
   const now = Math.floor(Date.now() / 1000);
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const header = encode({ alg: "HS256", typ: "JWT" });
   const payload = encode({
-    iss: `${dest}/admin`,
+    iss: `${String(dest)}/admin`,
     dest,
     aud: demoApp.apiKey,
     sub: "1",
@@ -141,14 +141,19 @@ describe("the app's screens", () => {
   });
 
   it("answer a correctly signed session token whose dest is not a Shopify domain with 400 invalid_shop", async () => {
-    for (const dest of ["https://evil.example.com", "https://prokip-demo.myshopify.com.evil.example"]) {
+    for (const dest of [
+      "https://evil.example.com",
+      "https://prokip-demo.myshopify.com.evil.example",
+      "not a url",
+      42,
+    ]) {
       const answer = await answerOf(
         await fetch(`${base}/app/products?_data=routes%2Fapp.products`, {
           headers: { ...BROWSER, authorization: `Bearer ${sessionToken(dest)}` },
           redirect: "manual",
         }),
       );
-      assert.equal(answer.status, 400, `${dest}: ${answer.text}`);
+      assert.equal(answer.status, 400, `${String(dest)}: ${answer.text}`);
       assert.equal(answer.code, "invalid_shop");
     }
   });
