@@ -95,6 +95,14 @@ describe("the app's webhook routes", () => {
     });
   }
 
+  it("refuse a signed body whose bytes are not UTF-8, storing nothing (401: the library checks the HMAC over the decoded text)", async () => {
+    const before = await rowCount("WebhookEvent");
+    const body = Buffer.concat([Buffer.from('{"id":1,"note":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const answer = await answerOf(await delivery("/webhooks/sync", body));
+    assert.equal(answer.status, 401, answer.text);
+    assert.equal(await rowCount("WebhookEvent"), before);
+  });
+
   it("refuse a signed delivery whose shop header is not a shop domain with 400 invalid_shop, on every route", async () => {
     const before = await rowCount("WebhookEvent");
     const routes: [string, string][] = [
