@@ -131,7 +131,8 @@ async function loadApp(ready: ReadyBackend): Promise<void> {
       emulated(typeof input === "string" ? input : input instanceof URL ? input.href : input.url, init),
     );
   }
-  const handle = createRequestHandler(build, ready.env.NODE_ENV === "production" ? "production" : "development");
+  // Remix's development mode answers a failure with its message and stack: only in development.
+  const handle = createRequestHandler(build, ready.env.NODE_ENV === "development" ? "development" : "production");
   remix = (request) => handle(request);
   ready.log.info({ build: path.relative(process.cwd(), buildDir) || "." }, "Shopify app loaded");
 }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createHmac, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { buildServer, Health, Metrics, registerWebhookRoutes } from "../src/api/index.ts";
+import { MAX_PAYLOAD_DEPTH } from "../src/inbox/index.ts";
 import { createLogger } from "../src/log/index.ts";
 import { encryptSecret, generateEncryptionKey, parseEncryptionKey } from "../src/security/index.ts";
 import { testDatabase } from "./support/database.ts";
@@ -218,5 +219,88 @@ describe("a disconnected store", () => {
     assert.deepEqual(await wooAnswer.json(), { status: "not_connected" });
     assert.equal(await inboxCount(other.connectionId), 0);
     assert.equal(await inboxCount(otherWoo), 0);
+  });
+});
+
+/**
+ * Bodies JSON.parse accepts (or a signer signs) that PostgreSQL cannot keep as jsonb: each is
+ * refused with 400 `invalid_payload` before anything is written, on both receivers.
+ */
+const unstorable: [string, Buffer][] = [
+  ["a \\u0000 escape", Buffer.from(String.raw`{"id":1,"note":"a\u0000b"}`, "utf8")],
+  ["a raw NUL byte", Buffer.concat([Buffer.from('{"id":1,"note":"a'), Buffer.from([0]), Buffer.from('b"}')])],
+  ["20,000 levels of nesting", Buffer.from(`{"id":1,"note":${"[".repeat(20_000)}${"]".repeat(20_000)}}`)],
+  ["a lone surrogate escape", Buffer.from(String.raw`{"id":1,"note":"\ud800"}`, "utf8")],
+  ["a lone low surrogate escape", Buffer.from(String.raw`{"id":1,"note":"x\udc00"}`, "utf8")],
+  [
+    "bytes that are not UTF-8",
+    Buffer.concat([Buffer.from('{"id":1,"note":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]),
+  ],
+  ["a number beyond PostgreSQL's numeric", Buffer.from('{"id":1,"note":1e200000}')],
+];
+const signBytes = (body: Buffer, secret: string) => createHmac("sha256", secret).update(body).digest("base64");
+
+describe("a signed body PostgreSQL cannot store as jsonb", () => {
+  for (const [what, body] of unstorable) {
+    it(`with ${what} is refused with 400 invalid_payload by both receivers, and nothing is stored`, async () => {
+      const before = await prisma.webhookEvent.count();
+      const shopify = await fetch(`${base}/webhooks/shopify`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-shopify-topic": "orders/create",
+          "x-shopify-shop-domain": storeDomain,
+          "x-shopify-event-id": randomUUID(),
+          "x-shopify-hmac-sha256": signBytes(body, APP_SECRET),
+        },
+        body,
+      });
+      const shopifyAnswer = (await shopify.json()) as { error: { code: string; message: string } };
+      assert.equal(shopify.status, 400, JSON.stringify(shopifyAnswer));
+      assert.equal(shopifyAnswer.error.code, "invalid_payload");
+      const woo = await fetch(`${base}/webhooks/woocommerce/${wooConnectionId}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-wc-webhook-topic": "order.updated",
+          "x-wc-webhook-id": "12",
+          "x-wc-webhook-delivery-id": randomUUID(),
+          "x-wc-webhook-signature": signBytes(body, WOO_SECRET),
+        },
+        body,
+      });
+      const wooAnswer = (await woo.json()) as { error: { code: string; message: string } };
+      assert.equal(woo.status, 400, JSON.stringify(wooAnswer));
+      assert.equal(wooAnswer.error.code, "invalid_payload");
+      assert.equal(await prisma.webhookEvent.count(), before);
+    });
+  }
+
+  it("stores a body nested as deep as PHP's json_encode allows (512 levels) with an escaped emoji pair", async () => {
+    const deep = `${"[".repeat(MAX_PAYLOAD_DEPTH - 1)}${"]".repeat(MAX_PAYLOAD_DEPTH - 1)}`;
+    const body = String.raw`{"id":79,"note":"caf\u00e9 \ud83d\ude00","deep":` + `${deep}}`;
+    const response = await wooDelivery(wooConnectionId, body);
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.deepEqual(await response.json(), { status: "stored" });
+  });
+});
+
+describe("the WooCommerce signature", () => {
+  it("is compared as canonical base64 only: the right MAC in base64url or with junk after the padding is refused", async () => {
+    const before = await inboxCount(wooConnectionId);
+    // A body whose MAC has + or / in base64, so base64url spells it differently.
+    let body = "";
+    let mac = "";
+    for (let n = 0; !/[+/]/u.test(mac); n += 1) {
+      body = JSON.stringify({ id: 90, n });
+      mac = sign(body, WOO_SECRET);
+    }
+    const url = Buffer.from(mac, "base64").toString("base64url");
+    for (const spelled of [url, `${mac}junk`, `${mac}==`, mac.replace(/=$/u, ""), ` ${mac}x`]) {
+      const response = await wooDelivery(wooConnectionId, body, { signature: spelled });
+      assert.equal(response.status, 401, `signature ${spelled}`);
+    }
+    assert.equal(await inboxCount(wooConnectionId), before);
+    assert.equal((await wooDelivery(wooConnectionId, body, { signature: mac })).status, 200);
   });
 });

@@ -10,6 +10,8 @@
  * a delivery that reaches both is stored once and core's inbox worker handles it the same way.
  */
 import { connectionByStoreDomain, keepsDeliveries, recordDelivery, shopify } from "@prokip-sync/core";
+import { InvalidShopError } from "@shopify/shopify-api";
+import { syncErrorResponse } from "./errors.server.ts";
 import { database } from "./db.server.ts";
 import "./merchant.server.ts"; // declares globalThis.prokipSyncMerchant, which the backend host fills
 import { authenticate } from "./shopify.server.ts";
@@ -22,8 +24,8 @@ export interface VerifiedDelivery {
   deliveryId: string;
   webhookId: string | null;
   triggeredAt: Date | null;
-  /** The body exactly as received (the bytes the HMAC covers), decoded as UTF-8. */
-  rawBody: string;
+  /** The body's bytes exactly as received (the HMAC covers them); the inbox decodes them strictly. */
+  rawBody: Buffer;
   /**
    * The body parsed with its ids exact (`shopify.parseShopifyWebhookBody`: numbers keep their
    * digits), not the library's `payload`, whose JSON.parse rounds ids beyond 2^53.
@@ -34,7 +36,7 @@ export interface VerifiedDelivery {
 /** Verifies a delivery; throws the library's Response (401, 400, 405) when it does not verify. */
 export async function verifyDelivery(request: Request): Promise<VerifiedDelivery> {
   // The library reads the body; keep the exact bytes for the inbox.
-  const rawBody = Buffer.from(await request.clone().arrayBuffer()).toString("utf8");
+  const rawBody = Buffer.from(await request.clone().arrayBuffer());
   let webhook: Awaited<ReturnType<typeof authenticate.webhook>>;
   try {
     webhook = await authenticate.webhook(request);
@@ -43,6 +45,12 @@ export async function verifyDelivery(request: Request): Promise<VerifiedDelivery
     if (error instanceof SyntaxError)
       throw Response.json(
         { error: { code: "invalid_payload", message: "The delivery body is not JSON" } },
+        { status: 400 },
+      );
+    // Signed, but the shop header is not a shop domain (the library checks it after the HMAC).
+    if (error instanceof InvalidShopError)
+      throw Response.json(
+        { error: { code: "invalid_shop", message: "The delivery's shop header is not a Shopify shop domain" } },
         { status: 400 },
       );
     throw error;
@@ -64,7 +72,8 @@ export async function verifyDelivery(request: Request): Promise<VerifiedDelivery
     webhookId: header("webhook-id"),
     triggeredAt: triggeredAt && !Number.isNaN(triggeredAt.getTime()) ? triggeredAt : null,
     rawBody,
-    payload: exactPayload(rawBody),
+    // The library has decoded and verified the same bytes as UTF-8 text.
+    payload: exactPayload(rawBody.toString("utf8")),
   };
 }
 
@@ -105,6 +114,7 @@ export type InboxOutcome = "stored" | "duplicate" | "not_connected";
 export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOutcome> {
   const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
   if (!connection || !keepsDeliveries(connection)) return "not_connected";
+  // A body PostgreSQL could not store is a SyncError `invalid_payload` (400), thrown before any INSERT.
   const result = await recordDelivery(database.pool, {
     businessId: connection.businessId,
     connectionId: connection.id,
@@ -114,6 +124,8 @@ export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOut
     webhookId: delivery.webhookId,
     rawBody: delivery.rawBody,
     triggeredAt: delivery.triggeredAt,
+  }).catch((error: unknown) => {
+    throw syncErrorResponse(error);
   });
   if (result.status === "stored") await askForInboxRun(connection.id);
   return result.status;

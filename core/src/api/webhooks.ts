@@ -119,8 +119,8 @@ async function store(
     triggeredAt: Date | null;
   },
 ) {
-  const text = delivery.rawBody.toString("utf8");
-  // PostgreSQL parses the body as jsonb on insert; an invalid body fails there (22P02), once.
+  // A body that is not UTF-8 or JSON, or JSON PostgreSQL's jsonb refuses, is refused before the
+  // INSERT with a SyncError `invalid_payload`, which the error handler answers with 400.
   const result = await recordDelivery(database.pool, {
     businessId: delivery.connection.businessId,
     connectionId: delivery.connection.id,
@@ -128,13 +128,9 @@ async function store(
     topic: delivery.topic,
     deliveryId: delivery.deliveryId,
     webhookId: delivery.webhookId,
-    rawBody: text,
+    rawBody: delivery.rawBody,
     triggeredAt: delivery.triggeredAt,
-  }).catch((failure: unknown) => {
-    if ((failure as { code?: string }).code === "22P02") return null;
-    throw failure;
   });
-  if (!result) return error(reply, 400, "invalid_payload", "The delivery body is not JSON");
   deps.metrics.webhookDeliveries.inc({ platform, outcome: result.status });
   if (result.status === "stored" && deps.onStored) {
     // Failing to ask is not failing to receive: the delivery is stored, and the worker's

@@ -51,6 +51,8 @@ const environmentSchema = z.object({
     .optional(),
   /** Run the job workers in the web process ("on"), or only in `npm run worker` processes ("off"). */
   PROKIP_SYNC_WORKERS: z.enum(["on", "off"]).default("on"),
+  /** How long a client may take to send a whole request (headers and body) before a 408; api/server.ts. */
+  PROKIP_SYNC_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).optional(),
 });
 
 export function sandboxEnabled(env: Environment): boolean {

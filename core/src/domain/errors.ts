@@ -5,6 +5,8 @@
 export type ErrorCode =
   | "invalid_input"
   | "invalid_order"
+  /** A webhook body the inbox cannot store (not UTF-8 or JSON, or JSON PostgreSQL's jsonb refuses). */
+  | "invalid_payload"
   | "unknown_connection"
   | "unknown_business"
   | "connection_not_active"
@@ -41,6 +43,7 @@ export function isSyncError(error: unknown): error is SyncError {
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_input: 400,
   invalid_order: 400,
+  invalid_payload: 400,
   unknown_connection: 404,
   unknown_business: 404,
   connection_not_active: 409,

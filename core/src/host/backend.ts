@@ -19,7 +19,14 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { PgBoss } from "pg-boss";
 import type { Sandbox, SandboxCredentials, SandboxOptions } from "@prokip-sync/sandbox";
-import { buildServer, Health, Metrics, registerSandbox, registerWebhookRoutes } from "../api/index.ts";
+import {
+  buildServer,
+  DEFAULT_REQUEST_TIMEOUTS,
+  Health,
+  Metrics,
+  registerSandbox,
+  registerWebhookRoutes,
+} from "../api/index.ts";
 import { SANDBOX_SHOP_PATTERN, APP_BRIDGE_STAND_IN_PATH, SHOPIFY_ADMIN_PATH } from "../api/sandbox-shopify-admin.ts";
 import { shopify } from "../channels/index.ts";
 import {
@@ -208,6 +215,14 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     health,
     metrics,
     metricsAccess: { token: env.PROKIP_SYNC_METRICS_TOKEN ?? null, production: env.NODE_ENV === "production" },
+    ...(env.PROKIP_SYNC_REQUEST_TIMEOUT_MS
+      ? {
+          timeouts: {
+            requestMs: env.PROKIP_SYNC_REQUEST_TIMEOUT_MS,
+            headersMs: Math.min(DEFAULT_REQUEST_TIMEOUTS.headersMs, env.PROKIP_SYNC_REQUEST_TIMEOUT_MS),
+          },
+        }
+      : {}),
   });
 
   // Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.

@@ -5,6 +5,7 @@
  */
 import type pg from "pg";
 import type { Platform } from "../store/index.ts";
+import { storablePayload } from "./payload.ts";
 
 export interface Delivery {
   businessId: string;
@@ -18,16 +19,20 @@ export interface Delivery {
    */
   deliveryId: string;
   webhookId: string | null;
-  /** The body exactly as received (already verified); stored as jsonb. */
-  rawBody: string;
+  /** The body's bytes exactly as received (already verified); stored as jsonb once `storablePayload` accepts them. */
+  rawBody: Uint8Array;
   triggeredAt: Date | null;
 }
 
-/** Stores a delivery; "duplicate" when this delivery id was already stored for the connection. */
+/**
+ * Stores a delivery; "duplicate" when this delivery id was already stored for the connection.
+ * A body PostgreSQL could not keep is refused first (SyncError `invalid_payload`), nothing written.
+ */
 export async function recordDelivery(
   pool: pg.Pool,
   delivery: Delivery,
 ): Promise<{ status: "stored" | "duplicate"; id: string | null }> {
+  const payload = storablePayload(delivery.rawBody);
   const { rows } = await pool.query<{ id: string }>({
     name: "inbox.record-delivery",
     text: `INSERT INTO "WebhookEvent" ("businessId", "connectionId", "platform", "topic", "deliveryId", "webhookId", "payload", "triggeredAt")
@@ -41,7 +46,7 @@ export async function recordDelivery(
       delivery.topic,
       delivery.deliveryId,
       delivery.webhookId,
-      delivery.rawBody,
+      payload,
       delivery.triggeredAt,
     ],
   });

@@ -6,3 +6,4 @@ export {
   type Delivery,
   type ReceivingConnection,
 } from "./deliveries.ts";
+export { storablePayload, MAX_PAYLOAD_DEPTH } from "./payload.ts";

@@ -39,8 +39,11 @@ export interface Host {
   waitFor<T>(what: string, check: () => Promise<T | null | false>, timeoutMs?: number): Promise<T>;
 }
 
-/** Builds the app into a directory of its own, starts server.ts on it and waits for /healthz. */
-export async function startHost(options: { name: string; poolSize?: number }): Promise<Host> {
+/**
+ * Builds the app into a directory of its own, starts server.ts on it and waits for /healthz.
+ * `env` adds to (or overrides) the host's environment, e.g. NODE_ENV or a request timeout.
+ */
+export async function startHost(options: { name: string; poolSize?: number; env?: NodeJS.ProcessEnv }): Promise<Host> {
   const database = await testDatabase({ poolSize: options.poolSize ?? 2 });
   // Inside the app's node_modules: ignored by git, and the build's imports resolve from there.
   const buildDir = path.join(
@@ -95,6 +98,7 @@ export async function startHost(options: { name: string; poolSize?: number }): P
       PROKIP_SYNC_SANDBOX: "on",
       PROKIP_SYNC_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
       PROKIP_SYNC_APP_BUILD: buildDir,
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

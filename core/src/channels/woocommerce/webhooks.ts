@@ -25,17 +25,24 @@ export const WOOCOMMERCE_WEBHOOK_TOPICS = [
   "product.deleted",
 ] as const;
 
-/** True when `signature` is the base64 HMAC-SHA256 of exactly these bytes under `secret`. */
+/** A SHA-256 MAC in canonical base64, as `base64_encode` writes it: 43 characters and one `=`. */
+const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/u;
+
+/**
+ * True when `signature` is the base64 HMAC-SHA256 of exactly these bytes under `secret`. Only the
+ * canonical spelling is compared (as the Shopify receivers do): decoding first would also accept
+ * base64url, missing padding or junk after it, which Node's lenient decoder ignores.
+ */
 export function verifyWooCommerceWebhook(input: {
   rawBody: Buffer;
   signature: string | undefined;
   secret: string;
 }): boolean {
-  if (!input.signature || !input.secret) return false;
-  const expected = createHmac("sha256", input.secret).update(input.rawBody).digest();
-  const given = Buffer.from(input.signature.trim(), "base64");
-  // Compare bytes in constant time; a length mismatch is not a secret worth hiding.
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const given = input.signature?.trim();
+  if (!given || !BASE64_SHA256.test(given) || !input.secret) return false;
+  const expected = createHmac("sha256", input.secret).update(input.rawBody).digest("base64");
+  // Same length by now (44 characters); constant time all the same.
+  return timingSafeEqual(Buffer.from(given, "utf8"), Buffer.from(expected, "utf8"));
 }
 
 /**
