@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -64,7 +64,10 @@ interface Sent {
   eventId: string;
   orderId: number;
   body: string;
+  /** When it was sent. */
   phase: Phase;
+  /** When it was answered. */
+  answered: Phase;
   /** The HTTP status, or the error of a request that got no answer. */
   status: number | string;
   code: string | null;
@@ -172,7 +175,8 @@ describe("a database outage under a steady stream of deliveries", () => {
       while (sending) {
         const item = delivery();
         const at = phase;
-        sent.push({ ...item, phase: at, ...(await send(item)) });
+        const answer = await send(item);
+        sent.push({ ...item, phase: at, answered: phase, ...answer });
         await sleep(SEND_GAP_MS);
       }
     });
@@ -233,7 +237,9 @@ describe("a database outage under a steady stream of deliveries", () => {
       "a refusal says the database is unavailable",
     );
     assert.ok(
-      answers("before").every((item) => item.status === 200),
+      answers("before")
+        .filter((item) => item.answered === "before")
+        .every((item) => item.status === 200),
       "deliveries before the outage are acknowledged",
     );
     assert.ok(
@@ -284,16 +290,36 @@ describe("a database outage under a steady stream of deliveries", () => {
     assert.deepEqual(stuck, [], "no delivery is left unprocessed");
 
     assert.ok(backend.running && worker.running, `both processes are still alive\n${logs()}`);
-    for (const process of [backend, worker]) {
-      assert.doesNotMatch(
-        process.stderr,
-        /unhandled|uncaught|^\s+at /imu,
-        `${process.name}'s stderr: ${process.stderr}`,
-      );
+    for (const child of [backend, worker]) {
+      assert.doesNotMatch(child.stderr, /unhandled|uncaught|^\s+at /imu, `${child.name}'s stderr: ${child.stderr}`);
     }
     console.log(
       `[db-outage] ${sent.length} deliveries (${answers("down").length} while down, ${refused.length} refused with 503), ` +
         `${health.filter((check) => check.status === 503).length} health checks answered 503`,
     );
+  });
+
+  it("starts the embedded PostgreSQL again when it is killed, and the processes carry on", async () => {
+    const startedAt = async () =>
+      (await database.pool.query<{ at: Date }>("SELECT pg_postmaster_start_time() AS at")).rows[0]!.at.getTime();
+    const before = await startedAt();
+    const postmaster = Number.parseInt(readFileSync(path.join(dataDir, "cluster", "postmaster.pid"), "utf8"), 10);
+    process.kill(postmaster, "SIGKILL");
+    await eventually(
+      "the embedded PostgreSQL answers again, started anew",
+      async () => (await startedAt().catch(() => before)) > before,
+      { timeoutMs: 30_000, everyMs: 300 },
+    );
+    await eventually(
+      "/healthz answers 200 again",
+      async () => {
+        if (!backend.running || !worker.running) assert.fail(`a process died\n${logs()}`);
+        return (await fetch(`${web}/healthz`).catch(() => null))?.status === 200;
+      },
+      { timeoutMs: 30_000, context: logs },
+    );
+    for (const child of [backend, worker]) {
+      assert.doesNotMatch(child.stderr, /unhandled|uncaught|^\s+at /imu, `${child.name}'s stderr: ${child.stderr}`);
+    }
   });
 });
