@@ -74,7 +74,14 @@ interface Sent {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const logs = () => `--- web ---\n${backend.tail(30)}\n--- worker ---\n${worker.tail(15)}`;
+const logs = () =>
+  [backend, worker]
+    .map(
+      (child) =>
+        `--- ${child.name} (${child.running ? "running" : "exited"}) ---\n${child.tail(child === backend ? 20 : 10)}` +
+        (child.stderr ? `\n--- ${child.name}'s stderr ---\n${child.stderr.slice(-1500)}` : ""),
+    )
+    .join("\n");
 
 before(async () => {
   backend.start();

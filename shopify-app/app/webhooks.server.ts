@@ -9,7 +9,7 @@
  * as the header spells it (`orders/create`; the library's own `topic` is `ORDERS_CREATE`), so
  * a delivery that reaches both is stored once and core's inbox worker handles it the same way.
  */
-import { connectionByStoreDomain, keepsDeliveries, recordDelivery } from "@prokip-sync/core";
+import { connectionByStoreDomain, isDatabaseUnavailable, keepsDeliveries, recordDelivery } from "@prokip-sync/core";
 import { database } from "./db.server.ts";
 import "./merchant.server.ts"; // declares globalThis.prokipSyncMerchant, which the backend host fills
 import { authenticate } from "./shopify.server.ts";
@@ -89,20 +89,41 @@ export type InboxOutcome = "stored" | "duplicate" | "not_connected";
  * start-up sweep or the connection's next delivery picks it up.
  */
 export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOutcome> {
-  const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
-  if (!connection || !keepsDeliveries(connection)) return "not_connected";
-  const result = await recordDelivery(database.pool, {
-    businessId: connection.businessId,
-    connectionId: connection.id,
-    platform: "shopify",
-    topic: delivery.topic,
-    deliveryId: delivery.deliveryId,
-    webhookId: delivery.webhookId,
-    rawBody: delivery.rawBody,
-    triggeredAt: delivery.triggeredAt,
+  const result = await whileTheDatabaseAnswers(async () => {
+    const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
+    if (!connection || !keepsDeliveries(connection)) return null;
+    const recorded = await recordDelivery(database.pool, {
+      businessId: connection.businessId,
+      connectionId: connection.id,
+      platform: "shopify",
+      topic: delivery.topic,
+      deliveryId: delivery.deliveryId,
+      webhookId: delivery.webhookId,
+      rawBody: delivery.rawBody,
+      triggeredAt: delivery.triggeredAt,
+    });
+    return { connectionId: connection.id, status: recorded.status };
   });
-  if (result.status === "stored") await askForInboxRun(connection.id);
+  if (!result) return "not_connected";
+  if (result.status === "stored") await askForInboxRun(result.connectionId);
   return result.status;
+}
+
+/**
+ * A database outage (stopped, restarting, unreachable) answers 503 with a code, as core's own
+ * receivers do (core/src/api/errors.ts): nothing was stored and Shopify delivers again. Remix
+ * would answer the thrown error with a 500.
+ */
+async function whileTheDatabaseAnswers<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    throw Response.json(
+      { error: { code: "database_unavailable", message: "The database is unavailable; try again shortly" } },
+      { status: 503, headers: { "retry-after": "5" } },
+    );
+  }
 }
 
 /** Failing to ask is not failing to receive: Shopify gets its 200 either way. */

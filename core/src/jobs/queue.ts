@@ -5,6 +5,7 @@
  */
 import { PgBoss } from "pg-boss";
 import type { Logger } from "../log/index.ts";
+import { isDatabaseUnavailable } from "../store/index.ts";
 
 export const QUEUES = {
   /** Turn a connection's stored webhook deliveries into ledger changes. */
@@ -55,7 +56,18 @@ export async function startQueue(connectionString: string, log: Logger): Promise
     superviseIntervalSeconds: SUPERVISE_SECONDS,
     monitorIntervalSeconds: SUPERVISE_SECONDS,
   });
-  boss.on("error", (error: unknown) => log.error({ err: error }, "job queue error"));
+  // While the database is down every worker's poll fails, every second: one line per few seconds
+  // says so (the workers go on polling and resume by themselves); other errors are all logged.
+  let outageReportedAt = 0;
+  let outageErrors = 0;
+  boss.on("error", (error: unknown) => {
+    if (!isDatabaseUnavailable(error)) return log.error({ err: error }, "job queue error");
+    outageErrors += 1;
+    if (Date.now() - outageReportedAt < 5_000) return;
+    log.error({ err: error, errors: outageErrors }, "job queue: the database is unavailable; retrying");
+    outageReportedAt = Date.now();
+    outageErrors = 0;
+  });
   await boss.start();
   for (const name of Object.values(QUEUES)) {
     const queue = await boss.getQueue(name);
