@@ -19,12 +19,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { generateEncryptionKey } from "../src/security/index.ts";
 import {
   connectDatabase,
   ensureDatabase,
   freePort,
+  isDatabaseUnavailable,
+  PrismaClient,
   startEmbeddedPostgres,
+  surviveLostConnections,
   type Database,
   type EmbeddedPostgresHandle,
 } from "../src/store/index.ts";
@@ -175,6 +180,7 @@ describe("a database outage under a steady stream of deliveries", () => {
       }
     };
 
+    let restartedAt = 0;
     const sent: Sent[] = [];
     const health: { phase: Phase; status: number | string }[] = [];
     let sending = true;
@@ -204,6 +210,7 @@ describe("a database outage under a steady stream of deliveries", () => {
       await postgres.stop();
       await sleep(OUTAGE_MS);
       postgres = await startPostgres();
+      restartedAt = Date.now();
       phase = "after";
       await eventually(
         "/healthz answers 200 again",
@@ -290,6 +297,7 @@ describe("a database outage under a steady stream of deliveries", () => {
       },
       { timeoutMs: 45_000, everyMs: 500, context: () => `${JSON.stringify(sent.length)} sent\n${logs()}` },
     );
+    const processedAfterMs = Date.now() - restartedAt;
     assert.deepEqual(await count(), { processed: sent.length, orders: sent.length, moved: sent.length });
     const { rows: stuck } = await database.pool.query<{ state: string; n: number }>(
       `SELECT "state", count(*)::int AS "n" FROM "WebhookEvent" WHERE "state" NOT IN ('processed', 'ignored') GROUP BY 1`,
@@ -302,7 +310,8 @@ describe("a database outage under a steady stream of deliveries", () => {
     }
     console.log(
       `[db-outage] ${sent.length} deliveries (${answers("down").length} while down, ${refused.length} refused with 503), ` +
-        `${health.filter((check) => check.status === 503).length} health checks answered 503`,
+        `${health.filter((check) => check.status === 503).length} health checks answered 503; ` +
+        `all processed ${Math.round(processedAfterMs / 1000)} s after the restart`,
     );
   });
 
@@ -327,6 +336,60 @@ describe("a database outage under a steady stream of deliveries", () => {
     );
     for (const child of [backend, worker]) {
       assert.doesNotMatch(child.stderr, /unhandled|uncaught|^\s+at /imu, `${child.name}'s stderr: ${child.stderr}`);
+    }
+  });
+});
+
+describe("telling a database outage from other failures", () => {
+  it("recognises what pg, pg-pool and Prisma raise for a server that is gone, and nothing else", async () => {
+    const closedPort = await freePort();
+    const closedUrl = `postgresql://postgres:x@127.0.0.1:${closedPort}/none`;
+    const failure = (work: () => Promise<unknown>) =>
+      work().then(
+        () => assert.fail("expected a failure"),
+        (error: unknown) => error,
+      );
+
+    const refused = await failure(async () => {
+      const client = new pg.Client({ connectionString: closedUrl });
+      client.on("error", () => undefined);
+      await client.connect();
+    });
+    const pooled = await failure(async () => {
+      const pool = surviveLostConnections(new pg.Pool({ connectionString: closedUrl }));
+      try {
+        await pool.query("SELECT 1");
+      } finally {
+        await pool.end();
+      }
+    });
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: closedUrl }) });
+    const prismaRefused = await failure(() => prisma.business.count());
+    await prisma.$disconnect();
+    // A backend terminated by an administrator: the held client's next query fails with 57P01.
+    const held = await database.pool.connect();
+    const { rows } = await held.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    await database.pool.query("SELECT pg_terminate_backend($1)", [rows[0]!.pid]);
+    const terminated = await failure(async () => {
+      await sleep(200);
+      await held.query("SELECT 1");
+    });
+    held.release(terminated as Error);
+
+    for (const [what, error] of Object.entries({ refused, pooled, prismaRefused, terminated })) {
+      assert.equal(isDatabaseUnavailable(error), true, `${what}: ${String(error)}`);
+    }
+
+    const divisionByZero = await failure(() => database.pool.query("SELECT 1 / 0"));
+    const prismaUnique = await failure(async () => {
+      const name = `outage-${randomBytes(4).toString("hex")}`;
+      const business = await database.prisma.business.create({ data: { name, authorityMode: "central" } });
+      await database.prisma.business.create({ data: { id: business.id, name, authorityMode: "central" } });
+    });
+    // Another service refusing (Prokip, a store): fetch carries ECONNREFUSED in its cause.
+    const otherService = await failure(() => fetch(`http://127.0.0.1:${closedPort}/`));
+    for (const [what, error] of Object.entries({ divisionByZero, prismaUnique, otherService })) {
+      assert.equal(isDatabaseUnavailable(error), false, `${what}: ${String(error)}`);
     }
   });
 });

@@ -3,6 +3,8 @@
  * "stately" with the connection id as singleton key: per connection at most one job runs and
  * one waits, so a burst of deliveries or changes coalesces into one more run.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+import type pg from "pg";
 import { PgBoss } from "pg-boss";
 import type { Logger } from "../log/index.ts";
 import { isDatabaseUnavailable } from "../store/index.ts";
@@ -89,6 +91,27 @@ export async function startQueue(connectionString: string, log: Logger): Promise
     }
   }
   return boss;
+}
+
+/**
+ * A job that failed because the database went away cannot be recorded as failed until it is back:
+ * pg-boss's fail() fails too, the job stays `active` until its heartbeat lapses (HEARTBEAT_SECONDS
+ * plus up to SUPERVISE_SECONDS), and its stately key (the connection, the order) gets no other run
+ * meanwhile: measured, a six-second outage held a store's deliveries back 33 s. So a handler
+ * whose job failed that way waits for the database to answer (at most a heartbeat) before it
+ * gives the failure back to pg-boss, which then records it and retries the job after its delay.
+ */
+export async function untilDatabaseAnswers(pool: pg.Pool, error: unknown): Promise<void> {
+  if (!isDatabaseUnavailable(error)) return;
+  const deadline = Date.now() + HEARTBEAT_SECONDS * 1_000;
+  while (Date.now() < deadline) {
+    await sleep(500);
+    const answered = await pool.query("SELECT 1").then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
+  }
 }
 
 /** The longest a setup run may take before pg-boss gives up on it. */

@@ -67,7 +67,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     }
     if (typeof kind === "string" && ADAPTER_KINDS.has(kind)) return true;
     // Prisma wraps the driver's "postgres" error kind with its SQLSTATE as `code` (checked above).
-    return candidate instanceof Error && typeof message === "string" && PG_MESSAGES.test(message);
+    // Not only Errors: pg-boss re-emits worker errors as plain objects (spread, message kept).
+    return typeof message === "string" && PG_MESSAGES.test(message);
   });
 }
 
