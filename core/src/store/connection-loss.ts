@@ -4,7 +4,33 @@
  * a failure from every other, so a request is answered 503 (come back later) instead of 500,
  * wherever the error was raised: pg, pg-pool, or Prisma over its pg driver adapter.
  */
-import type pg from "pg";
+import pg from "pg";
+
+const PATCHED = Symbol.for("prokip-sync.pg-client-error-default");
+
+/**
+ * The last line of defence, for clients this product does not create: pg-boss's LISTEN client
+ * takes all its listeners off before it ends the connection (on close, and after a first error),
+ * so a server terminating it at that moment ("terminating connection due to administrator
+ * command": a Ctrl-C reaches the embedded server in the same process group while the product
+ * shuts down) still ended the process. An `error` with nobody listening is dropped instead of
+ * thrown: the client is unusable either way, and every query on it fails with the reason, which
+ * is how node-postgres's maintainers mean it to behave by default (brianc/node-postgres#3630).
+ * Installed once, when this module loads.
+ */
+const clientPrototype = pg.Client.prototype as unknown as {
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+  listenerCount(event: string | symbol): number;
+  [PATCHED]?: true;
+};
+if (!clientPrototype[PATCHED]) {
+  const emit = clientPrototype.emit;
+  clientPrototype.emit = function (this: typeof clientPrototype, event, ...args) {
+    if (event === "error" && this.listenerCount("error") === 0) return false;
+    return emit.call(this, event, ...args);
+  };
+  clientPrototype[PATCHED] = true;
+}
 
 /**
  * pg-pool listens for a client's 'error' only while the client is idle in the pool. One that
