@@ -33,7 +33,8 @@ export async function verifyDelivery(request: Request): Promise<VerifiedDelivery
   const rawBody = Buffer.from(await request.clone().arrayBuffer()).toString("utf8");
   let webhook: Awaited<ReturnType<typeof authenticate.webhook>>;
   try {
-    webhook = await authenticate.webhook(request);
+    // The library reads the shop's offline session (the database) to hand out an admin client.
+    webhook = await whileTheDatabaseAnswers(() => authenticate.webhook(request));
   } catch (error) {
     // A signed body that is not JSON (the library's JSON.parse fails): refuse it, as core does.
     if (error instanceof SyntaxError)
