@@ -180,7 +180,7 @@ describe("a database outage under a steady stream of deliveries", () => {
       }
     };
 
-    let restartedAt = 0;
+    const restart = { at: 0 };
     const sent: Sent[] = [];
     const health: { phase: Phase; status: number | string }[] = [];
     let sending = true;
@@ -210,7 +210,7 @@ describe("a database outage under a steady stream of deliveries", () => {
       await postgres.stop();
       await sleep(OUTAGE_MS);
       postgres = await startPostgres();
-      restartedAt = Date.now();
+      restart.at = Date.now();
       phase = "after";
       await eventually(
         "/healthz answers 200 again",
@@ -297,7 +297,7 @@ describe("a database outage under a steady stream of deliveries", () => {
       },
       { timeoutMs: 45_000, everyMs: 500, context: () => `${JSON.stringify(sent.length)} sent\n${logs()}` },
     );
-    const processedAfterMs = Date.now() - restartedAt;
+    const processedAfterMs = Date.now() - restart.at;
     assert.deepEqual(await count(), { processed: sent.length, orders: sent.length, moved: sent.length });
     // The stores' own deliveries too (inventory echoes of the drains' writes), which keep coming.
     await eventually(
