@@ -2,7 +2,7 @@
  * What other workspaces (the Shopify app) use of core: re-exports only, no code of its own.
  * Everything else stays reachable through each folder's own index.ts.
  */
-export { connectDatabase, PrismaClient, type Database } from "./store/index.ts";
+export { connectDatabase, isDatabaseUnavailable, PrismaClient, type Database } from "./store/index.ts";
 export {
   recordDelivery,
   connectionByStoreDomain,

@@ -24,7 +24,7 @@ const encryptionKey = loadEncryptionKey({
   dataDir: env.PROKIP_SYNC_DATA_DIR ?? defaultDataDir,
   production: env.NODE_ENV === "production",
 });
-const database = connectDatabase(env.DATABASE_URL, { poolSize: WORKER_POOL_SIZE });
+const database = connectDatabase(env.DATABASE_URL, { poolSize: WORKER_POOL_SIZE, log });
 const boss = await startQueue(env.DATABASE_URL, log);
 // Sandbox mode: Shopify's API calls go to the emulated shop, and the emulated Prokip's demo
 // client stands in for a deployment client that is not configured (both as in main.ts).

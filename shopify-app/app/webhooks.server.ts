@@ -9,7 +9,13 @@
  * as the header spells it (`orders/create`; the library's own `topic` is `ORDERS_CREATE`), so
  * a delivery that reaches both is stored once and core's inbox worker handles it the same way.
  */
-import { connectionByStoreDomain, keepsDeliveries, recordDelivery, shopify } from "@prokip-sync/core";
+import {
+  connectionByStoreDomain,
+  isDatabaseUnavailable,
+  keepsDeliveries,
+  recordDelivery,
+  shopify,
+} from "@prokip-sync/core";
 import { InvalidShopError } from "@shopify/shopify-api";
 import { syncErrorResponse } from "./errors.server.ts";
 import { database } from "./db.server.ts";
@@ -39,7 +45,8 @@ export async function verifyDelivery(request: Request): Promise<VerifiedDelivery
   const rawBody = Buffer.from(await request.clone().arrayBuffer());
   let webhook: Awaited<ReturnType<typeof authenticate.webhook>>;
   try {
-    webhook = await authenticate.webhook(request);
+    // The library reads the shop's offline session (the database) to hand out an admin client.
+    webhook = await whileTheDatabaseAnswers(() => authenticate.webhook(request));
   } catch (error) {
     // A signed body that is not JSON (the library's JSON.parse fails): refuse it, as core does.
     if (error instanceof SyntaxError)
@@ -112,23 +119,44 @@ export type InboxOutcome = "stored" | "duplicate" | "not_connected";
  * start-up sweep or the connection's next delivery picks it up.
  */
 export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOutcome> {
-  const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
-  if (!connection || !keepsDeliveries(connection)) return "not_connected";
-  // A body PostgreSQL could not store is a SyncError `invalid_payload` (400), thrown before any INSERT.
-  const result = await recordDelivery(database.pool, {
-    businessId: connection.businessId,
-    connectionId: connection.id,
-    platform: "shopify",
-    topic: delivery.topic,
-    deliveryId: delivery.deliveryId,
-    webhookId: delivery.webhookId,
-    rawBody: delivery.rawBody,
-    triggeredAt: delivery.triggeredAt,
-  }).catch((error: unknown) => {
-    throw syncErrorResponse(error);
+  const result = await whileTheDatabaseAnswers(async () => {
+    const connection = await connectionByStoreDomain(database.pool, "shopify", delivery.shop);
+    if (!connection || !keepsDeliveries(connection)) return null;
+    const recorded = await recordDelivery(database.pool, {
+      businessId: connection.businessId,
+      connectionId: connection.id,
+      platform: "shopify",
+      topic: delivery.topic,
+      deliveryId: delivery.deliveryId,
+      webhookId: delivery.webhookId,
+      rawBody: delivery.rawBody,
+      triggeredAt: delivery.triggeredAt,
+      // A body PostgreSQL could not store is a SyncError `invalid_payload` (400), thrown before any INSERT.
+    }).catch((error: unknown) => {
+      throw syncErrorResponse(error);
+    });
+    return { connectionId: connection.id, status: recorded.status };
   });
-  if (result.status === "stored") await askForInboxRun(connection.id);
+  if (!result) return "not_connected";
+  if (result.status === "stored") await askForInboxRun(result.connectionId);
   return result.status;
+}
+
+/**
+ * A database outage (stopped, restarting, unreachable) answers 503 with a code, as core's own
+ * receivers do (core/src/api/errors.ts): nothing was stored and Shopify delivers again. Remix
+ * would answer the thrown error with a 500.
+ */
+async function whileTheDatabaseAnswers<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    throw Response.json(
+      { error: { code: "database_unavailable", message: "The database is unavailable; try again shortly" } },
+      { status: 503, headers: { "retry-after": "5" } },
+    );
+  }
 }
 
 /** Failing to ask is not failing to receive: Shopify gets its 200 either way. */

@@ -3,6 +3,10 @@
  */
 import type { FastifyError, FastifyInstance } from "fastify";
 import { httpStatusFor, isSyncError } from "../domain/index.ts";
+import { isDatabaseUnavailable } from "../store/connection-loss.ts";
+
+/** How long a caller refused for a database outage is asked to wait (a platform retries on its own schedule). */
+const RETRY_AFTER_SECONDS = 5;
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
@@ -31,6 +35,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply
         .code(error.statusCode)
         .send({ error: { code: error.code ?? "bad_request", message: error.message } });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Stopped, restarting or unreachable: nothing was stored, so the caller must come back (a
+      // webhook answered 5xx is delivered again); a 500 would say the request itself was at fault.
+      request.log.warn({ err: error }, "request refused: the database is unavailable");
+      return reply
+        .code(503)
+        .header("retry-after", String(RETRY_AFTER_SECONDS))
+        .send({ error: { code: "database_unavailable", message: "The database is unavailable; try again shortly" } });
     }
     request.log.error({ err: error }, "request failed");
     return reply.code(500).send({ error: { code: "internal", message: "Internal error" } });

@@ -381,12 +381,14 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
         health.migrating();
         const outcome = await applyMigrations(server.url);
         log.info({ outcome }, outcome === "applied" ? "database migrations applied" : "database schema up to date");
-        const database = (state.database ??= connectDatabase(server.url));
+        const database = (state.database ??= connectDatabase(server.url, { log }));
         await database.ping();
         // The queue is needed either way: stored webhooks and "sync now" ask it for runs.
         const boss = (state.boss ??= await startQueue(server.url, log));
         const workerDatabase = (state.workerDatabase ??=
-          env.PROKIP_SYNC_WORKERS === "on" ? connectDatabase(server.url, { poolSize: WORKER_POOL_SIZE }) : database);
+          env.PROKIP_SYNC_WORKERS === "on"
+            ? connectDatabase(server.url, { poolSize: WORKER_POOL_SIZE, log })
+            : database);
         const channels = (state.channels ??= {
           encryptionKey,
           log,

@@ -31,6 +31,7 @@ import {
   requestRun,
   requestRunSoon,
   requestSetup,
+  untilDatabaseAnswers,
   type ConnectionJob,
   type PostingJob,
   type SetupJob,
@@ -112,6 +113,7 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
             { err: error, queue, connectionId: job.data.connectionId, retry: job.retryCount },
             "job failed",
           );
+          await untilDatabaseAnswers(deps.pool, error);
           throw error;
         }
       },
@@ -134,6 +136,7 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
           { err: error, queue: QUEUES.posting, orderId: job.data.orderId, retry: job.retryCount },
           "job failed",
         );
+        await untilDatabaseAnswers(deps.pool, error);
         throw error;
       }
     },
@@ -151,6 +154,7 @@ export async function startWorkers(deps: WorkerDependencies): Promise<void> {
           { err: error, queue: QUEUES.setup, syncRunId: job.data.runId, retry: job.retryCount },
           "job failed",
         );
+        await untilDatabaseAnswers(deps.pool, error);
         throw error;
       }
     },

@@ -8,6 +8,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./embedded.ts";
 import { applyMigrations, projectRoot } from "./migrate.ts";
+import { surviveLostConnections } from "./connection-loss.ts";
 import type { Logger } from "../log/index.ts";
 
 export type { PrismaClient };
@@ -20,7 +21,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
+export function connectDatabase(url: string, options: { poolSize?: number; log?: Logger } = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
     // More is not faster on a small server: with 32 concurrent webhook requests a pool of 20
@@ -34,8 +35,13 @@ export function connectDatabase(url: string, options: { poolSize?: number } = {}
     // the order-ingest benchmark. Unnamed statements (Prisma's) are unaffected.
     options: "-c plan_cache_mode=force_generic_plan",
   });
-  // An idle client losing its server (restart, network) must not crash the process.
-  pool.on("error", () => undefined);
+  let lastReported = 0;
+  surviveLostConnections(pool, (error) => {
+    // Every connection of the pool fails at once when the server goes: one line per few seconds says so.
+    if (Date.now() - lastReported < 5_000) return;
+    lastReported = Date.now();
+    options.log?.warn({ err: error }, "a database connection was lost; new ones are opened when needed");
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {
@@ -95,6 +101,7 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
     throw new Error(`Unsafe database name: ${name}`);
   }
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on("error", () => undefined); // a lost connection fails the pending query instead
   await client.connect();
   try {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
@@ -107,6 +114,7 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/u.test(name)) throw new Error(`Unsafe database name: ${name}`);
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on("error", () => undefined); // a lost connection fails the pending query instead
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

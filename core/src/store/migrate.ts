@@ -27,6 +27,7 @@ export async function pendingMigrations(databaseUrl: string): Promise<string[]> 
     .map((entry) => entry.name)
     .sort();
   const client = new pg.Client({ connectionString: databaseUrl });
+  client.on("error", () => undefined); // a lost connection fails the pending query instead
   await client.connect();
   try {
     const table = await client.query("SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS present");

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { surviveLostConnections } from "./connection-loss.ts";
 
 const NAME_OID = 19;
 const TEXT_OID = 25;
@@ -12,12 +13,15 @@ const TEXT_OID = 25;
  * `name` is text on the wire, so reporting it as `text` is exact.
  */
 export function migrationPool(connectionString: string): pg.Pool {
-  return new pg.Pool({
-    connectionString,
-    max: 2,
-    allowExitOnIdle: true,
-    Client: NameAsTextClient as unknown as typeof pg.Client,
-  });
+  // A migration interrupted by a lost connection fails (and is retried at the next start); it must not crash.
+  return surviveLostConnections(
+    new pg.Pool({
+      connectionString,
+      max: 2,
+      allowExitOnIdle: true,
+      Client: NameAsTextClient as unknown as typeof pg.Client,
+    }),
+  );
 }
 
 type QueryCallback = (err: Error | null, res?: pg.QueryResult) => void;

@@ -18,6 +18,8 @@ export class ProductProcess {
   private partial = "";
   /** Every log line seen, per message (pino's "msg"), across restarts. */
   readonly messages = new Map<string, number>();
+  /** Everything written to stderr, across restarts (pino logs to stdout: this is Node's own output, crashes included). */
+  stderr = "";
   starts = 0;
   kills = 0;
   private killSent = false;
@@ -54,7 +56,10 @@ export class ProductProcess {
       for (const line of parts) this.take(line);
     };
     child.stdout!.on("data", take);
-    child.stderr!.on("data", take);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+      take(chunk);
+    });
   }
 
   private take(line: string): void {
