@@ -22,7 +22,11 @@ export default tseslint.config(
   js.configs.recommended,
   tseslint.configs.recommended,
   {
+    // Node everywhere but in the sandbox's browser scripts (below).
+    ignores: ["sandbox/src/web/**/*.js"],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
     rules: {
       "@typescript-eslint/no-unused-vars": [
         "error",
@@ -35,5 +39,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     plugins: { "react-hooks": reactHooks },
     rules: reactHooks.configs.recommended.rules,
+  },
+  {
+    // The sandbox pages' scripts: classic browser scripts inlined in (or served to) a page, no modules.
+    files: ["sandbox/src/web/**/*.js"],
+    languageOptions: { sourceType: "script", globals: { ...globals.browser } },
   },
 );

@@ -7,7 +7,8 @@
  *
  * Who answers what:
  *
- * - core: /healthz, /metrics, /sandbox/*, /webhooks/shopify, /webhooks/woocommerce/:id.
+ * - core: /healthz, /metrics, /webhooks/shopify, /webhooks/woocommerce/:id.
+ * - the sandbox (@prokip-sync/sandbox, mounted by core in sandbox mode): /sandbox and /sandbox/*.
  * - the app (Remix): /app and /app/*, /auth and /auth/*, /webhooks/sync, /webhooks/app/*,
  *   /webhooks/customers/*, /webhooks/shop/*, /__manifest (Remix's route discovery), and the
  *   application URL `/`: Shopify opens it with ?shop= (the app's _index route goes on to /app);
@@ -43,7 +44,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse } from "smol-toml";
 import {
   exitIfStartupRefused,
-  SANDBOX_SHOP_PATTERN,
   startBackend,
   type Database,
   type HostedShopifyApp,
@@ -84,6 +84,8 @@ let remix: ((request: Request) => Promise<Response>) | null = null;
 
 const backend = await startBackend({
   shopifyApp,
+  // Imported only in sandbox mode: the emulators, the console and the emulated admin.
+  sandbox: async (request) => (await import("@prokip-sync/sandbox")).sandboxForBackend(request),
   routes: (app, context) =>
     registerAppRoutes(app, {
       sandbox: context.sandbox !== null,
@@ -122,7 +124,12 @@ backend.ready.catch(async (error: unknown) => {
 async function loadApp(ready: ReadyBackend): Promise<void> {
   globalThis.prokipSyncAppDatabase = ready.database;
   if (ready.merchant) globalThis.prokipSyncMerchant = ready.merchant;
-  if (ready.sandbox) await forgetSandboxSessions(ready.database, ready.sandbox.credentials.shopify.shop);
+  if (ready.sandbox)
+    await forgetSandboxSessions(
+      ready.database,
+      ready.sandbox.credentials.shopify.shop,
+      ready.sandbox.provider.newShopPattern,
+    );
   const build = (await import(pathToFileURL(serverBuildFile).href)) as ServerBuild;
   // After the import: the library's adapters set their own fetch when they load.
   if (ready.sandbox) {
@@ -142,9 +149,8 @@ async function loadApp(ready: ReadyBackend): Promise<void> {
  * (the demo shop and "new shops") hold tokens nobody knows any more: they go, and the next visit
  * exchanges a new session token as on a first install.
  */
-async function forgetSandboxSessions(database: Database, demoShop: string): Promise<void> {
-  const pattern = SANDBOX_SHOP_PATTERN.source;
-  await database.pool.query(`DELETE FROM "Session" WHERE "shop" = $1 OR "shop" ~ $2`, [demoShop, pattern]);
+async function forgetSandboxSessions(database: Database, demoShop: string, newShops: RegExp): Promise<void> {
+  await database.pool.query(`DELETE FROM "Session" WHERE "shop" = $1 OR "shop" ~ $2`, [demoShop, newShops.source]);
 }
 
 async function registerAppRoutes(

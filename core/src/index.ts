@@ -49,5 +49,7 @@ export {
   type HostedShopifyApp,
   type ReadyBackend,
   type SandboxContext,
+  type SandboxFactory,
+  type SandboxProvider,
+  type SandboxRequest,
 } from "./host/index.ts";
-export { APP_BRIDGE_STAND_IN_PATH, SHOPIFY_ADMIN_PATH, SANDBOX_SHOP_PATTERN } from "./api/sandbox-shopify-admin.ts";

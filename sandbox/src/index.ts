@@ -15,3 +15,5 @@ export * as prokip from "./prokip/index.ts";
 export { Faults, faultPlanSchema, seededRandom, type FaultPlan, type FaultPlanInput } from "./shared/faults.ts";
 export type { Emulator } from "./shared/emulator.ts";
 export { demoCatalogue, demoLocations, type DemoProduct, type DemoVariant } from "./shared/demo-catalogue.ts";
+// The sandbox as the product's backend mounts it (console, emulated Shopify admin, App Bridge stand-in).
+export * from "./web/index.ts";

@@ -4,11 +4,11 @@
  * and real webhooks, exactly as a merchant's would be. It is the emulated Prokip's demo
  * business (recorded by its Prokip id), so a shop choosing "Try with sample data" joins it.
  * The emulators keep their state in memory, so the demo business is rebuilt from scratch at
- * every start.
+ * every start. Core logic driving the real adapters over HTTP, so it lives here, not in the
+ * sandbox workspace: the sandbox only hands over its demo credentials (`DemoCredentials`).
  */
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
-import type { SandboxCredentials } from "@prokip-sync/sandbox";
 import { shopify, woocommerce } from "../channels/index.ts";
 import {
   channelForConnection,
@@ -21,7 +21,22 @@ import {
 import type { Logger } from "../log/index.ts";
 import { encryptSecret } from "../security/index.ts";
 import { runSetup, type SetupDeps } from "../setup/index.ts";
+import { storeTarget } from "../domain/index.ts";
 import type { PrismaClient } from "../store/index.ts";
+
+/** The sandbox's demo shop, site and Prokip business, as the sandbox gives them (what core reads of them). */
+export interface DemoCredentials {
+  shopify: { shop: string; accessToken: string; apiKey: string; apiSecret: string };
+  woocommerce: { siteUrl: string; consumerKey: string; consumerSecret: string };
+  prokip: {
+    baseUrl: string;
+    clientId: string;
+    clientSecret: string;
+    username: string;
+    password: string;
+    locations: { id: number; name: string }[];
+  };
+}
 
 export const DEMO_BUSINESS_NAME = "Prokip Sync demo (sandbox)";
 
@@ -40,7 +55,7 @@ export interface DemoDependencies {
   encryptionKey: Buffer;
   /** Where the backend receives webhooks, e.g. http://localhost:3000. */
   publicUrl: string;
-  credentials: SandboxCredentials;
+  credentials: DemoCredentials;
   channels: ChannelEnvironment;
   prokipClient: ProkipClientConfig;
 }
@@ -139,6 +154,50 @@ export async function connectDemoBusiness(deps: DemoDependencies): Promise<DemoB
     shopifyConnectionId: shopifyConnection.id,
     wooConnectionId: wooConnection.id,
   };
+}
+
+/** One demo SKU as the sandbox console shows it: the product, its Prokip variation and the ledger's figures. */
+export interface DemoStockRow {
+  sku: string;
+  product: string;
+  prokipVariationId: number | null;
+  available: number;
+  /** What each store should show (the largest buffer of the business's connections applied). */
+  target: number;
+}
+
+/** Every SKU of the demo business with its availability at the demo location, in SKU order. */
+export async function demoStock(pool: pg.Pool, demo: DemoBusiness): Promise<DemoStockRow[]> {
+  const { rows } = await pool.query<{
+    sku: string;
+    product: string;
+    prokipVariationId: number | null;
+    available: number | null;
+    buffer: number | null;
+  }>(
+    `SELECT v."sku", v."productTitle" || CASE WHEN v."title" <> v."productTitle" THEN ' - ' || v."title" ELSE '' END AS "product",
+            v."prokipVariationId", s."available", (SELECT max(c."buffer") FROM "Connection" c WHERE c."businessId" = v."businessId") AS "buffer"
+     FROM "Variant" v
+     LEFT JOIN "StockLevel" s ON s."businessId" = v."businessId" AND s."variantId" = v."id" AND s."locationId" = $2
+     WHERE v."businessId" = $1 ORDER BY v."sku"`,
+    [demo.businessId, demo.locationId],
+  );
+  return rows.map((row) => ({
+    sku: row.sku,
+    product: row.product,
+    prokipVariationId: row.prokipVariationId,
+    available: row.available ?? 0,
+    target: storeTarget(row.available ?? 0, row.buffer ?? 0),
+  }));
+}
+
+/** The Prokip variation of one of the demo business's SKUs (matched as SKUs are), or null. */
+export async function demoProkipVariationId(pool: pg.Pool, demo: DemoBusiness, sku: string): Promise<number | null> {
+  const { rows } = await pool.query<{ prokipVariationId: number | null }>(
+    `SELECT "prokipVariationId" FROM "Variant" WHERE "businessId" = $1 AND "normalizedSku" = lower(trim($2))`,
+    [demo.businessId, sku],
+  );
+  return rows[0]?.prokipVariationId ?? null;
 }
 
 /** Every row of one tenant, in an order the foreign keys accept. */

@@ -18,16 +18,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { PgBoss } from "pg-boss";
-import type { Sandbox, SandboxCredentials, SandboxOptions } from "@prokip-sync/sandbox";
-import {
-  buildServer,
-  DEFAULT_REQUEST_TIMEOUTS,
-  Health,
-  Metrics,
-  registerSandbox,
-  registerWebhookRoutes,
-} from "../api/index.ts";
-import { SANDBOX_SHOP_PATTERN, APP_BRIDGE_STAND_IN_PATH, SHOPIFY_ADMIN_PATH } from "../api/sandbox-shopify-admin.ts";
+import { buildServer, DEFAULT_REQUEST_TIMEOUTS, Health, Metrics, registerWebhookRoutes } from "../api/index.ts";
 import { shopify } from "../channels/index.ts";
 import {
   listenHost,
@@ -45,7 +36,13 @@ import {
   type ChannelEnvironment,
   type ProkipClientConfig,
 } from "../connections/index.ts";
-import { connectDemoBusiness, type DemoBusiness } from "../demo/index.ts";
+import {
+  connectDemoBusiness,
+  demoProkipVariationId,
+  demoStock,
+  type DemoBusiness,
+  type DemoCredentials,
+} from "../demo/index.ts";
 import {
   merchantJobRequests,
   QUEUES,
@@ -68,6 +65,7 @@ import {
   type Database,
   type DatabaseServer,
 } from "../store/index.ts";
+import type { SandboxFactory, SandboxProvider } from "./sandbox.ts";
 
 /** The Shopify app a host serves in this process, as its shopify.app.toml describes it. */
 export interface HostedShopifyApp {
@@ -91,6 +89,12 @@ export interface BackendOptions {
    * console offers "Open the Shopify app" (an emulated admin framing the app).
    */
   shopifyApp?: HostedShopifyApp;
+  /**
+   * Makes the sandbox (the emulators, the console, the emulated Shopify admin), called only in
+   * sandbox mode, so a host imports the sandbox package only then (core/src/host/sandbox.ts).
+   * Sandbox mode without it refuses to start.
+   */
+  sandbox?: SandboxFactory;
   /** Registers the host's own routes; runs after core's and before the server listens. */
   routes?: (app: FastifyInstance, backend: BackendContext) => Promise<void>;
   /** Runs once core is ready and before health says so: a host loads what needs the database here. */
@@ -101,8 +105,8 @@ export interface BackendOptions {
 
 /** The sandbox: emulators mounted in this server, their demo credentials, Shopify's traffic routed to them. */
 export interface SandboxContext {
-  emulators: Sandbox;
-  credentials: SandboxCredentials;
+  provider: SandboxProvider;
+  credentials: DemoCredentials;
   /** A fetch sending `https://{shop}.myshopify.com/...` to the emulated Shopify (token exchange and refresh included). */
   shopifyFetch: shopify.FetchLike;
   /** The sandbox's App Bridge stand-in (absolute URL), when a Shopify app is hosted; null otherwise. */
@@ -156,7 +160,7 @@ export function buildMerchantDeps(parts: {
   encryptionKey: Buffer;
   channels: ChannelEnvironment;
   prokip: { baseUrl: string; client: ProkipClientConfig };
-  sandbox: SandboxCredentials | null;
+  sandbox: DemoCredentials | null;
   publicUrl: string;
   jobs: JobRequests;
 }): MerchantDeps {
@@ -228,19 +232,23 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   // Sandbox mode: the emulated Shopify shop, WooCommerce site and Prokip business, in this process.
   let sandbox: SandboxContext | null = null;
   if (sandboxEnabled(env)) {
-    const hosted = options.shopifyApp;
-    const sandboxOptions: SandboxOptions = {
+    if (!options.sandbox) {
+      const reason =
+        "Sandbox mode is on but this host does not provide the sandbox (startBackend's sandbox option); set PROKIP_SYNC_SANDBOX=off";
+      log.fatal(reason);
+      throw new StartupRefused(reason);
+    }
+    const provider = await options.sandbox({
       publicUrl,
-      ...(hosted ? { shopifyApp: { scopes: hosted.scopes, webhooks: hosted.webhooks } } : {}),
-    };
-    const emulators = (await import("@prokip-sync/sandbox")).createSandbox(sandboxOptions);
+      ...(options.shopifyApp ? { shopifyApp: options.shopifyApp } : {}),
+    });
     sandbox = {
-      emulators,
-      credentials: emulators.seedDemo(),
+      provider,
+      credentials: provider.credentials,
       // Shopify's API calls (and the app's token exchange) go to the emulator mounted here.
-      shopifyFetch: shopify.routeShopifyFetch(`${publicUrl}/sandbox/shopify`),
-      appBridgeUrl: hosted ? `${publicUrl}${APP_BRIDGE_STAND_IN_PATH}` : null,
-      shopifyAdminUrl: hosted ? `${publicUrl}${SHOPIFY_ADMIN_PATH}` : null,
+      shopifyFetch: shopify.routeShopifyFetch(provider.shopifyUrl),
+      appBridgeUrl: provider.appBridgeUrl,
+      shopifyAdminUrl: provider.shopifyAdminUrl,
     };
   }
   const sandboxCredentials = sandbox?.credentials ?? null;
@@ -293,38 +301,21 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
   };
 
   if (sandbox) {
-    await registerSandbox(
-      app,
-      sandbox.emulators,
-      sandbox.credentials,
-      () => {
-        const { demo, database, workers } = state;
-        if (!demo || !database || !workers) return null;
-        return {
-          pool: database.pool,
-          businessId: demo.businessId,
-          locationId: demo.locationId,
-          prokipLocationId: demo.prokipLocationId,
-          syncNow: async () => {
-            const connections = [demo.shopifyConnectionId, demo.wooConnectionId];
-            return Object.fromEntries(
-              await Promise.all(connections.map(async (id) => [id, await runReconcile(workers, id)])),
-            );
-          },
-        };
-      },
-      {
-        publicUrl,
-        ...(options.shopifyApp
-          ? {
-              shopifyAdmin: {
-                appApiKey: options.shopifyApp.apiKey ?? sandbox.credentials.shopify.apiKey,
-                appName: options.shopifyApp.name,
-              },
-            }
-          : {}),
-      },
-    );
+    await sandbox.provider.register(app, () => {
+      const { demo, database, workers } = state;
+      if (!demo || !database || !workers) return null;
+      return {
+        prokipLocationId: demo.prokipLocationId,
+        stock: () => demoStock(database.pool, demo),
+        prokipVariationId: (sku) => demoProkipVariationId(database.pool, demo, sku),
+        syncNow: async () => {
+          const connections = [demo.shopifyConnectionId, demo.wooConnectionId];
+          return Object.fromEntries(
+            await Promise.all(connections.map(async (id) => [id, await runReconcile(workers, id)])),
+          );
+        },
+      };
+    });
   }
 
   await registerWebhookRoutes(app, {
@@ -348,7 +339,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
       await state.boss
         ?.stop({ graceful: true, timeout: 10_000 })
         .catch((error: unknown) => log.error({ err: error }, "stopping the job queue failed"));
-      await sandbox?.emulators
+      await sandbox?.provider
         .close()
         .catch((error: unknown) => log.error({ err: error }, "closing the sandbox failed"));
       if (state.workerDatabase !== state.database)
@@ -412,7 +403,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           state.workersStarted = true;
         }
         if (sandbox) {
-          await forgetEarlierSandboxShops(database, sandbox.credentials, log);
+          await forgetEarlierSandboxShops(database, sandbox, log);
           state.demo = await connectDemoBusiness({
             prisma: database.prisma,
             pool: database.pool,
@@ -498,16 +489,14 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
  * credentials erased, history kept), as Shopify's app/uninstalled would. Only those names: a
  * database shared with real shops is never touched by sandbox mode.
  */
-async function forgetEarlierSandboxShops(
-  database: Database,
-  credentials: SandboxCredentials,
-  log: Logger,
-): Promise<void> {
+async function forgetEarlierSandboxShops(database: Database, sandbox: SandboxContext, log: Logger): Promise<void> {
   const { rows } = await database.pool.query<{ id: string; storeDomain: string }>(
-    `SELECT "id", "storeDomain" FROM "Connection" WHERE "platform" = 'shopify' AND "status" <> 'disconnected' AND "storeDomain" LIKE 'sandbox-%.myshopify.com'`,
+    // The pattern is a plain regular expression PostgreSQL's ~ reads the same way (anchors, classes, counts).
+    `SELECT "id", "storeDomain" FROM "Connection" WHERE "platform" = 'shopify' AND "status" <> 'disconnected' AND "storeDomain" ~ $1`,
+    [sandbox.provider.newShopPattern.source],
   );
   for (const row of rows) {
-    if (!SANDBOX_SHOP_PATTERN.test(row.storeDomain) || row.storeDomain === credentials.shopify.shop) continue;
+    if (row.storeDomain === sandbox.credentials.shopify.shop) continue;
     await markUninstalled(database.pool, row.id);
     log.info({ connectionId: row.id, shop: row.storeDomain }, "sandbox shop from an earlier run marked uninstalled");
   }

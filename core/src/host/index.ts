@@ -10,3 +10,4 @@ export {
   type ReadyBackend,
   type SandboxContext,
 } from "./backend.ts";
+export type { SandboxDemoView, SandboxFactory, SandboxProvider, SandboxRequest } from "./sandbox.ts";

@@ -3,7 +3,7 @@
  * served at /sandbox/shopify-admin/app-bridge.js. The Shopify app loads it instead of the real
  * script when APP_BRIDGE_URL points here (the library's bounce page and the React AppProvider's
  * `__APP_BRIDGE_URL`), so the app runs inside the sandbox's emulated admin
- * (sandbox-shopify-admin.ts) with no Shopify account and no internet.
+ * (shopify-admin.ts) with no Shopify account and no internet.
  *
  * What it imitates, and where the real behaviour is described:
  *
@@ -43,9 +43,8 @@
  *
  * Messages between the frames carry `source: "prokip-sandbox-app-bridge"` (app -> admin) or
  * `"prokip-sandbox-admin"` (admin -> app) and are only accepted from the same origin and the
- * expected window. Plain ES2017 in a string, like the sandbox console's script: no build step.
+ * expected window. Plain ES2017, served as it is by shopify-admin.ts: no build step.
  */
-export const APP_BRIDGE_STAND_IN = String.raw`
 (function () {
   "use strict";
   if (window.shopify && window.shopify.__prokipSandbox) return; // loaded twice (bounce page, hydration)
@@ -61,7 +60,7 @@ export const APP_BRIDGE_STAND_IN = String.raw`
     host: params.get("host") || "",
     locale: params.get("locale") || "en",
     disabledFeatures: [],
-    appOrigins: []
+    appOrigins: [],
   };
   var embedded = window.parent !== window;
 
@@ -88,7 +87,12 @@ export const APP_BRIDGE_STAND_IN = String.raw`
   /** A token valid for at least 10 more seconds: the cached one, or a new one from the admin. */
   function idToken(fresh) {
     if (!fresh && cached && cached.exp - Date.now() > 10000) return Promise.resolve(cached.token);
-    if (!embedded) return Promise.reject(new Error("App Bridge (sandbox): the app is not inside the sandbox's Shopify admin, so there is no session token"));
+    if (!embedded)
+      return Promise.reject(
+        new Error(
+          "App Bridge (sandbox): the app is not inside the sandbox's Shopify admin, so there is no session token",
+        ),
+      );
     return new Promise(function (resolve, reject) {
       var id = "t" + ++counter;
       var timer = setTimeout(function () {
@@ -96,8 +100,15 @@ export const APP_BRIDGE_STAND_IN = String.raw`
         reject(new Error("App Bridge (sandbox): the admin frame did not answer with a session token"));
       }, 10000);
       waiting[id] = {
-        resolve: function (token) { clearTimeout(timer); cached = { token: token, exp: expiry(token) }; resolve(token); },
-        reject: function (error) { clearTimeout(timer); reject(error); }
+        resolve: function (token) {
+          clearTimeout(timer);
+          cached = { token: token, exp: expiry(token) };
+          resolve(token);
+        },
+        reject: function (error) {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
       post({ type: "id-token-request", id: id });
     });
@@ -127,7 +138,8 @@ export const APP_BRIDGE_STAND_IN = String.raw`
     return idToken(false).then(function (token) {
       var first = withToken(input, init, token);
       return nativeFetch(first[0], first[1]).then(function (response) {
-        if (response.status !== 401 || response.headers.get("X-Shopify-Retry-Invalid-Session-Request") !== "1") return response;
+        if (response.status !== 401 || response.headers.get("X-Shopify-Retry-Invalid-Session-Request") !== "1")
+          return response;
         return idToken(true).then(function (fresh) {
           var second = withToken(retryInput, init, fresh);
           return nativeFetch(second[0], second[1]);
@@ -144,18 +156,26 @@ export const APP_BRIDGE_STAND_IN = String.raw`
       options = options || {};
       var id = "toast" + ++counter;
       toasts[id] = options;
-      post({ type: "toast", id: id, message: String(message), isError: !!options.isError, duration: typeof options.duration === "number" ? options.duration : 5000, action: options.action ? String(options.action) : null });
+      post({
+        type: "toast",
+        id: id,
+        message: String(message),
+        isError: !!options.isError,
+        duration: typeof options.duration === "number" ? options.duration : 5000,
+        action: options.action ? String(options.action) : null,
+      });
       return id;
     },
     hide: function (id) {
       delete toasts[id];
       post({ type: "toast-hide", id: id });
-    }
+    },
   };
 
   function byId(tag, id) {
     var element = document.getElementById(id);
-    if (!element || element.tagName.toLowerCase() !== tag) throw new Error("App Bridge (sandbox): no <" + tag + " id=\"" + id + "\">");
+    if (!element || element.tagName.toLowerCase() !== tag)
+      throw new Error("App Bridge (sandbox): no <" + tag + ' id="' + id + '">');
     return element;
   }
 
@@ -163,20 +183,44 @@ export const APP_BRIDGE_STAND_IN = String.raw`
     __prokipSandbox: true,
     config: config,
     environment: { embedded: embedded, mobile: false, pos: false },
-    idToken: function () { return idToken(false); },
+    idToken: function () {
+      return idToken(false);
+    },
     toast: toast,
-    loading: function (on) { post({ type: "loading", on: on !== false }); },
+    loading: function (on) {
+      post({ type: "loading", on: on !== false });
+    },
     saveBar: {
-      show: function (id) { byId("ui-save-bar", id).show(); return Promise.resolve(); },
-      hide: function (id) { byId("ui-save-bar", id).hide(); return Promise.resolve(); },
-      toggle: function (id) { byId("ui-save-bar", id).toggle(); return Promise.resolve(); },
-      leaveConfirmation: function () { return Promise.resolve(); }
+      show: function (id) {
+        byId("ui-save-bar", id).show();
+        return Promise.resolve();
+      },
+      hide: function (id) {
+        byId("ui-save-bar", id).hide();
+        return Promise.resolve();
+      },
+      toggle: function (id) {
+        byId("ui-save-bar", id).toggle();
+        return Promise.resolve();
+      },
+      leaveConfirmation: function () {
+        return Promise.resolve();
+      },
     },
     modal: {
-      show: function (id) { byId("ui-modal", id).show(); return Promise.resolve(); },
-      hide: function (id) { byId("ui-modal", id).hide(); return Promise.resolve(); },
-      toggle: function (id) { byId("ui-modal", id).toggle(); return Promise.resolve(); }
-    }
+      show: function (id) {
+        byId("ui-modal", id).show();
+        return Promise.resolve();
+      },
+      hide: function (id) {
+        byId("ui-modal", id).hide();
+        return Promise.resolve();
+      },
+      toggle: function (id) {
+        byId("ui-modal", id).toggle();
+        return Promise.resolve();
+      },
+    },
   };
 
   // ---- Custom elements ----------------------------------------------------------------------
@@ -193,11 +237,19 @@ export const APP_BRIDGE_STAND_IN = String.raw`
   }
 
   function buttonsOf(element) {
-    return Array.prototype.filter.call(element.children, function (child) { return child.tagName === "BUTTON"; });
+    return Array.prototype.filter.call(element.children, function (child) {
+      return child.tagName === "BUTTON";
+    });
   }
   function describeButtons(element) {
     return buttonsOf(element).map(function (button) {
-      return { label: (button.textContent || "").trim(), variant: button.getAttribute("variant"), tone: button.getAttribute("tone"), disabled: button.disabled || button.hasAttribute("disabled"), loading: button.hasAttribute("loading") };
+      return {
+        label: (button.textContent || "").trim(),
+        variant: button.getAttribute("variant"),
+        tone: button.getAttribute("tone"),
+        disabled: button.disabled || button.hasAttribute("disabled"),
+        loading: button.hasAttribute("loading"),
+      };
     });
   }
   /** Calls report() once per task however many changes the observer sees. */
@@ -206,7 +258,10 @@ export const APP_BRIDGE_STAND_IN = String.raw`
     var observer = new MutationObserver(function () {
       if (scheduled) return;
       scheduled = true;
-      setTimeout(function () { scheduled = false; report(); }, 0);
+      setTimeout(function () {
+        scheduled = false;
+        report();
+      }, 0);
     });
     observer.observe(element, { childList: true, subtree: true, attributes: true, characterData: true });
     report();
@@ -218,7 +273,11 @@ export const APP_BRIDGE_STAND_IN = String.raw`
     var menu = navMenus[navMenus.length - 1];
     var items = menu
       ? Array.prototype.map.call(menu.querySelectorAll("a[href]"), function (link) {
-          return { href: link.getAttribute("href"), label: (link.textContent || "").trim(), home: link.getAttribute("rel") === "home" };
+          return {
+            href: link.getAttribute("href"),
+            label: (link.textContent || "").trim(),
+            home: link.getAttribute("rel") === "home",
+          };
         })
       : [];
     post({ type: "nav-menu", items: items });
@@ -228,110 +287,173 @@ export const APP_BRIDGE_STAND_IN = String.raw`
     if (!window.customElements.get(name)) window.customElements.define(name, constructor);
   }
 
-  define("ui-nav-menu", class extends HTMLElement {
-    connectedCallback() { hiddenShadow(this); navMenus.push(this); this._observer = observe(this, reportNavMenu); }
-    disconnectedCallback() {
-      if (this._observer) this._observer.disconnect();
-      navMenus = navMenus.filter(function (menu) { return menu !== this; }, this);
-      reportNavMenu();
-    }
-  });
+  define(
+    "ui-nav-menu",
+    class extends HTMLElement {
+      connectedCallback() {
+        hiddenShadow(this);
+        navMenus.push(this);
+        this._observer = observe(this, reportNavMenu);
+      }
+      disconnectedCallback() {
+        if (this._observer) this._observer.disconnect();
+        navMenus = navMenus.filter(function (menu) {
+          return menu !== this;
+        }, this);
+        reportNavMenu();
+      }
+    },
+  );
 
   var titleBars = [];
   function reportTitleBar() {
     var bar = titleBars[titleBars.length - 1];
-    post({ type: "title-bar", title: bar ? bar.getAttribute("title") || "" : "", buttons: bar ? describeButtons(bar) : [] });
+    post({
+      type: "title-bar",
+      title: bar ? bar.getAttribute("title") || "" : "",
+      buttons: bar ? describeButtons(bar) : [],
+    });
   }
-  define("ui-title-bar", class extends HTMLElement {
-    connectedCallback() {
-      // Inside a modal it is the modal's own heading and buttons, drawn in the app's frame (the
-      // modal's ::slotted rule shows it).
-      hiddenShadow(this);
-      if (this.parentElement && this.parentElement.tagName === "UI-MODAL") return;
-      titleBars.push(this);
-      this._observer = observe(this, reportTitleBar);
-    }
-    disconnectedCallback() {
-      if (this._observer) this._observer.disconnect();
-      titleBars = titleBars.filter(function (bar) { return bar !== this; }, this);
-      reportTitleBar();
-    }
-  });
+  define(
+    "ui-title-bar",
+    class extends HTMLElement {
+      connectedCallback() {
+        // Inside a modal it is the modal's own heading and buttons, drawn in the app's frame (the
+        // modal's ::slotted rule shows it).
+        hiddenShadow(this);
+        if (this.parentElement && this.parentElement.tagName === "UI-MODAL") return;
+        titleBars.push(this);
+        this._observer = observe(this, reportTitleBar);
+      }
+      disconnectedCallback() {
+        if (this._observer) this._observer.disconnect();
+        titleBars = titleBars.filter(function (bar) {
+          return bar !== this;
+        }, this);
+        reportTitleBar();
+      }
+    },
+  );
 
   var saveBarIds = 0;
-  define("ui-save-bar", class extends HTMLElement {
-    constructor() { super(); this._showing = false; this._key = "save-bar-" + ++saveBarIds; }
-    get showing() { return this._showing; }
-    show() { this._setShowing(true); }
-    hide() { this._setShowing(false); }
-    toggle() { this._setShowing(!this._showing); }
-    _setShowing(showing) {
-      if (showing === this._showing) return;
-      this._showing = showing;
-      this._report();
-      this.dispatchEvent(new CustomEvent(showing ? "show" : "hide"));
-    }
-    _report() { post({ type: "save-bar", key: this._key, visible: this._showing && this.isConnected, buttons: describeButtons(this) }); }
-    connectedCallback() { hiddenShadow(this); var self = this; this._observer = observe(this, function () { if (self._showing) self._report(); }); }
-    disconnectedCallback() { if (this._observer) this._observer.disconnect(); if (this._showing) post({ type: "save-bar", key: this._key, visible: false, buttons: [] }); }
-  });
+  define(
+    "ui-save-bar",
+    class extends HTMLElement {
+      constructor() {
+        super();
+        this._showing = false;
+        this._key = "save-bar-" + ++saveBarIds;
+      }
+      get showing() {
+        return this._showing;
+      }
+      show() {
+        this._setShowing(true);
+      }
+      hide() {
+        this._setShowing(false);
+      }
+      toggle() {
+        this._setShowing(!this._showing);
+      }
+      _setShowing(showing) {
+        if (showing === this._showing) return;
+        this._showing = showing;
+        this._report();
+        this.dispatchEvent(new CustomEvent(showing ? "show" : "hide"));
+      }
+      _report() {
+        post({
+          type: "save-bar",
+          key: this._key,
+          visible: this._showing && this.isConnected,
+          buttons: describeButtons(this),
+        });
+      }
+      connectedCallback() {
+        hiddenShadow(this);
+        this._observer = observe(this, () => {
+          if (this._showing) this._report();
+        });
+      }
+      disconnectedCallback() {
+        if (this._observer) this._observer.disconnect();
+        if (this._showing) post({ type: "save-bar", key: this._key, visible: false, buttons: [] });
+      }
+    },
+  );
 
-  define("ui-modal", class extends HTMLElement {
-    constructor() {
-      super();
-      this._showing = false;
-      // The panel lives in a shadow root; the app's own nodes (title bar, content) stay in the
-      // light DOM and are slotted into it, so React's events and portals work as usual.
-      var shadow = this.attachShadow({ mode: "open" });
-      shadow.innerHTML =
-        "<style>" +
-        ":host { display: none; } :host([data-open]) { display: block; }" +
-        "::slotted(ui-title-bar) { display: flex !important; flex-wrap: wrap; gap: 8px; justify-content: flex-end; padding: 12px 16px; border-top: 1px solid #e3e3e3; }" +
-        ".backdrop { position: fixed; inset: 0; z-index: 2147483000; background: rgba(0,0,0,.45); display: flex; align-items: center; justify-content: center; padding: 16px; }" +
-        ".panel { background: #fff; border-radius: 12px; box-shadow: 0 8px 32px rgba(0,0,0,.3); width: min(620px, 100%); max-height: 90vh; overflow: auto; display: flex; flex-direction: column; }" +
-        ":host([variant=small]) .panel { width: min(380px, 100%); } :host([variant=large]) .panel { width: min(980px, 100%); } :host([variant=max]) .panel { width: 100%; height: 100%; max-height: none; }" +
-        ".title { margin: 0; padding: 12px 16px; border-bottom: 1px solid #e3e3e3; font: 600 16px/1.4 system-ui, sans-serif; }" +
-        ".title:empty { display: none; } ::slotted(*) { order: 1; } ::slotted(ui-title-bar) { order: 2; }" +
-        "</style><div class=\"backdrop\" part=\"backdrop\"><div class=\"panel\" role=\"dialog\" aria-modal=\"true\"><h2 class=\"title\"></h2><slot></slot></div></div>";
-      this._title = shadow.querySelector(".title");
-      this._content = document.createElement("div");
-      this._content.className = "ui-modal-content";
-      this._content.style.padding = "16px";
-      var self = this;
-      shadow.querySelector(".backdrop").addEventListener("click", function (event) { if (event.target === event.currentTarget) self.hide(); });
-    }
-    // Added when the app first asks for it (after hydration, from the Modal's effect), not when
-    // the element connects: a node React did not render would fail hydration.
-    get content() {
-      if (this._content.parentNode !== this) this.appendChild(this._content);
-      return this._content;
-    }
-    get showing() { return this._showing; }
-    connectedCallback() {
-      var self = this;
-      // The heading is the title bar's title attribute, kept up to date.
-      this._observer = observe(this, function () {
-        var bar = self.querySelector(":scope > ui-title-bar");
-        self._title.textContent = bar ? bar.getAttribute("title") || "" : "";
-      });
-    }
-    disconnectedCallback() { if (this._observer) this._observer.disconnect(); }
-    show() { this._setShowing(true); }
-    hide() { this._setShowing(false); }
-    toggle() { this._setShowing(!this._showing); }
-    _setShowing(showing) {
-      if (showing === this._showing) return;
-      this._showing = showing;
-      if (showing) this.setAttribute("data-open", ""); else this.removeAttribute("data-open");
-      this.dispatchEvent(new CustomEvent(showing ? "show" : "hide"));
-    }
-  });
+  define(
+    "ui-modal",
+    class extends HTMLElement {
+      constructor() {
+        super();
+        this._showing = false;
+        // The panel lives in a shadow root; the app's own nodes (title bar, content) stay in the
+        // light DOM and are slotted into it, so React's events and portals work as usual.
+        var shadow = this.attachShadow({ mode: "open" });
+        shadow.innerHTML =
+          "<style>" +
+          ":host { display: none; } :host([data-open]) { display: block; }" +
+          "::slotted(ui-title-bar) { display: flex !important; flex-wrap: wrap; gap: 8px; justify-content: flex-end; padding: 12px 16px; border-top: 1px solid #e3e3e3; }" +
+          ".backdrop { position: fixed; inset: 0; z-index: 2147483000; background: rgba(0,0,0,.45); display: flex; align-items: center; justify-content: center; padding: 16px; }" +
+          ".panel { background: #fff; border-radius: 12px; box-shadow: 0 8px 32px rgba(0,0,0,.3); width: min(620px, 100%); max-height: 90vh; overflow: auto; display: flex; flex-direction: column; }" +
+          ":host([variant=small]) .panel { width: min(380px, 100%); } :host([variant=large]) .panel { width: min(980px, 100%); } :host([variant=max]) .panel { width: 100%; height: 100%; max-height: none; }" +
+          ".title { margin: 0; padding: 12px 16px; border-bottom: 1px solid #e3e3e3; font: 600 16px/1.4 system-ui, sans-serif; }" +
+          ".title:empty { display: none; } ::slotted(*) { order: 1; } ::slotted(ui-title-bar) { order: 2; }" +
+          '</style><div class="backdrop" part="backdrop"><div class="panel" role="dialog" aria-modal="true"><h2 class="title"></h2><slot></slot></div></div>';
+        this._title = shadow.querySelector(".title");
+        this._content = document.createElement("div");
+        this._content.className = "ui-modal-content";
+        this._content.style.padding = "16px";
+        shadow.querySelector(".backdrop").addEventListener("click", (event) => {
+          if (event.target === event.currentTarget) this.hide();
+        });
+      }
+      // Added when the app first asks for it (after hydration, from the Modal's effect), not when
+      // the element connects: a node React did not render would fail hydration.
+      get content() {
+        if (this._content.parentNode !== this) this.appendChild(this._content);
+        return this._content;
+      }
+      get showing() {
+        return this._showing;
+      }
+      connectedCallback() {
+        // The heading is the title bar's title attribute, kept up to date.
+        this._observer = observe(this, () => {
+          var bar = this.querySelector(":scope > ui-title-bar");
+          this._title.textContent = bar ? bar.getAttribute("title") || "" : "";
+        });
+      }
+      disconnectedCallback() {
+        if (this._observer) this._observer.disconnect();
+      }
+      show() {
+        this._setShowing(true);
+      }
+      hide() {
+        this._setShowing(false);
+      }
+      toggle() {
+        this._setShowing(!this._showing);
+      }
+      _setShowing(showing) {
+        if (showing === this._showing) return;
+        this._showing = showing;
+        if (showing) this.setAttribute("data-open", "");
+        else this.removeAttribute("data-open");
+        this.dispatchEvent(new CustomEvent(showing ? "show" : "hide"));
+      }
+    },
+  );
 
   // ---- Messages from the admin frame -------------------------------------------------------
 
   window.addEventListener("message", function (event) {
     var data = event.data;
-    if (event.source !== window.parent || event.origin !== location.origin || !data || data.source !== FROM_ADMIN) return;
+    if (event.source !== window.parent || event.origin !== location.origin || !data || data.source !== FROM_ADMIN)
+      return;
     if (data.type === "id-token") {
       var pending = waiting[data.id];
       delete waiting[data.id];
@@ -355,7 +477,9 @@ export const APP_BRIDGE_STAND_IN = String.raw`
       var button = bar && buttonsOf(bar)[data.index];
       if (button) button.click();
     } else if (data.type === "save-bar-click") {
-      var saveBar = Array.prototype.find.call(document.querySelectorAll("ui-save-bar"), function (element) { return element._key === data.key; });
+      var saveBar = Array.prototype.find.call(document.querySelectorAll("ui-save-bar"), function (element) {
+        return element._key === data.key;
+      });
       var saveButton = saveBar && buttonsOf(saveBar)[data.index];
       if (saveButton) saveButton.click();
     }
@@ -364,13 +488,19 @@ export const APP_BRIDGE_STAND_IN = String.raw`
   /** A sidebar click: the app's link gets shopify:navigate (AppProvider navigates); else a reload there. */
   function navigate(href) {
     var menu = navMenus[navMenus.length - 1];
-    var link = menu && Array.prototype.find.call(menu.querySelectorAll("a[href]"), function (a) { return a.getAttribute("href") === href; });
+    var link =
+      menu &&
+      Array.prototype.find.call(menu.querySelectorAll("a[href]"), function (a) {
+        return a.getAttribute("href") === href;
+      });
     if (link) link.dispatchEvent(new CustomEvent("shopify:navigate", { bubbles: true }));
     else post({ type: "reload-frame", path: href });
   }
 
   // Where the app is, so the admin can mark the current page and reopen it after a reload.
-  function reportLocation() { post({ type: "location", path: location.pathname }); }
+  function reportLocation() {
+    post({ type: "location", path: location.pathname });
+  }
   ["pushState", "replaceState"].forEach(function (name) {
     var original = history[name];
     history[name] = function () {
@@ -385,18 +515,27 @@ export const APP_BRIDGE_STAND_IN = String.raw`
 
   var reload = location.pathname === "/auth/session-token" ? params.get("shopify-reload") : null;
   if (reload) {
-    idToken(true).then(function (token) {
-      // The library names the app URL it was configured with; stay on the origin in use.
-      var target = new URL(reload, location.href);
-      var next = new URL(target.pathname + target.search, location.origin);
-      next.searchParams.set("id_token", token);
-      location.replace(next.href);
-    }, function (error) { console.error(error); });
+    idToken(true).then(
+      function (token) {
+        // The library names the app URL it was configured with; stay on the origin in use.
+        var target = new URL(reload, location.href);
+        var next = new URL(target.pathname + target.search, location.origin);
+        next.searchParams.set("id_token", token);
+        location.replace(next.href);
+      },
+      function (error) {
+        console.error(error);
+      },
+    );
   } else if (!embedded && config.shop) {
     // Real App Bridge takes a top-level app back into Shopify admin; here, the sandbox's.
-    location.replace("/sandbox/shopify-admin?shop=" + encodeURIComponent(config.shop) + "&path=" + encodeURIComponent(location.pathname));
+    location.replace(
+      "/sandbox/shopify-admin?shop=" +
+        encodeURIComponent(config.shop) +
+        "&path=" +
+        encodeURIComponent(location.pathname),
+    );
   } else {
     reportLocation();
   }
 })();
-`;

@@ -1,24 +1,24 @@
 /**
- * Sandbox mode: the emulators mounted under /sandbox/*, a page that says plainly that this is
- * a sandbox and shows the demo credentials, and the same credentials as JSON for scripts. When a
- * host serves the Shopify app in this process, also the emulated Shopify admin that opens it
- * (sandbox-shopify-admin.ts), linked from the console as "Open the Shopify app".
+ * The sandbox console's JSON API (/sandbox/api/*): the demo credentials, the stock of every demo
+ * SKU in each system, and a shopper's or merchant's actions on the emulated stores and Prokip.
+ * What the backend knows of the demo business (its stock figures, the Prokip variation of a SKU,
+ * "sync now") comes from the backend through `DemoBusinessView`; the emulators' figures are read
+ * here, in process.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import type { Sandbox, SandboxCredentials } from "@prokip-sync/sandbox";
-import { storeTarget } from "../domain/index.ts";
-import { guardSandboxRoutes } from "./sandbox-guard.ts";
-import { sandboxPage } from "./sandbox-page.ts";
-import { registerShopifyAdmin, SHOPIFY_ADMIN_PATH, type ShopifyAdminOptions } from "./sandbox-shopify-admin.ts";
-import type pg from "pg";
+import type { Sandbox, SandboxCredentials } from "../sandbox.ts";
 
-/** What the sandbox API needs once the database and the demo business are ready. */
-export interface SandboxRuntime {
-  pool: pg.Pool;
-  businessId: string;
-  locationId: string;
+/** The backend's side of the demo business, once it is connected (null until then: 503 starting). */
+export interface DemoBusinessView {
+  /** The Prokip location the demo business sells from. */
   prokipLocationId: number;
+  /** Every demo SKU with the backend's figures: what is available and what each store should show. */
+  stock(): Promise<
+    { sku: string; product: string; prokipVariationId: number | null; available: number; target: number }[]
+  >;
+  /** The Prokip variation of a demo SKU, or null when the demo business has no such product. */
+  prokipVariationId(sku: string): Promise<number | null>;
   /** Reconciles every demo connection now (Prokip stock, store orders, store quantities). */
   syncNow(): Promise<unknown>;
 }
@@ -39,41 +39,22 @@ const prokipStockRequest = z
   .object({ sku: z.string().min(1), quantity: z.number().int().min(-100_000).max(1_000_000) })
   .strict();
 
-export async function registerSandbox(
+/** Mounts the console's API; `demo` is null until the backend has connected the demo business. */
+export function registerConsoleApi(
   app: FastifyInstance,
   sandbox: Sandbox,
   credentials: SandboxCredentials,
-  runtime: () => SandboxRuntime | null,
-  options: { publicUrl: string; shopifyAdmin?: ShopifyAdminOptions },
-): Promise<void> {
-  // Before the routes: the checks are a root hook that every /sandbox route passes.
-  guardSandboxRoutes(app, { publicUrl: options.publicUrl });
-  await sandbox.routes(app);
+  demo: () => DemoBusinessView | null,
+): void {
   const shop = credentials.shopify.shop;
   const site = "demo";
 
-  if (options.shopifyAdmin) registerShopifyAdmin(app, sandbox, credentials, options.shopifyAdmin);
-  const page = sandboxPage(credentials, { shopifyAdminUrl: options.shopifyAdmin ? SHOPIFY_ADMIN_PATH : null });
   app.get("/sandbox/api/credentials", async () => credentials);
-  app.get("/sandbox", async (_request, reply) => reply.type("text/html; charset=utf-8").send(page));
 
   app.get("/sandbox/api/state", async (_request, reply) => {
-    const ready = runtime();
+    const ready = demo();
     if (!ready) return notReady(reply);
-    const { rows } = await ready.pool.query<{
-      sku: string;
-      product: string;
-      prokipVariationId: number | null;
-      available: number | null;
-      buffer: number | null;
-    }>(
-      `SELECT v."sku", v."productTitle" || CASE WHEN v."title" <> v."productTitle" THEN ' - ' || v."title" ELSE '' END AS "product",
-              v."prokipVariationId", s."available", (SELECT max(c."buffer") FROM "Connection" c WHERE c."businessId" = v."businessId") AS "buffer"
-       FROM "Variant" v
-       LEFT JOIN "StockLevel" s ON s."businessId" = v."businessId" AND s."variantId" = v."id" AND s."locationId" = $2
-       WHERE v."businessId" = $1 ORDER BY v."sku"`,
-      [ready.businessId, ready.locationId],
-    );
+    const rows = await ready.stock();
     return {
       skus: rows.map((row) => ({
         sku: row.sku,
@@ -91,8 +72,8 @@ export async function registerSandbox(
             (sandbox.woocommerce.control.getProduct(site, row.sku) as { stock_quantity?: number | null })
               .stock_quantity ?? null,
         ),
-        available: row.available ?? 0,
-        target: storeTarget(row.available ?? 0, row.buffer ?? 0),
+        available: row.available,
+        target: row.target,
       })),
     };
   });
@@ -137,13 +118,9 @@ export async function registerSandbox(
   app.post("/sandbox/api/prokip-stock", async (request, reply) => {
     const input = parse(prokipStockRequest, request.body, reply);
     if (!input) return reply;
-    const ready = runtime();
+    const ready = demo();
     if (!ready) return notReady(reply);
-    const { rows } = await ready.pool.query<{ prokipVariationId: number | null }>(
-      `SELECT "prokipVariationId" FROM "Variant" WHERE "businessId" = $1 AND "normalizedSku" = lower(trim($2))`,
-      [ready.businessId, input.sku],
-    );
-    const variationId = rows[0]?.prokipVariationId;
+    const variationId = await ready.prokipVariationId(input.sku);
     if (!variationId)
       return reply
         .code(404)
@@ -157,7 +134,7 @@ export async function registerSandbox(
   });
 
   app.post("/sandbox/api/sync-now", async (_request, reply) => {
-    const ready = runtime();
+    const ready = demo();
     if (!ready) return notReady(reply);
     return reply.code(200).send({ status: "done", result: await ready.syncNow() });
   });
