@@ -20,6 +20,7 @@ import type { FastifyInstance } from "fastify";
 import type { PgBoss } from "pg-boss";
 import type { Sandbox, SandboxCredentials, SandboxOptions } from "@prokip-sync/sandbox";
 import { buildServer, Health, Metrics, registerSandbox, registerWebhookRoutes } from "../api/index.ts";
+import { registerApiV1 } from "../api/v1.ts";
 import { SANDBOX_SHOP_PATTERN, APP_BRIDGE_STAND_IN_PATH, SHOPIFY_ADMIN_PATH } from "../api/sandbox-shopify-admin.ts";
 import { shopify } from "../channels/index.ts";
 import {
@@ -322,6 +323,10 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     },
   });
 
+  // The store API (WooCommerce plugin) answers 503 until the merchant functions' dependencies exist.
+  let storeApiMerchant: MerchantDeps | null = null;
+  await registerApiV1(app, { version, encryptionKey, merchant: () => storeApiMerchant });
+
   if (options.routes) await options.routes(app, context);
 
   let closing: Promise<void> | null = null;
@@ -444,6 +449,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           })
         : null,
     };
+    storeApiMerchant = readyBackend.merchant;
     if (!prokipClient)
       log.warn(
         "PROKIP_CLIENT_ID and PROKIP_CLIENT_SECRET are not set: merchants cannot sign in to Prokip from the merchant screens",
