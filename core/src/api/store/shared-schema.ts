@@ -28,8 +28,8 @@ export const errorResponses = {
   503: errorSchema,
 } as const;
 
-/** An action route's body: none, or an empty JSON object (anything else is refused). */
-export const emptyBody = z.strictObject({}).optional();
+/** An action route's body: none (Fastify gives null), or an empty JSON object; anything else is refused. */
+export const emptyBody = z.strictObject({}).nullish();
 
 export const productStatusSchema = z.enum(PRODUCT_STATUSES);
 export const activityTypeSchema = z.enum(ACTIVITY_TYPES);
