@@ -18,7 +18,8 @@ import { registerApiV1 } from "../src/api/v1.ts";
 import { registerPluginSite, revokePluginSite, type PairedSite } from "../src/connections/index.ts";
 import { runSetupJob, startQueue, type WorkerDependencies } from "../src/jobs/index.ts";
 import type { MerchantDeps } from "../src/merchant/types.ts";
-import { signSiteRequest, siteCanonicalString, sha256Hex } from "../src/security/index.ts";
+import { isSyncError } from "../src/domain/index.ts";
+import { decryptSecret, signSiteRequest, siteCanonicalString, sha256Hex } from "../src/security/index.ts";
 import type { z } from "zod";
 import { chooseLocationBodySchema, signInBodySchema } from "../src/api/store/connect/schema.ts";
 import { linkBodySchema } from "../src/api/store/products/schema.ts";
@@ -265,6 +266,62 @@ describe("the site signature", () => {
       assert.equal(createHmac("sha256", v.secret).update(canonical).digest("hex"), v.signature);
       assert.equal(signSiteRequest(v.secret, parts), v.signature);
     }
+  });
+});
+
+describe("registering a paired site", () => {
+  it("returns the secret once and keeps it only sealed; pairing again replaces it, so the old secret stops working", async () => {
+    const { site } = await pairedWooSite();
+    const row = await prisma.pluginSite.findUniqueOrThrow({ where: { id: site.siteId } });
+    assert.equal(row.siteUrl, site.siteUrl);
+    assert.ok(site.secret.length >= 43);
+    assert.ok(!row.secret.includes(site.secret), "the stored secret is sealed");
+    assert.equal(decryptSecret(row.secret, world.encryptionKey), site.secret);
+    assert.deepEqual([row.businessId, row.connectionId, row.revokedAt], [null, null, null]);
+    assert.equal((await call(site, "GET", "/api/v1/store/stage")).status, 200);
+
+    const again = await registerPluginSite({ prisma, encryptionKey: world.encryptionKey }, { siteUrl: site.siteUrl });
+    assert.equal(again.siteId, site.siteId);
+    assert.notEqual(again.secret, site.secret);
+    const old = await call(site, "GET", "/api/v1/store/stage");
+    assert.deepEqual([old.status, old.body.error?.code], [401, "signature_invalid"]);
+    assert.equal((await call(again, "GET", "/api/v1/store/stage")).status, 200);
+  });
+
+  it("refuses what is not a site URL", async () => {
+    for (const siteUrl of [
+      "",
+      "shop.example",
+      "ftp://shop.example/",
+      "https://user:pw@shop.example/",
+      "https://shop.example/?a=1",
+      42,
+    ]) {
+      await assert.rejects(
+        registerPluginSite({ prisma, encryptionKey: world.encryptionKey }, { siteUrl } as { siteUrl: string }),
+        (error: unknown) => isSyncError(error) && error.code === "invalid_input",
+        String(siteUrl),
+      );
+    }
+  });
+
+  it("drops a site's nonces once a replay of them would be refused by its timestamp anyway", async () => {
+    const { site } = await pairedWooSite();
+    await pool.query(
+      `INSERT INTO "PluginSiteNonce" ("siteId", "nonce", "seenAt") VALUES ($1, 'old-nonce-0123456789', now() - interval '11 minutes'), ($1, 'recent-nonce-0123456789', now() - interval '9 minutes')`,
+      [site.siteId],
+    );
+    assert.equal((await call(site, "GET", "/api/v1/store/stage", { nonce: "fresh-nonce-0123456789" })).status, 200);
+    const { rows } = await pool.query<{ nonce: string }>(
+      `SELECT "nonce" FROM "PluginSiteNonce" WHERE "siteId" = $1 ORDER BY "nonce"`,
+      [site.siteId],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.nonce),
+      ["fresh-nonce-0123456789", "recent-nonce-0123456789"],
+    );
+    const replay = await call(site, "GET", "/api/v1/store/stage", { nonce: "recent-nonce-0123456789" });
+    assert.deepEqual([replay.status, replay.body.error?.code], [401, "nonce_replayed"]);
   });
 });
 

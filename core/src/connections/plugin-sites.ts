@@ -14,6 +14,8 @@ const siteUrlSchema = z
   .url({ protocol: /^https?$/u })
   .max(255)
   .refine((text) => {
+    // Refinements run after a failed URL check too: an unparsable text is already refused.
+    if (!URL.canParse(text)) return true;
     const url = new URL(text);
     return url.username === "" && url.password === "" && url.search === "" && url.hash === "";
   }, "a site URL has no user, query or fragment");
