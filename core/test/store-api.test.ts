@@ -394,6 +394,18 @@ describe("site authentication, on every route", () => {
     });
   }
 
+  it("refuses a body over 64 KiB with 413 and closes the connection rather than wait for the rest of it", async () => {
+    const request = signedRequest(site, "PATCH", "/api/v1/store/settings", { body: { huge: "z".repeat(300_000) } });
+    const response = await fetch(`${base}${request.path}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+    });
+    assert.equal(response.status, 413);
+    assert.equal(response.headers.get("connection"), "close");
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, "body_too_large");
+  });
+
   it("refuses a site that was unpaired, and a site id nobody paired", async () => {
     const { site: gone } = await pairedWooSite();
     assert.equal((await call(gone, "GET", "/api/v1/store/stage")).status, 200);

@@ -43,7 +43,7 @@ export interface SiteAuthDependencies {
 }
 
 export function installSiteAuthentication(app: FastifyInstance, deps: SiteAuthDependencies): void {
-  app.addHook("preParsing", async (request, _reply, payload) => {
+  app.addHook("preParsing", async (request, reply, payload) => {
     const header = (name: string) => {
       const value = request.headers[name];
       return typeof value === "string" ? value : undefined;
@@ -59,7 +59,12 @@ export function installSiteAuthentication(app: FastifyInstance, deps: SiteAuthDe
     const refused = new SyncError("signature_invalid", "The request's signature does not verify");
     if (!TIMESTAMP.test(timestamp) || !NONCE.test(nonce) || !SIGNATURE.test(signature)) throw refused;
 
-    const body = await readBody(payload);
+    const body = await readBody(payload).catch((error: unknown) => {
+      // The rest of the body is left unread: the connection is closed after the answer instead
+      // of waiting, busy, for bytes nobody reads (app.close() would wait for it too).
+      void reply.header("connection", "close");
+      throw error;
+    });
     const database = deps.database();
     if (!database) throw notReady();
     const site = await pairedSite(database.pool, deps.encryptionKey, siteId);

@@ -19,12 +19,18 @@ export const errorSchema = z
   })
   .meta({ id: "Error" });
 
-/** The error answers every store route can give: refused signatures, bad input, unknown ids, a store not connected. */
+/**
+ * The error answers every store route can give: bad input (400), refused signatures (401),
+ * unknown ids (404), a store not connected (409), a body too large (413) or not JSON (415), not
+ * ready or Prokip unreachable (503).
+ */
 export const errorResponses = {
   400: errorSchema,
   401: errorSchema,
   404: errorSchema,
   409: errorSchema,
+  413: errorSchema,
+  415: errorSchema,
   503: errorSchema,
 } as const;
 
