@@ -33,3 +33,12 @@ export {
   type ShopifyAppCredentials,
   type SessionTokenDependencies,
 } from "./shopify-sessions.ts";
+export {
+  registerPluginSite,
+  revokePluginSite,
+  pairedSite,
+  recordSiteNonce,
+  attachSiteConnection,
+  type PairedSite,
+  type VerifiableSite,
+} from "./plugin-sites.ts";

@@ -21,7 +21,15 @@ export type ErrorCode =
   /** The store has no connection yet (or it was disconnected) for what was asked. */
   | "store_not_connected"
   /** A listing, run or order that is not this store's, or does not exist. */
-  | "not_found";
+  | "not_found"
+  /** Store API (WooCommerce plugin): the request carries no site signature, or not all of its headers. */
+  | "signature_missing"
+  /** Store API: the signature does not verify (unknown or unpaired site, wrong secret, altered request). */
+  | "signature_invalid"
+  /** Store API: a correctly signed request whose timestamp is more than 5 minutes from the backend's clock. */
+  | "timestamp_out_of_window"
+  /** Store API: a correctly signed request whose nonce this site has used before (a replay). */
+  | "nonce_replayed";
 
 export class SyncError extends Error {
   readonly code: ErrorCode;
@@ -54,6 +62,10 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   sample_data_unavailable: 404,
   store_not_connected: 409,
   not_found: 404,
+  signature_missing: 401,
+  signature_invalid: 401,
+  timestamp_out_of_window: 401,
+  nonce_replayed: 401,
 };
 
 export function httpStatusFor(code: ErrorCode): number {

@@ -19,6 +19,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { PgBoss } from "pg-boss";
 import { buildServer, DEFAULT_REQUEST_TIMEOUTS, Health, Metrics, registerWebhookRoutes } from "../api/index.ts";
+import { registerApiV1 } from "../api/v1.ts";
 import { shopify } from "../channels/index.ts";
 import {
   listenHost,
@@ -328,6 +329,10 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
     },
   });
 
+  // The store API (WooCommerce plugin) answers 503 until the merchant functions' dependencies exist.
+  let storeApiMerchant: MerchantDeps | null = null;
+  await registerApiV1(app, { version, encryptionKey, merchant: () => storeApiMerchant });
+
   if (options.routes) await options.routes(app, context);
 
   let closing: Promise<void> | null = null;
@@ -452,6 +457,7 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
           })
         : null,
     };
+    storeApiMerchant = readyBackend.merchant;
     if (!prokipClient)
       log.warn(
         "PROKIP_CLIENT_ID and PROKIP_CLIENT_SECRET are not set: merchants cannot sign in to Prokip from the merchant screens",
