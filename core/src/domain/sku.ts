@@ -6,7 +6,7 @@
  *
  * Only canonical composition (NFC) is applied, never compatibility folding (NFKC): `é` typed
  * as one or two code points is one SKU, but `ＳＨＩＲＴ１` is not `shirt1`, as in Shopify and
- * WooCommerce (docs/decisions/0601-sku-no-compatibility-folding.md).
+ * WooCommerce (docs/decisions/0009-sku-no-compatibility-folding.md).
  */
 
 /** Canonically composed (NFC), trimmed, case-folded, inner whitespace collapsed; `null` when nothing is left. */

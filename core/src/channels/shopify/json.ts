@@ -7,7 +7,7 @@
  * order id to 820982911946154500: another order. Bodies are therefore parsed with `lossless-json`,
  * which leaves every number as a `LosslessNumber` carrying its digits as written, and the schemas
  * below read ids from those digits (never through a JS number) and counts as safe integers only.
- * Why this parser: docs/decisions/0101-exact-shopify-ids.md.
+ * Why this parser: docs/decisions/0001-exact-shopify-ids.md.
  */
 import { isLosslessNumber, isSafeNumber, parse } from "lossless-json";
 import { z } from "zod";

@@ -10,7 +10,7 @@
  * Each call carries `@idempotent(key:)`: a fresh key per intended write, kept only for the
  * client's own retries of that request (a lost answer is replayed by Shopify, not applied twice).
  * Shopify replays any request under a key it has seen, so a key derived from the figures made a
- * second, intended write of the same figures a no-op reported as written (decision 0201). A write
+ * second, intended write of the same figures a no-op reported as written (decision 0002). A write
  * repeated by a crashed job's retry is a new decision: compare-and-set keeps it harmless.
  */
 import { randomUUID } from "node:crypto";
