@@ -42,3 +42,4 @@ export {
   type PairedSite,
   type VerifiableSite,
 } from "./plugin-sites.ts";
+export { pairSite, type PairingDependencies, type PairingRequest } from "./pairing.ts";

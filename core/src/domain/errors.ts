@@ -26,6 +26,10 @@ export type ErrorCode =
   | "signature_missing"
   /** Store API: the signature does not verify (unknown or unpaired site, wrong secret, altered request). */
   | "signature_invalid"
+  /** Pairing: the callback URL is not the site's own plugin route (or not allowed here). */
+  | "pairing_callback_refused"
+  /** Pairing: the site did not prove, through its own plugin route, that it asked. */
+  | "pairing_unconfirmed"
   /** Store API: a correctly signed request whose timestamp is more than 5 minutes from the backend's clock. */
   | "timestamp_out_of_window"
   /** Store API: a correctly signed request whose nonce this site has used before (a replay). */
@@ -64,6 +68,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   not_found: 404,
   signature_missing: 401,
   signature_invalid: 401,
+  pairing_callback_refused: 400,
+  pairing_unconfirmed: 403,
   timestamp_out_of_window: 401,
   nonce_replayed: 401,
 };

@@ -331,7 +331,13 @@ export async function startBackend(options: BackendOptions = {}): Promise<Backen
 
   // The store API (WooCommerce plugin) answers 503 until the merchant functions' dependencies exist.
   let storeApiMerchant: MerchantDeps | null = null;
-  await registerApiV1(app, { version, encryptionKey, merchant: () => storeApiMerchant });
+  await registerApiV1(app, {
+    version,
+    encryptionKey,
+    merchant: () => storeApiMerchant,
+    // Pairing calls sites back: the sandbox's emulated sites are on this machine; production is https only.
+    pairing: { allowPrivateAddresses: sandboxEnabled(env), httpsOnly: env.NODE_ENV === "production" },
+  });
 
   if (options.routes) await options.routes(app, context);
 

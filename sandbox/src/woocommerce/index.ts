@@ -11,6 +11,7 @@ import { type WooCommerceControl, createControl } from "./control.ts";
 import { registerControlRoutes } from "./control-http.ts";
 import { type ParsedBody, type WpRoute, dispatch, isSslRequest, requestHost } from "./http.ts";
 import { orderRoutes } from "./routes/orders.ts";
+import { PluginPairing } from "./routes/plugin-pairing.ts";
 import { productRoutes } from "./routes/products.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -46,6 +47,8 @@ export interface WooCommerceEmulatorOptions {
 export interface WooCommerceEmulator extends Emulator<WooCommerceControl> {
   /** Sets the public base URL once it is known (e.g. after `listen` picked a port). */
   setPublicUrl(url: string): void;
+  /** The stand-in for the Prokip Sync plugin's pairing callback (routes/plugin-pairing.ts). */
+  pluginPairing: PluginPairing;
 }
 
 export function createWooCommerceEmulator(options: WooCommerceEmulatorOptions = {}): WooCommerceEmulator {
@@ -92,8 +95,10 @@ export function createWooCommerceEmulator(options: WooCommerceEmulatorOptions = 
   });
   store.onEvents = (site, events) => engine.enqueue(site, events);
 
+  const pluginPairing = new PluginPairing(options.now ?? Date.now);
   const routes: WpRoute[] = [];
   routes.push(
+    ...pluginPairing.routes(),
     ...productRoutes(store),
     ...orderRoutes(store),
     ...webhookRoutes(store, engine),
@@ -172,6 +177,7 @@ export function createWooCommerceEmulator(options: WooCommerceEmulatorOptions = 
     name: "woocommerce",
     routes: register,
     control,
+    pluginPairing,
     setPublicUrl(url: string) {
       publicUrl = url;
     },
