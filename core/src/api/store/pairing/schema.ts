@@ -6,7 +6,9 @@ const httpUrl = z.url({ protocol: /^https?$/u }).max(255);
 export const pairingBodySchema = z
   .strictObject({
     siteUrl: httpUrl.describe("The site's URL (WordPress's home URL), as the store API will know it"),
-    callbackUrl: httpUrl.describe("The plugin's pairing route on the same origin, under {siteUrl}/wp-json/prokip-sync/v1/"),
+    callbackUrl: httpUrl.describe(
+      "The plugin's pairing route on the same origin, under {siteUrl}/wp-json/prokip-sync/v1/",
+    ),
     nonce: z
       .string()
       .regex(/^[A-Za-z0-9_-]{32,128}$/u)
