@@ -145,6 +145,7 @@ describe("pairing a WordPress site", () => {
       site.callbackUrl.replace("127.0.0.1", "localhost"),
       `${other.callbackUrl.replace(/:\d+\//u, ":1/")}`,
       `${site.siteUrl}/wp-json/wc/v3/pairing`,
+      `${site.callbackUrl}?redirect=elsewhere`,
       other.callbackUrl,
     ]) {
       const answer = await post(sandboxed.base, { siteUrl: site.siteUrl, callbackUrl, nonce });
@@ -200,6 +201,7 @@ describe("pairing a WordPress site", () => {
       { ...good, siteUrl: "ftp://example.com" },
       { ...good, callbackUrl: "javascript:alert(1)" },
       { ...good, extra: true },
+      { ...good, siteUrl: `${site.siteUrl}?x=1` },
       [good],
       null,
       "text",

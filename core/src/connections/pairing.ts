@@ -72,7 +72,7 @@ export function checkCallbackUrl(input: PairingRequest, httpsOnly: boolean): URL
   if (callback.origin !== site.origin)
     throw refused("pairing_callback_refused", "The callback URL is not on the site's origin");
   const base = `${site.pathname.replace(/\/+$/u, "")}${PLUGIN_ROUTE_PREFIX}`;
-  if (!callback.pathname.startsWith(base) || callback.username || callback.password || callback.hash)
+  if (!callback.pathname.startsWith(base) || callback.username || callback.password || callback.search || callback.hash)
     throw refused("pairing_callback_refused", `The callback URL is not a route under ${base}`);
   return callback;
 }
@@ -111,6 +111,11 @@ async function callBack(deps: PairingDependencies, url: URL, body: unknown): Pro
 
 /** Pairs the site if its plugin proves it asked; returns the site's id (its secret went to the site only). */
 export async function pairSite(deps: PairingDependencies, input: PairingRequest): Promise<{ siteId: string }> {
+  const site = new URL(input.siteUrl);
+  if (site.username || site.password || site.search || site.hash)
+    throw new SyncError("invalid_input", "The site URL is not valid", [
+      { path: "siteUrl", message: "a site URL has no user, query or fragment" },
+    ]);
   const callback = checkCallbackUrl(input, deps.httpsOnly);
   if (!deps.allowPrivateAddresses) await checkPublicAddress(callback);
   const code = randomBytes(32).toString("base64url");
