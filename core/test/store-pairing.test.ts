@@ -156,7 +156,7 @@ describe("pairing a WordPress site", () => {
     assert.equal(pairing.paired(other.slug), null);
   });
 
-  it("refuses private addresses outside the sandbox, and http in production", async () => {
+  it("refuses private addresses and unresolvable hosts outside the sandbox, and http in production", async () => {
     const site = newSite();
     const nonce = pairing.begin(site.slug);
     for (const base of [strict.base, production.base]) {
@@ -165,6 +165,14 @@ describe("pairing a WordPress site", () => {
       assert.equal(answer.body.error.code, "pairing_callback_refused");
     }
     assert.deepEqual(await siteRows(site.siteUrl), []);
+    const unresolvable = "http://shop.example.invalid";
+    const answer = await post(strict.base, {
+      siteUrl: unresolvable,
+      callbackUrl: `${unresolvable}/wp-json/prokip-sync/v1/pairing`,
+      nonce,
+    });
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error.code, "pairing_callback_refused");
   });
 
   it("does not pair twice with one nonce: the second attempt is refused and the secret stays", async () => {

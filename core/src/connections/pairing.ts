@@ -80,7 +80,11 @@ export function checkCallbackUrl(input: PairingRequest, httpsOnly: boolean): URL
 /** Outside the sandbox, a callback must not reach this machine's or its network's private addresses. */
 async function checkPublicAddress(url: URL): Promise<void> {
   const host = url.hostname.replace(/^\[|\]$/gu, "");
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
+  const addresses = isIP(host)
+    ? [{ address: host, family: isIP(host) }]
+    : await lookup(host, { all: true }).catch(() => {
+        throw refused("pairing_callback_refused", "The site's host name does not resolve");
+      });
   for (const { address, family } of addresses)
     if (privateRanges.check(address, family === 6 ? "ipv6" : "ipv4"))
       throw refused("pairing_callback_refused", "The site's address is not a public one");
