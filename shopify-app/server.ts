@@ -69,6 +69,15 @@ const APP_PATHS = [
   "/webhooks/shop/*",
   "/__manifest",
 ];
+/**
+ * The methods each kind of app path serves; others get 405 here rather than Remix's 400 or its
+ * HTML 405 page. Webhook routes take Shopify's POSTs only; screens are loaded (GET, and HEAD with
+ * it) and submit forms (POST). The app answers no CORS preflight (no route of it is cross-origin).
+ */
+function allowedMethods(url: string): readonly string[] {
+  return url.startsWith("/webhooks/") ? ["POST"] : ["GET", "HEAD", "POST"];
+}
+
 /** A form or a webhook body: more is refused with 413 before the app sees it. */
 const BODY_LIMIT = 10 * 1024 * 1024;
 
@@ -186,6 +195,12 @@ async function registerAppRoutes(
     }
 
     const serve = async (request: FastifyRequest, reply: FastifyReply) => {
+      const allowed = allowedMethods(request.url);
+      if (!allowed.includes(request.method))
+        return reply
+          .code(405)
+          .header("allow", allowed.join(", "))
+          .send({ error: { code: "method_not_allowed", message: `${request.method} is not served here` } });
       if (!remix)
         return reply
           .code(503)

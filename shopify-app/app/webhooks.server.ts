@@ -147,7 +147,7 @@ export async function storeInInbox(delivery: VerifiedDelivery): Promise<InboxOut
  * receivers do (core/src/api/errors.ts): nothing was stored and Shopify delivers again. Remix
  * would answer the thrown error with a 500.
  */
-async function whileTheDatabaseAnswers<T>(work: () => Promise<T>): Promise<T> {
+export async function whileTheDatabaseAnswers<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

@@ -209,6 +209,26 @@ describe("any app path", () => {
       assert.match(answer(), /"code":"method_not_allowed"/u);
     }
   });
+
+  it("answers a method the path does not serve with 405, an Allow header and our error shape", async () => {
+    const cases: [string, string, string][] = [
+      ["OPTIONS", "/webhooks/customers/redact", "POST"],
+      ["OPTIONS", "/webhooks/app/uninstalled", "POST"],
+      ["GET", "/webhooks/sync", "POST"],
+      ["PUT", "/app", "GET, HEAD, POST"],
+      ["DELETE", "/app", "GET, HEAD, POST"],
+      ["PATCH", "/app/settings", "GET, HEAD, POST"],
+      ["DELETE", "/auth/login", "GET, HEAD, POST"],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await fetch(`${base}${path}`, { method, headers: BROWSER });
+      const { status, code, text } = await answerOf(response);
+      assert.equal(status, 405, `${method} ${path}: ${text.slice(0, 200)}`);
+      assert.equal(code, "method_not_allowed", `${method} ${path}`);
+      assert.equal(response.headers.get("allow"), allow, `${method} ${path}`);
+      assert.match(response.headers.get("content-type") ?? "", /^application\/json/u);
+    }
+  });
 });
 
 describe("a delivery to the app that arrives too slowly", () => {

@@ -5,7 +5,7 @@
 import type { Duplex } from "node:stream";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "../log/index.ts";
-import { installErrorHandlers } from "./errors.ts";
+import { answerFrameworkError, installErrorHandlers } from "./errors.ts";
 import type { Health } from "./health.ts";
 import { registerMetricsRoute, type Metrics, type MetricsAccess } from "./metrics.ts";
 import { installSecurityHeaders } from "./security-headers.ts";
@@ -71,6 +71,7 @@ export function buildServer({
     bodyLimit: 5 * 1024 * 1024,
     requestTimeout: timeouts.requestMs,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
     http: {
       headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
       // Node checks for expired requests this often (30 s by default, which would double the limit).
